@@ -1,0 +1,88 @@
+use leptos::prelude::*;
+
+/// The first focusable element: keyboard users jump straight to the content.
+#[component]
+pub fn SkipLink() -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main">
+            "Skip to content"
+        </a>
+    }
+}
+
+#[component]
+fn Logo() -> impl IntoView {
+    view! {
+        <a class="logo" href="/" aria-label="Tracepipe home">
+            <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
+                <rect width="32" height="32" rx="8" class="logo-tile" />
+                <path
+                    d="M8 11h16M8 16h10M8 21h13"
+                    stroke="currentColor"
+                    stroke-width="2.6"
+                    stroke-linecap="round"
+                    class="logo-lines"
+                />
+            </svg>
+            <span>"Tracepipe"</span>
+        </a>
+    }
+}
+
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    view! {
+        <header class="site-header">
+            <div class="container header-inner">
+                <Logo />
+                <nav aria-label="Main">
+                    <ul class="nav-list">
+                        <li>
+                            <a href="/#how-it-works">"How it works"</a>
+                        </li>
+                        <li>
+                            <a href="/#features">"Features"</a>
+                        </li>
+                        <li>
+                            <a href="/#plans">"Plans"</a>
+                        </li>
+                        <li>
+                            <a href="/#faq">"FAQ"</a>
+                        </li>
+                    </ul>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn SiteFooter() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <div class="container footer-inner">
+                <div class="footer-brand">
+                    <Logo />
+                    <p>"Browser recordings in, JSONL training data out."</p>
+                </div>
+                <nav aria-label="Footer">
+                    <ul class="footer-links">
+                        <li>
+                            <a href="/#how-it-works">"How it works"</a>
+                        </li>
+                        <li>
+                            <a href="/#plans">"Plans"</a>
+                        </li>
+                        <li>
+                            <a href="/#faq">"FAQ"</a>
+                        </li>
+                        <li>
+                            <a href="mailto:hello@tracepipe.ai">"Contact"</a>
+                        </li>
+                    </ul>
+                </nav>
+                <p class="footer-legal">"© 2026 Tracepipe. Payments are processed by Stripe."</p>
+            </div>
+        </footer>
+    }
+}

@@ -1,0 +1,9 @@
+//! Building blocks shared by every capability's pages.
+
+pub mod copy_button;
+pub mod layout;
+pub mod page_meta;
+
+pub use copy_button::CopyButton;
+pub use layout::{SiteFooter, SiteHeader, SkipLink};
+pub use page_meta::PageMeta;

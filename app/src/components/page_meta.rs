@@ -1,0 +1,42 @@
+use crate::site::SiteInfo;
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+
+/// Title, description, canonical URL and the Open Graph / Twitter card tags
+/// for one page, all absolute against `PUBLIC_URL`.
+#[component]
+pub fn PageMeta(
+    title: &'static str,
+    description: &'static str,
+    /// The page's path, e.g. `/pricing`.
+    path: &'static str,
+    /// Pages that must not appear in search results (errors, private pages).
+    #[prop(optional)]
+    noindex: bool,
+) -> impl IntoView {
+    let site = expect_context::<SiteInfo>();
+    let url = site.absolute_url(path);
+    let image = site.absolute_url("/og-image.png");
+    view! {
+        <Title text=title />
+        <Meta name="description" content=description />
+        {noindex.then(|| view! { <Meta name="robots" content="noindex" /> })}
+        <Link rel="canonical" href=url.clone() />
+        <Meta property="og:type" content="website" />
+        <Meta property="og:site_name" content="Tracepipe" />
+        <Meta property="og:title" content=title />
+        <Meta property="og:description" content=description />
+        <Meta property="og:url" content=url />
+        <Meta property="og:image" content=image.clone() />
+        <Meta property="og:image:width" content="1200" />
+        <Meta property="og:image:height" content="630" />
+        <Meta
+            property="og:image:alt"
+            content="Tracepipe: browser recordings in, JSONL training data out"
+        />
+        <Meta name="twitter:card" content="summary_large_image" />
+        <Meta name="twitter:title" content=title />
+        <Meta name="twitter:description" content=description />
+        <Meta name="twitter:image" content=image />
+    }
+}

@@ -1,0 +1,74 @@
+//! Tracepipe storefront: pages, components and server functions shared by the
+//! server (feature `ssr`) and the hydrating browser bundle (feature `hydrate`).
+
+pub mod billing;
+pub mod components;
+pub mod landing;
+pub mod not_found;
+pub mod site;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use components::{SiteFooter, SiteHeader, SkipLink};
+use landing::LandingPage;
+use leptos::prelude::*;
+use leptos_meta::provide_meta_context;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+use not_found::NotFound;
+use site::SiteInfo;
+
+/// The HTML document around `<App/>`. Server-only: the browser hydrates the body.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let stylesheet = use_context::<state::ShellAssets>()
+        .map(|assets| assets.stylesheet_href)
+        .unwrap_or_default();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="theme-color" content="#f7f8fb" media="(prefers-color-scheme: light)" />
+                <meta name="theme-color" content="#0d1117" media="(prefers-color-scheme: dark)" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="icon" href="/favicon.ico" sizes="32x32" />
+                <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+                <link rel="stylesheet" href=stylesheet />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Computed on the server from configuration, read back from the page
+    // during hydration, so both sides render the same canonical URLs and plans.
+    let site = SharedValue::new(expect_context::<SiteInfo>).into_inner();
+    provide_context(site);
+
+    view! {
+        <Router>
+            <SkipLink />
+            <SiteHeader />
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=LandingPage />
+                </Routes>
+            </main>
+            <SiteFooter />
+        </Router>
+    }
+}

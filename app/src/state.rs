@@ -1,0 +1,25 @@
+//! Server-wide state shared by routes and server functions.
+
+use crate::site::SiteInfo;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::AnyPool;
+use std::sync::Arc;
+
+use crate::billing::catalog::ssr::Catalog;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: AnyPool,
+    pub site: SiteInfo,
+    pub catalog: Arc<Catalog>,
+    pub assets: ShellAssets,
+}
+
+/// File names the HTML shell links to, resolved once at start (they carry
+/// content hashes in release builds so they can be cached forever).
+#[derive(Clone, Debug)]
+pub struct ShellAssets {
+    pub stylesheet_href: String,
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Landing page speed and hydration bundle size, in one run:
+#   1. requests/second and p50/p99 latency at 64 connections for `/` (rendered
+#      per request) side by side with `/__bench/landing-copy`, the identical
+#      HTML bytes served from memory by the same server through the same
+#      layers: the ceiling any page can reach. Target: landing >= 50 % of it.
+#   2. the hydration bundle (wasm + js + css) compressed with brotli.
+#      Target: <= 250 KB.
+# Usage: bench/landing.sh   (BENCH_DURATION=30s for longer runs; default 15s)
+# Bounded: two wrk runs of BENCH_DURATION each plus warm-ups, loopback only.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/env.sh"
+cd "$REPO_ROOT"
+
+duration="${BENCH_DURATION:-15s}"
+connections=64
+
+scripts/bootstrap --for-bench
+log "release build"
+cargo leptos build --release --precompress
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+data_dir="$(mktemp -d /tmp/tracepipe-bench.XXXXXX)"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$data_dir"
+}
+trap cleanup EXIT
+
+BENCH_ROUTES=true LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" \
+  DATA_DIR="$data_dir" LEPTOS_ENV=PROD "$SERVER_BIN" >/dev/null 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+# Prints "requests_per_second p50_ms p99_ms non_2xx" for one route.
+measure() {
+  local url="http://127.0.0.1:$port$1" out
+  wrk -t2 -c"$connections" -d3s "$url" >/dev/null # warm-up
+  out="$(wrk -t2 -c"$connections" -d"$duration" --latency "$url")"
+  awk '
+    function ms(v) {
+      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+      if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
+      return v
+    }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /Requests\/sec/ { rps = $2 }
+    /Non-2xx/ { bad = $5 }
+    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad + 0 }
+  ' <<<"$out"
+}
+
+log "measuring (${duration} per route, ${connections} connections, loopback)"
+read -r ceiling_rps ceiling_p50 ceiling_p99 ceiling_bad < <(measure /__bench/landing-copy)
+read -r landing_rps landing_p50 landing_p99 landing_bad < <(measure /)
+
+echo
+printf '%-34s %12s %10s %10s %8s\n' route "requests/s" "p50 ms" "p99 ms" non-2xx
+printf '%-34s %12s %10s %10s %8s\n' "/__bench/landing-copy (ceiling)" "$ceiling_rps" "$ceiling_p50" "$ceiling_p99" "$ceiling_bad"
+printf '%-34s %12s %10s %10s %8s\n' "/ (rendered)" "$landing_rps" "$landing_p50" "$landing_p99" "$landing_bad"
+ratio="$(awk -v a="$landing_rps" -v b="$ceiling_rps" 'BEGIN { printf "%.1f", 100 * a / b }')"
+echo "landing throughput = ${ratio} % of the in-memory ceiling (target >= 50 %)"
+
+echo
+echo "hydration bundle (brotli -q 11):"
+total=0
+for file in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do
+  raw=$(stat -c %s "$file")
+  br=$(brotli -c -q 11 "$file" | wc -c)
+  total=$((total + br))
+  printf '  %-52s %8d B raw %8d B brotli\n' "$(basename "$file")" "$raw" "$br"
+done
+echo "  total: $((total / 1024)) KB brotli (target <= 250 KB)"

@@ -1,0 +1,68 @@
+import { defineConfig } from '@playwright/test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// The storefront under test: the release binary scripts/test built, on its
+// own port, with a throw-away data folder (fresh SQLite database).
+const port = Number(process.env.E2E_PORT ?? '8091');
+export const baseURL = `http://127.0.0.1:${port}`;
+process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'tracepipe-e2e-'));
+const repoRoot = path.resolve(__dirname, '..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target');
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 2,
+  timeout: 30_000,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      // Without the networking flags Chromium floods this closed network.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    { name: 'chromium', use: { javaScriptEnabled: true } },
+    {
+      name: 'chromium-no-js',
+      use: { javaScriptEnabled: false },
+      // Only pages are worth seeing without scripts; raw HTTP checks run once.
+      testMatch: /pages\.spec\.ts/,
+    },
+  ],
+  webServer: {
+    command: process.env.STOREFRONT_BIN ?? path.join(targetDir, 'release', 'server'),
+    cwd: repoRoot,
+    url: `${baseURL}/readyz`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      LISTEN_ADDR: `127.0.0.1:${port}`,
+      PUBLIC_URL: baseURL,
+      DATA_DIR: process.env.E2E_DATA_DIR,
+      LEPTOS_ENV: 'PROD',
+      LEPTOS_OUTPUT_NAME: 'tracepipe-storefront',
+      LEPTOS_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      LEPTOS_HASH_FILES: 'true',
+      RUST_LOG: 'warn',
+    },
+  },
+});

@@ -1,0 +1,106 @@
+import { expect, test } from '@playwright/test';
+
+// Runs twice: with JavaScript (hydrated) and without (server HTML only).
+// Everything here must hold in both.
+
+const PLAN_NAMES = ['Starter', 'Pro', 'Scale'];
+
+test('the landing page tells the whole story without needing scripts', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+    'Turn real product sessions into training data for your models',
+  );
+  await expect(page.locator('h1')).toHaveCount(1);
+  for (const landmark of ['banner', 'main', 'contentinfo']) {
+    await expect(page.getByRole(landmark)).toHaveCount(1);
+  }
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+
+  const steps = page.locator('#how-it-works li.step');
+  await expect(steps).toHaveCount(3);
+  await expect(steps.nth(2)).toContainText('/v1/users/me');
+
+  await expect(page.locator('#features li.feature')).toHaveCount(6);
+
+  const plans = page.locator('#plans article.plan-card');
+  await expect(plans).toHaveCount(3);
+  for (const [index, name] of PLAN_NAMES.entries()) {
+    await expect(plans.nth(index).getByRole('heading', { level: 3 })).toHaveText(name);
+  }
+  await expect(plans.nth(1)).toContainText('$199');
+  await expect(plans.nth(1)).toContainText('per month');
+  await expect(plans.nth(1)).toContainText('Most popular');
+  // The one-time credit pack is not a plan and stays off the preview.
+  await expect(page.locator('#plans')).not.toContainText('Credit pack');
+
+  await expect(page.locator('#faq details')).toHaveCount(6);
+  await expect(page.getByRole('contentinfo')).toContainText('Tracepipe');
+});
+
+test('in-page links lead to their sections and FAQ answers open', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plans' }).click();
+  await expect(page).toHaveURL(/#plans$/);
+  await expect(page.getByRole('heading', { name: 'Plans', level: 2 })).toBeInViewport();
+
+  const question = page.getByText('How does billing work?');
+  const answer = page.getByText(/Subscriptions are paid through Stripe Checkout/);
+  await expect(answer).toBeHidden();
+  await question.click();
+  await expect(answer).toBeVisible();
+});
+
+test('keyboard users can skip straight to the content', async ({ page }) => {
+  await page.goto('/');
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeVisible();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#main$/);
+});
+
+for (const width of [360, 768, 1440]) {
+  test(`fits a ${width}px wide screen without sideways scrolling`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto('/');
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expect(page.locator('#plans article.plan-card').first()).toBeVisible();
+  });
+}
+
+test('follows the system colour scheme', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('/');
+  const background = () =>
+    page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(await background()).toBe('rgb(247, 248, 251)');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  expect(await background()).toBe('rgb(13, 17, 23)');
+});
+
+test('an unknown address gets a helpful page with status 404', async ({ page }) => {
+  const response = await page.goto('/no/such/page?x=1');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText("We couldn't find that page");
+  await expect(page.getByRole('main')).toContainText('/no/such/page');
+  await expect(page).toHaveTitle('Page not found — Tracepipe');
+  await page.getByRole('link', { name: 'Go to the home page' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator('h1')).toHaveCount(1);
+});
+
+test('the copy button exists only where scripts run', async ({ page, javaScriptEnabled }) => {
+  await page.goto('/');
+  const snippet = page.locator('#how-it-works .snippet');
+  await expect(snippet.locator('code')).toContainText('curl');
+  const copy = snippet.getByRole('button', { name: 'Copy the first API call' });
+  if (javaScriptEnabled) {
+    await expect(copy).toBeVisible();
+  } else {
+    await expect(copy).toHaveCount(0);
+  }
+});

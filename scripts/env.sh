@@ -1,0 +1,29 @@
+# Shared settings for the scripts in this folder. Source it; do not run it.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+
+# Pinned tool versions. The wasm-bindgen CLI must equal the crate in Cargo.lock.
+CARGO_LEPTOS_VERSION="0.3.10"
+BINARYEN_VERSION="132"
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock")"
+
+# npm-installed tools live outside the clone so fresh clones reuse them.
+TOOLS_DIR="${TRACEPIPE_TOOLS_DIR:-$HOME/.cache/tracepipe-storefront/tools}"
+export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+CARGO_TARGET="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+SERVER_BIN="$CARGO_TARGET/release/server"
+
+# What cargo-leptos sets when it runs the server; needed to run the binary directly.
+export LEPTOS_OUTPUT_NAME="tracepipe-storefront"
+export LEPTOS_SITE_ROOT="$REPO_ROOT/target/site"
+export LEPTOS_SITE_PKG_DIR="pkg"
+export LEPTOS_HASH_FILES="true"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}

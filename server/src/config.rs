@@ -1,0 +1,209 @@
+//! Configuration from environment variables (and an optional `.env` file),
+//! validated once at start. Every error names the variable and what it expects.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Absolute origin the site is reached at, without a trailing slash.
+    pub public_url: String,
+    pub listen_addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub catalog_path: PathBuf,
+    pub log_format: LogFormat,
+    pub shutdown_timeout: Duration,
+    /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
+    pub bench_routes: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{name} {expected}, got {value:?}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub expected: &'static str,
+    pub value: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
+        let fail = |name, expected, value: &str| ConfigError {
+            name,
+            expected,
+            value: value.to_owned(),
+        };
+
+        let public_url = match var("PUBLIC_URL") {
+            Some(value) => parse_public_url(&value)
+                .ok_or_else(|| fail("PUBLIC_URL", "must be an absolute http(s) origin such as https://tracepipe.ai (no path, query or fragment)", &value))?,
+            None => "http://127.0.0.1:8081".to_owned(),
+        };
+        let listen_addr = match var("LISTEN_ADDR") {
+            Some(value) => value
+                .parse()
+                .map_err(|_| fail("LISTEN_ADDR", "must be an IP address and port such as 127.0.0.1:8081", &value))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8081)),
+        };
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
+        let database_url = match var("DATABASE_URL") {
+            Some(value) if value.starts_with("sqlite:") || value.starts_with("postgres://") || value.starts_with("postgresql://") => value,
+            Some(value) => {
+                return Err(fail("DATABASE_URL", "must start with sqlite: or postgres://", &value));
+            }
+            None => format!("sqlite://{}/storefront.db?mode=rwc", data_dir.display()),
+        };
+        let database_max_connections = match var("DATABASE_MAX_CONNECTIONS") {
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| fail("DATABASE_MAX_CONNECTIONS", "must be a whole number from 1 to 1000", &value))?,
+            None => default_pool_size(),
+        };
+        let catalog_path = PathBuf::from(var("CATALOG_PATH").unwrap_or_else(|| "catalog.toml".to_owned()));
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(fail("LOG_FORMAT", "must be text or json", other)),
+        };
+        let shutdown_timeout = match var("SHUTDOWN_TIMEOUT_SECS") {
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 3600)
+                .map(Duration::from_secs)
+                .ok_or_else(|| fail("SHUTDOWN_TIMEOUT_SECS", "must be a whole number of seconds from 0 to 3600", &value))?,
+            None => Duration::from_secs(20),
+        };
+        let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"))?;
+
+        Ok(Self {
+            public_url,
+            listen_addr,
+            data_dir,
+            database_url,
+            database_max_connections,
+            catalog_path,
+            log_format,
+            shutdown_timeout,
+            bench_routes,
+        })
+    }
+}
+
+fn parse_flag(name: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(_) => Err(ConfigError {
+            name,
+            expected: "must be true or false",
+            value: value.unwrap_or_default(),
+        }),
+    }
+}
+
+/// An origin (scheme, host, optional port) with nothing after it.
+fn parse_public_url(value: &str) -> Option<String> {
+    let url = Url::parse(value.trim()).ok()?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    plain.then(|| url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Enough connections for both cores to stay busy while others wait on I/O,
+/// without crowding a shared PostgreSQL when several instances run.
+fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    (cores * 4).clamp(4, 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_the_seed_port_with_an_embedded_database() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.public_url, "http://127.0.0.1:8081");
+        assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8081");
+        assert_eq!(config.database_url, "sqlite://data/storefront.db?mode=rwc");
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert!(!config.bench_routes);
+        assert!(config.database_max_connections >= 4);
+    }
+
+    #[test]
+    fn public_url_is_normalised_to_an_origin() {
+        let config = config(&[("PUBLIC_URL", "https://Tracepipe.example/")]).unwrap();
+        assert_eq!(config.public_url, "https://tracepipe.example");
+        let config = self::config(&[("PUBLIC_URL", "http://localhost:9999")]).unwrap();
+        assert_eq!(config.public_url, "http://localhost:9999");
+    }
+
+    #[test]
+    fn data_dir_moves_the_default_database() {
+        let config = config(&[("DATA_DIR", "/var/lib/tp")]).unwrap();
+        assert_eq!(config.database_url, "sqlite:///var/lib/tp/storefront.db?mode=rwc");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_what_is_expected() {
+        let cases = [
+            ("PUBLIC_URL", "tracepipe.ai"),
+            ("PUBLIC_URL", "ftp://tracepipe.ai"),
+            ("PUBLIC_URL", "https://tracepipe.ai/shop"),
+            ("PUBLIC_URL", "https://tracepipe.ai/?a=1"),
+            ("LISTEN_ADDR", "localhost"),
+            ("DATABASE_URL", "mysql://db"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DATABASE_MAX_CONNECTIONS", "lots"),
+            ("LOG_FORMAT", "xml"),
+            ("SHUTDOWN_TIMEOUT_SECS", "-1"),
+            ("BENCH_ROUTES", "maybe"),
+        ];
+        for (name, value) in cases {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name);
+            let line = err.to_string();
+            assert!(line.starts_with(name) && line.contains(value), "{line}");
+            assert!(!line.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn blank_values_mean_the_default() {
+        let config = config(&[("PUBLIC_URL", "  "), ("LOG_FORMAT", "")]).unwrap();
+        assert_eq!(config.public_url, "http://127.0.0.1:8081");
+    }
+}

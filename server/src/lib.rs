@@ -1,0 +1,132 @@
+//! The storefront server: configuration, database, router and lifecycle.
+
+pub mod assets;
+pub mod config;
+pub mod db;
+pub mod ops;
+pub mod router;
+pub mod telemetry;
+
+use app::billing::catalog::ssr::{Catalog, CatalogError};
+use app::site::SiteInfo;
+use app::state::AppState;
+use config::Config;
+use leptos::prelude::LeptosOptions;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("catalog: {0}")]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Database(#[from] db::DbError),
+    #[error("leptos settings: {0}")]
+    Leptos(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server stopped with an error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Leptos site settings (`LEPTOS_*` variables, set by cargo-leptos or the
+/// run script), with the address taken from our own configuration.
+pub fn leptos_options(config: &Config) -> Result<LeptosOptions, StartError> {
+    let mut options = leptos::prelude::get_configuration(None)
+        .map_err(|err| StartError::Leptos(err.to_string()))?
+        .leptos_options;
+    options.site_addr = config.listen_addr;
+    Ok(options)
+}
+
+/// Loads the catalog, opens and migrates the database, resolves assets.
+pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, StartError> {
+    let catalog = Catalog::load(&config.catalog_path)?;
+    let db = db::connect(&config.database_url, config.database_max_connections).await?;
+    db::migrate(&db).await?;
+    Ok(AppState {
+        site: SiteInfo {
+            public_url: config.public_url.clone(),
+            catalog: catalog.public(),
+        },
+        catalog: Arc::new(catalog),
+        assets: assets::shell_assets(&leptos_options),
+        leptos_options,
+        db,
+    })
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish for
+/// at most `grace` before returning.
+pub async fn serve_until(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> Result<(), StartError> {
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping_tx.send(true);
+    });
+    let deadline = async move {
+        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result.map_err(StartError::Serve),
+        () = deadline => {
+            tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests cut off at shutdown");
+            Ok(())
+        }
+    }
+}
+
+/// Runs the storefront until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let state = build_state(&config, leptos_options(&config)?).await?;
+    let db = state.db.clone();
+    let app = router::build(state, config.bench_routes).await;
+    let listener = TcpListener::bind(config.listen_addr)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen_addr,
+            source,
+        })?;
+    tracing::info!(
+        address = %config.listen_addr,
+        public_url = %config.public_url,
+        "storefront listening"
+    );
+    serve_until(listener, app, shutdown_signal(), config.shutdown_timeout).await?;
+    db.close().await;
+    tracing::info!("storefront stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,111 @@
+//! Every route and layer of the storefront, assembled in one place.
+
+use crate::{ops, telemetry};
+use app::landing::ssr::{robots_txt, sitemap_xml};
+use app::site::SiteInfo;
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use tower::ServiceExt;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+
+/// Asset names carry content hashes, so a browser may keep them forever.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Pages change with every deploy (and later with the signed-in user).
+const REVALIDATE: &str = "no-cache";
+/// Favicon, Open Graph image, robots.txt, sitemap.xml.
+const SHORT_LIVED: &str = "public, max-age=3600";
+
+pub async fn build(state: AppState, bench_routes: bool) -> Router {
+    let options = state.leptos_options.clone();
+    let pkg_route = format!("/{}", options.site_pkg_dir);
+    let pkg_files = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
+        .precompressed_br()
+        .precompressed_gzip();
+
+    let leptos_context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.site.clone());
+            provide_context(state.assets.clone());
+            provide_context(state.clone());
+        }
+    };
+
+    let app = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/robots.txt", get(robots))
+        .route("/sitemap.xml", get(sitemap))
+        .nest_service(&pkg_route, pkg_files)
+        .leptos_routes_with_context(&state, generate_route_list(App), leptos_context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(leptos_context, shell))
+        .with_state(state);
+
+    let app = if bench_routes {
+        with_landing_copy(app).await
+    } else {
+        app
+    };
+
+    app.layer(middleware::from_fn(cache_control))
+        .layer(CompressionLayer::new())
+        .layer(telemetry::request_log_layer())
+}
+
+async fn robots(State(site): State<SiteInfo>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], robots_txt(&site))
+}
+
+async fn sitemap(State(site): State<SiteInfo>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], sitemap_xml(&site))
+}
+
+/// Gives every response a deliberate `Cache-Control` unless its handler chose one.
+async fn cache_control(request: Request, next: Next) -> Response {
+    let cacheable_method = matches!(*request.method(), Method::GET | Method::HEAD);
+    let under_pkg = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    if response.headers().contains_key(header::CACHE_CONTROL) {
+        return response;
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let success = response.status().is_success() || response.status().as_u16() == 304;
+    let policy = match (cacheable_method && success, under_pkg, is_html) {
+        (true, true, _) => IMMUTABLE,
+        (true, false, false) => SHORT_LIVED,
+        _ if is_html => REVALIDATE,
+        _ => "no-store",
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
+}
+
+/// For `bench/`: the landing page's exact bytes served from memory, the
+/// ceiling any rendered page can reach through the same layers.
+async fn with_landing_copy(app: Router) -> Router {
+    let request = Request::get("/").body(Body::empty()).expect("static request");
+    let response = app.clone().oneshot(request).await.expect("router is infallible");
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("landing page renders to memory");
+    app.route("/__bench/landing-copy", get(move || async move { Html(body) }))
+}

@@ -1,0 +1,185 @@
+//! Shared set-up for the server's integration tests: a storefront router on a
+//! throw-away database, and the databases to run on (SQLite always,
+//! PostgreSQL when `TEST_POSTGRES_URL` names a server; `scripts/test` does).
+#![allow(dead_code)] // each test file uses its own subset
+
+use app::state::AppState;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use leptos::prelude::LeptosOptions;
+use server::config::Config;
+use sqlx::{AnyConnection, Connection, Executor};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tower::ServiceExt;
+
+pub const PUBLIC_URL: &str = "https://tracepipe.example";
+
+/// A folder under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("tracepipe-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// One database to run a test on.
+pub struct TestDatabase {
+    pub backend: &'static str,
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+pub fn sqlite_database() -> TestDatabase {
+    let dir = TempDir::new();
+    // A nested folder that does not exist yet: connect must create it.
+    let url = format!("sqlite://{}/data/storefront.db?mode=rwc", dir.path().display());
+    TestDatabase {
+        backend: "sqlite",
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh, empty PostgreSQL database, or None when no server is configured.
+pub async fn postgres_database() -> Option<TestDatabase> {
+    let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("REQUIRE_POSTGRES").is_err(),
+            "REQUIRE_POSTGRES is set but TEST_POSTGRES_URL is not"
+        );
+        eprintln!("TEST_POSTGRES_URL not set: PostgreSQL cases skipped (scripts/test runs them)");
+        return None;
+    };
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let name = format!(
+        "tp_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    sqlx::any::install_default_drivers();
+    let mut admin = AnyConnection::connect(&admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let base = admin_url.rsplit_once('/').expect("URL has a database").0;
+    Some(TestDatabase {
+        backend: "postgres",
+        url: format!("{base}/{name}"),
+        _dir: None,
+    })
+}
+
+/// SQLite, plus PostgreSQL when configured.
+pub async fn all_databases() -> Vec<TestDatabase> {
+    let mut databases = vec![sqlite_database()];
+    databases.extend(postgres_database().await);
+    databases
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+pub fn config_for(database_url: &str, extra: &[(&str, &str)]) -> Config {
+    let catalog = repo_root().join("catalog.toml").display().to_string();
+    let mut vars = vec![
+        ("DATABASE_URL", database_url.to_owned()),
+        ("PUBLIC_URL", PUBLIC_URL.to_owned()),
+        ("CATALOG_PATH", catalog),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    Config::from_lookup(|name| {
+        vars.iter()
+            .rev()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    })
+    .expect("valid test configuration")
+}
+
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("tracepipe-storefront")
+        .site_root(repo_root().join("target/site").display().to_string())
+        .build()
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub database: TestDatabase,
+}
+
+pub async fn app_on(database: TestDatabase, bench_routes: bool) -> TestApp {
+    let config = config_for(&database.url, &[]);
+    let state = server::build_state(&config, leptos_options())
+        .await
+        .expect("storefront state");
+    let router = server::router::build(state.clone(), bench_routes).await;
+    TestApp {
+        router,
+        state,
+        database,
+    }
+}
+
+pub async fn sqlite_app() -> TestApp {
+    app_on(sqlite_database(), false).await
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map(|value| value.to_str().expect("ASCII header"))
+            .unwrap_or("")
+    }
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    TestResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+pub async fn get(router: &Router, path: &str) -> TestResponse {
+    send(router, Request::get(path).body(Body::empty()).unwrap()).await
+}

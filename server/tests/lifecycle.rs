@@ -1,0 +1,128 @@
+//! The server process: configuration errors, first start, graceful shutdown.
+
+mod common;
+
+use common::*;
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A plain HTTP/1.1 GET over a real socket; returns the status code.
+async fn http_status(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let head = String::from_utf8_lossy(&response);
+    Ok(head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0))
+}
+
+fn server_command(dir: &TempDir) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    command
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CATALOG_PATH", repo_root().join("catalog.toml"))
+        .env("LEPTOS_OUTPUT_NAME", "tracepipe-storefront")
+        .env("LEPTOS_SITE_ROOT", repo_root().join("target/site"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+#[tokio::test]
+async fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
+    let dir = TempDir::new();
+    for (name, value) in [
+        ("PUBLIC_URL", "tracepipe.ai"),
+        ("LISTEN_ADDR", "everywhere"),
+        ("DATABASE_URL", "mysql://db"),
+    ] {
+        let output = server_command(&dir).env(name, value).output().await.unwrap();
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with(&format!("error: {name} ")), "{stderr}");
+        assert!(stderr.contains(value), "{stderr}");
+    }
+    assert!(!dir.path().join("data").exists(), "nothing is created");
+}
+
+#[tokio::test]
+async fn first_start_creates_the_database_and_sigterm_stops_cleanly() {
+    let dir = TempDir::new();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut child = server_command(&dir)
+        .env("LISTEN_ADDR", addr.to_string())
+        .spawn()
+        .unwrap();
+
+    let mut ready = false;
+    for _ in 0..100 {
+        if http_status(addr, "/readyz").await.ok() == Some(200) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server became ready");
+    assert!(dir.path().join("data/storefront.db").exists(), "created under ./data");
+    assert_eq!(http_status(addr, "/").await.unwrap(), 200);
+
+    let pid = child.id().unwrap().to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("stops within 10 s")
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).await.unwrap();
+    assert!(stdout.contains("storefront stopped"), "{stdout}");
+    assert!(TcpStream::connect(addr).await.is_err(), "no longer listening");
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_and_stops_accepting() {
+    let app = sqlite_app().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve_until(
+        listener,
+        app.router.clone(),
+        async move {
+            let _ = stop_rx.await;
+        },
+        Duration::from_secs(5),
+    ));
+    assert_eq!(http_status(addr, "/healthz").await.unwrap(), 200);
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("stops promptly")
+        .unwrap()
+        .unwrap();
+    assert!(TcpStream::connect(addr).await.is_err());
+}

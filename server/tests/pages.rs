@@ -1,0 +1,189 @@
+//! What the server answers over HTTP: pages, SEO files, caching, compression,
+//! health, and what it writes to its request log.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+fn meta_content<'a>(html: &'a str, key: &str) -> Option<&'a str> {
+    let start = html.find(&format!("=\"{key}\""))?;
+    let tag_end = start + html[start..].find('>')?;
+    let tag_start = html[..start].rfind('<')?;
+    let tag = &html[tag_start..tag_end];
+    let content = tag.split("content=\"").nth(1)?;
+    content.split('"').next()
+}
+
+#[tokio::test]
+async fn landing_page_carries_every_seo_essential() {
+    let app = sqlite_app().await;
+    let page = get(&app.router, "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.header("content-type").starts_with("text/html"));
+    assert_eq!(page.header("cache-control"), "no-cache");
+    let html = &page.body;
+
+    assert!(html.contains("<title>Tracepipe — turn browser recordings into AI training data</title>"));
+    assert!(meta_content(html, "description").unwrap().contains("JSONL"));
+    assert!(html.contains(&format!("<link rel=\"canonical\" href=\"{PUBLIC_URL}/\"")));
+    assert_eq!(meta_content(html, "og:url"), Some(format!("{PUBLIC_URL}/").as_str()));
+    assert_eq!(
+        meta_content(html, "og:image"),
+        Some(format!("{PUBLIC_URL}/og-image.png").as_str())
+    );
+    assert_eq!(meta_content(html, "twitter:card"), Some("summary_large_image"));
+    assert_eq!(html.matches("<h1").count(), 1, "exactly one h1");
+    assert!(html.contains("<script type=\"application/ld+json\""));
+    for landmark in ["<header", "<nav", "<main", "<footer"] {
+        assert!(html.contains(landmark), "{landmark} missing");
+    }
+}
+
+#[tokio::test]
+async fn plans_on_the_landing_page_come_from_the_catalog_file() {
+    let dir = TempDir::new();
+    let catalog_path = dir.path().join("catalog.toml");
+    let shipped = std::fs::read_to_string(repo_root().join("catalog.toml")).unwrap();
+    std::fs::write(&catalog_path, shipped.replace("name = \"Scale\"", "name = \"Enterprise\"")).unwrap();
+
+    let database = sqlite_database();
+    let mut config = config_for(&database.url, &[]);
+    config.catalog_path = catalog_path;
+    let state = server::build_state(&config, leptos_options()).await.unwrap();
+    let router = server::router::build(state, false).await;
+
+    let html = get(&router, "/").await.body;
+    assert!(html.contains("Enterprise"));
+    assert!(!html.contains(">Scale<"));
+    // Stripe ids never reach a page.
+    assert!(!html.contains("prod_Tp") && !html.contains("price_Tp"));
+}
+
+#[tokio::test]
+async fn a_bad_catalog_stops_start_up_with_a_specific_reason() {
+    let dir = TempDir::new();
+    let catalog_path = dir.path().join("catalog.toml");
+    std::fs::write(&catalog_path, "currency = \"USD\"\nplans = []\n").unwrap();
+    let database = sqlite_database();
+    let mut config = config_for(&database.url, &[]);
+    config.catalog_path = catalog_path;
+    let Err(err) = server::build_state(&config, leptos_options()).await else {
+        panic!("an empty catalog must be refused");
+    };
+    assert!(err.to_string().contains("at least one subscription"), "{err}");
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_helpful_404_page() {
+    let app = sqlite_app().await;
+    let page = get(&app.router, "/pricing-old/<script>").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.header("content-type").starts_with("text/html"));
+    assert!(page.body.contains("We couldn&#x27;t find that page") || page.body.contains("We couldn't find that page"));
+    assert!(page.body.contains("href=\"/\""), "links back home");
+    assert!(page.body.contains("noindex"));
+    assert!(!page.body.contains("<script>"), "the path is shown as text");
+}
+
+#[tokio::test]
+async fn robots_and_sitemap_use_absolute_public_urls() {
+    let app = sqlite_app().await;
+    let robots = get(&app.router, "/robots.txt").await;
+    assert_eq!(robots.status, StatusCode::OK);
+    assert!(robots.body.contains(&format!("Sitemap: {PUBLIC_URL}/sitemap.xml")));
+    let sitemap = get(&app.router, "/sitemap.xml").await;
+    assert!(sitemap.header("content-type").starts_with("application/xml"));
+    assert!(sitemap.body.contains(&format!("<loc>{PUBLIC_URL}/</loc>")));
+}
+
+#[tokio::test]
+async fn pages_are_compressed_when_the_client_accepts_it() {
+    let app = sqlite_app().await;
+    for encoding in ["br", "gzip"] {
+        let request = Request::get("/")
+            .header(header::ACCEPT_ENCODING, encoding)
+            .body(Body::empty())
+            .unwrap();
+        let response = send(&app.router, request).await;
+        assert_eq!(response.header("content-encoding"), encoding);
+    }
+    assert_eq!(get(&app.router, "/").await.header("content-encoding"), "");
+}
+
+#[tokio::test]
+async fn readiness_follows_the_database() {
+    let app = sqlite_app().await;
+    let health = get(&app.router, "/healthz").await;
+    assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, r#"{"status":"ok"}"#));
+    assert_eq!(get(&app.router, "/readyz").await.status, StatusCode::OK);
+
+    app.state.db.close().await;
+    let ready = get(&app.router, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.body.contains("unreachable"));
+    assert_eq!(ready.header("cache-control"), "no-store");
+    // The process itself is still alive.
+    assert_eq!(get(&app.router, "/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_bench_copy_of_the_landing_page_exists_only_when_asked_for() {
+    let app = sqlite_app().await;
+    assert_eq!(get(&app.router, "/__bench/landing-copy").await.status, StatusCode::NOT_FOUND);
+
+    let app = app_on(sqlite_database(), true).await;
+    let copy = get(&app.router, "/__bench/landing-copy").await;
+    let landing = get(&app.router, "/").await;
+    assert_eq!(copy.status, StatusCode::OK);
+    assert_eq!(copy.body, landing.body, "identical bytes");
+    assert_eq!(copy.header("content-type"), landing.header("content-type"));
+}
+
+/// Collects what the subscriber writes, for inspection.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn request_logs_name_method_path_status_and_latency_but_no_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = sqlite_app().await;
+    let request = Request::get("/?token=query-secret")
+        .header(header::COOKIE, "session=cookie-secret")
+        .header(header::AUTHORIZATION, "Bearer header-secret")
+        .body(Body::empty())
+        .unwrap();
+    send(&app.router, request).await;
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = log
+        .lines()
+        .find(|line| line.contains("request served"))
+        .unwrap_or_else(|| panic!("no request line in {log}"));
+    assert!(line.contains("method=GET") && line.contains("path=/"), "{line}");
+    assert!(line.contains("status=200") && line.contains("latency_ms="), "{line}");
+    for secret in ["query-secret", "cookie-secret", "header-secret"] {
+        assert!(!log.contains(secret), "{secret} leaked into {log}");
+    }
+}
