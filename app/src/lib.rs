@@ -1,6 +1,9 @@
 //! Tracepipe storefront: pages, components and server functions shared by the
 //! server (feature `ssr`) and the hydrating browser bundle (feature `hydrate`).
 
+// Leptos view types nest deeply; the default limit (128) is too low for them.
+#![recursion_limit = "256"]
+
 pub mod billing;
 pub mod components;
 pub mod landing;

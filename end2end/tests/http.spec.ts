@@ -14,7 +14,8 @@ test('the landing HTML carries every SEO essential', async ({ request, baseURL }
 
   expect(html).toMatch(/<title>Tracepipe — turn browser recordings into AI training data<\/title>/);
   expect(metaContent(html, 'name', 'description')).toMatch(/JSONL training data/);
-  expect(html).toContain(`<link rel="canonical" href="${baseURL}/"`);
+  const canonical = html.match(/<link[^>]*rel="canonical"[^>]*>/)?.[0];
+  expect(canonical).toContain(`href="${baseURL}/"`);
   expect(metaContent(html, 'property', 'og:title')).toContain('Tracepipe');
   expect(metaContent(html, 'property', 'og:url')).toBe(`${baseURL}/`);
   expect(metaContent(html, 'property', 'og:image')).toBe(`${baseURL}/og-image.png`);

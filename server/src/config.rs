@@ -55,16 +55,30 @@ impl Config {
             None => "http://127.0.0.1:8081".to_owned(),
         };
         let listen_addr = match var("LISTEN_ADDR") {
-            Some(value) => value
-                .parse()
-                .map_err(|_| fail("LISTEN_ADDR", "must be an IP address and port such as 127.0.0.1:8081", &value))?,
+            Some(value) => value.parse().map_err(|_| {
+                fail(
+                    "LISTEN_ADDR",
+                    "must be an IP address and port such as 127.0.0.1:8081",
+                    &value,
+                )
+            })?,
             None => SocketAddr::from(([127, 0, 0, 1], 8081)),
         };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
         let database_url = match var("DATABASE_URL") {
-            Some(value) if value.starts_with("sqlite:") || value.starts_with("postgres://") || value.starts_with("postgresql://") => value,
+            Some(value)
+                if value.starts_with("sqlite:")
+                    || value.starts_with("postgres://")
+                    || value.starts_with("postgresql://") =>
+            {
+                value
+            }
             Some(value) => {
-                return Err(fail("DATABASE_URL", "must start with sqlite: or postgres://", &value));
+                return Err(fail(
+                    "DATABASE_URL",
+                    "must start with sqlite: or postgres://",
+                    &value,
+                ));
             }
             None => format!("sqlite://{}/storefront.db?mode=rwc", data_dir.display()),
         };
@@ -73,10 +87,17 @@ impl Config {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| fail("DATABASE_MAX_CONNECTIONS", "must be a whole number from 1 to 1000", &value))?,
+                .ok_or_else(|| {
+                    fail(
+                        "DATABASE_MAX_CONNECTIONS",
+                        "must be a whole number from 1 to 1000",
+                        &value,
+                    )
+                })?,
             None => default_pool_size(),
         };
-        let catalog_path = PathBuf::from(var("CATALOG_PATH").unwrap_or_else(|| "catalog.toml".to_owned()));
+        let catalog_path =
+            PathBuf::from(var("CATALOG_PATH").unwrap_or_else(|| "catalog.toml".to_owned()));
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -88,7 +109,13 @@ impl Config {
                 .ok()
                 .filter(|n| *n <= 3600)
                 .map(Duration::from_secs)
-                .ok_or_else(|| fail("SHUTDOWN_TIMEOUT_SECS", "must be a whole number of seconds from 0 to 3600", &value))?,
+                .ok_or_else(|| {
+                    fail(
+                        "SHUTDOWN_TIMEOUT_SECS",
+                        "must be a whole number of seconds from 0 to 3600",
+                        &value,
+                    )
+                })?,
             None => Duration::from_secs(20),
         };
         let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"))?;
@@ -174,7 +201,10 @@ mod tests {
     #[test]
     fn data_dir_moves_the_default_database() {
         let config = config(&[("DATA_DIR", "/var/lib/tp")]).unwrap();
-        assert_eq!(config.database_url, "sqlite:///var/lib/tp/storefront.db?mode=rwc");
+        assert_eq!(
+            config.database_url,
+            "sqlite:///var/lib/tp/storefront.db?mode=rwc"
+        );
     }
 
     #[test]

@@ -86,7 +86,10 @@ mod tests {
             sqlite_file("sqlite://data/storefront.db?mode=rwc"),
             Some(PathBuf::from("data/storefront.db"))
         );
-        assert_eq!(sqlite_file("sqlite:///var/lib/x.db"), Some(PathBuf::from("/var/lib/x.db")));
+        assert_eq!(
+            sqlite_file("sqlite:///var/lib/x.db"),
+            Some(PathBuf::from("/var/lib/x.db"))
+        );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://localhost/db"), None);
     }

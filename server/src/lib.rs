@@ -1,5 +1,8 @@
 //! The storefront server: configuration, database, router and lifecycle.
 
+// Leptos view types nest deeply; the default limit (128) is too low for them.
+#![recursion_limit = "256"]
+
 pub mod assets;
 pub mod config;
 pub mod db;
@@ -45,7 +48,10 @@ pub fn leptos_options(config: &Config) -> Result<LeptosOptions, StartError> {
 }
 
 /// Loads the catalog, opens and migrates the database, resolves assets.
-pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, StartError> {
+pub async fn build_state(
+    config: &Config,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, StartError> {
     let catalog = Catalog::load(&config.catalog_path)?;
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;

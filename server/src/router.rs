@@ -13,7 +13,10 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{
+    LeptosRoutes, file_and_error_handler_with_context,
+    generate_route_list_with_exclusions_and_ssg_and_context,
+};
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
@@ -41,17 +44,23 @@ pub async fn build(state: AppState, bench_routes: bool) -> Router {
         }
     };
 
+    // Route discovery renders `App`, which reads the site context too.
+    let (routes, _static_routes) =
+        generate_route_list_with_exclusions_and_ssg_and_context(App, None, leptos_context.clone());
     let app = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap))
         .nest_service(&pkg_route, pkg_files)
-        .leptos_routes_with_context(&state, generate_route_list(App), leptos_context.clone(), {
+        .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(file_and_error_handler_with_context::<AppState, _>(leptos_context, shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            leptos_context,
+            shell,
+        ))
         .with_state(state);
 
     let app = if bench_routes {
@@ -66,11 +75,17 @@ pub async fn build(state: AppState, bench_routes: bool) -> Router {
 }
 
 async fn robots(State(site): State<SiteInfo>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], robots_txt(&site))
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        robots_txt(&site),
+    )
 }
 
 async fn sitemap(State(site): State<SiteInfo>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], sitemap_xml(&site))
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        sitemap_xml(&site),
+    )
 }
 
 /// Gives every response a deliberate `Cache-Control` unless its handler chose one.
@@ -102,10 +117,19 @@ async fn cache_control(request: Request, next: Next) -> Response {
 /// For `bench/`: the landing page's exact bytes served from memory, the
 /// ceiling any rendered page can reach through the same layers.
 async fn with_landing_copy(app: Router) -> Router {
-    let request = Request::get("/").body(Body::empty()).expect("static request");
-    let response = app.clone().oneshot(request).await.expect("router is infallible");
+    let request = Request::get("/")
+        .body(Body::empty())
+        .expect("static request");
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router is infallible");
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .expect("landing page renders to memory");
-    app.route("/__bench/landing-copy", get(move || async move { Html(body) }))
+    app.route(
+        "/__bench/landing-copy",
+        get(move || async move { Html(body) }),
+    )
 }

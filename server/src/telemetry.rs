@@ -4,6 +4,7 @@
 use crate::config::LogFormat;
 use axum::body::Body;
 use axum::http::{Request, Response};
+use std::io::IsTerminal;
 use std::time::Duration;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::TraceLayer;
@@ -13,7 +14,9 @@ use tracing_subscriber::EnvFilter;
 pub fn init(format: &LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
@@ -39,7 +42,8 @@ fn request_span(request: &Request<Body>) -> Span {
 fn log_response(response: &Response<Body>, latency: Duration, _span: &Span) {
     tracing::info!(
         status = response.status().as_u16(),
-        latency_ms = latency.as_secs_f64() * 1000.0,
+        // Rounded to microseconds: more digits are noise.
+        latency_ms = (latency.as_secs_f64() * 1e6).round() / 1e3,
         "request served"
     );
 }

@@ -37,7 +37,12 @@ async fn migrations_apply_once_and_rerun_as_a_no_op() {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(applied as usize, db::MIGRATOR.iter().count(), "{}", database.backend);
+        assert_eq!(
+            applied as usize,
+            db::MIGRATOR.iter().count(),
+            "{}",
+            database.backend
+        );
         db::ping(&pool).await.expect("ping");
     }
 }
@@ -81,12 +86,20 @@ async fn the_sqlite_file_and_its_folder_are_created_on_first_start() {
 async fn e_mail_uniqueness_ignores_case_on_both_databases() {
     for database in all_databases().await {
         let pool = migrated_pool(&database.url).await;
-        insert_user(&pool, "00000000-0000-4000-8000-000000000001", "ada@example.com")
-            .await
-            .unwrap();
-        let err = insert_user(&pool, "00000000-0000-4000-8000-000000000002", "ADA@Example.com")
-            .await
-            .expect_err("duplicate e-mail must be refused");
+        insert_user(
+            &pool,
+            "00000000-0000-4000-8000-000000000001",
+            "ada@example.com",
+        )
+        .await
+        .unwrap();
+        let err = insert_user(
+            &pool,
+            "00000000-0000-4000-8000-000000000002",
+            "ADA@Example.com",
+        )
+        .await
+        .expect_err("duplicate e-mail must be refused");
         let kind = err.as_database_error().map(|e| e.kind());
         assert!(
             matches!(kind, Some(sqlx::error::ErrorKind::UniqueViolation)),
@@ -114,12 +127,11 @@ async fn concurrent_writers_all_land_and_read_back_exactly() {
         for writer in writers.collect::<Vec<_>>() {
             writer.await.unwrap().expect("every write lands");
         }
-        let row = sqlx::query(
-            "SELECT COUNT(*), COALESCE(CAST(SUM(created_at) AS BIGINT), 0) FROM users",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+        let row =
+            sqlx::query("SELECT COUNT(*), COALESCE(CAST(SUM(created_at) AS BIGINT), 0) FROM users")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         let (count, sum): (i64, i64) = (row.get(0), row.get(1));
         assert_eq!(count, 100, "{}", database.backend);
         assert_eq!(sum, 100 * 1_767_225_600, "{}", database.backend);

@@ -48,7 +48,11 @@ async fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
         ("LISTEN_ADDR", "everywhere"),
         ("DATABASE_URL", "mysql://db"),
     ] {
-        let output = server_command(&dir).env(name, value).output().await.unwrap();
+        let output = server_command(&dir)
+            .env(name, value)
+            .output()
+            .await
+            .unwrap();
         assert_eq!(output.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -82,7 +86,10 @@ async fn first_start_creates_the_database_and_sigterm_stops_cleanly() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(ready, "the server became ready");
-    assert!(dir.path().join("data/storefront.db").exists(), "created under ./data");
+    assert!(
+        dir.path().join("data/storefront.db").exists(),
+        "created under ./data"
+    );
     assert_eq!(http_status(addr, "/").await.unwrap(), 200);
 
     let pid = child.id().unwrap().to_string();
@@ -98,9 +105,18 @@ async fn first_start_creates_the_database_and_sigterm_stops_cleanly() {
         .unwrap();
     assert!(status.success(), "{status}");
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).await.unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .await
+        .unwrap();
     assert!(stdout.contains("storefront stopped"), "{stdout}");
-    assert!(TcpStream::connect(addr).await.is_err(), "no longer listening");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
 }
 
 #[tokio::test]

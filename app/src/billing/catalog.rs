@@ -59,7 +59,9 @@ pub struct PublicCatalog {
 
 impl PublicCatalog {
     pub fn subscriptions(&self) -> impl Iterator<Item = &PlanSummary> {
-        self.plans.iter().filter(|plan| plan.kind == PlanKind::Subscription)
+        self.plans
+            .iter()
+            .filter(|plan| plan.kind == PlanKind::Subscription)
     }
 
     /// "$49" for whole amounts, "$49.50" otherwise.
@@ -166,7 +168,10 @@ pub mod ssr {
         }
 
         fn validate(&self) -> Result<(), String> {
-            if !CURRENCY_SYMBOLS.iter().any(|(code, _)| *code == self.currency) {
+            if !CURRENCY_SYMBOLS
+                .iter()
+                .any(|(code, _)| *code == self.currency)
+            {
                 let known: Vec<_> = CURRENCY_SYMBOLS.iter().map(|(code, _)| *code).collect();
                 return Err(format!(
                     "currency \"{}\" is not one of {}",
@@ -236,9 +241,13 @@ pub mod ssr {
             ] {
                 let well_formed = value.len() > prefix.len()
                     && value.starts_with(prefix)
-                    && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_');
                 if !well_formed {
-                    return Err(format!("{field} must look like {prefix}… (letters, digits, _)"));
+                    return Err(format!(
+                        "{field} must look like {prefix}… (letters, digits, _)"
+                    ));
                 }
             }
             Ok(())
@@ -311,9 +320,8 @@ mod tests {
 
     fn invalid(text: &str) -> String {
         match Catalog::parse(text) {
-            Err(CatalogError::Invalid { reason, .. }) | Err(CatalogError::Syntax { reason, .. }) => {
-                reason
-            }
+            Err(CatalogError::Invalid { reason, .. })
+            | Err(CatalogError::Syntax { reason, .. }) => reason,
             other => panic!("expected a catalog error, got {other:?}"),
         }
     }
@@ -334,14 +342,26 @@ mod tests {
     #[test]
     fn bad_catalogs_are_refused_with_a_specific_reason() {
         let cases = [
-            (GOOD_PLAN.replace("price_cents = 100", "price_cents = 0"), "price_cents"),
-            (GOOD_PLAN.replace("id = \"a\"", "id = \"A/B\""), "id must be"),
-            (GOOD_PLAN.replace("interval = \"month\"\n", ""), "needs interval"),
-            (GOOD_PLAN.replace("prod_1", "product-1"), "stripe_product_id"),
+            (
+                GOOD_PLAN.replace("price_cents = 100", "price_cents = 0"),
+                "price_cents",
+            ),
+            (
+                GOOD_PLAN.replace("id = \"a\"", "id = \"A/B\""),
+                "id must be",
+            ),
+            (
+                GOOD_PLAN.replace("interval = \"month\"\n", ""),
+                "needs interval",
+            ),
+            (
+                GOOD_PLAN.replace("prod_1", "product-1"),
+                "stripe_product_id",
+            ),
             (GOOD_PLAN.replace("price_1", "price_1/2"), "stripe_price_id"),
             (GOOD_PLAN.replace("[\"f\"]", "[]"), "features"),
             (format!("{GOOD_PLAN}colour = \"red\"\n"), "unknown field"),
-            (GOOD_PLAN.replace("100", "\"cheap\""), "line 6"),
+            (GOOD_PLAN.replace("100", "\"cheap\""), "line 7"),
         ];
         for (plan, expected) in cases {
             let reason = invalid(&with_plan(&plan));

@@ -26,7 +26,11 @@ pub fn CopyButton(
     let on_click = move |_| {
         leptos::task::spawn_local(async move {
             let copied = write_clipboard(&text.get_value()).await;
-            state.set(if copied { CopyState::Copied } else { CopyState::Failed });
+            state.set(if copied {
+                CopyState::Copied
+            } else {
+                CopyState::Failed
+            });
         });
     };
     view! {

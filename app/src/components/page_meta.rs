@@ -39,4 +39,5 @@ pub fn PageMeta(
         <Meta name="twitter:description" content=description />
         <Meta name="twitter:image" content=image />
     }
+    .into_any()
 }

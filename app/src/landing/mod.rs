@@ -1,8 +1,8 @@
 //! The landing page: what Tracepipe does, how, for how much, and answers.
 
-mod structured_data;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+mod structured_data;
 
 use crate::billing::components::PlanCard;
 use crate::components::{CopyButton, PageMeta};
@@ -32,6 +32,7 @@ pub fn LandingPage() -> impl IntoView {
         <Faq />
         <ClosingCallToAction />
     }
+    .into_any()
 }
 
 #[component]

@@ -11,7 +11,10 @@ pub fn robots_txt(site: &SiteInfo) -> String {
     for path in DISALLOWED {
         text.push_str(&format!("Disallow: {path}\n"));
     }
-    text.push_str(&format!("\nSitemap: {}\n", site.absolute_url("/sitemap.xml")));
+    text.push_str(&format!(
+        "\nSitemap: {}\n",
+        site.absolute_url("/sitemap.xml")
+    ));
     text
 }
 
@@ -22,7 +25,10 @@ pub fn sitemap_xml(site: &SiteInfo) -> String {
     );
     for path in PUBLIC_PAGES {
         // PUBLIC_URL is validated as a plain origin, so it needs no XML escaping.
-        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", site.absolute_url(path)));
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc></url>\n",
+            site.absolute_url(path)
+        ));
     }
     xml.push_str("</urlset>\n");
     xml
@@ -46,7 +52,10 @@ mod tests {
     #[test]
     fn sitemap_lists_public_pages_as_absolute_urls() {
         let xml = sitemap_xml(&site());
-        assert!(xml.contains("<loc>https://tracepipe.example/</loc>"), "{xml}");
+        assert!(
+            xml.contains("<loc>https://tracepipe.example/</loc>"),
+            "{xml}"
+        );
         assert_eq!(xml.matches("<url>").count(), PUBLIC_PAGES.len());
     }
 

@@ -50,7 +50,10 @@ pub struct TestDatabase {
 pub fn sqlite_database() -> TestDatabase {
     let dir = TempDir::new();
     // A nested folder that does not exist yet: connect must create it.
-    let url = format!("sqlite://{}/data/storefront.db?mode=rwc", dir.path().display());
+    let url = format!(
+        "sqlite://{}/data/storefront.db?mode=rwc",
+        dir.path().display()
+    );
     TestDatabase {
         backend: "sqlite",
         url,
