@@ -27,13 +27,14 @@ pub enum DbError {
 /// mode and a busy timeout on every connection (the Any URL cannot carry them).
 pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, DbError> {
     sqlx::any::install_default_drivers();
-    if let Some(parent) = sqlite_file(url).and_then(|file| file.parent().map(PathBuf::from)) {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(&parent).map_err(|source| DbError::CreateDir {
-                path: parent.display().to_string(),
-                source,
-            })?;
-        }
+    if let Some(parent) = sqlite_file(url)
+        .and_then(|file| file.parent().map(PathBuf::from))
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(&parent).map_err(|source| DbError::CreateDir {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)

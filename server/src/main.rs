@@ -4,11 +4,11 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     // An optional .env file; real environment variables win over it.
-    if let Err(err) = dotenvy::dotenv() {
-        if !err.not_found() {
-            eprintln!("error: .env: {err}");
-            return ExitCode::from(2);
-        }
+    if let Err(err) = dotenvy::dotenv()
+        && !err.not_found()
+    {
+        eprintln!("error: .env: {err}");
+        return ExitCode::from(2);
     }
     let config = match Config::from_env() {
         Ok(config) => config,
