@@ -29,6 +29,27 @@ fn Logo() -> impl IntoView {
     }
 }
 
+/// The landing page's sections, linked from the header and the footer.
+const SECTION_LINKS: &[(&str, &str)] = &[
+    ("/#how-it-works", "How it works"),
+    ("/#features", "Features"),
+    ("/#plans", "Plans"),
+    ("/#faq", "FAQ"),
+];
+
+fn section_links() -> impl IntoView {
+    SECTION_LINKS
+        .iter()
+        .map(|(href, label)| {
+            view! {
+                <li>
+                    <a href=*href>{*label}</a>
+                </li>
+            }
+        })
+        .collect_view()
+}
+
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     view! {
@@ -36,20 +57,7 @@ pub fn SiteHeader() -> impl IntoView {
             <div class="container header-inner">
                 <Logo />
                 <nav aria-label="Main">
-                    <ul class="nav-list">
-                        <li>
-                            <a href="/#how-it-works">"How it works"</a>
-                        </li>
-                        <li>
-                            <a href="/#features">"Features"</a>
-                        </li>
-                        <li>
-                            <a href="/#plans">"Plans"</a>
-                        </li>
-                        <li>
-                            <a href="/#faq">"FAQ"</a>
-                        </li>
-                    </ul>
+                    <ul class="nav-list">{section_links()}</ul>
                 </nav>
             </div>
         </header>
@@ -67,15 +75,7 @@ pub fn SiteFooter() -> impl IntoView {
                 </div>
                 <nav aria-label="Footer">
                     <ul class="footer-links">
-                        <li>
-                            <a href="/#how-it-works">"How it works"</a>
-                        </li>
-                        <li>
-                            <a href="/#plans">"Plans"</a>
-                        </li>
-                        <li>
-                            <a href="/#faq">"FAQ"</a>
-                        </li>
+                        {section_links()}
                         <li>
                             <a href="mailto:hello@tracepipe.ai">"Contact"</a>
                         </li>
