@@ -2,20 +2,39 @@
 
 use crate::billing::catalog::PublicCatalog;
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, OnceLock};
 
 /// Computed once on the server from configuration and handed to the browser
 /// with the first page (see `App`), so server and client render alike.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Cheap to clone: axum and Leptos clone it several times per request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SiteInfo {
     /// Absolute base URL without a trailing slash, e.g. `https://tracepipe.ai`.
-    pub public_url: String,
-    pub catalog: PublicCatalog,
+    pub public_url: Arc<str>,
+    pub catalog: Arc<PublicCatalog>,
+    /// The JSON-LD document, built on first use and shared by every clone.
+    #[serde(skip)]
+    structured_data: Arc<OnceLock<String>>,
 }
 
 impl SiteInfo {
+    pub fn new(public_url: &str, catalog: PublicCatalog) -> Self {
+        Self {
+            public_url: public_url.into(),
+            catalog: Arc::new(catalog),
+            structured_data: Arc::default(),
+        }
+    }
+
     /// `path` must start with `/`.
     pub fn absolute_url(&self, path: &str) -> String {
         format!("{}{}", self.public_url, path)
+    }
+
+    /// Organization and offers as JSON-LD, built once (the inputs never change).
+    pub fn structured_data(&self) -> &str {
+        self.structured_data
+            .get_or_init(|| crate::landing::structured_data::organization_and_offers(self))
     }
 }
 

@@ -21,5 +21,5 @@ pub struct AppState {
 /// content hashes in release builds so they can be cached forever).
 #[derive(Clone, Debug)]
 pub struct ShellAssets {
-    pub stylesheet_href: String,
+    pub stylesheet_href: Arc<str>,
 }

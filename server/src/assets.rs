@@ -18,7 +18,7 @@ pub fn shell_assets(options: &LeptosOptions) -> ShellAssets {
         None => format!("{}.css", options.output_name),
     };
     ShellAssets {
-        stylesheet_href: format!("/{}/{file}", options.site_pkg_dir),
+        stylesheet_href: format!("/{}/{file}", options.site_pkg_dir).into(),
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Config {
     pub catalog_path: PathBuf,
     pub log_format: LogFormat,
     pub shutdown_timeout: Duration,
+    /// Serve public pages to anonymous visitors from a per-process render cache.
+    pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
     pub bench_routes: bool,
 }
@@ -118,6 +120,7 @@ impl Config {
                 })?,
             None => Duration::from_secs(20),
         };
+        let page_cache = parse_flag("PAGE_CACHE", var("PAGE_CACHE").or(Some("true".to_owned())))?;
         let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"))?;
 
         Ok(Self {
@@ -129,6 +132,7 @@ impl Config {
             catalog_path,
             log_format,
             shutdown_timeout,
+            page_cache,
             bench_routes,
         })
     }
@@ -187,6 +191,7 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://data/storefront.db?mode=rwc");
         assert_eq!(config.log_format, LogFormat::Text);
         assert!(!config.bench_routes);
+        assert!(config.page_cache);
         assert!(config.database_max_connections >= 4);
     }
 
@@ -221,6 +226,7 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
             ("BENCH_ROUTES", "maybe"),
+            ("PAGE_CACHE", "sometimes"),
         ];
         for (name, value) in cases {
             let err = config(&[(name, value)]).unwrap_err();

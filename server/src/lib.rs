@@ -7,6 +7,7 @@ pub mod assets;
 pub mod config;
 pub mod db;
 pub mod ops;
+pub mod page_cache;
 pub mod router;
 pub mod telemetry;
 
@@ -56,10 +57,7 @@ pub async fn build_state(
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
     Ok(AppState {
-        site: SiteInfo {
-            public_url: config.public_url.clone(),
-            catalog: catalog.public(),
-        },
+        site: SiteInfo::new(&config.public_url, catalog.public()),
         catalog: Arc::new(catalog),
         assets: assets::shell_assets(&leptos_options),
         leptos_options,
@@ -98,7 +96,7 @@ pub async fn serve_until(
 pub async fn run(config: Config) -> Result<(), StartError> {
     let state = build_state(&config, leptos_options(&config)?).await?;
     let db = state.db.clone();
-    let app = router::build(state, config.bench_routes).await;
+    let app = router::build(state, &config).await;
     let listener = TcpListener::bind(config.listen_addr)
         .await
         .map_err(|source| StartError::Listen {

@@ -1,6 +1,11 @@
 use server::config::Config;
 use std::process::ExitCode;
 
+// Page rendering allocates many small strings; mimalloc serves them several
+// times faster than the system allocator (see bench/landing.sh).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // An optional .env file; real environment variables win over it.

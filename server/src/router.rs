@@ -1,5 +1,7 @@
 //! Every route and layer of the storefront, assembled in one place.
 
+use crate::config::Config;
+use crate::page_cache::{PageCache, serve_public_pages};
 use crate::{ops, telemetry};
 use app::landing::ssr::{robots_txt, sitemap_xml};
 use app::site::SiteInfo;
@@ -28,7 +30,7 @@ const REVALIDATE: &str = "no-cache";
 /// Favicon, Open Graph image, robots.txt, sitemap.xml.
 const SHORT_LIVED: &str = "public, max-age=3600";
 
-pub async fn build(state: AppState, bench_routes: bool) -> Router {
+pub async fn build(state: AppState, config: &Config) -> Router {
     let options = state.leptos_options.clone();
     let pkg_route = format!("/{}", options.site_pkg_dir);
     let pkg_files = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
@@ -63,8 +65,16 @@ pub async fn build(state: AppState, bench_routes: bool) -> Router {
         ))
         .with_state(state);
 
-    let app = if bench_routes {
+    let app = if config.bench_routes {
         with_landing_copy(app).await
+    } else {
+        app
+    };
+    let app = if config.page_cache {
+        app.layer(middleware::from_fn_with_state(
+            PageCache::default(),
+            serve_public_pages,
+        ))
     } else {
         app
     };

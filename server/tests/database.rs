@@ -142,7 +142,7 @@ async fn concurrent_writers_all_land_and_read_back_exactly() {
 async fn the_storefront_serves_pages_from_either_database() {
     for database in all_databases().await {
         let backend = database.backend;
-        let app = app_on(database, false).await;
+        let app = app_on(database, &[]).await;
         assert_eq!(get(&app.router, "/readyz").await.status, 200, "{backend}");
         assert_eq!(get(&app.router, "/").await.status, 200, "{backend}");
     }

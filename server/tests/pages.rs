@@ -73,7 +73,7 @@ async fn plans_on_the_landing_page_come_from_the_catalog_file() {
     let state = server::build_state(&config, leptos_options())
         .await
         .unwrap();
-    let router = server::router::build(state, false).await;
+    let router = server::router::build(state, &config).await;
 
     let html = get(&router, "/").await.body;
     assert!(html.contains("Enterprise"));
@@ -97,6 +97,26 @@ async fn a_bad_catalog_stops_start_up_with_a_specific_reason() {
         err.to_string().contains("at least one subscription"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn every_landing_response_carries_its_own_nonce_on_all_its_scripts() {
+    let app = sqlite_app().await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let html = get(&app.router, "/").await.body;
+        let nonces: Vec<&str> = html
+            .split("nonce=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap())
+            .collect();
+        assert!(!nonces.is_empty());
+        assert!(nonces.iter().all(|nonce| *nonce == nonces[0]), "{nonces:?}");
+        assert!(html.contains("Turn real product sessions"));
+        seen.push(nonces[0].to_owned());
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "a fresh nonce per response");
 }
 
 #[tokio::test]
@@ -177,7 +197,7 @@ async fn the_bench_copy_of_the_landing_page_exists_only_when_asked_for() {
         StatusCode::NOT_FOUND
     );
 
-    let app = app_on(sqlite_database(), true).await;
+    let app = app_on(sqlite_database(), &[("BENCH_ROUTES", "true")]).await;
     let copy = get(&app.router, "/__bench/landing-copy").await;
     let landing = get(&app.router, "/").await;
     assert_eq!(copy.status, StatusCode::OK);

@@ -1,4 +1,4 @@
-use crate::billing::catalog::{PlanSummary, PublicCatalog};
+use crate::billing::catalog::PlanSummary;
 use leptos::prelude::*;
 
 /// One plan as a card: name, price, cadence, tagline and features. The call
@@ -6,11 +6,11 @@ use leptos::prelude::*;
 #[component]
 pub fn PlanCard(
     plan: PlanSummary,
-    catalog: PublicCatalog,
+    /// Display price from `PublicCatalog::price_label`, e.g. "$49".
+    price: String,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let heading_id = format!("plan-{}", plan.id);
-    let price = catalog.price_label(&plan);
     view! {
         <article
             class="plan-card"

@@ -2,7 +2,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
-mod structured_data;
+pub(crate) mod structured_data;
 
 use crate::billing::components::PlanCard;
 use crate::components::{CopyButton, PageMeta};
@@ -18,7 +18,7 @@ const SAMPLE_RECORD: &str = r##"{"task":"Export March invoices as CSV","app":"bi
 #[component]
 pub fn LandingPage() -> impl IntoView {
     let site = expect_context::<SiteInfo>();
-    let json_ld = structured_data::organization_and_offers(&site);
+    let json_ld = site.structured_data().to_owned();
     view! {
         <PageMeta title=TITLE description=DESCRIPTION path="/" />
         <script type="application/ld+json" inner_html=json_ld></script>
@@ -159,7 +159,7 @@ fn PlanPreview(site: SiteInfo) -> impl IntoView {
     let catalog = site.catalog;
     let cards = catalog
         .subscriptions()
-        .map(|plan| view! { <PlanCard plan=plan.clone() catalog=catalog.clone() /> })
+        .map(|plan| view! { <PlanCard plan=plan.clone() price=catalog.price_label(plan) /> })
         .collect_view();
     view! {
         <section id="plans" class="section" aria-labelledby="plans-title">

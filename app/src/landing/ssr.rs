@@ -40,13 +40,13 @@ mod tests {
     use crate::billing::catalog::PublicCatalog;
 
     fn site() -> SiteInfo {
-        SiteInfo {
-            public_url: "https://tracepipe.example".into(),
-            catalog: PublicCatalog {
+        SiteInfo::new(
+            "https://tracepipe.example",
+            PublicCatalog {
                 currency: "USD".into(),
                 plans: vec![],
             },
-        }
+        )
     }
 
     #[test]

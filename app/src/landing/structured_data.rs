@@ -58,10 +58,7 @@ mod tests {
 
     fn site() -> SiteInfo {
         let catalog = Catalog::parse(include_str!("../../../catalog.toml")).unwrap();
-        SiteInfo {
-            public_url: "https://tracepipe.example".into(),
-            catalog: catalog.public(),
-        }
+        SiteInfo::new("https://tracepipe.example", catalog.public())
     }
 
     #[test]
@@ -81,9 +78,9 @@ mod tests {
 
     #[test]
     fn cannot_close_its_script_element() {
-        let mut site = site();
-        site.catalog.plans[0].name = "</script><script>alert(1)</script>".into();
-        let text = organization_and_offers(&site);
+        let mut catalog = site().catalog.as_ref().clone();
+        catalog.plans[0].name = "</script><script>alert(1)</script>".into();
+        let text = organization_and_offers(&SiteInfo::new("https://tracepipe.example", catalog));
         assert!(!text.contains("</"), "{text}");
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(

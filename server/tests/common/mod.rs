@@ -137,12 +137,12 @@ pub struct TestApp {
     pub database: TestDatabase,
 }
 
-pub async fn app_on(database: TestDatabase, bench_routes: bool) -> TestApp {
-    let config = config_for(&database.url, &[]);
+pub async fn app_on(database: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
+    let config = config_for(&database.url, extra);
     let state = server::build_state(&config, leptos_options())
         .await
         .expect("storefront state");
-    let router = server::router::build(state.clone(), bench_routes).await;
+    let router = server::router::build(state.clone(), &config).await;
     TestApp {
         router,
         state,
@@ -151,7 +151,7 @@ pub async fn app_on(database: TestDatabase, bench_routes: bool) -> TestApp {
 }
 
 pub async fn sqlite_app() -> TestApp {
-    app_on(sqlite_database(), false).await
+    app_on(sqlite_database(), &[]).await
 }
 
 pub struct TestResponse {
