@@ -6,7 +6,7 @@
 //! process lifetime, so nothing ever needs invalidating.
 
 use app::site::PUBLIC_PAGES;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -104,7 +104,7 @@ pub async fn serve_public_pages(
             pages.insert(path, Arc::new(page));
         }
     }
-    Response::from_parts(parts, Body::from(Bytes::from(bytes)))
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 #[cfg(test)]
