@@ -120,8 +120,8 @@ impl Config {
                 })?,
             None => Duration::from_secs(20),
         };
-        let page_cache = parse_flag("PAGE_CACHE", var("PAGE_CACHE").or(Some("true".to_owned())))?;
-        let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"))?;
+        let page_cache = parse_flag("PAGE_CACHE", var("PAGE_CACHE"), true)?;
+        let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"), false)?;
 
         Ok(Self {
             public_url,
@@ -138,9 +138,14 @@ impl Config {
     }
 }
 
-fn parse_flag(name: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+fn parse_flag(
+    name: &'static str,
+    value: Option<String>,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        None => Ok(default),
+        Some("0" | "false" | "no" | "off") => Ok(false),
         Some("1" | "true" | "yes" | "on") => Ok(true),
         Some(_) => Err(ConfigError {
             name,

@@ -63,6 +63,30 @@ async fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
 }
 
 #[tokio::test]
+async fn settings_are_read_from_a_dotenv_file_and_validated_the_same_way() {
+    let dir = TempDir::new();
+    std::fs::write(
+        dir.path().join(".env"),
+        "# local overrides\nLOG_FORMAT=yaml\n",
+    )
+    .unwrap();
+    let output = server_command(&dir).output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: LOG_FORMAT must be text or json"),
+        "{stderr}"
+    );
+
+    std::fs::write(dir.path().join(".env"), "NOT A SETTING\n").unwrap();
+    let output = server_command(&dir).output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: .env: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[tokio::test]
 async fn first_start_creates_the_database_and_sigterm_stops_cleanly() {
     let dir = TempDir::new();
     let port = TcpListener::bind("127.0.0.1:0")
