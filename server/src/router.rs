@@ -23,7 +23,7 @@ use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
-/// Asset names carry content hashes, so a browser may keep them forever.
+/// Hashed asset names change with their content: a browser may keep them forever.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Pages change with every deploy (and later with the signed-in user).
 const REVALIDATE: &str = "no-cache";
@@ -79,7 +79,8 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         app
     };
 
-    app.layer(middleware::from_fn(cache_control))
+    let hashed_assets = options.hash_files;
+    app.layer(middleware::from_fn_with_state(hashed_assets, cache_control))
         .layer(CompressionLayer::new())
         .layer(telemetry::request_log_layer())
 }
@@ -98,8 +99,13 @@ async fn sitemap(State(site): State<SiteInfo>) -> impl IntoResponse {
     )
 }
 
-/// Gives every response a deliberate `Cache-Control` unless its handler chose one.
-async fn cache_control(request: Request, next: Next) -> Response {
+/// Gives every response a deliberate `Cache-Control` unless its handler chose
+/// one. `/pkg/` files are immutable only when their names carry hashes.
+async fn cache_control(
+    State(hashed_assets): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
     let cacheable_method = matches!(*request.method(), Method::GET | Method::HEAD);
     let under_pkg = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
@@ -113,7 +119,8 @@ async fn cache_control(request: Request, next: Next) -> Response {
         .is_some_and(|value| value.starts_with("text/html"));
     let success = response.status().is_success() || response.status().as_u16() == 304;
     let policy = match (cacheable_method && success, under_pkg, is_html) {
-        (true, true, _) => IMMUTABLE,
+        (true, true, _) if hashed_assets => IMMUTABLE,
+        (true, true, _) => REVALIDATE,
         (true, false, false) => SHORT_LIVED,
         _ if is_html => REVALIDATE,
         _ => "no-store",
