@@ -42,7 +42,7 @@ export default defineConfig({
       name: 'chromium-no-js',
       use: { javaScriptEnabled: false },
       // Only pages are worth seeing without scripts; raw HTTP checks run once.
-      testMatch: /pages\.spec\.ts/,
+      testMatch: /(pages|accounts)\.spec\.ts/,
     },
   ],
   webServer: {

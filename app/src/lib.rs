@@ -4,19 +4,25 @@
 // Leptos view types nest deeply; the default limit (128) is too low for them.
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod billing;
 pub mod components;
+pub mod error;
 pub mod landing;
 pub mod not_found;
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
 
+use accounts::pages::{
+    AccountPage, DashboardPage, LoginPage, RegisterPage, SignedOut, provide_auth,
+};
 use components::{SiteFooter, SiteHeader, SkipLink};
 use landing::LandingPage;
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -64,14 +70,39 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <SkipLink />
-            <SiteHeader />
-            <main id="main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=LandingPage />
-                </Routes>
-            </main>
-            <SiteFooter />
+            <Layout />
         </Router>
+    }
+}
+
+/// Everything inside the router. The auth actions are created here so that,
+/// after a form post without JavaScript, they pick up the error the router
+/// reads from the address.
+#[component]
+fn Layout() -> impl IntoView {
+    provide_auth();
+    // In-order streaming: everything behind a Suspense/Transition (the signed-in
+    // menu, guarded pages) arrives in place, readable without JavaScript.
+    view! {
+        <SkipLink />
+        <SiteHeader />
+        <main id="main" tabindex="-1">
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=LandingPage ssr=SsrMode::InOrder />
+                <Route
+                    ssr=SsrMode::InOrder
+                    path=path!("/register")
+                    view=|| view! { <SignedOut><RegisterPage /></SignedOut> }
+                />
+                <Route
+                    ssr=SsrMode::InOrder
+                    path=path!("/login")
+                    view=|| view! { <SignedOut><LoginPage /></SignedOut> }
+                />
+                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::InOrder />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::InOrder />
+            </Routes>
+        </main>
+        <SiteFooter />
     }
 }

@@ -6,6 +6,8 @@ use leptos::prelude::LeptosOptions;
 use sqlx::AnyPool;
 use std::sync::Arc;
 
+use crate::accounts::ssr::sessions::SessionPolicy;
+use crate::accounts::ssr::throttle::ThrottlePolicy;
 use crate::billing::catalog::ssr::Catalog;
 
 #[derive(Clone, FromRef)]
@@ -15,6 +17,8 @@ pub struct AppState {
     pub site: SiteInfo,
     pub catalog: Arc<Catalog>,
     pub assets: ShellAssets,
+    pub sessions: SessionPolicy,
+    pub throttle: ThrottlePolicy,
 }
 
 /// File names the HTML shell links to, resolved once at start (they carry

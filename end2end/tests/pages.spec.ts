@@ -14,7 +14,10 @@ test('the landing page tells the whole story without needing scripts', async ({ 
   for (const landmark of ['banner', 'main', 'contentinfo']) {
     await expect(page.getByRole(landmark)).toHaveCount(1);
   }
-  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Create account' })).toBeVisible();
 
   const steps = page.locator('#how-it-works li.step');
   await expect(steps).toHaveCount(3);

@@ -23,6 +23,10 @@ pub struct Config {
     pub catalog_path: PathBuf,
     pub log_format: LogFormat,
     pub shutdown_timeout: Duration,
+    /// Sign out after this long without a request.
+    pub session_idle_timeout: Duration,
+    /// Sign out this long after signing in, however active.
+    pub session_absolute_timeout: Duration,
     /// Serve public pages to anonymous visitors from a per-process render cache.
     pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
@@ -120,6 +124,23 @@ impl Config {
                 })?,
             None => Duration::from_secs(20),
         };
+        let session_idle_timeout = parse_duration_secs(
+            "SESSION_IDLE_TIMEOUT_SECS",
+            var("SESSION_IDLE_TIMEOUT_SECS"),
+            7 * 24 * 3600,
+        )?;
+        let session_absolute_timeout = parse_duration_secs(
+            "SESSION_ABSOLUTE_TIMEOUT_SECS",
+            var("SESSION_ABSOLUTE_TIMEOUT_SECS"),
+            30 * 24 * 3600,
+        )?;
+        if session_idle_timeout > session_absolute_timeout {
+            return Err(fail(
+                "SESSION_IDLE_TIMEOUT_SECS",
+                "must not exceed SESSION_ABSOLUTE_TIMEOUT_SECS",
+                &session_idle_timeout.as_secs().to_string(),
+            ));
+        }
         let page_cache = parse_flag("PAGE_CACHE", var("PAGE_CACHE"), true)?;
         let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"), false)?;
 
@@ -132,6 +153,8 @@ impl Config {
             catalog_path,
             log_format,
             shutdown_timeout,
+            session_idle_timeout,
+            session_absolute_timeout,
             page_cache,
             bench_routes,
         })
@@ -152,6 +175,34 @@ fn parse_flag(
             expected: "must be true or false",
             value: value.unwrap_or_default(),
         }),
+    }
+}
+
+/// A whole number of seconds from 60 to ten years.
+fn parse_duration_secs(
+    name: &'static str,
+    value: Option<String>,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    match value {
+        None => Ok(Duration::from_secs(default)),
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|secs| (60..=10 * 365 * 24 * 3600).contains(secs))
+            .map(Duration::from_secs)
+            .ok_or(ConfigError {
+                name,
+                expected: "must be a whole number of seconds from 60 to 315360000",
+                value: text,
+            }),
+    }
+}
+
+impl Config {
+    /// Session cookies get `Secure` and the `__Host-` prefix on https.
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 }
 
@@ -232,6 +283,8 @@ mod tests {
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
             ("BENCH_ROUTES", "maybe"),
             ("PAGE_CACHE", "sometimes"),
+            ("SESSION_IDLE_TIMEOUT_SECS", "5"),
+            ("SESSION_ABSOLUTE_TIMEOUT_SECS", "forever"),
         ];
         for (name, value) in cases {
             let err = config(&[(name, value)]).unwrap_err();

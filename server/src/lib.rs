@@ -6,11 +6,14 @@
 pub mod assets;
 pub mod config;
 pub mod db;
+pub mod guards;
 pub mod ops;
 pub mod page_cache;
 pub mod router;
 pub mod telemetry;
 
+use app::accounts::ssr::sessions::SessionPolicy;
+use app::accounts::ssr::throttle::ThrottlePolicy;
 use app::billing::catalog::ssr::{Catalog, CatalogError};
 use app::site::SiteInfo;
 use app::state::AppState;
@@ -62,6 +65,12 @@ pub async fn build_state(
         assets: assets::shell_assets(&leptos_options),
         leptos_options,
         db,
+        sessions: SessionPolicy {
+            idle_timeout_secs: config.session_idle_timeout.as_secs() as i64,
+            absolute_timeout_secs: config.session_absolute_timeout.as_secs() as i64,
+            secure: config.https(),
+        },
+        throttle: ThrottlePolicy::default(),
     })
 }
 
@@ -74,6 +83,8 @@ pub async fn serve_until(
     grace: Duration,
 ) -> Result<(), StartError> {
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    // The peer address feeds per-client sign-in throttling.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");

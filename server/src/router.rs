@@ -2,7 +2,8 @@
 
 use crate::config::Config;
 use crate::page_cache::{PageCache, serve_public_pages};
-use crate::{ops, telemetry};
+use crate::{guards, ops, telemetry};
+use app::accounts::ssr::context::load_session;
 use app::landing::ssr::{robots_txt, sitemap_xml};
 use app::site::SiteInfo;
 use app::state::AppState;
@@ -25,13 +26,16 @@ use tower_http::services::ServeDir;
 
 /// Hashed asset names change with their content: a browser may keep them forever.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// Pages change with every deploy (and later with the signed-in user).
+/// Pages change with every deploy.
 const REVALIDATE: &str = "no-cache";
+/// Anything answered to a request with cookies may be personal.
+const PERSONAL: &str = "private, no-store";
 /// Favicon, Open Graph image, robots.txt, sitemap.xml.
 const SHORT_LIVED: &str = "public, max-age=3600";
 
 pub async fn build(state: AppState, config: &Config) -> Router {
     let options = state.leptos_options.clone();
+    let state_for_layers = state.clone();
     let pkg_route = format!("/{}", options.site_pkg_dir);
     let pkg_files = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
         .precompressed_br()
@@ -65,6 +69,16 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         ))
         .with_state(state);
 
+    let app = app
+        .layer(middleware::from_fn(guards::malformed_calls_are_400))
+        .layer(middleware::from_fn_with_state(
+            state_for_layers.clone(),
+            load_session,
+        ))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::<str>::from(config.public_url.as_str()),
+            guards::same_origin_writes,
+        ));
     let app = if config.bench_routes {
         with_landing_copy(app).await
     } else {
@@ -108,6 +122,7 @@ async fn cache_control(
 ) -> Response {
     let cacheable_method = matches!(*request.method(), Method::GET | Method::HEAD);
     let under_pkg = request.uri().path().starts_with("/pkg/");
+    let has_cookies = request.headers().contains_key(header::COOKIE);
     let mut response = next.run(request).await;
     if response.headers().contains_key(header::CACHE_CONTROL) {
         return response;
@@ -122,6 +137,7 @@ async fn cache_control(
         (true, true, _) if hashed_assets => IMMUTABLE,
         (true, true, _) => REVALIDATE,
         (true, false, false) => SHORT_LIVED,
+        _ if is_html && has_cookies => PERSONAL,
         _ if is_html => REVALIDATE,
         _ => "no-store",
     };

@@ -1,3 +1,5 @@
+use crate::accounts::pages::{AuthActions, UserResource};
+use leptos::either::Either;
 use leptos::prelude::*;
 
 /// The first focusable element: keyboard users jump straight to the content.
@@ -50,6 +52,34 @@ fn section_links() -> impl IntoView {
         .collect_view()
 }
 
+/// Sign in / create account, or the signed-in user's links and sign-out.
+#[component]
+fn AccountLinks() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    let logout = expect_context::<AuthActions>().logout;
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => Either::Left(view! {
+                        <li><a href="/dashboard">"Dashboard"</a></li>
+                        <li><a href="/account" title=format!("Signed in as {}", user.email)>{user.display_name}</a></li>
+                        <li>
+                            <ActionForm action=logout attr:class="inline-form">
+                                <button type="submit" class="link-button">"Sign out"</button>
+                            </ActionForm>
+                        </li>
+                    }),
+                    _ => Either::Right(view! {
+                        <li><a href="/login">"Sign in"</a></li>
+                        <li><a class="button button--primary button--small" href="/register">"Create account"</a></li>
+                    }),
+                }
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     view! {
@@ -57,7 +87,7 @@ pub fn SiteHeader() -> impl IntoView {
             <div class="container header-inner">
                 <Logo />
                 <nav aria-label="Main">
-                    <ul class="nav-list">{section_links()}</ul>
+                    <ul class="nav-list">{section_links()}<AccountLinks /></ul>
                 </nav>
             </div>
         </header>

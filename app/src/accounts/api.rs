@@ -1,0 +1,192 @@
+//! Server functions for accounts: thin wrappers that validate, call the
+//! `ssr` services and answer with a redirect or an `AppError`.
+
+use crate::accounts::CurrentUser;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The signed-in user, if any (for navigation and guarded pages).
+#[server(prefix = "/api", endpoint = "signed_in_user")]
+pub async fn signed_in_user() -> Result<Option<CurrentUser>, AppError> {
+    Ok(super::ssr::context::current_session().map(|session| session.user))
+}
+
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(
+    email: String,
+    password: String,
+    display_name: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, refuse, start_session_and_redirect};
+    use super::ssr::users::{self, CreateUserError};
+    use super::ssr::{passwords, validation};
+    use crate::accounts::{Field, FieldError};
+
+    let state = app_state();
+    let email =
+        validation::normalize_email(&email).or_else(|err| refuse(AppError::Invalid(err)))?;
+    let display_name = validation::clean_display_name(&display_name)
+        .or_else(|err| refuse(AppError::Invalid(err)))?;
+    validation::check_new_password(&password, Field::Password)
+        .or_else(|err| refuse(AppError::Invalid(err)))?;
+    let hash = passwords::hash_password(password)
+        .await
+        .or_else(|_| refuse(AppError::Unavailable))?;
+    let user = match users::create(&state.db, &email, &display_name, &hash).await {
+        Ok(user) => user,
+        Err(CreateUserError::DuplicateEmail) => {
+            return refuse(AppError::Invalid(FieldError::new(
+                Field::Email,
+                "An account with this e-mail already exists. Sign in instead.",
+            )));
+        }
+        Err(CreateUserError::Database(err)) => {
+            tracing::error!("registration failed: {err}");
+            return refuse(AppError::Unavailable);
+        }
+    };
+    start_session_and_redirect(&state, &user.id, next.as_deref()).await
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, refuse, start_session_and_redirect};
+    use super::ssr::throttle::{account_subject, client_subject};
+    use super::ssr::{passwords, users, validation};
+
+    let state = app_state();
+    // An unparseable address cannot belong to an account: same answer as a wrong password.
+    let email = validation::normalize_email(&email).unwrap_or_default();
+    let account = account_subject(&email);
+    let client = client_subject(&client_address());
+    let unavailable = |err: sqlx::Error| {
+        tracing::error!("sign-in failed: {err}");
+        AppError::Unavailable
+    };
+    if let Some(retry_after_secs) = state
+        .throttle
+        .retry_after(&state.db, &account, &client)
+        .await
+        .map_err(unavailable)?
+    {
+        return refuse(AppError::Throttled { retry_after_secs });
+    }
+    let user = if email.is_empty() {
+        None
+    } else {
+        users::find_by_email(&state.db, &email)
+            .await
+            .map_err(unavailable)?
+    };
+    // Unknown e-mail or wrong password: the same work, time and answer.
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    let matched = passwords::verify_password(password, stored_hash).await;
+    let Some(user) = user.filter(|_| matched) else {
+        state
+            .throttle
+            .record_failure(&state.db, &account, &client)
+            .await
+            .map_err(unavailable)?;
+        return refuse(AppError::BadCredentials);
+    };
+    state
+        .throttle
+        .clear(&state.db, &account)
+        .await
+        .map_err(unavailable)?;
+    start_session_and_redirect(&state, &user.id, next.as_deref()).await
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use super::ssr::context::{app_state, current_session, end_session_cookie};
+    use super::ssr::sessions;
+
+    let state = app_state();
+    if let Some(session) = current_session() {
+        sessions::end(&state.db, &session.token_hash)
+            .await
+            .map_err(|err| {
+                tracing::error!("sign-out failed: {err}");
+                AppError::Unavailable
+            })?;
+    }
+    end_session_cookie(&state);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "update_display_name")]
+pub async fn update_display_name(display_name: String) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, refuse, signed_in};
+    use super::ssr::{users, validation};
+
+    let (state, session) = (app_state(), signed_in()?);
+    let display_name = validation::clean_display_name(&display_name)
+        .or_else(|err| refuse(AppError::Invalid(err)))?;
+    users::set_display_name(&state.db, &session.user.id, &display_name)
+        .await
+        .or_else(|err| {
+            tracing::error!("changing a display name failed: {err}");
+            refuse(AppError::Unavailable)
+        })?;
+    leptos_axum::redirect("/account?saved=name");
+    Ok(())
+}
+
+/// Changing the password signs out every other session (a thief's included).
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, refuse, signed_in};
+    use super::ssr::{passwords, sessions, users, validation};
+    use crate::accounts::{Field, FieldError};
+
+    let (state, session) = (app_state(), signed_in()?);
+    let unavailable = |err: String| {
+        tracing::error!("changing a password failed: {err}");
+        AppError::Unavailable
+    };
+    let user = users::find_by_id(&state.db, &session.user.id)
+        .await
+        .map_err(|err| unavailable(err.to_string()))?
+        .ok_or(AppError::SignedOut)?;
+    if !passwords::verify_password(current_password, Some(user.password_hash)).await {
+        return refuse(AppError::Invalid(FieldError::new(
+            Field::CurrentPassword,
+            "That is not your current password.",
+        )));
+    }
+    validation::check_new_password(&new_password, Field::NewPassword)
+        .or_else(|err| refuse(AppError::Invalid(err)))?;
+    let hash = passwords::hash_password(new_password)
+        .await
+        .map_err(|err| unavailable(err.to_string()))?;
+    users::set_password_hash(&state.db, &user.id, &hash)
+        .await
+        .map_err(|err| unavailable(err.to_string()))?;
+    sessions::end_others(&state.db, &user.id, &session.token_hash)
+        .await
+        .map_err(|err| unavailable(err.to_string()))?;
+    leptos_axum::redirect("/account?saved=password");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    use super::ssr::sessions;
+
+    let (state, session) = (app_state(), signed_in()?);
+    sessions::end_others(&state.db, &session.user.id, &session.token_hash)
+        .await
+        .map_err(|err| {
+            tracing::error!("signing out everywhere failed: {err}");
+            AppError::Unavailable
+        })?;
+    leptos_axum::redirect("/account?saved=sessions");
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! Account pages: register, sign in, dashboard, and the signed-in guard.
+
+use crate::accounts::api::{
+    ChangePassword, Login, Logout, Register, SignOutEverywhere, UpdateDisplayName,
+};
+use crate::accounts::{CurrentUser, Field};
+use crate::components::{FormField, PageMeta, SubmitButton};
+use crate::error::AppError;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// The sign-in, sign-up and sign-out actions, shared app-wide so that the
+/// signed-in user is refetched whenever one of them completes.
+#[derive(Clone, Copy)]
+pub struct AuthActions {
+    pub login: ServerAction<Login>,
+    pub register: ServerAction<Register>,
+    pub logout: ServerAction<Logout>,
+}
+
+pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+
+pub fn provide_auth() {
+    let actions = AuthActions {
+        login: ServerAction::new(),
+        register: ServerAction::new(),
+        logout: ServerAction::new(),
+    };
+    // Blocking: the navigation must be right in the first HTML, with no flash.
+    let user: UserResource = Resource::new_blocking(
+        move || {
+            (
+                actions.login.version().get(),
+                actions.register.version().get(),
+                actions.logout.version().get(),
+            )
+        },
+        |_| super::api::signed_in_user(),
+    );
+    show_error_from_form_post(&actions);
+    provide_context(actions);
+    provide_context(user);
+}
+
+/// After a form post without JavaScript, the server redirects back with the
+/// error in the address (`__path`, `__err`). The router hands it only to
+/// actions created below `<Routes>`; these are app-wide, so they read it here.
+fn show_error_from_form_post(actions: &AuthActions) {
+    use leptos::server_fn::ServerFn;
+    use leptos::server_fn::error::ServerFnUrlError;
+
+    let (path, encoded) =
+        use_query_map().with_untracked(|query| (query.get("__path"), query.get("__err")));
+    let (Some(path), Some(encoded)) = (path, encoded) else {
+        return;
+    };
+    let error = Some(Err(ServerFnUrlError::<AppError>::decode_err(&encoded)));
+    if path == Login::PATH {
+        actions.login.value().set(error);
+    } else if path == Register::PATH {
+        actions.register.value().set(error);
+    }
+}
+
+/// The message for `field` from the last failed submission, if any.
+fn field_error(error: Signal<Option<AppError>>, field: Field) -> Signal<Option<String>> {
+    Signal::derive(move || match error.get() {
+        Some(AppError::Invalid(invalid)) if invalid.field == field => Some(invalid.message),
+        _ => None,
+    })
+}
+
+/// A failure that belongs to the whole form rather than one field.
+fn form_error(error: Signal<Option<AppError>>) -> impl Fn() -> Option<String> {
+    move || match error.get() {
+        None | Some(AppError::Invalid(_)) => None,
+        Some(other) => Some(other.to_string()),
+    }
+}
+
+fn next_param() -> Option<String> {
+    use_query_map().with_untracked(|query| query.get("next"))
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = expect_context::<AuthActions>().register;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let next = next_param();
+    let login_href = next.as_ref().map_or_else(
+        || "/login".to_owned(),
+        |next| format!("/login?next={}", urlencode(next)),
+    );
+    view! {
+        <PageMeta
+            title="Create your account — Tracepipe"
+            description="Create a Tracepipe account to subscribe and get your API key."
+            path="/register"
+        />
+        <section class="section auth" aria-labelledby="register-title">
+            <div class="container container--form">
+                <h1 id="register-title">"Create your account"</h1>
+                <p class="lead">"Then pick a plan and create your first API key."</p>
+                <ActionForm action=action attr:class="form">
+                    <input type="hidden" name="next" value=next.unwrap_or_default() />
+                    <FormField
+                        label="Your name"
+                        name="display_name"
+                        autocomplete="name"
+                        error=field_error(error, Field::DisplayName)
+                    />
+                    <FormField
+                        label="E-mail"
+                        name="email"
+                        input_type="email"
+                        autocomplete="email"
+                        error=field_error(error, Field::Email)
+                    />
+                    <FormField
+                        label="Password"
+                        name="password"
+                        input_type="password"
+                        autocomplete="new-password"
+                        hint="At least 10 characters. A few unrelated words work well."
+                        error=field_error(error, Field::Password)
+                    />
+                    <p class="form-error" role="alert">{form_error(error)}</p>
+                    <SubmitButton pending=action.pending() label="Create account" busy_label="Creating your account…" primary=true />
+                </ActionForm>
+                <p class="form-alternative">"Already have an account? " <a href=login_href>"Sign in"</a></p>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = expect_context::<AuthActions>().login;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let next = next_param();
+    let register_href = next.as_ref().map_or_else(
+        || "/register".to_owned(),
+        |next| format!("/register?next={}", urlencode(next)),
+    );
+    view! {
+        <PageMeta
+            title="Sign in — Tracepipe"
+            description="Sign in to manage your Tracepipe plan, API keys and usage."
+            path="/login"
+        />
+        <section class="section auth" aria-labelledby="login-title">
+            <div class="container container--form">
+                <h1 id="login-title">"Sign in"</h1>
+                <ActionForm action=action attr:class="form">
+                    <input type="hidden" name="next" value=next.unwrap_or_default() />
+                    <FormField
+                        label="E-mail"
+                        name="email"
+                        input_type="email"
+                        autocomplete="email"
+                        error=Signal::stored(None::<String>)
+                    />
+                    <FormField
+                        label="Password"
+                        name="password"
+                        input_type="password"
+                        autocomplete="current-password"
+                        error=Signal::stored(None::<String>)
+                    />
+                    <p class="form-error" role="alert">{form_error(error)}</p>
+                    <SubmitButton pending=action.pending() label="Sign in" busy_label="Signing in…" primary=true />
+                </ActionForm>
+                <p class="form-alternative">"New to Tracepipe? " <a href=register_href>"Create an account"</a></p>
+            </div>
+        </section>
+    }
+}
+
+/// Renders `children` with the signed-in user, or redirects to sign-in with
+/// a `next` back to this page.
+#[component]
+pub fn SignedIn<V: IntoView + 'static>(
+    children: impl Fn(CurrentUser) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    let location = use_location();
+    let children = std::sync::Arc::new(children);
+    view! {
+        <Transition>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => Either::Left(children(user)),
+                        _ => {
+                            let here = location.pathname.get_untracked();
+                            Either::Right(view! { <Redirect path=format!("/login?next={}", urlencode(&here)) /> })
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// Signed-out only: a signed-in visitor goes to the dashboard instead.
+#[component]
+pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    view! {
+        <Transition>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(_)) => Either::Left(view! { <Redirect path="/dashboard" /> }),
+                        _ => Either::Right(children()),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    view! {
+        <PageMeta
+            title="Dashboard — Tracepipe"
+            description="Your Tracepipe plan, keys and usage."
+            path="/dashboard"
+            noindex=true
+        />
+        <SignedIn children=|user: CurrentUser| {
+            view! {
+                <section class="section" aria-labelledby="dashboard-title">
+                    <div class="container">
+                        <h1 id="dashboard-title">{format!("Welcome, {}", user.display_name)}</h1>
+                        <p class="lead">"Next: pick a plan, then create your first API key."</p>
+                        <a class="button button--primary" href="/#plans">"See plans"</a>
+                    </div>
+                </section>
+            }
+        } />
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <PageMeta
+            title="Your account — Tracepipe"
+            description="Your name, password and sessions."
+            path="/account"
+            noindex=true
+        />
+        <SignedIn children=|user: CurrentUser| view! { <AccountSettings user /> } />
+    }
+}
+
+#[component]
+fn AccountSettings(user: CurrentUser) -> impl IntoView {
+    let rename = ServerAction::<UpdateDisplayName>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let rename_error = Signal::derive(move || rename.value().get().and_then(Result::err));
+    let password_error =
+        Signal::derive(move || change_password.value().get().and_then(Result::err));
+    let sessions_error =
+        Signal::derive(move || sign_out_everywhere.value().get().and_then(Result::err));
+    let saved = use_query_map().with_untracked(|query| query.get("saved"));
+    let confirmation = match saved.as_deref() {
+        Some("name") => Some("Your name is saved."),
+        Some("password") => Some("Your password is changed. Every other session was signed out."),
+        Some("sessions") => Some("Every other session was signed out."),
+        _ => None,
+    };
+    view! {
+        <section class="section" aria-labelledby="account-title">
+            <div class="container container--form">
+                <h1 id="account-title">"Your account"</h1>
+                <p class="lead">{format!("Signed in as {}", user.email)}</p>
+                {confirmation.map(|text| view! { <p class="notice" role="status">{text}</p> })}
+
+                <h2>"Name"</h2>
+                <ActionForm action=rename attr:class="form">
+                    <FormField
+                        label="Display name"
+                        name="display_name"
+                        autocomplete="name"
+                        error=field_error(rename_error, Field::DisplayName)
+                    />
+                    <p class="form-error" role="alert">{form_error(rename_error)}</p>
+                    <SubmitButton pending=rename.pending() label="Save name" busy_label="Saving…" />
+                </ActionForm>
+
+                <h2>"Password"</h2>
+                <ActionForm action=change_password attr:class="form">
+                    <FormField
+                        label="Current password"
+                        name="current_password"
+                        input_type="password"
+                        autocomplete="current-password"
+                        error=field_error(password_error, Field::CurrentPassword)
+                    />
+                    <FormField
+                        label="New password"
+                        name="new_password"
+                        input_type="password"
+                        autocomplete="new-password"
+                        hint="At least 10 characters. Other sessions will be signed out."
+                        error=field_error(password_error, Field::NewPassword)
+                    />
+                    <p class="form-error" role="alert">{form_error(password_error)}</p>
+                    <SubmitButton
+                        pending=change_password.pending()
+                        label="Change password"
+                        busy_label="Changing password…"
+                    />
+                </ActionForm>
+
+                <h2>"Sessions"</h2>
+                <p>"Signed in on a computer you no longer use? End every session but this one."</p>
+                <ActionForm action=sign_out_everywhere attr:class="form">
+                    <p class="form-error" role="alert">{form_error(sessions_error)}</p>
+                    <SubmitButton
+                        pending=sign_out_everywhere.pending()
+                        label="Sign out everywhere else"
+                        busy_label="Signing out other sessions…"
+                    />
+                </ActionForm>
+            </div>
+        </section>
+    }
+}
+
+/// Percent-encodes a path for use as a query value.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,139 @@
+//! Per-request account context: the session `load_session` resolved, the
+//! client's address, and the helpers server functions answer with.
+
+use super::sessions::{self, Session};
+use super::validation::safe_next;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use std::net::SocketAddr;
+
+/// What `load_session` found for this request (None: signed out).
+#[derive(Clone)]
+pub struct RequestSession(pub Option<Session>);
+
+/// Resolves the session cookie once per request, for pages and server
+/// functions alike. A database failure reads as signed out, never as a 500.
+pub async fn load_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let token = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|cookies| state.sessions.token_from_cookies(cookies))
+        .map(str::to_owned);
+    let session = match token {
+        Some(token) => sessions::resolve(&state.db, &token, &state.sessions)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!("session lookup failed: {err}");
+                None
+            }),
+        None => None,
+    };
+    request.extensions_mut().insert(RequestSession(session));
+    next.run(request).await
+}
+
+pub fn app_state() -> AppState {
+    expect_context::<AppState>()
+}
+
+fn request_parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+pub fn current_session() -> Option<Session> {
+    request_parts()?
+        .extensions
+        .get::<RequestSession>()?
+        .0
+        .clone()
+}
+
+/// The current session, or `SignedOut` (401 for scripted callers).
+pub fn signed_in() -> Result<Session, AppError> {
+    current_session().map_or_else(|| refuse(AppError::SignedOut), Ok)
+}
+
+/// The peer address, for per-client throttling.
+pub fn client_address() -> String {
+    request_parts()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// A browser posting a form without JavaScript: Leptos answers it with a
+/// redirect back to the form, which then shows the error.
+fn is_plain_form_post() -> bool {
+    request_parts().is_some_and(|parts| {
+        parts.headers.contains_key(header::REFERER)
+            && parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    })
+}
+
+/// Answers with `err`: scripted callers get its HTTP status; plain form posts
+/// keep their redirect (a 4xx there would strand the browser on a JSON body).
+pub fn refuse<T>(err: AppError) -> Result<T, AppError> {
+    let response = expect_context::<ResponseOptions>();
+    if let AppError::Throttled { retry_after_secs } = &err {
+        response.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+    if !is_plain_form_post() {
+        response.set_status(err.status());
+    }
+    Err(err)
+}
+
+/// Signs `user_id` in with a brand-new token (ending any session the
+/// browser had) and sends them on to `next` if it is a path on this site.
+pub async fn start_session_and_redirect(
+    state: &AppState,
+    user_id: &str,
+    next: Option<&str>,
+) -> Result<(), AppError> {
+    let unavailable = |err: sqlx::Error| {
+        tracing::error!("starting a session failed: {err}");
+        AppError::Unavailable
+    };
+    if let Some(previous) = current_session() {
+        sessions::end(&state.db, &previous.token_hash)
+            .await
+            .map_err(unavailable)?;
+    }
+    let token = sessions::start(&state.db, user_id)
+        .await
+        .map_err(unavailable)?;
+    set_cookie(&state.sessions.session_cookie(&token));
+    leptos_axum::redirect(safe_next(next));
+    Ok(())
+}
+
+/// Tells the browser to forget its session cookie.
+pub fn end_session_cookie(state: &AppState) {
+    set_cookie(&state.sessions.removal_cookie());
+}
+
+fn set_cookie(cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        expect_context::<ResponseOptions>().append_header(header::SET_COOKIE, value);
+    }
+}

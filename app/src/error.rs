@@ -1,0 +1,99 @@
+//! The one error type every server function returns: each variant is a
+//! message a person can act on, and (on the server) an HTTP status.
+
+use crate::accounts::FieldError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// One field was refused; forms show the message next to it.
+    #[error("{}", .0.message)]
+    Invalid(FieldError),
+    /// Wrong e-mail or wrong password: deliberately one message for both.
+    #[error("That e-mail and password don't match an account.")]
+    BadCredentials,
+    #[error("Too many sign-in attempts. Wait {} and try again.", wait_label(*.retry_after_secs))]
+    Throttled { retry_after_secs: i64 },
+    #[error("Your session has ended. Sign in again to continue.")]
+    SignedOut,
+    /// The request itself was malformed: missing or undecodable fields.
+    #[error("The form arrived incomplete ({0}). Reload the page and try again.")]
+    BadRequest(String),
+    /// A dependency failed; nothing was changed.
+    #[error(
+        "Something went wrong on our side and nothing was changed. Please try again in a moment."
+    )]
+    Unavailable,
+}
+
+fn wait_label(seconds: i64) -> String {
+    match seconds {
+        ..=60 => "a minute".to_owned(),
+        _ => format!("{} minutes", (seconds + 59) / 60),
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(reason)
+            | ServerFnErrorErr::MissingArg(reason)
+            | ServerFnErrorErr::Deserialization(reason) => Self::BadRequest(reason),
+            _ => Self::Unavailable,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadCredentials | Self::SignedOut => StatusCode::UNAUTHORIZED,
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::Field;
+
+    #[test]
+    fn messages_are_specific_and_human() {
+        assert_eq!(
+            AppError::Throttled {
+                retry_after_secs: 840
+            }
+            .to_string(),
+            "Too many sign-in attempts. Wait 14 minutes and try again."
+        );
+        assert_eq!(
+            AppError::Throttled {
+                retry_after_secs: 5
+            }
+            .to_string(),
+            "Too many sign-in attempts. Wait a minute and try again."
+        );
+        let invalid =
+            AppError::Invalid(FieldError::new(Field::Email, "Enter your e-mail address."));
+        assert_eq!(invalid.to_string(), "Enter your e-mail address.");
+    }
+
+    #[test]
+    fn undecodable_requests_are_the_client_s_fault() {
+        let err =
+            AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `email`".into()));
+        assert_eq!(err, AppError::BadRequest("missing field `email`".into()));
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("db down".into()));
+        assert_eq!(err, AppError::Unavailable);
+    }
+}

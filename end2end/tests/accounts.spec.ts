@@ -1,0 +1,69 @@
+import { expect, test, type Page } from '@playwright/test';
+
+// Runs with and without JavaScript: every form must work both ways.
+
+const PASSWORD = 'correct horse battery';
+
+function uniqueEmail(tag: string): string {
+  return `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
+
+async function register(page: Page, name: string, email: string) {
+  await page.goto('/register');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('register, sign out, and come back through sign-in', async ({ page }) => {
+  const email = uniqueEmail('journey');
+  await register(page, 'Ada Lovelace', email);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Lovelace');
+  await expect(page.getByRole('navigation', { name: 'Main' })).toContainText('Ada Lovelace');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+  await page.goto('/dashboard');
+  await expect(page).toHaveURL(/\/login\?next=\/dashboard$/);
+  await signIn(page, email, PASSWORD);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Lovelace');
+});
+
+test('a wrong password gets the generic message, then the throttle', async ({ page }) => {
+  const email = uniqueEmail('throttle');
+  await register(page, 'Grace', email);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await page.goto('/login');
+    await signIn(page, email, `wrong guess number ${attempt}`);
+    await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toHaveText(
+      "That e-mail and password don't match an account.",
+    );
+  }
+  await page.goto('/login');
+  await signIn(page, email, PASSWORD);
+  await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toContainText('Too many sign-in attempts');
+  await expect(page).not.toHaveURL(/\/dashboard$/);
+});
+
+test('registration explains what is wrong, next to the field', async ({ page }) => {
+  await page.goto('/register');
+  await page.getByLabel('Your name').fill('Short');
+  await page.getByLabel('E-mail').fill(uniqueEmail('short'));
+  await page.getByLabel('Password').fill('tooshort');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#field-password-error')).toHaveText(/Use at least 10 characters/);
+  await expect(page).toHaveURL(/\/register/);
+});

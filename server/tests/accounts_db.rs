@@ -1,0 +1,266 @@
+//! The accounts service against real databases (SQLite and PostgreSQL):
+//! users, sessions and sign-in throttling.
+
+mod common;
+
+use app::accounts::ssr::sessions::{self, SessionPolicy};
+use app::accounts::ssr::throttle::{ThrottlePolicy, account_subject, client_subject};
+use app::accounts::ssr::unix_now;
+use app::accounts::ssr::users::{self, CreateUserError};
+use common::*;
+use server::db;
+use sqlx::{AnyPool, Row};
+
+async fn migrated_pool(url: &str) -> AnyPool {
+    let pool = db::connect(url, 8).await.expect("connect");
+    db::migrate(&pool).await.expect("migrate");
+    pool
+}
+
+fn policy() -> SessionPolicy {
+    SessionPolicy {
+        idle_timeout_secs: 7 * 24 * 3600,
+        absolute_timeout_secs: 30 * 24 * 3600,
+        secure: false,
+    }
+}
+
+#[tokio::test]
+async fn a_second_account_with_the_same_e_mail_is_refused() {
+    for database in all_databases().await {
+        let pool = migrated_pool(&database.url).await;
+        let ada = users::create(&pool, "ada@example.com", "Ada", "$argon2id$x")
+            .await
+            .unwrap();
+        assert_eq!(ada.id.len(), 36, "a UUID");
+        let again = users::create(&pool, "ada@example.com", "Other", "$argon2id$y").await;
+        assert!(
+            matches!(again, Err(CreateUserError::DuplicateEmail)),
+            "{}",
+            database.backend
+        );
+        let found = users::find_by_email(&pool, "ada@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.id, found.display_name), (ada.id, "Ada".to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn sessions_store_only_a_hash_and_resolve_to_their_user() {
+    for database in all_databases().await {
+        let pool = migrated_pool(&database.url).await;
+        let ada = users::create(&pool, "ada@example.com", "Ada", "$argon2id$x")
+            .await
+            .unwrap();
+        let token = sessions::start(&pool, &ada.id).await.unwrap();
+        assert_eq!(token.len(), 64, "256 bits, hex");
+
+        let stored: String = sqlx::query("SELECT token_hash FROM sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_ne!(stored, token, "the token itself is never stored");
+        assert_eq!(stored, sessions::token_hash(&token));
+
+        let session = sessions::resolve(&pool, &token, &policy())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(session.user.display_name, "Ada");
+        let other = sessions::start(&pool, &ada.id).await.unwrap();
+        assert_ne!(other, token, "a new token for every sign-in");
+
+        sessions::end(&pool, &session.token_hash).await.unwrap();
+        assert!(
+            sessions::resolve(&pool, &token, &policy())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            sessions::resolve(&pool, &other, &policy())
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}
+
+#[tokio::test]
+async fn idle_and_absolute_expiry_end_sessions() {
+    for database in all_databases().await {
+        let pool = migrated_pool(&database.url).await;
+        let ada = users::create(&pool, "ada@example.com", "Ada", "$argon2id$x")
+            .await
+            .unwrap();
+        let now = unix_now();
+
+        let idle = sessions::start(&pool, &ada.id).await.unwrap();
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now - 8 * 24 * 3600)
+            .bind(sessions::token_hash(&idle))
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(
+            sessions::resolve(&pool, &idle, &policy())
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let old = sessions::start(&pool, &ada.id).await.unwrap();
+        sqlx::query("UPDATE sessions SET created_at = $1 WHERE token_hash = $2")
+            .bind(now - 31 * 24 * 3600)
+            .bind(sessions::token_hash(&old))
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(
+            sessions::resolve(&pool, &old, &policy())
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let left: i64 = sqlx::query("SELECT COUNT(*) FROM sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            left, 0,
+            "expired sessions are deleted on sight ({})",
+            database.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn ending_other_sessions_keeps_the_current_one() {
+    for database in all_databases().await {
+        let pool = migrated_pool(&database.url).await;
+        let ada = users::create(&pool, "ada@example.com", "Ada", "$argon2id$x")
+            .await
+            .unwrap();
+        let bob = users::create(&pool, "bob@example.com", "Bob", "$argon2id$x")
+            .await
+            .unwrap();
+        let current = sessions::start(&pool, &ada.id).await.unwrap();
+        let laptop = sessions::start(&pool, &ada.id).await.unwrap();
+        let bobs = sessions::start(&pool, &bob.id).await.unwrap();
+
+        let ended = sessions::end_others(&pool, &ada.id, &sessions::token_hash(&current))
+            .await
+            .unwrap();
+        assert_eq!(ended, 1);
+        assert!(
+            sessions::resolve(&pool, &current, &policy())
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            sessions::resolve(&pool, &laptop, &policy())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            sessions::resolve(&pool, &bobs, &policy())
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}
+
+#[tokio::test]
+async fn throttling_counts_failures_per_account_and_per_client() {
+    for database in all_databases().await {
+        let pool = migrated_pool(&database.url).await;
+        let throttle = ThrottlePolicy::default();
+        let ada = account_subject("ada@example.com");
+        let home = client_subject("192.0.2.1");
+
+        for _ in 0..4 {
+            throttle.record_failure(&pool, &ada, &home).await.unwrap();
+        }
+        assert_eq!(
+            throttle.retry_after(&pool, &ada, &home).await.unwrap(),
+            None
+        );
+        throttle.record_failure(&pool, &ada, &home).await.unwrap();
+        let wait = throttle
+            .retry_after(&pool, &ada, &home)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!((895..=900).contains(&wait), "{wait}");
+
+        // Another account from the same client is not blocked yet...
+        let bob = account_subject("bob@example.com");
+        assert_eq!(
+            throttle.retry_after(&pool, &bob, &home).await.unwrap(),
+            None
+        );
+        // ...until the client itself reaches its limit of 30.
+        for _ in 0..25 {
+            throttle.record_failure(&pool, &bob, &home).await.unwrap();
+        }
+        let carol = account_subject("carol@example.com");
+        assert!(
+            throttle
+                .retry_after(&pool, &carol, &home)
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // A success clears the account, not the client.
+        throttle.clear(&pool, &ada).await.unwrap();
+        let elsewhere = client_subject("198.51.100.7");
+        assert_eq!(
+            throttle.retry_after(&pool, &ada, &elsewhere).await.unwrap(),
+            None
+        );
+        assert!(
+            throttle
+                .retry_after(&pool, &ada, &home)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}
+
+#[tokio::test]
+async fn failures_older_than_the_window_stop_counting() {
+    for database in all_databases().await {
+        let pool = migrated_pool(&database.url).await;
+        let throttle = ThrottlePolicy::default();
+        let ada = account_subject("ada@example.com");
+        let home = client_subject("192.0.2.1");
+        for _ in 0..5 {
+            throttle.record_failure(&pool, &ada, &home).await.unwrap();
+        }
+        sqlx::query("UPDATE login_failures SET failed_at = failed_at - 901")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            throttle.retry_after(&pool, &ada, &home).await.unwrap(),
+            None
+        );
+        throttle.record_failure(&pool, &ada, &home).await.unwrap();
+        let kept: i64 = sqlx::query("SELECT COUNT(*) FROM login_failures")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(kept, 2, "expired rows are pruned ({})", database.backend);
+    }
+}

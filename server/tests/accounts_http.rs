@@ -1,0 +1,434 @@
+//! Accounts over HTTP, as scripts and browsers reach them: registration,
+//! sign-in, cookies, sessions, throttling and cross-site protection.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+
+const ORIGIN: &str = PUBLIC_URL;
+const PASSWORD: &str = "correct horse battery";
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{key}={}", encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// A same-origin POST of a server function, as a script would send it.
+async fn call(router: &Router, function: &str, body: &str, cookie: Option<&str>) -> TestResponse {
+    let mut request = Request::post(format!("/api/{function}"))
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    send(router, request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+async fn register(router: &Router, email: &str, name: &str) -> TestResponse {
+    call(
+        router,
+        "register",
+        &form(&[
+            ("email", email),
+            ("password", PASSWORD),
+            ("display_name", name),
+            ("next", ""),
+        ]),
+        None,
+    )
+    .await
+}
+
+async fn login(router: &Router, email: &str, password: &str, cookie: Option<&str>) -> TestResponse {
+    call(
+        router,
+        "login",
+        &form(&[("email", email), ("password", password), ("next", "")]),
+        cookie,
+    )
+    .await
+}
+
+/// `name=value` of the response's session cookie.
+fn session_cookie(response: &TestResponse) -> String {
+    let set_cookie = response.header("set-cookie");
+    assert!(
+        !set_cookie.is_empty(),
+        "no session cookie in {:?}",
+        response.headers
+    );
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn page(router: &Router, path: &str, cookie: Option<&str>) -> TestResponse {
+    let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    send(router, request.body(Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn registration_signs_in_with_a_hardened_cookie() {
+    let app = sqlite_app().await;
+    let response = register(&app.router, " Ada@Example.com ", "Ada").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    assert_eq!(response.header("location"), "/dashboard");
+    let set_cookie = response.header("set-cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
+        assert!(
+            set_cookie.contains(attribute),
+            "{attribute} missing: {set_cookie}"
+        );
+    }
+    assert!(set_cookie.starts_with("__Host-tp_session=") && set_cookie.contains("Secure"));
+
+    let cookie = session_cookie(&response);
+    let dashboard = page(&app.router, "/dashboard", Some(&cookie)).await;
+    assert!(
+        dashboard.body.contains("Welcome, Ada"),
+        "{}",
+        dashboard.body
+    );
+    assert_eq!(dashboard.header("cache-control"), "private, no-store");
+}
+
+#[tokio::test]
+async fn cookies_are_secure_and_host_prefixed_exactly_when_the_site_is_https() {
+    let https = sqlite_app().await;
+    let response = register(&https.router, "ada@example.com", "Ada").await;
+    let set_cookie = response.header("set-cookie");
+    assert!(set_cookie.starts_with("__Host-tp_session="), "{set_cookie}");
+    assert!(
+        set_cookie.contains("Secure") && !set_cookie.contains("Domain"),
+        "{set_cookie}"
+    );
+
+    let local = "http://127.0.0.1:8081";
+    let http = app_on(sqlite_database(), &[("PUBLIC_URL", local)]).await;
+    let body = form(&[
+        ("email", "ada@example.com"),
+        ("password", PASSWORD),
+        ("display_name", "Ada"),
+        ("next", ""),
+    ]);
+    let request = Request::post("/api/register")
+        .header(header::ORIGIN, local)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let response = send(&http.router, request).await;
+    let set_cookie = response.header("set-cookie");
+    assert!(
+        set_cookie.starts_with("tp_session=") && !set_cookie.contains("Secure"),
+        "{set_cookie}"
+    );
+}
+
+#[tokio::test]
+async fn every_sign_in_gets_a_new_token_and_sign_out_ends_the_session() {
+    let app = sqlite_app().await;
+    let first = session_cookie(&register(&app.router, "ada@example.com", "Ada").await);
+    let second = login(&app.router, "ada@example.com", PASSWORD, Some(&first)).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    let second = session_cookie(&second);
+    assert_ne!(first, second, "a new token at sign-in");
+    assert!(
+        !page(&app.router, "/dashboard", Some(&first))
+            .await
+            .body
+            .contains("Welcome")
+    );
+
+    let signed_in = page(&app.router, "/dashboard", Some(&second)).await;
+    assert!(signed_in.body.contains("Welcome, Ada"));
+    let logout = call(&app.router, "logout", "", Some(&second)).await;
+    assert!(logout.header("set-cookie").contains("Max-Age=0"));
+    let after = page(&app.router, "/dashboard", Some(&second)).await;
+    assert_eq!(after.status, StatusCode::FOUND);
+    assert_eq!(after.header("location"), "/login?next=/dashboard");
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_before_anything_changes() {
+    let app = sqlite_app().await;
+    let body = form(&[
+        ("email", "ada@example.com"),
+        ("password", PASSWORD),
+        ("display_name", "Ada"),
+        ("next", ""),
+    ]);
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("referer", "https://evil.example/form"),
+    ] {
+        let request = Request::post("/api/register")
+            .header(name, value)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.clone()))
+            .unwrap();
+        let response = send(&app.router, request).await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "{name}");
+        assert!(response.body.contains("another site"));
+    }
+    // Nothing was created: the address is still free.
+    assert_eq!(
+        register(&app.router, "ada@example.com", "Ada").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn bad_registrations_get_specific_errors_and_change_nothing() {
+    let app = sqlite_app().await;
+    register(&app.router, "ada@example.com", "Ada").await;
+    let huge_name = "A".repeat(100_000);
+    let cases: [(&str, &str, &str, &str); 7] = [
+        ("ada@example.com", PASSWORD, "Ada Again", "already exists"),
+        ("", PASSWORD, "Ada", "Enter your e-mail"),
+        ("not-an-address", PASSWORD, "Ada", "like name@example.com"),
+        ("new@example.com", "short", "Ada", "at least 10"),
+        ("new@example.com", "password123", "Ada", "most common"),
+        ("new@example.com", PASSWORD, &huge_name, "at most 64"),
+        (
+            "new@example.com",
+            PASSWORD,
+            "Ada\u{7}Bell",
+            "control characters",
+        ),
+    ];
+    for (email, password, name, expected) in cases {
+        let response = call(
+            &app.router,
+            "register",
+            &form(&[
+                ("email", email),
+                ("password", password),
+                ("display_name", name),
+                ("next", ""),
+            ]),
+            None,
+        )
+        .await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{expected}: {}",
+            response.body
+        );
+        assert!(
+            response.body.contains(expected),
+            "{expected} not in {}",
+            response.body
+        );
+        assert!(response.header("set-cookie").is_empty());
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "no half-written rows");
+}
+
+#[tokio::test]
+async fn malformed_form_posts_are_client_errors() {
+    let app = sqlite_app().await;
+    for body in ["", "email=only", "password=x&display_name=y", "%%%"] {
+        let response = call(&app.router, "register", body, None).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{body:?}: {}",
+            response.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn markup_in_a_display_name_is_shown_as_text() {
+    let app = sqlite_app().await;
+    let cookie = session_cookie(
+        &register(&app.router, "ada@example.com", "<script>alert(1)</script>").await,
+    );
+    let dashboard = page(&app.router, "/dashboard", Some(&cookie)).await;
+    assert!(
+        dashboard
+            .body
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
+    assert!(!dashboard.body.contains("<script>alert(1)"));
+}
+
+#[tokio::test]
+async fn unknown_e_mail_and_wrong_password_get_the_same_answer() {
+    let app = sqlite_app().await;
+    register(&app.router, "ada@example.com", "Ada").await;
+    let wrong = login(&app.router, "ada@example.com", "not the password", None).await;
+    let unknown = login(&app.router, "nobody@example.com", "not the password", None).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        (wrong.status, wrong.body.as_str()),
+        (unknown.status, unknown.body.as_str())
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_until_the_window_passes() {
+    let app = sqlite_app().await;
+    register(&app.router, "ada@example.com", "Ada").await;
+    for _ in 0..5 {
+        assert_eq!(
+            login(&app.router, "ada@example.com", "guess guess guess", None)
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let throttled = login(&app.router, "ada@example.com", PASSWORD, None).await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: i64 = throttled.header("retry-after").parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    // What the sign-in form shows, decoded as the page decodes it.
+    let error: app::error::AppError = serde_json::from_str(&throttled.body).unwrap();
+    assert!(
+        error
+            .to_string()
+            .starts_with("Too many sign-in attempts. Wait 15 minutes"),
+        "{error}"
+    );
+    assert!(
+        throttled.header("set-cookie").is_empty(),
+        "even the right password waits"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_signs_out_every_other_session() {
+    let app = sqlite_app().await;
+    let here = session_cookie(&register(&app.router, "ada@example.com", "Ada").await);
+    let laptop = session_cookie(&login(&app.router, "ada@example.com", PASSWORD, None).await);
+
+    let wrong = call(
+        &app.router,
+        "change_password",
+        &form(&[
+            ("current_password", "not it at all"),
+            ("new_password", "a brand new passphrase"),
+        ]),
+        Some(&here),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page(&app.router, "/dashboard", Some(&laptop))
+            .await
+            .body
+            .contains("Welcome")
+    );
+
+    let changed = call(
+        &app.router,
+        "change_password",
+        &form(&[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new passphrase"),
+        ]),
+        Some(&here),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert!(
+        page(&app.router, "/dashboard", Some(&here))
+            .await
+            .body
+            .contains("Welcome")
+    );
+    assert_eq!(
+        page(&app.router, "/dashboard", Some(&laptop)).await.status,
+        StatusCode::FOUND
+    );
+    assert_eq!(
+        login(&app.router, "ada@example.com", PASSWORD, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login(
+            &app.router,
+            "ada@example.com",
+            "a brand new passphrase",
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn signed_in_visitors_skip_the_sign_in_pages() {
+    let app = sqlite_app().await;
+    let cookie = session_cookie(&register(&app.router, "ada@example.com", "Ada").await);
+    for path in ["/login", "/register"] {
+        let response = page(&app.router, path, Some(&cookie)).await;
+        assert_eq!(
+            (response.status, response.header("location")),
+            (StatusCode::FOUND, "/dashboard")
+        );
+    }
+    let nav = page(&app.router, "/", Some(&cookie)).await.body;
+    assert!(
+        nav.contains("Sign out") && !nav.contains("Create account"),
+        "signed-in menu in the HTML"
+    );
+    let anonymous = page(&app.router, "/", None).await.body;
+    assert!(anonymous.contains("Create account") && !anonymous.contains("Sign out"));
+}
+
+#[tokio::test]
+async fn a_session_started_on_one_instance_works_on_another() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let url = database.url.clone();
+    let first = app_on(database, &[]).await;
+    let second_state = server::build_state(&config_for(&url, &[]), leptos_options())
+        .await
+        .unwrap();
+    let second = server::router::build(second_state, &config_for(&url, &[])).await;
+
+    let cookie = session_cookie(&register(&first.router, "ada@example.com", "Ada").await);
+    assert!(
+        page(&second, "/dashboard", Some(&cookie))
+            .await
+            .body
+            .contains("Welcome, Ada")
+    );
+    call(&second, "logout", "", Some(&cookie)).await;
+    assert_eq!(
+        page(&first.router, "/dashboard", Some(&cookie))
+            .await
+            .status,
+        StatusCode::FOUND
+    );
+}
