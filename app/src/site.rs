@@ -2,7 +2,7 @@
 
 use crate::billing::catalog::PublicCatalog;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// Computed once on the server from configuration and handed to the browser
 /// with the first page (see `App`), so server and client render alike.
@@ -13,8 +13,11 @@ pub struct SiteInfo {
     pub public_url: Arc<str>,
     pub catalog: Arc<PublicCatalog>,
     /// The JSON-LD document, built on first use and shared by every clone.
+    /// Server-only: crawlers read it from the HTML, and hydration keeps the
+    /// server's script as it is, so the browser bundle never builds it.
+    #[cfg(feature = "ssr")]
     #[serde(skip)]
-    structured_data: Arc<OnceLock<String>>,
+    structured_data: Arc<std::sync::OnceLock<String>>,
 }
 
 impl SiteInfo {
@@ -22,6 +25,7 @@ impl SiteInfo {
         Self {
             public_url: public_url.into(),
             catalog: Arc::new(catalog),
+            #[cfg(feature = "ssr")]
             structured_data: Arc::default(),
         }
     }
@@ -32,6 +36,7 @@ impl SiteInfo {
     }
 
     /// Organization and offers as JSON-LD, built once (the inputs never change).
+    #[cfg(feature = "ssr")]
     pub fn structured_data(&self) -> &str {
         self.structured_data
             .get_or_init(|| crate::landing::structured_data::organization_and_offers(self))

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "ssr")]
 pub(crate) mod structured_data;
 
 use crate::billing::components::PlanCard;
@@ -18,7 +19,12 @@ const SAMPLE_RECORD: &str = r##"{"task":"Export March invoices as CSV","app":"bi
 #[component]
 pub fn LandingPage() -> impl IntoView {
     let site = expect_context::<SiteInfo>();
+    // Crawlers read the JSON-LD from the server's HTML; hydration keeps that
+    // script as it is, so the browser bundle does not carry the builder.
+    #[cfg(feature = "ssr")]
     let json_ld = site.structured_data().to_owned();
+    #[cfg(not(feature = "ssr"))]
+    let json_ld = String::new();
     view! {
         <PageMeta title=TITLE description=DESCRIPTION path="/" />
         <script type="application/ld+json" inner_html=json_ld></script>

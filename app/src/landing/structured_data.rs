@@ -51,7 +51,7 @@ pub fn organization_and_offers(site: &SiteInfo) -> String {
     document.to_string().replace("</", "<\\/")
 }
 
-#[cfg(all(test, feature = "ssr"))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::billing::catalog::ssr::Catalog;
