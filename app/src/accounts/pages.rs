@@ -84,54 +84,86 @@ fn next_param() -> Option<String> {
     use_query_map().with_untracked(|query| query.get("next"))
 }
 
+/// The frame the sign-up and sign-in pages share: heading, their form, and a
+/// link to the other page that keeps `next`.
+#[component]
+fn AuthPanel(
+    heading: &'static str,
+    #[prop(optional)] lead: Option<&'static str>,
+    /// The question before the link to the other page, the link's text, its path.
+    alternative: (&'static str, &'static str, &'static str),
+    children: Children,
+) -> impl IntoView {
+    let (question, link_text, path) = alternative;
+    let href = match next_param() {
+        Some(next) => format!("{path}?next={}", urlencode(&next)),
+        None => path.to_owned(),
+    };
+    view! {
+        <section class="section auth" aria-labelledby="auth-title">
+            <div class="container container--form">
+                <h1 id="auth-title">{heading}</h1>
+                {lead.map(|lead| view! { <p class="lead">{lead}</p> })}
+                {children()}
+                <p class="form-alternative">{question} <a href=href>{link_text}</a></p>
+            </div>
+        </section>
+    }
+}
+
+/// Carries `next` through the form post.
+#[component]
+fn NextField() -> impl IntoView {
+    view! { <input type="hidden" name="next" value=next_param().unwrap_or_default() /> }
+}
+
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = expect_context::<AuthActions>().register;
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let next = next_param();
-    let login_href = next.as_ref().map_or_else(
-        || "/login".to_owned(),
-        |next| format!("/login?next={}", urlencode(next)),
-    );
     view! {
         <PageMeta
             title="Create your account — Tracepipe"
             description="Create a Tracepipe account to subscribe and get your API key."
             path="/register"
         />
-        <section class="section auth" aria-labelledby="register-title">
-            <div class="container container--form">
-                <h1 id="register-title">"Create your account"</h1>
-                <p class="lead">"Then pick a plan and create your first API key."</p>
-                <ActionForm action=action attr:class="form">
-                    <input type="hidden" name="next" value=next.unwrap_or_default() />
-                    <FormField
-                        label="Your name"
-                        name="display_name"
-                        autocomplete="name"
-                        error=field_error(error, Field::DisplayName)
-                    />
-                    <FormField
-                        label="E-mail"
-                        name="email"
-                        input_type="email"
-                        autocomplete="email"
-                        error=field_error(error, Field::Email)
-                    />
-                    <FormField
-                        label="Password"
-                        name="password"
-                        input_type="password"
-                        autocomplete="new-password"
-                        hint="At least 10 characters. A few unrelated words work well."
-                        error=field_error(error, Field::Password)
-                    />
-                    <p class="form-error" role="alert">{form_error(error)}</p>
-                    <SubmitButton pending=action.pending() label="Create account" busy_label="Creating your account…" primary=true />
-                </ActionForm>
-                <p class="form-alternative">"Already have an account? " <a href=login_href>"Sign in"</a></p>
-            </div>
-        </section>
+        <AuthPanel
+            heading="Create your account"
+            lead="Then pick a plan and create your first API key."
+            alternative=("Already have an account?", "Sign in", "/login")
+        >
+            <ActionForm action=action attr:class="form">
+                <NextField />
+                <FormField
+                    label="Your name"
+                    name="display_name"
+                    autocomplete="name"
+                    error=field_error(error, Field::DisplayName)
+                />
+                <FormField
+                    label="E-mail"
+                    name="email"
+                    input_type="email"
+                    autocomplete="email"
+                    error=field_error(error, Field::Email)
+                />
+                <FormField
+                    label="Password"
+                    name="password"
+                    input_type="password"
+                    autocomplete="new-password"
+                    hint="At least 10 characters. A few unrelated words work well."
+                    error=field_error(error, Field::Password)
+                />
+                <p class="form-error" role="alert">{form_error(error)}</p>
+                <SubmitButton
+                    pending=action.pending()
+                    label="Create account"
+                    busy_label="Creating your account…"
+                    primary=true
+                />
+            </ActionForm>
+        </AuthPanel>
     }
 }
 
@@ -139,42 +171,35 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn LoginPage() -> impl IntoView {
     let action = expect_context::<AuthActions>().login;
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let next = next_param();
-    let register_href = next.as_ref().map_or_else(
-        || "/register".to_owned(),
-        |next| format!("/register?next={}", urlencode(next)),
-    );
+    // One message for the whole form: which field was wrong is not revealed.
+    let no_field_error = Signal::stored(None::<String>);
     view! {
         <PageMeta
             title="Sign in — Tracepipe"
             description="Sign in to manage your Tracepipe plan, API keys and usage."
             path="/login"
         />
-        <section class="section auth" aria-labelledby="login-title">
-            <div class="container container--form">
-                <h1 id="login-title">"Sign in"</h1>
-                <ActionForm action=action attr:class="form">
-                    <input type="hidden" name="next" value=next.unwrap_or_default() />
-                    <FormField
-                        label="E-mail"
-                        name="email"
-                        input_type="email"
-                        autocomplete="email"
-                        error=Signal::stored(None::<String>)
-                    />
-                    <FormField
-                        label="Password"
-                        name="password"
-                        input_type="password"
-                        autocomplete="current-password"
-                        error=Signal::stored(None::<String>)
-                    />
-                    <p class="form-error" role="alert">{form_error(error)}</p>
-                    <SubmitButton pending=action.pending() label="Sign in" busy_label="Signing in…" primary=true />
-                </ActionForm>
-                <p class="form-alternative">"New to Tracepipe? " <a href=register_href>"Create an account"</a></p>
-            </div>
-        </section>
+        <AuthPanel heading="Sign in" alternative=("New to Tracepipe?", "Create an account", "/register")>
+            <ActionForm action=action attr:class="form">
+                <NextField />
+                <FormField
+                    label="E-mail"
+                    name="email"
+                    input_type="email"
+                    autocomplete="email"
+                    error=no_field_error
+                />
+                <FormField
+                    label="Password"
+                    name="password"
+                    input_type="password"
+                    autocomplete="current-password"
+                    error=no_field_error
+                />
+                <p class="form-error" role="alert">{form_error(error)}</p>
+                <SubmitButton pending=action.pending() label="Sign in" busy_label="Signing in…" primary=true />
+            </ActionForm>
+        </AuthPanel>
     }
 }
 
