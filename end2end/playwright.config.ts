@@ -7,6 +7,7 @@ import path from 'node:path';
 // own port, with a throw-away data folder (fresh SQLite database).
 const port = Number(process.env.E2E_PORT ?? '8091');
 export const baseURL = `http://127.0.0.1:${port}`;
+export const SANDBOX_KEY = 'proj_e2eSandboxKeyThatMustNeverLeak0123456789ab';
 process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'tracepipe-e2e-'));
 const repoRoot = path.resolve(__dirname, '..');
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target');
@@ -42,7 +43,7 @@ export default defineConfig({
       name: 'chromium-no-js',
       use: { javaScriptEnabled: false },
       // Only pages are worth seeing without scripts; raw HTTP checks run once.
-      testMatch: /(pages|accounts)\.spec\.ts/,
+      testMatch: /(pages|accounts|billing)\.spec\.ts/,
     },
   ],
   webServer: {
@@ -63,6 +64,8 @@ export default defineConfig({
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_HASH_FILES: 'true',
       RUST_LOG: 'warn',
+      // The sandbox's key: tests check it never reaches a page or the bundle.
+      PAYMENT_SERVICE_API_KEY: SANDBOX_KEY,
     },
   },
 });

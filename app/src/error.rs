@@ -21,6 +21,19 @@ pub enum AppError {
     /// The request itself was malformed: missing or undecodable fields.
     #[error("The form arrived incomplete ({0}). Reload the page and try again.")]
     BadRequest(String),
+    /// The Payment MS failed, hung or refused us; nothing was charged or changed.
+    #[error(
+        "Our payment provider isn't answering right now, so nothing was charged or changed. Please try again in a minute."
+    )]
+    PaymentUnavailable,
+    /// A second subscription would bill twice: plan changes go through the portal.
+    #[error("You already have the {plan_name} plan. To switch plans, use Manage billing.")]
+    AlreadySubscribed { plan_name: String },
+    /// The portal needs a customer, made by a first checkout.
+    #[error(
+        "There is no billing account to manage yet: it is created with your first purchase. Choose a plan first."
+    )]
+    NoBillingAccount,
     /// A dependency failed; nothing was changed.
     #[error(
         "Something went wrong on our side and nothing was changed. Please try again in a moment."
@@ -57,7 +70,8 @@ impl AppError {
             Self::BadCredentials | Self::SignedOut => StatusCode::UNAUTHORIZED,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::AlreadySubscribed { .. } | Self::NoBillingAccount => StatusCode::CONFLICT,
+            Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod state;
 use accounts::pages::{
     AccountPage, DashboardPage, LoginPage, RegisterPage, SignedOut, provide_auth,
 };
+use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage, PricingPage};
 use components::{SiteFooter, SiteHeader, SkipLink};
 use landing::LandingPage;
 use leptos::prelude::*;
@@ -99,6 +100,14 @@ fn Layout() -> impl IntoView {
                     path=path!("/login")
                     view=|| view! { <SignedOut><LoginPage /></SignedOut> }
                 />
+                <Route path=path!("/pricing") view=PricingPage ssr=SsrMode::InOrder />
+                <Route path=path!("/billing") view=BillingPage ssr=SsrMode::InOrder />
+                <Route
+                    path=path!("/billing/success")
+                    view=CheckoutSuccessPage
+                    ssr=SsrMode::InOrder
+                />
+                <Route path=path!("/billing/cancel") view=CheckoutCancelPage ssr=SsrMode::InOrder />
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::InOrder />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::InOrder />
             </Routes>

@@ -30,7 +30,7 @@ pub fn NotFound() -> impl IntoView {
                         <a href="/">"Go to the home page"</a>
                     </li>
                     <li>
-                        <a href="/#plans">"Compare plans"</a>
+                        <a href="/pricing">"Compare plans"</a>
                     </li>
                     <li>
                         <a href="/#faq">"Read the FAQ"</a>

@@ -12,6 +12,8 @@ pub struct SiteInfo {
     /// Absolute base URL without a trailing slash, e.g. `https://tracepipe.ai`.
     pub public_url: Arc<str>,
     pub catalog: Arc<PublicCatalog>,
+    /// Payments go to the built-in sandbox: payment pages must say so.
+    pub payments_sandbox: bool,
     /// The JSON-LD document, built on first use and shared by every clone.
     /// Server-only: crawlers read it from the HTML, and hydration keeps the
     /// server's script as it is, so the browser bundle never builds it.
@@ -25,8 +27,16 @@ impl SiteInfo {
         Self {
             public_url: public_url.into(),
             catalog: Arc::new(catalog),
+            payments_sandbox: false,
             #[cfg(feature = "ssr")]
             structured_data: Arc::default(),
+        }
+    }
+
+    pub fn with_payments_sandbox(self, payments_sandbox: bool) -> Self {
+        Self {
+            payments_sandbox,
+            ..self
         }
     }
 
@@ -44,4 +54,4 @@ impl SiteInfo {
 }
 
 /// The pages a crawler may index, in sitemap order.
-pub const PUBLIC_PAGES: &[&str] = &["/"];
+pub const PUBLIC_PAGES: &[&str] = &["/", "/pricing"];

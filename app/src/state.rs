@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::accounts::ssr::sessions::SessionPolicy;
 use crate::accounts::ssr::throttle::ThrottlePolicy;
 use crate::billing::catalog::ssr::Catalog;
+use crate::billing::ssr::Payments;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -19,6 +20,7 @@ pub struct AppState {
     pub assets: ShellAssets,
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
+    pub payments: Payments,
 }
 
 /// File names the HTML shell links to, resolved once at start (they carry

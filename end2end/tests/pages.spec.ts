@@ -42,9 +42,9 @@ test('the landing page tells the whole story without needing scripts', async ({ 
 
 test('in-page links lead to their sections and FAQ answers open', async ({ page }) => {
   await page.goto('/');
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plans' }).click();
-  await expect(page).toHaveURL(/#plans$/);
-  await expect(page.getByRole('heading', { name: 'Plans', level: 2 })).toBeInViewport();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'FAQ' }).click();
+  await expect(page).toHaveURL(/#faq$/);
+  await expect(page.getByRole('heading', { name: /questions/i, level: 2 })).toBeInViewport();
 
   const question = page.getByText('How does billing work?');
   const answer = page.getByText(/Subscriptions are paid through Stripe Checkout/);

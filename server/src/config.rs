@@ -12,8 +12,35 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where payments go. Never silently the sandbox in production.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PaymentsConfig {
+    /// The real Payment microservice.
+    Service { url: String, api_key: SecretString },
+    /// The built-in stand-in. `api_key` is what its auth layer accepts
+    /// (a fresh random key per process when not configured).
+    Sandbox { api_key: Option<SecretString> },
+}
+
+/// A configured secret: `Debug` never prints it, so logging a `Config` is safe.
+#[derive(Clone, PartialEq)]
+pub struct SecretString(pub String);
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
+    pub environment: Environment,
     /// Absolute origin the site is reached at, without a trailing slash.
     pub public_url: String,
     pub listen_addr: SocketAddr,
@@ -31,6 +58,9 @@ pub struct Config {
     pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
     pub bench_routes: bool,
+    pub payments: PaymentsConfig,
+    /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
+    pub payment_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -143,8 +173,32 @@ impl Config {
         }
         let page_cache = parse_flag("PAGE_CACHE", var("PAGE_CACHE"), true)?;
         let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"), false)?;
+        let environment = match var("APP_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(fail("APP_ENV", "must be development or production", other));
+            }
+        };
+        let payments = payments_config(environment, &var)?;
+        let payment_timeout = match var("PAYMENT_SERVICE_TIMEOUT_SECS") {
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=60).contains(n))
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    fail(
+                        "PAYMENT_SERVICE_TIMEOUT_SECS",
+                        "must be a whole number of seconds from 1 to 60",
+                        &value,
+                    )
+                })?,
+            None => Duration::from_secs(10),
+        };
 
         Ok(Self {
+            environment,
             public_url,
             listen_addr,
             data_dir,
@@ -157,7 +211,74 @@ impl Config {
             session_absolute_timeout,
             page_cache,
             bench_routes,
+            payments,
+            payment_timeout,
         })
+    }
+}
+
+/// The Payment MS when `PAYMENT_SERVICE_URL` is set; otherwise the sandbox,
+/// which production takes only when `PAYMENT_SANDBOX=true` says so.
+fn payments_config(
+    environment: Environment,
+    var: &impl Fn(&'static str) -> Option<String>,
+) -> Result<PaymentsConfig, ConfigError> {
+    let fail = |name, expected, value: &str| ConfigError {
+        name,
+        expected,
+        value: value.to_owned(),
+    };
+    let sandbox_requested = parse_flag("PAYMENT_SANDBOX", var("PAYMENT_SANDBOX"), false)?;
+    let api_key = var("PAYMENT_SERVICE_API_KEY").map(|key| SecretString(key.trim().to_owned()));
+    if let Some(key) = &api_key
+        && (key.0.len() < 16 || key.0.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        // The value itself is a secret: never echoed.
+        return Err(fail(
+            "PAYMENT_SERVICE_API_KEY",
+            "must be at least 16 characters without spaces (value not shown)",
+            "",
+        ));
+    }
+    match var("PAYMENT_SERVICE_URL") {
+        Some(url) => {
+            if sandbox_requested {
+                return Err(fail(
+                    "PAYMENT_SANDBOX",
+                    "must not be true while PAYMENT_SERVICE_URL is set (choose one)",
+                    "true",
+                ));
+            }
+            let parsed = Url::parse(url.trim()).ok().filter(|parsed| {
+                matches!(parsed.scheme(), "http" | "https")
+                    && parsed.host_str().is_some()
+                    && parsed.query().is_none()
+            });
+            if parsed.is_none() {
+                return Err(fail(
+                    "PAYMENT_SERVICE_URL",
+                    "must be an http(s) URL such as http://localhost:9000",
+                    &url,
+                ));
+            }
+            let api_key = api_key.ok_or_else(|| {
+                fail(
+                    "PAYMENT_SERVICE_API_KEY",
+                    "must be set when PAYMENT_SERVICE_URL is",
+                    "",
+                )
+            })?;
+            Ok(PaymentsConfig::Service {
+                url: url.trim().to_owned(),
+                api_key,
+            })
+        }
+        None if environment == Environment::Production && !sandbox_requested => Err(fail(
+            "PAYMENT_SERVICE_URL",
+            "must be set when APP_ENV=production (or set PAYMENT_SANDBOX=true to take sandbox payments on purpose)",
+            "",
+        )),
+        None => Ok(PaymentsConfig::Sandbox { api_key }),
     }
 }
 
@@ -249,6 +370,50 @@ mod tests {
         assert!(!config.bench_routes);
         assert!(config.page_cache);
         assert!(config.database_max_connections >= 4);
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.payments, PaymentsConfig::Sandbox { api_key: None });
+        assert_eq!(config.payment_timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn production_never_falls_back_to_the_sandbox_silently() {
+        let err = config(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(err.name, "PAYMENT_SERVICE_URL");
+        assert!(err.to_string().contains("PAYMENT_SANDBOX=true"), "{err}");
+        let chosen = config(&[("APP_ENV", "production"), ("PAYMENT_SANDBOX", "true")]).unwrap();
+        assert!(matches!(chosen.payments, PaymentsConfig::Sandbox { .. }));
+    }
+
+    #[test]
+    fn the_payment_service_needs_its_key_and_excludes_the_sandbox() {
+        let key = "proj_0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
+        let service = config(&[
+            ("APP_ENV", "production"),
+            ("PAYMENT_SERVICE_URL", "http://payments.internal:9000"),
+            ("PAYMENT_SERVICE_API_KEY", key),
+        ])
+        .unwrap();
+        assert_eq!(
+            service.payments,
+            PaymentsConfig::Service {
+                url: "http://payments.internal:9000".to_owned(),
+                api_key: SecretString(key.to_owned()),
+            }
+        );
+        assert!(!format!("{service:?}").contains(key), "Debug hides the key");
+        let missing = config(&[("PAYMENT_SERVICE_URL", "http://payments.internal:9000")]);
+        assert_eq!(missing.unwrap_err().name, "PAYMENT_SERVICE_API_KEY");
+        let both = config(&[
+            ("PAYMENT_SERVICE_URL", "http://payments.internal:9000"),
+            ("PAYMENT_SERVICE_API_KEY", key),
+            ("PAYMENT_SANDBOX", "yes"),
+        ]);
+        assert_eq!(both.unwrap_err().name, "PAYMENT_SANDBOX");
+        let short = config(&[("PAYMENT_SERVICE_API_KEY", "proj_short")]).unwrap_err();
+        assert!(
+            !short.to_string().contains("proj_short"),
+            "the key is never echoed"
+        );
     }
 
     #[test]
@@ -283,6 +448,10 @@ mod tests {
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
             ("BENCH_ROUTES", "maybe"),
             ("PAGE_CACHE", "sometimes"),
+            ("APP_ENV", "staging"),
+            ("PAYMENT_SANDBOX", "perhaps"),
+            ("PAYMENT_SERVICE_URL", "payments:9000"),
+            ("PAYMENT_SERVICE_TIMEOUT_SECS", "0"),
             ("SESSION_IDLE_TIMEOUT_SECS", "5"),
             ("SESSION_ABSOLUTE_TIMEOUT_SECS", "forever"),
         ];

@@ -10,14 +10,18 @@ pub mod guards;
 pub mod ops;
 pub mod page_cache;
 pub mod router;
+pub mod sandbox;
 pub mod telemetry;
 
 use app::accounts::ssr::sessions::SessionPolicy;
 use app::accounts::ssr::throttle::ThrottlePolicy;
 use app::billing::catalog::ssr::{Catalog, CatalogError};
+use app::billing::ssr::Payments;
+use app::billing::ssr::payment_client::{ApiKey, PaymentClient};
 use app::site::SiteInfo;
 use app::state::AppState;
 use config::Config;
+use config::PaymentsConfig;
 use leptos::prelude::LeptosOptions;
 use std::future::Future;
 use std::sync::Arc;
@@ -30,6 +34,10 @@ pub enum StartError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Database(#[from] db::DbError),
+    #[error("PAYMENT_SERVICE_URL {0}")]
+    PaymentService(String),
+    #[error("cannot start the sandbox payment service: {0}")]
+    Sandbox(std::io::Error),
     #[error("leptos settings: {0}")]
     Leptos(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -56,13 +64,16 @@ pub async fn build_state(
     config: &Config,
     leptos_options: LeptosOptions,
 ) -> Result<AppState, StartError> {
-    let catalog = Catalog::load(&config.catalog_path)?;
+    let catalog = Arc::new(Catalog::load(&config.catalog_path)?);
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
+    let assets = assets::shell_assets(&leptos_options);
+    let payments = payments(config, &db, &catalog, &assets).await?;
     Ok(AppState {
-        site: SiteInfo::new(&config.public_url, catalog.public()),
-        catalog: Arc::new(catalog),
-        assets: assets::shell_assets(&leptos_options),
+        site: SiteInfo::new(&config.public_url, catalog.public())
+            .with_payments_sandbox(payments.sandbox),
+        catalog,
+        assets,
         leptos_options,
         db,
         sessions: SessionPolicy {
@@ -71,6 +82,47 @@ pub async fn build_state(
             secure: config.https(),
         },
         throttle: ThrottlePolicy::default(),
+        payments,
+    })
+}
+
+/// The Payment MS client, pointed at the configured service or at the
+/// sandbox's API (started here, on its own loopback port).
+async fn payments(
+    config: &Config,
+    db: &sqlx::AnyPool,
+    catalog: &Arc<Catalog>,
+    assets: &app::state::ShellAssets,
+) -> Result<Payments, StartError> {
+    let (base, api_key, sandbox) = match &config.payments {
+        PaymentsConfig::Service { url, api_key } => (url.clone(), api_key.0.clone(), false),
+        PaymentsConfig::Sandbox { api_key } => {
+            let api_key = api_key
+                .as_ref()
+                .map_or_else(sandbox::random_project_key, |key| key.0.clone());
+            let state = sandbox::SandboxState::new(
+                db.clone(),
+                catalog.clone(),
+                &config.public_url,
+                assets.stylesheet_href.clone(),
+            );
+            let base = sandbox::start_api(state, &api_key)
+                .await
+                .map_err(StartError::Sandbox)?;
+            tracing::warn!(
+                api = %base,
+                "payments go to the built-in SANDBOX: no real payment is taken \
+                 (set PAYMENT_SERVICE_URL and PAYMENT_SERVICE_API_KEY for the Payment MS)"
+            );
+            (base, api_key, true)
+        }
+    };
+    let client = PaymentClient::new(&base, ApiKey::new(&api_key), config.payment_timeout)
+        .map_err(StartError::PaymentService)?;
+    Ok(Payments {
+        client,
+        status_cache: Arc::default(),
+        sandbox,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::page_cache::{PageCache, serve_public_pages};
-use crate::{guards, ops, telemetry};
+use crate::{guards, ops, sandbox, telemetry};
 use app::accounts::ssr::context::load_session;
 use app::landing::ssr::{robots_txt, sitemap_xml};
 use app::site::SiteInfo;
@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{
@@ -59,6 +59,11 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap))
         .nest_service(&pkg_route, pkg_files)
+        // The seed's path for the pricing page.
+        .route(
+            "/payment",
+            get(|| async { Redirect::permanent("/pricing") }),
+        )
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -67,7 +72,18 @@ pub async fn build(state: AppState, config: &Config) -> Router {
             leptos_context,
             shell,
         ))
-        .with_state(state);
+        .with_state(state.clone());
+    let app = if state.payments.sandbox {
+        let sandbox = sandbox::SandboxState::new(
+            state.db.clone(),
+            state.catalog.clone(),
+            &config.public_url,
+            state.assets.stylesheet_href.clone(),
+        );
+        app.nest(sandbox::HOSTED_PREFIX, sandbox::pages::router(sandbox))
+    } else {
+        app
+    };
 
     let app = app
         .layer(middleware::from_fn(guards::malformed_calls_are_400))

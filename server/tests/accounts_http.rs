@@ -3,88 +3,9 @@
 
 mod common;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
-
-const ORIGIN: &str = PUBLIC_URL;
-const PASSWORD: &str = "correct horse battery";
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(key, value)| format!("{key}={}", encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-/// A same-origin POST of a server function, as a script would send it.
-async fn call(router: &Router, function: &str, body: &str, cookie: Option<&str>) -> TestResponse {
-    let mut request = Request::post(format!("/api/{function}"))
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    send(router, request.body(Body::from(body.to_owned())).unwrap()).await
-}
-
-async fn register(router: &Router, email: &str, name: &str) -> TestResponse {
-    call(
-        router,
-        "register",
-        &form(&[
-            ("email", email),
-            ("password", PASSWORD),
-            ("display_name", name),
-            ("next", ""),
-        ]),
-        None,
-    )
-    .await
-}
-
-async fn login(router: &Router, email: &str, password: &str, cookie: Option<&str>) -> TestResponse {
-    call(
-        router,
-        "login",
-        &form(&[("email", email), ("password", password), ("next", "")]),
-        cookie,
-    )
-    .await
-}
-
-/// `name=value` of the response's session cookie.
-fn session_cookie(response: &TestResponse) -> String {
-    let set_cookie = response.header("set-cookie");
-    assert!(
-        !set_cookie.is_empty(),
-        "no session cookie in {:?}",
-        response.headers
-    );
-    set_cookie.split(';').next().unwrap().to_owned()
-}
-
-async fn page(router: &Router, path: &str, cookie: Option<&str>) -> TestResponse {
-    let mut request = Request::get(path).header(header::ACCEPT, "text/html");
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    send(router, request.body(Body::empty()).unwrap()).await
-}
 
 #[tokio::test]
 async fn registration_signs_in_with_a_hardened_cookie() {

@@ -7,22 +7,6 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, header};
 use common::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// Collects what the subscriber writes, for inspection.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn request_logs_name_method_path_status_and_latency_but_no_secrets() {

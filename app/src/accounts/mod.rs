@@ -24,6 +24,8 @@ pub enum Field {
     DisplayName,
     CurrentPassword,
     NewPassword,
+    /// The plan a checkout asks for.
+    Plan,
 }
 
 /// A specific, user-facing reason one field was refused.

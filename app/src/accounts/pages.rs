@@ -4,6 +4,7 @@ use crate::accounts::api::{
     ChangePassword, Login, Logout, Register, SignOutEverywhere, UpdateDisplayName,
 };
 use crate::accounts::{CurrentUser, Field};
+use crate::billing::pages::SubscriptionPanel;
 use crate::components::{FormField, PageMeta, SubmitButton};
 use crate::error::AppError;
 use leptos::either::Either;
@@ -263,8 +264,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <section class="section" aria-labelledby="dashboard-title">
                     <div class="container">
                         <h1 id="dashboard-title">{format!("Welcome, {}", user.display_name)}</h1>
-                        <p class="lead">"Next: pick a plan, then create your first API key."</p>
-                        <a class="button button--primary" href="/#plans">"See plans"</a>
+                        <SubscriptionPanel />
                     </div>
                 </section>
             }
@@ -362,7 +362,7 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
 }
 
 /// Percent-encodes a path for use as a query value.
-fn urlencode(text: &str) -> String {
+pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

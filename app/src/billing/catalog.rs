@@ -101,7 +101,7 @@ pub mod ssr {
     use std::path::Path;
 
     /// One plan as written in the catalog file, Stripe ids included.
-    #[derive(Clone, Debug, Deserialize)]
+    #[derive(Clone, Debug, PartialEq, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct CatalogPlan {
         pub id: String,

@@ -35,7 +35,7 @@ fn Logo() -> impl IntoView {
 const SECTION_LINKS: &[(&str, &str)] = &[
     ("/#how-it-works", "How it works"),
     ("/#features", "Features"),
-    ("/#plans", "Plans"),
+    ("/pricing", "Pricing"),
     ("/#faq", "FAQ"),
 ];
 
@@ -63,6 +63,7 @@ fn AccountLinks() -> impl IntoView {
                 match user.await {
                     Ok(Some(user)) => Either::Left(view! {
                         <li><a href="/dashboard">"Dashboard"</a></li>
+                        <li><a href="/billing">"Billing"</a></li>
                         <li><a href="/account" title=format!("Signed in as {}", user.email)>{user.display_name}</a></li>
                         <li>
                             <ActionForm action=logout attr:class="inline-form">

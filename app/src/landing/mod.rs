@@ -176,6 +176,9 @@ fn PlanPreview(site: SiteInfo) -> impl IntoView {
                     "Billed monthly through Stripe; cancel any time."
                 </p>
                 <div class="plan-grid">{cards}</div>
+                <p class="section-more">
+                    <a href="/pricing">"Pricing, add-ons and how to subscribe"</a>
+                </p>
             </div>
         </section>
     }

@@ -4,7 +4,7 @@
 use crate::site::{PUBLIC_PAGES, SiteInfo};
 
 /// Paths that are never useful in search results.
-const DISALLOWED: &[&str] = &["/api/", "/v1/", "/internal/"];
+const DISALLOWED: &[&str] = &["/api/", "/v1/", "/internal/", "/sandbox/"];
 
 pub fn robots_txt(site: &SiteInfo) -> String {
     let mut text = String::from("User-agent: *\nAllow: /\n");

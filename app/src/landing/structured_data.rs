@@ -15,7 +15,7 @@ pub fn organization_and_offers(site: &SiteInfo) -> String {
                 "description": plan.tagline,
                 "price": plan.decimal_price(),
                 "priceCurrency": catalog.currency,
-                "url": site.absolute_url("/#plans"),
+                "url": site.absolute_url("/pricing"),
             });
             if let Some(interval) = plan.interval {
                 offer["priceSpecification"] = json!({

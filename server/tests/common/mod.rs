@@ -3,10 +3,12 @@
 //! PostgreSQL when `TEST_POSTGRES_URL` names a server; `scripts/test` does).
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod stub;
+
 use app::state::AppState;
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use leptos::prelude::LeptosOptions;
 use server::config::Config;
 use sqlx::{AnyConnection, Connection, Executor};
@@ -185,4 +187,114 @@ pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {
 
 pub async fn get(router: &Router, path: &str) -> TestResponse {
     send(router, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+// Requests as browsers and scripts send them.
+
+pub const ORIGIN: &str = PUBLIC_URL;
+pub const PASSWORD: &str = "correct horse battery";
+
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{key}={}", encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// A same-origin POST of a server function, as a script would send it.
+pub async fn call(
+    router: &Router,
+    function: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> TestResponse {
+    let mut request = Request::post(format!("/api/{function}"))
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    send(router, request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+pub async fn register(router: &Router, email: &str, name: &str) -> TestResponse {
+    call(
+        router,
+        "register",
+        &form(&[
+            ("email", email),
+            ("password", PASSWORD),
+            ("display_name", name),
+            ("next", ""),
+        ]),
+        None,
+    )
+    .await
+}
+
+pub async fn login(
+    router: &Router,
+    email: &str,
+    password: &str,
+    cookie: Option<&str>,
+) -> TestResponse {
+    call(
+        router,
+        "login",
+        &form(&[("email", email), ("password", password), ("next", "")]),
+        cookie,
+    )
+    .await
+}
+
+/// `name=value` of the response's session cookie.
+pub fn session_cookie(response: &TestResponse) -> String {
+    let set_cookie = response.header("set-cookie");
+    assert!(
+        !set_cookie.is_empty(),
+        "no session cookie in {:?}",
+        response.headers
+    );
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+pub async fn page(router: &Router, path: &str, cookie: Option<&str>) -> TestResponse {
+    let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    send(router, request.body(Body::empty()).unwrap()).await
+}
+
+/// Collects what the subscriber writes, for inspection.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
 }

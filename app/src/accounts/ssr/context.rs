@@ -90,10 +90,29 @@ fn is_plain_form_post() -> bool {
     })
 }
 
+/// Sends the browser on to `url` (checkout, portal). A form posted without
+/// JavaScript gets a redirect; scripted callers get the URL as the result and
+/// navigate themselves (a same-origin redirect would be routed in the page).
+pub fn leave_site_for(url: String) -> Result<String, AppError> {
+    if is_plain_form_post() {
+        leptos_axum::redirect(&url);
+    }
+    Ok(url)
+}
+
 /// Answers with `err`: scripted callers get its HTTP status; plain form posts
-/// keep their redirect (a 4xx there would strand the browser on a JSON body).
+/// keep their redirect (a 4xx there would strand the browser on a JSON body),
+/// and a page that called the function while rendering keeps its own status
+/// (it shows the message in place).
 pub fn refuse<T>(err: AppError) -> Result<T, AppError> {
-    let response = expect_context::<ResponseOptions>();
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return Err(err);
+    };
+    let is_server_function_call =
+        request_parts().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    if !is_server_function_call {
+        return Err(err);
+    }
     if let AppError::Throttled { retry_after_secs } = &err {
         response.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }

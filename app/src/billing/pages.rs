@@ -1,0 +1,427 @@
+//! Billing pages: pricing, the return pages from checkout, /billing, and the
+//! subscription panel the dashboard shows.
+
+use super::api::{
+    Checkout, OpenBillingPortal, confirm_checkout, current_subscription, load_billing,
+};
+use super::catalog::{PlanKind, PlanSummary};
+use super::components::PlanCard;
+use super::{BillingOverview, CheckoutOutcome, SubscriptionState, SubscriptionView};
+use crate::accounts::CurrentUser;
+use crate::accounts::pages::{SignedIn, UserResource};
+use crate::components::{PageMeta, SubmitButton};
+use crate::error::AppError;
+use crate::site::SiteInfo;
+use leptos::either::{Either, EitherOf4};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// Shown wherever a person deals with payments while the sandbox stands in
+/// for the Payment MS.
+#[component]
+fn SandboxNotice() -> impl IntoView {
+    expect_context::<SiteInfo>().payments_sandbox.then(|| {
+        view! {
+            <p class="notice notice--sandbox">
+                <strong>"Sandbox — no real payment."</strong>
+                " Checkout takes test cards such as 4242 4242 4242 4242; nothing is charged."
+            </p>
+        }
+    })
+}
+
+/// A payment action answers with where to go (checkout, portal). Without
+/// JavaScript the server already redirected; with it, the page navigates.
+fn follow_returned_url(url: impl Fn() -> Option<String> + Send + Sync + 'static) {
+    Effect::new(move |_| {
+        if let Some(url) = url() {
+            let _ = window().location().set_href(&url);
+        }
+    });
+}
+
+fn action_error<T: Clone + Send + Sync + 'static>(
+    value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    move || value().and_then(Result::err).map(|err| err.to_string())
+}
+
+#[component]
+pub fn PricingPage() -> impl IntoView {
+    let site = expect_context::<SiteInfo>();
+    let user = expect_context::<UserResource>();
+    let subscription = Resource::new(|| (), |_| current_subscription());
+    let checkout = ServerAction::<Checkout>::new();
+    follow_returned_url(move || checkout.value().get().and_then(Result::ok));
+    let catalog = site.catalog.clone();
+    view! {
+        <PageMeta
+            title="Pricing — Tracepipe"
+            description="Tracepipe plans: Starter, Pro and Scale, billed monthly through Stripe, plus credit packs. Cancel any time."
+            path="/pricing"
+        />
+        <section class="section" aria-labelledby="pricing-title">
+            <div class="container">
+                <h1 id="pricing-title">"Pricing"</h1>
+                <p class="lead">
+                    "Every plan includes the full API, JSONL export and per-key usage. "
+                    "Billed monthly through Stripe; change or cancel any time in the customer portal."
+                </p>
+                <SandboxNotice />
+                <p class="form-error" role="alert">{action_error(move || checkout.value().get())}</p>
+                <Transition fallback=|| view! { <p>"Loading plans…"</p> }>
+                    {move || {
+                        let catalog = catalog.clone();
+                        Suspend::new(async move {
+                            let signed_in = matches!(user.await, Ok(Some(_)));
+                            let current = if signed_in { subscription.await } else { Ok(None) };
+                            let status_unknown = current.is_err();
+                            let active = current.ok().flatten().filter(SubscriptionView::is_active);
+                            let cards = |kind: PlanKind| {
+                                catalog
+                                    .plans
+                                    .iter()
+                                    .filter(|plan| plan.kind == kind)
+                                    .map(|plan| {
+                                        let action = plan_action(plan, signed_in, active.as_ref(), checkout);
+                                        view! {
+                                            <PlanCard plan=plan.clone() price=catalog.price_label(plan)>
+                                                {action}
+                                            </PlanCard>
+                                        }
+                                    })
+                                    .collect_view()
+                            };
+                            view! {
+                                {status_unknown.then(|| view! {
+                                    <p class="notice" role="status">
+                                        "We couldn't check your current plan just now. You can still choose one: "
+                                        "we check again before anything is charged."
+                                    </p>
+                                })}
+                                <div class="plan-grid">{cards(PlanKind::Subscription)}</div>
+                                <h2 id="add-ons-title">"Add-ons"</h2>
+                                <div class="plan-grid plan-grid--add-ons">{cards(PlanKind::OneTime)}</div>
+                            }
+                        })
+                    }}
+                </Transition>
+            </div>
+        </section>
+    }
+}
+
+/// What a plan card offers this visitor.
+fn plan_action(
+    plan: &PlanSummary,
+    signed_in: bool,
+    active: Option<&SubscriptionView>,
+    checkout: ServerAction<Checkout>,
+) -> impl IntoView + use<> {
+    let one_time = plan.kind == PlanKind::OneTime;
+    let (plan_id, primary) = (plan.id.clone(), plan.highlighted);
+    if !signed_in {
+        let label = if one_time {
+            "Create an account to buy"
+        } else {
+            "Create an account to subscribe"
+        };
+        return EitherOf4::A(view! {
+            <a class="button button--secondary plan-action" href="/register?next=/pricing">{label}</a>
+        });
+    }
+    match active {
+        Some(active) if !one_time && active.plan_id == plan.id => EitherOf4::B(view! {
+            <p class="plan-current">"Current plan"</p>
+            <a class="plan-action" href="/billing">"Manage billing"</a>
+        }),
+        Some(_) if !one_time => EitherOf4::C(view! {
+            <a class="button button--secondary plan-action" href="/billing">"Switch in Manage billing"</a>
+        }),
+        _ => EitherOf4::D(view! {
+            <ActionForm action=checkout attr:class="plan-action">
+                <input type="hidden" name="plan_id" value=plan_id />
+                <SubmitButton
+                    pending=checkout.pending()
+                    label=if one_time { "Buy" } else { "Subscribe" }
+                    busy_label="Opening checkout…"
+                    primary=primary
+                />
+            </ActionForm>
+        }),
+    }
+}
+
+/// The subscription in a sentence or two, with the next thing to do.
+#[component]
+fn SubscriptionSummary(subscription: Option<SubscriptionView>) -> impl IntoView {
+    let Some(subscription) = subscription else {
+        return EitherOf4::A(view! {
+            <p>"You don't have a plan yet."</p>
+            <a class="button button--primary" href="/pricing">"See plans"</a>
+        });
+    };
+    let date = subscription.period_end.clone().map(|date| {
+        view! { <time datetime=date.iso>{date.text}</time> }
+    });
+    let name = subscription.plan_name.clone();
+    match subscription.state {
+        SubscriptionState::Active => EitherOf4::B(view! {
+            <p class="subscription-line">
+                <strong>{format!("{name} plan")}</strong>
+                " "
+                <span class="badge badge--ok">"Active"</span>
+            </p>
+            <p>"Paid through " {date} ". It renews automatically unless you cancel in Manage billing."</p>
+        }),
+        SubscriptionState::PaymentDue => EitherOf4::C(view! {
+            <p class="subscription-line">
+                <strong>{format!("{name} plan")}</strong>
+                " "
+                <span class="badge badge--warn">"Payment due"</span>
+            </p>
+            <p>"Your last payment didn't go through. Update your card in Manage billing to keep access."</p>
+        }),
+        SubscriptionState::Ended => EitherOf4::D(view! {
+            <p class="subscription-line">
+                <strong>{format!("{name} plan")}</strong>
+                " "
+                <span class="badge">"Ended"</span>
+            </p>
+            <p>"It ended on " {date} ". Choose a plan to pick up where you left off."</p>
+            <a class="button button--primary" href="/pricing">"See plans"</a>
+        }),
+    }
+}
+
+/// A Payment MS failure as a plain message with a way to retry.
+#[component]
+fn RetryNotice(error: AppError, retry_href: String) -> impl IntoView {
+    view! {
+        <div class="notice notice--error" role="alert">
+            <p>{error.to_string()}</p>
+            <a href=retry_href>"Try again"</a>
+        </div>
+    }
+}
+
+/// The dashboard's plan panel.
+#[component]
+pub fn SubscriptionPanel() -> impl IntoView {
+    let subscription = Resource::new(|| (), |_| current_subscription());
+    view! {
+        <section class="panel" aria-labelledby="plan-panel-title">
+            <h2 id="plan-panel-title">"Your plan"</h2>
+            <Transition fallback=|| view! { <p>"Checking your plan…"</p> }>
+                {move || Suspend::new(async move {
+                    match subscription.await {
+                        Ok(subscription) => Either::Left(view! {
+                            <SubscriptionSummary subscription />
+                            <p><a href="/billing">"Billing details"</a></p>
+                        }),
+                        Err(error) => Either::Right(view! {
+                            <RetryNotice error retry_href="/dashboard".to_owned() />
+                        }),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn BillingPage() -> impl IntoView {
+    view! {
+        <PageMeta
+            title="Billing — Tracepipe"
+            description="Your Tracepipe plan, renewal date and purchases."
+            path="/billing"
+            noindex=true
+        />
+        <SignedIn children=|_user: CurrentUser| view! { <BillingDetails /> } />
+    }
+}
+
+#[component]
+fn BillingDetails() -> impl IntoView {
+    // Back from the portal: whatever changed there must show now.
+    let refresh = use_query_map().with_untracked(|query| query.get("from").is_some());
+    let overview = Resource::new(|| (), move |_| load_billing(refresh));
+    let portal = ServerAction::<OpenBillingPortal>::new();
+    follow_returned_url(move || portal.value().get().and_then(Result::ok));
+    view! {
+        <section class="section" aria-labelledby="billing-title">
+            <div class="container container--form">
+                <h1 id="billing-title">"Billing"</h1>
+                <SandboxNotice />
+                <Transition fallback=|| view! { <p>"Loading your billing…"</p> }>
+                    {move || Suspend::new(async move {
+                        match overview.await {
+                            Ok(overview) => Either::Left(view! { <BillingOverviewView overview portal /> }),
+                            Err(error) => Either::Right(view! {
+                                <RetryNotice error retry_href="/billing".to_owned() />
+                            }),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn BillingOverviewView(
+    overview: BillingOverview,
+    portal: ServerAction<OpenBillingPortal>,
+) -> impl IntoView {
+    let manage = if overview.has_billing_account() {
+        Either::Left(view! {
+            <p>"Update your card, download invoices, change plan or cancel in the Stripe customer portal."</p>
+            <ActionForm action=portal attr:class="form">
+                <p class="form-error" role="alert">{action_error(move || portal.value().get())}</p>
+                <SubmitButton
+                    pending=portal.pending()
+                    label="Manage billing"
+                    busy_label="Opening the billing portal…"
+                    primary=true
+                />
+            </ActionForm>
+        })
+    } else {
+        Either::Right(view! {
+            <p>"Once you subscribe, you can update your card, download invoices and cancel here."</p>
+        })
+    };
+    let purchases = (!overview.purchases.is_empty()).then(|| {
+        let rows = overview
+            .purchases
+            .iter()
+            .map(|purchase| {
+                let kind = if purchase.one_time { "One-time purchase" } else { "Subscription" };
+                view! {
+                    <tr>
+                        <td>{purchase.plan_name.clone()}</td>
+                        <td>{kind}</td>
+                        <td><time datetime=purchase.completed.iso.clone()>{purchase.completed.text.clone()}</time></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <h2>"Checkouts"</h2>
+            <table class="table">
+                <thead>
+                    <tr><th scope="col">"Plan"</th><th scope="col">"Kind"</th><th scope="col">"Completed"</th></tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <p class="field-hint">"Stripe e-mails a receipt for every payment; invoices are in the portal."</p>
+        }
+    });
+    view! {
+        <h2>"Plan"</h2>
+        <SubscriptionSummary subscription=overview.subscription />
+        <h2>"Payment details"</h2>
+        {manage}
+        {purchases}
+    }
+}
+
+#[component]
+pub fn CheckoutSuccessPage() -> impl IntoView {
+    view! {
+        <PageMeta
+            title="Checkout complete — Tracepipe"
+            description="Confirming your Tracepipe purchase."
+            path="/billing/success"
+            noindex=true
+        />
+        <SignedIn children=|_user: CurrentUser| view! { <CheckoutConfirmation /> } />
+    }
+}
+
+#[component]
+fn CheckoutConfirmation() -> impl IntoView {
+    let session_id = use_query_map().with_untracked(|query| query.get("session_id"));
+    let retry_href = match &session_id {
+        Some(id) => format!(
+            "/billing/success?session_id={}",
+            crate::accounts::pages::urlencode(id)
+        ),
+        None => "/billing/success".to_owned(),
+    };
+    let outcome = Resource::new(|| (), move |_| confirm_checkout(session_id.clone()));
+    view! {
+        <section class="section" aria-labelledby="checkout-title">
+            <div class="container container--form">
+                <SandboxNotice />
+                <Transition fallback=|| view! { <h1 id="checkout-title">"Confirming your payment…"</h1> }>
+                    {
+                        let retry_href = retry_href.clone();
+                        move || {
+                            let retry_href = retry_href.clone();
+                            Suspend::new(async move { checkout_outcome(outcome.await, retry_href) })
+                        }
+                    }
+                </Transition>
+            </div>
+        </section>
+    }
+}
+
+fn checkout_outcome(
+    outcome: Result<CheckoutOutcome, AppError>,
+    retry_href: String,
+) -> impl IntoView + use<> {
+    match outcome {
+        Ok(CheckoutOutcome::Subscribed(subscription)) => EitherOf4::A(view! {
+            <h1 id="checkout-title">"You're subscribed"</h1>
+            <SubscriptionSummary subscription=Some(subscription) />
+            <h2>"Next step"</h2>
+            <p>"Create an API key and make your first call."</p>
+            <a class="button button--primary" href="/keys">"Create your API key"</a>
+        }),
+        Ok(CheckoutOutcome::ItemPurchased { plan_name }) => EitherOf4::B(view! {
+            <h1 id="checkout-title">"Thank you"</h1>
+            <p>{format!("Your {plan_name} purchase is complete. Stripe e-mails your receipt.")}</p>
+            <a class="button button--primary" href="/billing">"Go to billing"</a>
+        }),
+        Ok(CheckoutOutcome::AwaitingConfirmation { plan_name }) => EitherOf4::C(view! {
+            <h1 id="checkout-title">"Almost there"</h1>
+            <p>
+                {format!("Stripe hasn't confirmed your {plan_name} subscription to us yet. ")}
+                "That usually takes a few seconds."
+            </p>
+            <a class="button button--primary" href=retry_href>"Check again"</a>
+        }),
+        Ok(CheckoutOutcome::Unknown) => EitherOf4::D(Either::Left(view! {
+            <h1 id="checkout-title">"We couldn't find that checkout"</h1>
+            <p>"If you just paid, your plan shows on the billing page within a minute."</p>
+            <a class="button button--primary" href="/billing">"Go to billing"</a>
+        })),
+        Err(error) => EitherOf4::D(Either::Right(view! {
+            <h1 id="checkout-title">"We couldn't confirm your payment yet"</h1>
+            <RetryNotice error retry_href />
+        })),
+    }
+}
+
+#[component]
+pub fn CheckoutCancelPage() -> impl IntoView {
+    view! {
+        <PageMeta
+            title="Checkout canceled — Tracepipe"
+            description="Your checkout was canceled; nothing was charged."
+            path="/billing/cancel"
+            noindex=true
+        />
+        <section class="section" aria-labelledby="cancel-title">
+            <div class="container container--form">
+                <h1 id="cancel-title">"Checkout canceled"</h1>
+                <p class="lead">"No payment was taken and your plan is unchanged."</p>
+                <p>"Questions about plans? Write to hello@tracepipe.ai and a person answers."</p>
+                <a class="button button--primary" href="/pricing">"Back to pricing"</a>
+            </div>
+        </section>
+    }
+}

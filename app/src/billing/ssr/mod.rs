@@ -1,0 +1,214 @@
+//! Server-only billing: the Payment MS client, the per-user status cache and
+//! the checkouts table. Pages and server functions go through `Payments`.
+
+pub mod checkouts;
+pub mod payment_client;
+pub mod status_cache;
+
+use super::catalog::PlanKind;
+use super::catalog::ssr::{Catalog, CatalogPlan};
+use super::{DateLabel, SubscriptionState, SubscriptionView};
+use payment_client::{PaymentClient, PaymentError, Standing, SubscriptionStatus};
+use status_cache::StatusCache;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Everything billing needs at run time, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Payments {
+    pub client: PaymentClient,
+    pub status_cache: Arc<StatusCache>,
+    /// True when `client` talks to the built-in sandbox: pages say so.
+    pub sandbox: bool,
+}
+
+/// Whether a cached status will do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Up to the cache's age limit (60 s).
+    Cached,
+    /// Just back from checkout or the portal: ask the Payment MS.
+    Refresh,
+}
+
+/// One subscription plan's status as last fetched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanStatus {
+    pub plan_id: String,
+    pub status: SubscriptionStatus,
+}
+
+/// The user's subscription, judged at `now`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurrentSubscription {
+    pub plan: CatalogPlan,
+    pub standing: Standing,
+    pub period_end: Option<OffsetDateTime>,
+}
+
+impl Payments {
+    /// The user's subscription across every subscription plan of the catalog:
+    /// the active one if any (paid up the longest, should there be several),
+    /// else the one that ended last. `None` when they never subscribed.
+    pub async fn subscription(
+        &self,
+        catalog: &Catalog,
+        user_id: &str,
+        freshness: Freshness,
+    ) -> Result<Option<CurrentSubscription>, PaymentError> {
+        let statuses = match (freshness, self.status_cache.get(user_id)) {
+            (Freshness::Cached, Some(statuses)) => statuses,
+            _ => {
+                let fetched = Arc::new(self.fetch_statuses(catalog, user_id).await?);
+                self.status_cache.put(user_id, fetched.clone());
+                fetched
+            }
+        };
+        Ok(pick_current(catalog, &statuses, OffsetDateTime::now_utc()))
+    }
+
+    /// One status call per subscription product, all at once.
+    async fn fetch_statuses(
+        &self,
+        catalog: &Catalog,
+        user_id: &str,
+    ) -> Result<Vec<PlanStatus>, PaymentError> {
+        let plans: Vec<&CatalogPlan> = catalog
+            .plans
+            .iter()
+            .filter(|plan| plan.kind == PlanKind::Subscription)
+            .collect();
+        let answers = futures::future::join_all(plans.iter().map(|plan| {
+            self.client
+                .subscription_status(user_id, &plan.stripe_product_id)
+        }))
+        .await;
+        plans
+            .into_iter()
+            .zip(answers)
+            .map(|(plan, answer)| {
+                answer.map(|status| PlanStatus {
+                    plan_id: plan.id.clone(),
+                    status,
+                })
+            })
+            .collect()
+    }
+}
+
+fn pick_current(
+    catalog: &Catalog,
+    statuses: &[PlanStatus],
+    now: OffsetDateTime,
+) -> Option<CurrentSubscription> {
+    let mut known: Vec<CurrentSubscription> = statuses
+        .iter()
+        .filter_map(|entry| {
+            let plan = catalog.find(&entry.plan_id)?.clone();
+            let standing = entry.status.standing(now);
+            (standing != Standing::None).then_some(CurrentSubscription {
+                plan,
+                standing,
+                period_end: entry.status.period_end,
+            })
+        })
+        .collect();
+    known.sort_by_key(|current| {
+        (
+            current.standing == Standing::Active,
+            current.standing == Standing::PaymentDue,
+            current.period_end,
+            current.plan.price_cents,
+        )
+    });
+    known.pop()
+}
+
+impl CurrentSubscription {
+    pub fn is_active(&self) -> bool {
+        self.standing == Standing::Active
+    }
+
+    pub fn view(&self) -> SubscriptionView {
+        SubscriptionView {
+            plan_id: self.plan.id.clone(),
+            plan_name: self.plan.name.clone(),
+            state: match self.standing {
+                Standing::Active => SubscriptionState::Active,
+                Standing::PaymentDue => SubscriptionState::PaymentDue,
+                Standing::Ended | Standing::None => SubscriptionState::Ended,
+            },
+            period_end: self.period_end.map(date_label),
+        }
+    }
+}
+
+/// "21 December 2026", in UTC like every date the Payment MS sends.
+pub fn date_label(moment: OffsetDateTime) -> DateLabel {
+    use time::format_description::well_known::Rfc3339;
+    let moment = moment.to_offset(time::UtcOffset::UTC);
+    let text = format!("{} {} {}", moment.day(), moment.month(), moment.year());
+    DateLabel {
+        iso: moment.format(&Rfc3339).unwrap_or_default(),
+        text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+    fn catalog() -> Catalog {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../catalog.toml"))
+            .unwrap();
+        Catalog::parse(&text).unwrap()
+    }
+
+    fn entry(plan_id: &str, exists: bool, period_end: Option<OffsetDateTime>) -> PlanStatus {
+        PlanStatus {
+            plan_id: plan_id.to_owned(),
+            status: SubscriptionStatus {
+                exists,
+                status: None,
+                subscription_id: exists.then(|| format!("sub_{plan_id}")),
+                period_end,
+            },
+        }
+    }
+
+    #[test]
+    fn an_active_plan_wins_over_one_that_ended_later() {
+        let catalog = catalog();
+        let statuses = [
+            entry("starter", true, Some(datetime!(2026-11-20 00:00 UTC))),
+            entry("pro", true, Some(datetime!(2026-12-01 00:00 UTC))),
+            entry("scale", false, None),
+        ];
+        let current = pick_current(&catalog, &statuses, NOW).unwrap();
+        assert_eq!(current.plan.id, "pro");
+        assert!(current.is_active());
+    }
+
+    #[test]
+    fn with_nothing_active_the_latest_ended_plan_is_shown() {
+        let catalog = catalog();
+        let statuses = [
+            entry("starter", true, Some(datetime!(2026-10-01 00:00 UTC))),
+            entry("pro", true, Some(datetime!(2026-11-01 00:00 UTC))),
+        ];
+        let current = pick_current(&catalog, &statuses, NOW).unwrap();
+        assert_eq!(current.plan.id, "pro");
+        assert_eq!(current.view().state, SubscriptionState::Ended);
+        assert_eq!(current.view().period_end.unwrap().text, "1 November 2026");
+    }
+
+    #[test]
+    fn never_subscribed_is_none() {
+        let catalog = catalog();
+        let statuses = [entry("starter", false, None), entry("pro", false, None)];
+        assert_eq!(pick_current(&catalog, &statuses, NOW), None);
+    }
+}
