@@ -20,7 +20,7 @@ cd "$REPO_ROOT"
 duration="${BENCH_DURATION:-12s}"
 scripts/bootstrap --for-bench
 log "release build"
-cargo leptos build --release --precompress
+scripts/build
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"

@@ -23,7 +23,7 @@ use landing::LandingPage;
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -76,6 +76,38 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// A route whose code the browser fetches when the page is first needed
+/// (`cargo leptos build --split` puts it in its own wasm file), so the first
+/// page a visitor opens hydrates with a small bundle.
+macro_rules! lazy_page {
+    ($route:ident, $page:expr) => {
+        struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_route: Self) -> AnyView {
+                $page.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(
+    RegisterRoute,
+    view! { <SignedOut><RegisterPage /></SignedOut> }
+);
+lazy_page!(LoginRoute, view! { <SignedOut><LoginPage /></SignedOut> });
+lazy_page!(PricingRoute, view! { <PricingPage /> });
+lazy_page!(BillingRoute, view! { <BillingPage /> });
+lazy_page!(CheckoutSuccessRoute, view! { <CheckoutSuccessPage /> });
+lazy_page!(CheckoutCancelRoute, view! { <CheckoutCancelPage /> });
+lazy_page!(DashboardRoute, view! { <DashboardPage /> });
+lazy_page!(AccountRoute, view! { <AccountPage /> });
+
 /// Everything inside the router. The auth actions are created here so that,
 /// after a form post without JavaScript, they pick up the error the router
 /// reads from the address.
@@ -90,26 +122,22 @@ fn Layout() -> impl IntoView {
         <main id="main" tabindex="-1">
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=LandingPage ssr=SsrMode::InOrder />
-                <Route
-                    ssr=SsrMode::InOrder
-                    path=path!("/register")
-                    view=|| view! { <SignedOut><RegisterPage /></SignedOut> }
-                />
-                <Route
-                    ssr=SsrMode::InOrder
-                    path=path!("/login")
-                    view=|| view! { <SignedOut><LoginPage /></SignedOut> }
-                />
-                <Route path=path!("/pricing") view=PricingPage ssr=SsrMode::InOrder />
-                <Route path=path!("/billing") view=BillingPage ssr=SsrMode::InOrder />
+                <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/pricing") view={Lazy::<PricingRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::InOrder />
                 <Route
                     path=path!("/billing/success")
-                    view=CheckoutSuccessPage
+                    view={Lazy::<CheckoutSuccessRoute>::new()}
                     ssr=SsrMode::InOrder
                 />
-                <Route path=path!("/billing/cancel") view=CheckoutCancelPage ssr=SsrMode::InOrder />
-                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::InOrder />
-                <Route path=path!("/account") view=AccountPage ssr=SsrMode::InOrder />
+                <Route
+                    path=path!("/billing/cancel")
+                    view={Lazy::<CheckoutCancelRoute>::new()}
+                    ssr=SsrMode::InOrder
+                />
+                <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::InOrder />
             </Routes>
         </main>
         <SiteFooter />

@@ -45,3 +45,34 @@ test('copy puts the exact first call on the clipboard', async ({ page, context, 
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   expect(copied).toBe(`curl ${baseURL}/v1/users/me -H "X-API-Key: $TRACEPIPE_API_KEY"`);
 });
+
+test('the landing page loads only the first bundle; other pages load theirs on the way', async ({ page }) => {
+  const errors = watchErrors(page);
+  const wasm: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('.wasm')) wasm.push(new URL(request.url()).pathname);
+  });
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Copy the first API call' })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  expect(wasm.filter((path) => path.includes('split_'))).toEqual([]);
+
+  // Client-side navigation to a lazily loaded page fetches its code, then works.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pricing' }).click();
+  await expect(page).toHaveURL(/\/pricing$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pricing');
+  await expect(page.locator('article.plan-card')).toHaveCount(4);
+  await page.waitForLoadState('networkidle');
+  expect(wasm.some((path) => path.includes('split___pricing_route'))).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+for (const path of ['/pricing', '/register', '/login', '/billing/cancel']) {
+  test(`${path} hydrates with zero console errors when opened directly`, async ({ page }) => {
+    const errors = watchErrors(page);
+    await page.goto(path);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    expect(errors).toEqual([]);
+  });
+}
