@@ -655,6 +655,9 @@ async fn the_client_and_the_sandbox_agree_on_a_whole_subscription() {
     );
     assert!(page.body.contains("name=\"card_number\""));
 
+    let unknown = get(&app.router, "/sandbox/payment/checkout/cs_test_unknown").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.body.contains("Checkout not found"));
     let declined = pay(&app, &session.checkout_url, "4000 0000 0000 0002").await;
     assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
     assert!(declined.body.contains("Your card was declined."));
@@ -974,5 +977,62 @@ async fn pricing_is_public_and_payment_redirects_to_it() {
             .await
             .body
             .contains("Disallow: /sandbox/")
+    );
+}
+
+#[tokio::test]
+async fn statuses_are_cached_for_a_minute_refreshed_on_demand_and_errors_never_cached() {
+    use app::billing::ssr::{Freshness, Payments};
+    let (base, table) = stub_service(vec![(
+        Method::GET,
+        "/api/v1/subscriptions/",
+        Canned::json(200, fixtures::STATUS_FOUND),
+    )])
+    .await;
+    let app = sqlite_app().await;
+    let payments = Payments {
+        client: client(&base, SANDBOX_KEY),
+        status_cache: Default::default(),
+        sandbox: false,
+    };
+    let calls = || table.1.lock().unwrap().len();
+    let catalog = &app.state.catalog;
+    let current = payments
+        .subscription(catalog, "u1", Freshness::Cached)
+        .await
+        .unwrap();
+    // One call per subscription product; the dearest active plan wins.
+    assert_eq!(calls(), 3);
+    assert_eq!(current.unwrap().plan.id, "scale");
+    payments
+        .subscription(catalog, "u1", Freshness::Cached)
+        .await
+        .unwrap();
+    assert_eq!(calls(), 3, "served from the cache");
+    payments
+        .subscription(catalog, "u2", Freshness::Cached)
+        .await
+        .unwrap();
+    assert_eq!(calls(), 6, "per user");
+    payments
+        .subscription(catalog, "u1", Freshness::Refresh)
+        .await
+        .unwrap();
+    assert_eq!(calls(), 9, "refresh asks again");
+
+    let broken = Payments {
+        client: client(&common::stub::unreachable_service().await, SANDBOX_KEY),
+        status_cache: Default::default(),
+        sandbox: false,
+    };
+    assert!(
+        broken
+            .subscription(catalog, "u1", Freshness::Cached)
+            .await
+            .is_err()
+    );
+    assert!(
+        broken.status_cache.get("u1").is_none(),
+        "a failure is not remembered"
     );
 }

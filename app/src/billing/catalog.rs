@@ -182,12 +182,22 @@ pub mod ssr {
             if !self.plans.iter().any(|p| p.kind == PlanKind::Subscription) {
                 return Err("the catalog needs at least one subscription plan".to_owned());
             }
-            let mut seen = HashSet::new();
+            let (mut ids, mut subscription_products) = (HashSet::new(), HashSet::new());
             for plan in &self.plans {
                 plan.validate()
                     .map_err(|reason| format!("plan \"{}\": {reason}", plan.id))?;
-                if !seen.insert(plan.id.as_str()) {
+                if !ids.insert(plan.id.as_str()) {
                     return Err(format!("plan id \"{}\" appears twice", plan.id));
+                }
+                // The Payment MS reports status per product: two subscription
+                // plans on one product could not be told apart.
+                if plan.kind == PlanKind::Subscription
+                    && !subscription_products.insert(plan.stripe_product_id.as_str())
+                {
+                    return Err(format!(
+                        "plan \"{}\": stripe_product_id {} is used by another subscription plan",
+                        plan.id, plan.stripe_product_id
+                    ));
                 }
             }
             Ok(())
@@ -370,6 +380,14 @@ mod tests {
         }
         let twice = format!("{}[[plans]]\n{GOOD_PLAN}", with_plan(GOOD_PLAN));
         assert!(invalid(&twice).contains("appears twice"));
+        let same_product = format!(
+            "{}[[plans]]\n{}",
+            with_plan(GOOD_PLAN),
+            GOOD_PLAN
+                .replace("id = \"a\"", "id = \"b\"")
+                .replace("price_1", "price_2")
+        );
+        assert!(invalid(&same_product).contains("used by another subscription plan"));
         assert!(invalid(&with_plan(GOOD_PLAN).replace("USD", "XYZ")).contains("currency"));
         let item_only = GOOD_PLAN
             .replace("subscription", "one_time")

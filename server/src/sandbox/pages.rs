@@ -72,25 +72,72 @@ fn unavailable(state: &SandboxState, err: sqlx::Error) -> Response {
     )
 }
 
-async fn open_session(state: &SandboxState, id: &str) -> Result<CheckoutSessionRow, Response> {
-    match store::checkout_session(&state.db, id).await {
-        Ok(Some(session)) if unix_now() - session.created_at <= CHECKOUT_SESSION_SECS => {
-            Ok(session)
+/// How a hosted page names its kind of link when it is stale or unknown.
+struct LinkKind {
+    lifetime_secs: i64,
+    expired: &'static str,
+    expired_text: &'static str,
+    unknown: &'static str,
+    unknown_text: &'static str,
+}
+
+const CHECKOUT_LINK: LinkKind = LinkKind {
+    lifetime_secs: CHECKOUT_SESSION_SECS,
+    expired: "This checkout has expired",
+    expired_text: "Checkout links work for 24 hours. Return to Tracepipe and choose your plan again.",
+    unknown: "Checkout not found",
+    unknown_text: "This checkout link is not valid. Return to Tracepipe and choose your plan again.",
+};
+
+const PORTAL_LINK: LinkKind = LinkKind {
+    lifetime_secs: PORTAL_SESSION_SECS,
+    expired: "This billing link has expired",
+    expired_text: "Billing portal links work for an hour. Return to Tracepipe and choose Manage billing again.",
+    unknown: "Billing link not found",
+    unknown_text: "This billing portal link is not valid. Return to Tracepipe and choose Manage billing again.",
+};
+
+/// Why a link's session cannot be used.
+enum Unusable {
+    Expired(&'static LinkKind),
+    Unknown(&'static LinkKind),
+    Unavailable(sqlx::Error),
+}
+
+impl Unusable {
+    fn page(self, state: &SandboxState) -> Response {
+        match self {
+            Self::Expired(kind) => {
+                message_page(state, StatusCode::GONE, kind.expired, kind.expired_text)
+            }
+            Self::Unknown(kind) => message_page(
+                state,
+                StatusCode::NOT_FOUND,
+                kind.unknown,
+                kind.unknown_text,
+            ),
+            Self::Unavailable(err) => unavailable(state, err),
         }
-        Ok(Some(_)) => Err(message_page(
-            state,
-            StatusCode::GONE,
-            "This checkout has expired",
-            "Checkout links work for 24 hours. Return to Tracepipe and choose your plan again.",
-        )),
-        Ok(None) => Err(message_page(
-            state,
-            StatusCode::NOT_FOUND,
-            "Checkout not found",
-            "This checkout link is not valid. Return to Tracepipe and choose your plan again.",
-        )),
-        Err(err) => Err(unavailable(state, err)),
     }
+}
+
+/// The session a link names, if it can still be used.
+fn live<T>(
+    kind: &'static LinkKind,
+    found: Result<Option<T>, sqlx::Error>,
+    created_at: impl Fn(&T) -> i64,
+) -> Result<T, Unusable> {
+    match found {
+        Ok(Some(session)) if unix_now() - created_at(&session) <= kind.lifetime_secs => Ok(session),
+        Ok(Some(_)) => Err(Unusable::Expired(kind)),
+        Ok(None) => Err(Unusable::Unknown(kind)),
+        Err(err) => Err(Unusable::Unavailable(err)),
+    }
+}
+
+async fn open_session(state: &SandboxState, id: &str) -> Result<CheckoutSessionRow, Unusable> {
+    let found = store::checkout_session(&state.db, id).await;
+    live(&CHECKOUT_LINK, found, |session| session.created_at)
 }
 
 async fn checkout_page(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
@@ -99,7 +146,7 @@ async fn checkout_page(State(state): State<SandboxState>, Path(id): Path<String>
             Redirect::to(&session.success_redirect()).into_response()
         }
         Ok(session) => checkout_form(&state, &session, StatusCode::OK, None),
-        Err(response) => response,
+        Err(unusable) => unusable.page(&state),
     }
 }
 
@@ -243,7 +290,7 @@ async fn pay(
 ) -> Response {
     let session = match open_session(&state, &id).await {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(unusable) => return unusable.page(&state),
     };
     if session.status == "open" {
         let today = time::OffsetDateTime::now_utc().date();
@@ -270,7 +317,7 @@ async fn portal_page(
 ) -> Response {
     let portal = match valid_portal_session(&state, &id).await {
         Ok(portal) => portal,
-        Err(response) => return response,
+        Err(unusable) => return unusable.page(&state),
     };
     let subscriptions = match store::subscriptions_of(&state.db, &portal.user_id).await {
         Ok(rows) => rows,
@@ -359,23 +406,9 @@ fn subscription_row(state: &SandboxState, row: SubscriptionRow) -> impl IntoView
 async fn valid_portal_session(
     state: &SandboxState,
     id: &str,
-) -> Result<store::PortalSessionRow, Response> {
-    match store::portal_session(&state.db, id).await {
-        Ok(Some(portal)) if unix_now() - portal.created_at <= PORTAL_SESSION_SECS => Ok(portal),
-        Ok(Some(_)) => Err(message_page(
-            state,
-            StatusCode::GONE,
-            "This billing link has expired",
-            "Billing portal links work for an hour. Return to Tracepipe and choose Manage billing again.",
-        )),
-        Ok(None) => Err(message_page(
-            state,
-            StatusCode::NOT_FOUND,
-            "Billing link not found",
-            "This billing portal link is not valid. Return to Tracepipe and choose Manage billing again.",
-        )),
-        Err(err) => Err(unavailable(state, err)),
-    }
+) -> Result<store::PortalSessionRow, Unusable> {
+    let found = store::portal_session(&state.db, id).await;
+    live(&PORTAL_LINK, found, |portal| portal.created_at)
 }
 
 #[derive(Deserialize)]
@@ -391,7 +424,7 @@ async fn change_subscription(
 ) -> Response {
     let portal = match valid_portal_session(&state, &id).await {
         Ok(portal) => portal,
-        Err(response) => return response,
+        Err(unusable) => return unusable.page(&state),
     };
     match store::change_subscription(
         &state.db,
