@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { SANDBOX_KEY } from '../playwright.config';
 
 // Runs with and without JavaScript, against the built-in sandbox payment
@@ -17,6 +18,24 @@ async function register(page: Page, name: string) {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+/** WCAG 2.1 A/AA violations on the current page in both colour schemes, as `url scheme rule: targets` lines. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  const found: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    found.push(
+      ...results.violations.map(
+        (violation) =>
+          `${page.url()} ${colorScheme} ${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+      ),
+    );
+  }
+  return found;
 }
 
 function planCard(page: Page, name: string) {
@@ -95,6 +114,28 @@ test('a declined card shows the decline; the cancel link comes back', async ({ p
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Checkout canceled');
   await page.goto('/billing');
   await expect(page.getByRole('main')).toContainText("You don't have a plan yet.");
+});
+
+test('signed-in billing pages and the sandbox pages pass the accessibility scan', async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'axe runs as a script inside the page');
+  await register(page, 'Screen Reader');
+  const violations: string[] = [];
+  for (const path of ['/pricing', '/billing', '/dashboard']) {
+    await page.goto(path);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    violations.push(...(await accessibilityViolations(page)));
+  }
+  await startCheckout(page, 'Starter', 'Subscribe');
+  violations.push(...(await accessibilityViolations(page)));
+  await payWith(page, '4242 4242 4242 4242', 'Subscribe');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText("You're subscribed");
+  violations.push(...(await accessibilityViolations(page)));
+  await page.goto('/billing');
+  violations.push(...(await accessibilityViolations(page)));
+  await page.getByRole('button', { name: 'Manage billing' }).click();
+  await expect(page).toHaveURL(/\/sandbox\/payment\/portal\//);
+  violations.push(...(await accessibilityViolations(page)));
+  expect(violations).toEqual([]);
 });
 
 test('a credit pack can be bought and is listed on the billing page', async ({ page }) => {
