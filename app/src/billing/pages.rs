@@ -215,10 +215,12 @@ pub fn SubscriptionPanel() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Checking your plan…"</p> }>
                 {move || Suspend::new(async move {
                     match subscription.await {
-                        Ok(subscription) => Either::Left(view! {
-                            <SubscriptionSummary subscription />
-                            <p><a href="/billing">"Billing details"</a></p>
-                        }),
+                        Ok(subscription) => {
+                            let details = subscription.is_some().then(|| view! {
+                                <p class="section-more"><a href="/billing">"Billing details"</a></p>
+                            });
+                            Either::Left(view! { <SubscriptionSummary subscription />{details} })
+                        }
                         Err(error) => Either::Right(view! {
                             <RetryNotice error retry_href="/dashboard".to_owned() />
                         }),
