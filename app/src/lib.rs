@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod api_keys;
 pub mod billing;
 pub mod components;
 pub mod error;

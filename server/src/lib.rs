@@ -12,6 +12,7 @@ pub mod page_cache;
 pub mod router;
 pub mod sandbox;
 pub mod telemetry;
+pub mod v1;
 
 use app::accounts::ssr::sessions::SessionPolicy;
 use app::accounts::ssr::throttle::ThrottlePolicy;

@@ -59,6 +59,10 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap))
         .nest_service(&pkg_route, pkg_files)
+        .merge(crate::v1::router(
+            state.clone(),
+            crate::v1::rate_limit::RateLimits::default(),
+        ))
         // The seed's path for the pricing page.
         .route(
             "/payment",

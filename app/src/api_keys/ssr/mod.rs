@@ -1,0 +1,236 @@
+//! Server-only API key logic: generation from the OS CSPRNG, hashing, the
+//! keys table, and authentication of a presented key.
+
+use crate::accounts::ssr::unix_now;
+use rand::TryRngCore;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyPool, FromRow};
+
+pub const KEY_PREFIX: &str = "tp_live_";
+/// 40 base62 characters: 238 bits from the OS.
+const SECRET_CHARS: usize = 40;
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/// Active keys one user may hold.
+pub const MAX_ACTIVE_KEYS: i64 = 20;
+/// `last_used_at` is written at most this often per key.
+pub const LAST_USED_GRANULARITY_SECS: i64 = 60;
+
+/// A key as made: the secret to show once, and what is stored.
+pub struct NewKey {
+    pub key: String,
+    pub hash: String,
+    pub masked: String,
+}
+
+/// Makes a key from the OS CSPRNG (rejection sampling keeps every
+/// character uniform).
+pub fn generate() -> Result<NewKey, rand::rand_core::OsError> {
+    let mut secret = String::with_capacity(SECRET_CHARS);
+    let mut bytes = [0u8; 64];
+    while secret.len() < SECRET_CHARS {
+        rand::rngs::OsRng.try_fill_bytes(&mut bytes)?;
+        for byte in bytes {
+            // 248 = 4 × 62: bytes above it would favour the first characters.
+            if byte < 248 && secret.len() < SECRET_CHARS {
+                secret.push(BASE62[usize::from(byte % 62)] as char);
+            }
+        }
+    }
+    let key = format!("{KEY_PREFIX}{secret}");
+    Ok(NewKey {
+        hash: key_hash(&key),
+        masked: mask(&key),
+        key,
+    })
+}
+
+pub fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// "tp_live_" + the first 4 secret characters + "…" + the last 4.
+pub fn mask(key: &str) -> String {
+    let secret = key.strip_prefix(KEY_PREFIX).unwrap_or(key);
+    let (head, tail) = (
+        &secret[..4.min(secret.len())],
+        &secret[secret.len().saturating_sub(4)..],
+    );
+    format!("{KEY_PREFIX}{head}…{tail}")
+}
+
+/// Could this be one of our keys? Anything else is refused before a lookup.
+pub fn well_formed(key: &str) -> bool {
+    key.strip_prefix(KEY_PREFIX).is_some_and(|secret| {
+        (32..=128).contains(&secret.len()) && secret.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct KeyRecord {
+    pub id: String,
+    pub name: String,
+    pub masked: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// Who a valid key belongs to.
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct KeyOwner {
+    pub key_id: String,
+    pub user_id: String,
+    pub display_name: String,
+    pub email: String,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateKeyError {
+    #[error("the user already has {MAX_ACTIVE_KEYS} active keys")]
+    TooMany,
+    #[error("no randomness from the OS: {0}")]
+    Randomness(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates a key named `name` for `user_id` (at most `MAX_ACTIVE_KEYS`
+/// active); answers the record and the secret, which is never seen again.
+pub async fn create(
+    db: &AnyPool,
+    user_id: &str,
+    name: &str,
+) -> Result<(KeyRecord, String), CreateKeyError> {
+    let new_key = generate().map_err(|err| CreateKeyError::Randomness(err.to_string()))?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = unix_now();
+    let mut tx = db.begin().await?;
+    let (active,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if active >= MAX_ACTIVE_KEYS {
+        return Err(CreateKeyError::TooMany);
+    }
+    sqlx::query(
+        "INSERT INTO api_keys (id, user_id, name, key_hash, masked, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(user_id)
+    .bind(name)
+    .bind(&new_key.hash)
+    .bind(&new_key.masked)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let record = KeyRecord {
+        id,
+        name: name.to_owned(),
+        masked: new_key.masked,
+        created_at: now,
+        last_used_at: None,
+    };
+    Ok((record, new_key.key))
+}
+
+/// The user's active keys, newest first.
+pub async fn list(db: &AnyPool, user_id: &str) -> Result<Vec<KeyRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, masked, created_at, last_used_at FROM api_keys \
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Revokes the user's active key `key_id`; false when there is no such key
+/// of theirs (another user's key looks exactly like a missing one).
+pub async fn revoke(db: &AnyPool, user_id: &str, key_id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(unix_now())
+    .bind(key_id)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The owner of `presented` if it is an active key. Every call reads the
+/// database, so a revocation holds on the very next request, everywhere.
+pub async fn authenticate(db: &AnyPool, presented: &str) -> Result<Option<KeyOwner>, sqlx::Error> {
+    if !well_formed(presented) {
+        return Ok(None);
+    }
+    sqlx::query_as(
+        "SELECT k.id AS key_id, k.user_id, u.display_name, u.email, k.last_used_at \
+         FROM api_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+    )
+    .bind(key_hash(presented))
+    .fetch_optional(db)
+    .await
+}
+
+/// Records a use of the key, writing only when the stored time is older than
+/// the granularity (so at most about once a minute per key, across instances).
+pub async fn record_use(db: &AnyPool, owner: &KeyOwner, now: i64) -> Result<(), sqlx::Error> {
+    if owner
+        .last_used_at
+        .is_some_and(|last| now - last < LAST_USED_GRANULARITY_SECS)
+    {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE api_keys SET last_used_at = $1 \
+         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+    )
+    .bind(now)
+    .bind(&owner.key_id)
+    .bind(now - LAST_USED_GRANULARITY_SECS)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_long_random_base62_and_stored_only_as_hashes() {
+        let first = generate().unwrap();
+        let second = generate().unwrap();
+        assert_ne!(first.key, second.key);
+        assert!(first.key.starts_with("tp_live_"));
+        assert_eq!(first.key.len(), KEY_PREFIX.len() + SECRET_CHARS);
+        assert!(well_formed(&first.key));
+        assert_eq!(first.hash, key_hash(&first.key));
+        assert_eq!(first.hash.len(), 64);
+        assert!(!first.hash.contains(&first.key[8..]));
+        let secret = &first.key[KEY_PREFIX.len()..];
+        assert_eq!(
+            first.masked,
+            format!("tp_live_{}…{}", &secret[..4], &secret[36..])
+        );
+    }
+
+    #[test]
+    fn only_well_formed_keys_are_looked_up() {
+        for bad in [
+            "",
+            "tp_live_",
+            "tp_test_0123456789abcdefghijklmnopqrstuvwxyzAB",
+            "tp_live_short",
+            "tp_live_0123456789abcdefghijklmnopqrstuv-wxyz",
+            &format!("tp_live_{}", "a".repeat(129)),
+        ] {
+            assert!(!well_formed(bad), "{bad}");
+        }
+    }
+}

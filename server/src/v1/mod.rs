@@ -1,0 +1,279 @@
+//! The user/key part of Tracepipe's public `/v1` API, served by the
+//! storefront as the system of record for users and keys: the error
+//! envelope, API-key authentication, per-key rate limits and the handlers.
+
+pub mod rate_limit;
+
+use app::accounts::ssr::unix_now;
+use app::api_keys::ssr::{self as keys, KeyOwner};
+use app::state::AppState;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::{Extension, Json, Router};
+use rate_limit::{Class, RateLimits};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The envelope every error answers with.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    retry_after_secs: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+        tracing::error!("/v1 {context}: {err}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side; nothing was changed. Try again shortly.",
+        )
+    }
+
+    fn code(&self) -> &'static str {
+        match self.status {
+            StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::UNPROCESSABLE_ENTITY => "validation_error",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+            _ => "internal_error",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body =
+            json!({ "error": { "code": self.code(), "message": self.message, "details": {} } });
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
+    Router::new()
+        .route("/v1/users/me", get(users_me))
+        .route("/v1/api-keys", get(list_keys).post(create_key))
+        .route("/v1/api-keys/{id}", delete(revoke_key))
+        .route_layer(middleware::from_fn_with_state(
+            (state, limits),
+            authenticate,
+        ))
+}
+
+/// Resolves `X-API-Key`, applies the key's rate limit, and stamps the
+/// `X-RateLimit-*` headers on whatever the handler answers.
+async fn authenticate(
+    State((state, limits)): State<(AppState, RateLimits)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get("x-api-key")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .map(str::to_owned);
+    let Some(presented) = presented.filter(|key| !key.is_empty()) else {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Send your API key in the X-API-Key header.",
+        )
+        .into_response();
+    };
+    let owner = match keys::authenticate(&state.db, &presented).await {
+        Ok(Some(owner)) => owner,
+        Ok(None) => {
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "That API key is not valid: it may be mistyped or revoked.",
+            )
+            .into_response();
+        }
+        Err(err) => return ApiError::internal("key lookup", err).into_response(),
+    };
+    let class = if matches!(*request.method(), Method::GET | Method::HEAD) {
+        Class::Read
+    } else {
+        Class::Manage
+    };
+    let decision = limits.check(&owner.key_id, class);
+    let mut response = if let Some(retry_after) = decision.retry_after_secs {
+        let mut refused = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "This key made too many requests. Try again in {retry_after} s (limit: {} per minute).",
+                decision.limit
+            ),
+        );
+        refused.retry_after_secs = Some(retry_after);
+        refused.into_response()
+    } else {
+        // A write at most about once a minute per key, off the request path.
+        let (db, used_by) = (state.db.clone(), owner.clone());
+        tokio::spawn(async move {
+            if let Err(err) = keys::record_use(&db, &used_by, unix_now()).await {
+                tracing::warn!("recording a key's last use failed: {err}");
+            }
+        });
+        request.extensions_mut().insert(owner);
+        next.run(request).await
+    };
+    decision.stamp(response.headers_mut());
+    response
+}
+
+#[derive(Serialize)]
+struct User {
+    id: String,
+    display_name: String,
+}
+
+async fn users_me(Extension(owner): Extension<KeyOwner>) -> Json<User> {
+    Json(User {
+        id: owner.user_id,
+        display_name: owner.display_name,
+    })
+}
+
+/// The spec's `ApiKey`.
+#[derive(Serialize)]
+struct ApiKey {
+    id: String,
+    prefix: String,
+    created_at: String,
+    last_used_at: Option<String>,
+}
+
+fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|moment| moment.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+impl From<keys::KeyRecord> for ApiKey {
+    fn from(record: keys::KeyRecord) -> Self {
+        Self {
+            id: record.id,
+            prefix: record.masked,
+            created_at: rfc3339(record.created_at),
+            last_used_at: record.last_used_at.map(rfc3339),
+        }
+    }
+}
+
+async fn list_keys(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+) -> Result<Response, ApiError> {
+    let records = keys::list(&state.db, &owner.user_id)
+        .await
+        .map_err(|err| ApiError::internal("listing keys", err))?;
+    let items: Vec<ApiKey> = records.into_iter().map(ApiKey::from).collect();
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// Optional body of `POST /v1/api-keys`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CreateKeyBody {
+    name: Option<String>,
+}
+
+async fn create_key(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let body: CreateKeyBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateKeyBody::default()
+    } else {
+        let is_json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "Send the body as JSON with Content-Type: application/json.",
+            ));
+        }
+        serde_json::from_slice(&body).map_err(|err| {
+            let status = if err.is_syntax() || err.is_eof() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            ApiError::new(
+                status,
+                format!("The body is not a valid key request: {err}."),
+            )
+        })?
+    };
+    let name = match body.name.as_deref().map(str::trim) {
+        None => "API key".to_owned(),
+        Some(name) if (1..=64).contains(&name.chars().count()) => name.to_owned(),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "name must be 1 to 64 characters.",
+            ));
+        }
+    };
+    let (record, key) = match keys::create(&state.db, &owner.user_id, &name).await {
+        Ok(created) => created,
+        Err(keys::CreateKeyError::TooMany) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "You already have {} active keys. Revoke one first.",
+                    keys::MAX_ACTIVE_KEYS
+                ),
+            ));
+        }
+        Err(err) => return Err(ApiError::internal("creating a key", err)),
+    };
+    let mut created = serde_json::to_value(ApiKey::from(record)).unwrap_or_default();
+    created["key"] = json!(key);
+    let mut response = (StatusCode::CREATED, Json(created)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+async fn revoke_key(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    match keys::revoke(&state.db, &owner.user_id, &id).await {
+        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        Ok(false) => Err(ApiError::new(StatusCode::NOT_FOUND, "No such API key.")),
+        Err(err) => Err(ApiError::internal("revoking a key", err)),
+    }
+}
