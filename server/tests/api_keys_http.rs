@@ -1,0 +1,416 @@
+//! The `/v1` user/key API as other programs reach it: authentication with
+//! `X-API-Key`, the spec's shapes and error envelope, ownership, rate limits,
+//! and revocation that holds on the very next request, on every instance.
+
+mod common;
+
+use app::api_keys::ssr as keys;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use serde_json::{Value, json};
+
+/// A registered user and one key of theirs (made through the service, as
+/// the /keys page does).
+async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
+    let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
+    register(&app.router, &email, &format!("{tag} user")).await;
+    let user: (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let (_, key) = keys::create(&app.state.db, &user.0, "laptop")
+        .await
+        .unwrap();
+    (user.0, key)
+}
+
+async fn api(
+    router: &Router,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<(&str, &str)>,
+) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    let body = match body {
+        Some((content_type, text)) => {
+            request = request.header(header::CONTENT_TYPE, content_type);
+            Body::from(text.to_owned())
+        }
+        None => Body::empty(),
+    };
+    send(router, request.body(body).unwrap()).await
+}
+
+fn json_of(response: &TestResponse) -> Value {
+    serde_json::from_str(&response.body).unwrap_or_else(|_| panic!("not JSON: {}", response.body))
+}
+
+fn assert_envelope(response: &TestResponse, status: StatusCode, code: &str) {
+    assert_eq!(response.status, status, "{}", response.body);
+    let body = json_of(response);
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert_eq!(body["error"]["details"], json!({}));
+}
+
+#[tokio::test]
+async fn a_key_identifies_its_user_and_bad_keys_get_401() {
+    for database in all_databases().await {
+        let app = app_on(database, &[]).await;
+        let (user_id, key) = user_with_key(&app, "me").await;
+        let me = api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
+        assert_eq!(me.status, StatusCode::OK);
+        assert_eq!(
+            json_of(&me),
+            json!({ "id": user_id, "display_name": "me user" })
+        );
+
+        let missing = api(&app.router, "GET", "/v1/users/me", None, None).await;
+        assert_envelope(&missing, StatusCode::UNAUTHORIZED, "unauthorized");
+        let secret = &key["tp_live_".len()..];
+        for bad in [
+            "nonsense".to_owned(),
+            format!("tp_live_{}", "x".repeat(200)),
+            format!("tp_live_{}", secret.chars().rev().collect::<String>()),
+            key.to_uppercase(),
+        ] {
+            let refused = api(&app.router, "GET", "/v1/users/me", Some(&bad), None).await;
+            assert_envelope(&refused, StatusCode::UNAUTHORIZED, "unauthorized");
+        }
+    }
+}
+
+#[tokio::test]
+async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
+    let app = sqlite_app().await;
+    let (_, key) = user_with_key(&app, "owner").await;
+
+    let created = api(
+        &app.router,
+        "POST",
+        "/v1/api-keys",
+        Some(&key),
+        Some(("application/json", r#"{"name":"ci runner"}"#)),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.header("cache-control"), "no-store");
+    let created = json_of(&created);
+    let new_key = created["key"].as_str().unwrap().to_owned();
+    assert!(new_key.starts_with("tp_live_") && new_key.len() >= 8 + 32);
+    let mut keys_seen: Vec<&str> = created
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys_seen.sort();
+    assert_eq!(
+        keys_seen,
+        ["created_at", "id", "key", "last_used_at", "prefix"]
+    );
+    assert_eq!(created["last_used_at"], Value::Null);
+    let secret = &new_key["tp_live_".len()..];
+    assert_eq!(
+        created["prefix"],
+        format!("tp_live_{}…{}", &secret[..4], &secret[secret.len() - 4..])
+    );
+
+    // The new key works at once; the list never shows a key again.
+    assert_eq!(
+        api(&app.router, "GET", "/v1/users/me", Some(&new_key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let listed = api(&app.router, "GET", "/v1/api-keys", Some(&key), None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(!listed.body.contains(secret) && !listed.body.contains(&key["tp_live_".len()..]));
+    let items = json_of(&listed)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|item| item.get("key").is_none()));
+    let stored: Vec<(String, String)> = sqlx::query_as("SELECT key_hash, masked FROM api_keys")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|(hash, masked)| !hash.contains(secret) && !masked.contains(secret))
+    );
+
+    let id = created["id"].as_str().unwrap();
+    let revoked = api(
+        &app.router,
+        "DELETE",
+        &format!("/v1/api-keys/{id}"),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    let after = api(&app.router, "GET", "/v1/users/me", Some(&new_key), None).await;
+    assert_envelope(&after, StatusCode::UNAUTHORIZED, "unauthorized");
+    let again = api(
+        &app.router,
+        "DELETE",
+        &format!("/v1/api-keys/{id}"),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_envelope(&again, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(
+        json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&key), None).await)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn one_user_cannot_see_or_revoke_another_s_keys() {
+    let app = sqlite_app().await;
+    let (_, alice) = user_with_key(&app, "alice").await;
+    let (_, bob) = user_with_key(&app, "bob").await;
+    let bobs = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&bob), None).await);
+    let bob_key_id = bobs["items"][0]["id"].as_str().unwrap().to_owned();
+    let alices = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&alice), None).await);
+    assert!(!alices.to_string().contains(&bob_key_id));
+    let attempt = api(
+        &app.router,
+        "DELETE",
+        &format!("/v1/api-keys/{bob_key_id}"),
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_envelope(&attempt, StatusCode::NOT_FOUND, "not_found");
+    let unknown = api(
+        &app.router,
+        "DELETE",
+        "/v1/api-keys/00000000-0000-0000-0000-000000000000",
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_eq!(
+        attempt.body.replace(&bob_key_id, ""),
+        unknown.body,
+        "no hint that it exists"
+    );
+    assert_eq!(
+        api(&app.router, "GET", "/v1/users/me", Some(&bob), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_get_the_envelope_and_change_nothing() {
+    let app = sqlite_app().await;
+    let (_, key) = user_with_key(&app, "careless").await;
+    let post = |content_type: &'static str, body: &'static str| {
+        let (router, key) = (app.router.clone(), key.clone());
+        async move {
+            api(
+                &router,
+                "POST",
+                "/v1/api-keys",
+                Some(&key),
+                Some((content_type, body)),
+            )
+            .await
+        }
+    };
+    assert_envelope(
+        &post("text/plain", r#"{"name":"x"}"#).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_envelope(
+        &post("application/json", r#"{"name":"#).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_envelope(
+        &post("application/json", r#"{"name":""}"#).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+    );
+    let long = Box::leak(format!(r#"{{"name":"{}"}}"#, "n".repeat(65)).into_boxed_str());
+    assert_envelope(
+        &post("application/json", long).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+    );
+    assert_envelope(
+        &post("application/json", r#"{"name":"x","admin":true}"#).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+    );
+    assert_envelope(
+        &post("application/json", r#"{"name":7}"#).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+    );
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_keys")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count.0, 1);
+}
+
+#[tokio::test]
+async fn every_answer_carries_rate_limit_headers_and_the_limit_holds() {
+    let app = sqlite_app().await;
+    let (_, key) = user_with_key(&app, "busy").await;
+    let read = api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
+    assert_eq!(
+        (
+            read.header("x-ratelimit-limit"),
+            read.header("x-ratelimit-remaining")
+        ),
+        ("100", "99")
+    );
+    assert!(read.header("x-ratelimit-reset").parse::<u64>().is_ok());
+
+    // Key management: 10 a minute. Creations stop at the 20-key cap first, so
+    // alternate creating and revoking.
+    let mut statuses = Vec::new();
+    for round in 0..11 {
+        let response = if round % 2 == 0 {
+            api(&app.router, "POST", "/v1/api-keys", Some(&key), None).await
+        } else {
+            api(&app.router, "DELETE", "/v1/api-keys/nope", Some(&key), None).await
+        };
+        assert_eq!(response.header("x-ratelimit-limit"), "10");
+        statuses.push((
+            response.status,
+            response.header("x-ratelimit-remaining").to_owned(),
+            response.header("retry-after").to_owned(),
+            response.body,
+        ));
+    }
+    let (last_status, remaining, retry_after, body) = statuses.pop().unwrap();
+    assert_eq!(last_status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(remaining, "0");
+    assert!(
+        retry_after
+            .parse::<u64>()
+            .is_ok_and(|secs| (1..=60).contains(&secs)),
+        "{retry_after}"
+    );
+    assert!(body.contains("\"rate_limited\""));
+    assert!(
+        statuses
+            .iter()
+            .all(|(status, ..)| *status != StatusCode::TOO_MANY_REQUESTS)
+    );
+    // Reads have their own allowance.
+    assert_eq!(
+        api(&app.router, "GET", "/v1/users/me", Some(&key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn last_use_is_recorded_without_a_write_per_request() {
+    let app = sqlite_app().await;
+    let (_, key) = user_with_key(&app, "user").await;
+    for _ in 0..5 {
+        api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
+    }
+    let mut last_used = Value::Null;
+    for _ in 0..50 {
+        let listed = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&key), None).await);
+        last_used = listed["items"][0]["last_used_at"].clone();
+        if !last_used.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(last_used.is_string(), "last_used_at stays null");
+    let owner = keys::authenticate(&app.state.db, &key)
+        .await
+        .unwrap()
+        .unwrap();
+    let before: (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_keys")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    keys::record_use(&app.state.db, &owner, before.0.unwrap() + 30)
+        .await
+        .unwrap();
+    let after: (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_keys")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(before, after, "within a minute: no write");
+}
+
+#[tokio::test]
+async fn a_revocation_on_one_instance_holds_at_once_on_another() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let url = database.url.clone();
+    let first = app_on(database, &[]).await;
+    let second_config = config_for(&url, &[]);
+    let second_state = server::build_state(&second_config, leptos_options())
+        .await
+        .unwrap();
+    let second = server::router::build(second_state, &second_config).await;
+
+    let (_, key) = user_with_key(&first, "roaming").await;
+    assert_eq!(
+        api(&second, "GET", "/v1/users/me", Some(&key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let id = json_of(&api(&first.router, "GET", "/v1/api-keys", Some(&key), None).await)["items"]
+        [0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, other_key) = {
+        let user: (String,) = sqlx::query_as("SELECT user_id FROM api_keys WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&first.state.db)
+            .await
+            .unwrap();
+        keys::create(&first.state.db, &user.0, "second")
+            .await
+            .unwrap()
+    };
+    let revoked = api(
+        &first.router,
+        "DELETE",
+        &format!("/v1/api-keys/{id}"),
+        Some(&other_key),
+        None,
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_envelope(
+        &api(&second, "GET", "/v1/users/me", Some(&key), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+}
