@@ -58,6 +58,9 @@ pub struct Config {
     pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
     pub bench_routes: bool,
+    /// Bearer token other Tracepipe services present on `/internal/v1`;
+    /// unset: every internal call is refused.
+    pub internal_service_token: Option<SecretString>,
     pub payments: PaymentsConfig,
     /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
     pub payment_timeout: Duration,
@@ -173,6 +176,21 @@ impl Config {
         }
         let page_cache = parse_flag("PAGE_CACHE", var("PAGE_CACHE"), true)?;
         let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"), false)?;
+        let internal_service_token = match var("INTERNAL_SERVICE_TOKEN") {
+            Some(token)
+                if token.trim().len() >= 32 && !token.trim().contains(char::is_whitespace) =>
+            {
+                Some(SecretString(token.trim().to_owned()))
+            }
+            Some(_) => {
+                return Err(fail(
+                    "INTERNAL_SERVICE_TOKEN",
+                    "must be at least 32 characters without spaces (value not shown)",
+                    "",
+                ));
+            }
+            None => None,
+        };
         let environment = match var("APP_ENV").as_deref() {
             None | Some("development") => Environment::Development,
             Some("production") => Environment::Production,
@@ -211,6 +229,7 @@ impl Config {
             session_absolute_timeout,
             page_cache,
             bench_routes,
+            internal_service_token,
             payments,
             payment_timeout,
         })

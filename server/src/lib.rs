@@ -7,6 +7,7 @@ pub mod assets;
 pub mod config;
 pub mod db;
 pub mod guards;
+pub mod internal;
 pub mod ops;
 pub mod page_cache;
 pub mod router;

@@ -63,6 +63,12 @@ pub async fn build(state: AppState, config: &Config) -> Router {
             state.clone(),
             crate::v1::rate_limit::RateLimits::default(),
         ))
+        .merge(crate::internal::router(
+            config
+                .internal_service_token
+                .as_ref()
+                .map(|token| std::sync::Arc::from(token.0.as_str())),
+        ))
         // The seed's path for the pricing page.
         .route(
             "/payment",

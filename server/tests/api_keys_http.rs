@@ -414,3 +414,114 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
         "unauthorized",
     );
 }
+
+const SERVICE_TOKEN: &str = "svc_0123456789abcdefghijklmnopqrstuvwxyz";
+
+async fn verify(router: &Router, token: Option<&str>, body: &str) -> TestResponse {
+    let mut request =
+        Request::post("/internal/v1/keys/verify").header(header::CONTENT_TYPE, "application/json");
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    send(router, request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+#[tokio::test]
+async fn other_services_verify_keys_with_the_service_token() {
+    let app = app_on(
+        sqlite_database(),
+        &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
+    )
+    .await;
+    let (user_id, key) = user_with_key(&app, "verified").await;
+    let body = json!({ "key": key }).to_string();
+
+    assert_envelope(
+        &verify(&app.router, None, &body).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_envelope(
+        &verify(
+            &app.router,
+            Some("svc_wrong_wrong_wrong_wrong_wrong_wrong"),
+            &body,
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+
+    let answer = verify(&app.router, Some(SERVICE_TOKEN), &body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let answer = json_of(&answer);
+    assert_eq!(answer["valid"], true);
+    assert_eq!(answer["user_id"], user_id.as_str());
+    assert!(answer["key_id"].is_string());
+    assert_eq!(
+        answer["subscription"],
+        json!({ "active": false, "plan_id": null, "period_end": null })
+    );
+
+    for bad in [
+        json!({ "key": "tp_live_unknown0000000000000000000000000000" }).to_string(),
+        json!({ "key": "" }).to_string(),
+    ] {
+        let answer = verify(&app.router, Some(SERVICE_TOKEN), &bad).await;
+        assert_eq!(json_of(&answer), json!({ "valid": false }));
+    }
+    assert_envelope(
+        &verify(&app.router, Some(SERVICE_TOKEN), "{\"key\":").await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_envelope(
+        &verify(&app.router, Some(SERVICE_TOKEN), "{\"token\":\"x\"}").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+    );
+
+    let id = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&key), None).await)["items"][0]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    keys::revoke(&app.state.db, &user_id, &id).await.unwrap();
+    assert_eq!(
+        json_of(&verify(&app.router, Some(SERVICE_TOKEN), &body).await),
+        json!({ "valid": false })
+    );
+}
+
+#[tokio::test]
+async fn verify_reports_the_active_plan() {
+    let app = app_on(
+        sqlite_database(),
+        &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
+    )
+    .await;
+    let (user_id, key) = user_with_key(&app, "paying").await;
+    // A subscription as the (sandbox) Payment MS reports it.
+    sqlx::query(
+        "INSERT INTO sandbox_subscriptions (id, user_id, customer_id, product_id, price_id, status, \
+         current_period_end, cancel_at_period_end, created_at) \
+         VALUES ('sub_1', $1, 'c1', 'prod_TpPro001', 'price_TpProMonthly001', 'active', $2, 0, 0)",
+    )
+    .bind(&user_id)
+    .bind(4_102_444_800_i64) // 2100-01-01
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let answer = json_of(
+        &verify(
+            &app.router,
+            Some(SERVICE_TOKEN),
+            &json!({ "key": key }).to_string(),
+        )
+        .await,
+    );
+    assert_eq!(
+        answer["subscription"],
+        json!({ "active": true, "plan_id": "pro", "period_end": "2100-01-01T00:00:00Z" })
+    );
+}

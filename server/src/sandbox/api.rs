@@ -149,13 +149,11 @@ async fn require_api_key(
         .map(HeaderValue::as_bytes)
     {
         None => flat("Missing X-API-Key header"),
-        Some(key) if constant_time_eq(key, api_key.as_bytes()) => next.run(request).await,
+        Some(key) if bool::from(subtle::ConstantTimeEq::ct_eq(key, api_key.as_bytes())) => {
+            next.run(request).await
+        }
         Some(_) => flat("Invalid API key"),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn method_not_allowed() -> ApiError {

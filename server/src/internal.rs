@@ -1,0 +1,118 @@
+//! `/internal/v1`: server-to-server routes for other Tracepipe services,
+//! authenticated with the configured bearer service token, never with
+//! browser cookies.
+
+use crate::v1::ApiError;
+use app::accounts::ssr::unix_now;
+use app::api_keys::ssr as keys;
+use app::billing::ssr::Freshness;
+use app::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub fn router(token: Option<Arc<str>>) -> Router<AppState> {
+    Router::new()
+        .route("/internal/v1/keys/verify", post(verify_key))
+        .route_layer(middleware::from_fn_with_state(token, require_service_token))
+}
+
+async fn require_service_token(
+    State(token): State<Option<Arc<str>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    let accepted = match (&token, presented) {
+        (Some(token), Some(presented)) => bool::from(subtle::ConstantTimeEq::ct_eq(
+            token.as_bytes(),
+            presented.trim().as_bytes(),
+        )),
+        _ => false,
+    };
+    if accepted {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Send the service token as Authorization: Bearer <token>.",
+        )
+        .into_response()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyBody {
+    key: String,
+}
+
+/// `{"valid": false}`, or the key's owner and their subscription (from the
+/// billing status cache; `null` while the Payment MS cannot be asked).
+async fn verify_key(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body: VerifyBody = serde_json::from_slice(&body).map_err(|err| {
+        let status = if err.is_syntax() || err.is_eof() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        ApiError::new(status, format!("Send {{\"key\": \"tp_live_…\"}}: {err}."))
+    })?;
+    let owner = keys::authenticate(&state.db, body.key.trim())
+        .await
+        .map_err(|err| {
+            tracing::error!("verifying a key: {err}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The key store did not answer. Try again.",
+            )
+        })?;
+    let Some(owner) = owner else {
+        return Ok(Json(json!({ "valid": false })));
+    };
+    let (db, used_by) = (state.db.clone(), owner.clone());
+    tokio::spawn(async move {
+        if let Err(err) = keys::record_use(&db, &used_by, unix_now()).await {
+            tracing::warn!("recording a key's last use failed: {err}");
+        }
+    });
+    let subscription = match state
+        .payments
+        .subscription(&state.catalog, &owner.user_id, Freshness::Cached)
+        .await
+    {
+        Ok(current) => {
+            let active = current.as_ref().filter(|current| current.is_active());
+            json!({
+                "active": active.is_some(),
+                "plan_id": active.map(|current| current.plan.id.clone()),
+                "period_end": active
+                    .and_then(|current| current.period_end)
+                    .map(|end| app::billing::ssr::date_label(end).iso),
+            })
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "key verified without subscription status");
+            Value::Null
+        }
+    };
+    Ok(Json(json!({
+        "valid": true,
+        "user_id": owner.user_id,
+        "key_id": owner.key_id,
+        "subscription": subscription,
+    })))
+}
