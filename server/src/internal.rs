@@ -13,9 +13,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use utoipa::ToSchema;
 
 pub fn router(token: Option<Arc<str>>) -> Router<AppState> {
     Router::new()
@@ -51,18 +51,55 @@ async fn require_service_token(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct VerifyBody {
+pub struct VerifyBody {
     key: String,
 }
 
-/// `{"valid": false}`, or the key's owner and their subscription (from the
-/// billing status cache; `null` while the Payment MS cannot be asked).
-async fn verify_key(
+/// `{"valid": false}`, or the key's owner and their subscription.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Verification {
+    Valid {
+        valid: bool,
+        user_id: String,
+        key_id: String,
+        /// `null` while the Payment MS cannot be asked.
+        subscription: Option<SubscriptionSummary>,
+    },
+    Invalid {
+        valid: bool,
+    },
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SubscriptionSummary {
+    active: bool,
+    plan_id: Option<String>,
+    /// RFC 3339.
+    period_end: Option<String>,
+}
+
+/// Checks a key for another Tracepipe service (subscription from the
+/// billing status cache, at most 60 s old).
+#[utoipa::path(
+    post,
+    path = "/internal/v1/keys/verify",
+    tag = "internal",
+    security(("service_token" = [])),
+    request_body = VerifyBody,
+    responses(
+        (status = 200, description = "Whether the key is valid, and whose it is", body = Verification),
+        (status = 400, description = "Not JSON", body = crate::v1::ErrorEnvelope),
+        (status = 401, description = "Missing or wrong service token", body = crate::v1::ErrorEnvelope),
+        (status = 422, description = "No `key` field, or others", body = crate::v1::ErrorEnvelope),
+    )
+)]
+pub async fn verify_key(
     State(state): State<AppState>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Verification>, ApiError> {
     let body: VerifyBody = serde_json::from_slice(&body).map_err(|err| {
         let status = if err.is_syntax() || err.is_eof() {
             StatusCode::BAD_REQUEST
@@ -81,7 +118,7 @@ async fn verify_key(
             )
         })?;
     let Some(owner) = owner else {
-        return Ok(Json(json!({ "valid": false })));
+        return Ok(Json(Verification::Invalid { valid: false }));
     };
     let (db, used_by) = (state.db.clone(), owner.clone());
     tokio::spawn(async move {
@@ -96,23 +133,23 @@ async fn verify_key(
     {
         Ok(current) => {
             let active = current.as_ref().filter(|current| current.is_active());
-            json!({
-                "active": active.is_some(),
-                "plan_id": active.map(|current| current.plan.id.clone()),
-                "period_end": active
+            Some(SubscriptionSummary {
+                active: active.is_some(),
+                plan_id: active.map(|current| current.plan.id.clone()),
+                period_end: active
                     .and_then(|current| current.period_end)
                     .map(|end| app::billing::ssr::date_label(end).iso),
             })
         }
         Err(err) => {
             tracing::warn!(error = %err, "key verified without subscription status");
-            Value::Null
+            None
         }
     };
-    Ok(Json(json!({
-        "valid": true,
-        "user_id": owner.user_id,
-        "key_id": owner.key_id,
-        "subscription": subscription,
-    })))
+    Ok(Json(Verification::Valid {
+        valid: true,
+        user_id: owner.user_id,
+        key_id: owner.key_id,
+        subscription,
+    }))
 }

@@ -525,3 +525,69 @@ async fn verify_reports_the_active_plan() {
         json!({ "active": true, "plan_id": "pro", "period_end": "2100-01-01T00:00:00Z" })
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_and_schema() {
+    let app = sqlite_app().await;
+    let response = get(&app.router, "/v1/openapi.json").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let doc = json_of(&response);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    let routes = [
+        ("/v1/users/me", "get"),
+        ("/v1/api-keys", "get"),
+        ("/v1/api-keys", "post"),
+        ("/v1/api-keys/{id}", "delete"),
+        ("/internal/v1/keys/verify", "post"),
+    ];
+    let paths = doc["paths"].as_object().unwrap();
+    let listed: usize = paths
+        .values()
+        .map(|methods| methods.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        listed,
+        routes.len(),
+        "{}",
+        serde_json::to_string_pretty(paths).unwrap()
+    );
+    for (path, method) in routes {
+        let operation = &doc["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} missing");
+        assert!(
+            operation["responses"]
+                .as_object()
+                .is_some_and(|r| !r.is_empty())
+        );
+        assert!(
+            operation["security"].is_array(),
+            "{method} {path} names its auth"
+        );
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["api_key"]["name"], "X-API-Key");
+    assert_eq!(schemes["service_token"]["scheme"], "bearer");
+    for schema in [
+        "User",
+        "ApiKey",
+        "ApiKeyCreated",
+        "ApiKeyList",
+        "ErrorEnvelope",
+        "VerifyBody",
+        "Verification",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
+    }
+    // Every $ref points at a schema that exists.
+    let text = response.body.clone();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "dangling $ref {name}"
+        );
+    }
+}

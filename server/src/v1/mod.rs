@@ -15,9 +15,10 @@ use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
 use rate_limit::{Class, RateLimits};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::{OpenApi, ToSchema};
 
 /// The envelope every error answers with.
 #[derive(Debug)]
@@ -58,6 +59,21 @@ impl ApiError {
     }
 }
 
+/// `{"error": {"code", "message", "details"}}`, as every error answers.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// bad_request, unauthorized, forbidden, not_found, conflict,
+    /// validation_error, rate_limited or internal_error.
+    code: String,
+    message: String,
+    details: serde_json::Map<String, Value>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
@@ -72,6 +88,38 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The API's description, generated from the handlers and types below.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tracepipe storefront API",
+        description = "Users and API keys (`/v1`, authenticated with `X-API-Key`) and key verification for other Tracepipe services (`/internal/v1`, bearer service token)."
+    ),
+    paths(users_me, list_keys, create_key, revoke_key, crate::internal::verify_key),
+    modifiers(&SecuritySchemes),
+    tags((name = "v1", description = "Public API"), (name = "internal", description = "Service to service"))
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey as KeyScheme, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(KeyScheme::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+        components.add_security_scheme(
+            "service_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
 pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
     Router::new()
         .route("/v1/users/me", get(users_me))
@@ -81,6 +129,11 @@ pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
             (state, limits),
             authenticate,
         ))
+        // Public: added after the key check, which guards only the routes above.
+        .route(
+            "/v1/openapi.json",
+            get(|| async { Json(ApiDoc::openapi()) }),
+        )
 }
 
 /// Resolves `X-API-Key`, applies the key's rate limit, and stamps the
@@ -145,12 +198,24 @@ async fn authenticate(
     response
 }
 
-#[derive(Serialize)]
+/// The spec's `User`.
+#[derive(Serialize, ToSchema)]
 struct User {
     id: String,
     display_name: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users/me",
+    tag = "v1",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The key's owner", body = User),
+        (status = 401, description = "Missing, invalid or revoked key", body = ErrorEnvelope),
+        (status = 429, description = "Over the key's limit (100 reads a minute)", body = ErrorEnvelope),
+    )
+)]
 async fn users_me(Extension(owner): Extension<KeyOwner>) -> Json<User> {
     Json(User {
         id: owner.user_id,
@@ -159,7 +224,7 @@ async fn users_me(Extension(owner): Extension<KeyOwner>) -> Json<User> {
 }
 
 /// The spec's `ApiKey`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ApiKey {
     id: String,
     prefix: String,
@@ -185,6 +250,31 @@ impl From<keys::KeyRecord> for ApiKey {
     }
 }
 
+/// `{"items": [ApiKey]}`: the active keys.
+#[derive(Serialize, ToSchema)]
+struct ApiKeyList {
+    items: Vec<ApiKey>,
+}
+
+/// The spec's `ApiKeyCreated`: the only answer that ever carries the key.
+#[derive(Serialize, ToSchema)]
+struct ApiKeyCreated {
+    #[serde(flatten)]
+    api_key: ApiKey,
+    key: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys",
+    tag = "v1",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Active keys, masked", body = ApiKeyList),
+        (status = 401, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope),
+    )
+)]
 async fn list_keys(
     State(state): State<AppState>,
     Extension(owner): Extension<KeyOwner>,
@@ -192,17 +282,33 @@ async fn list_keys(
     let records = keys::list(&state.db, &owner.user_id)
         .await
         .map_err(|err| ApiError::internal("listing keys", err))?;
-    let items: Vec<ApiKey> = records.into_iter().map(ApiKey::from).collect();
-    Ok(Json(json!({ "items": items })).into_response())
+    let items = records.into_iter().map(ApiKey::from).collect();
+    Ok(Json(ApiKeyList { items }).into_response())
 }
 
 /// Optional body of `POST /v1/api-keys`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateKeyBody {
+    /// 1 to 64 characters; "API key" when left out.
     name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/api-keys",
+    tag = "v1",
+    security(("api_key" = [])),
+    request_body(content = Option<CreateKeyBody>, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The new key, shown this once", body = ApiKeyCreated),
+        (status = 400, description = "Not JSON", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+        (status = 409, description = "20 active keys already", body = ErrorEnvelope),
+        (status = 422, description = "Invalid name or unknown field", body = ErrorEnvelope),
+        (status = 429, description = "Over the key's limit (10 changes a minute)", body = ErrorEnvelope),
+    )
+)]
 async fn create_key(
     State(state): State<AppState>,
     Extension(owner): Extension<KeyOwner>,
@@ -257,8 +363,10 @@ async fn create_key(
         }
         Err(err) => return Err(ApiError::internal("creating a key", err)),
     };
-    let mut created = serde_json::to_value(ApiKey::from(record)).unwrap_or_default();
-    created["key"] = json!(key);
+    let created = ApiKeyCreated {
+        api_key: ApiKey::from(record),
+        key,
+    };
     let mut response = (StatusCode::CREATED, Json(created)).into_response();
     response
         .headers_mut()
@@ -266,6 +374,19 @@ async fn create_key(
     Ok(response)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}",
+    tag = "v1",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "Revoked: it answers 401 from the next request on"),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, description = "No such key of yours", body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope),
+    )
+)]
 async fn revoke_key(
     State(state): State<AppState>,
     Extension(owner): Extension<KeyOwner>,
