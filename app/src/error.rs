@@ -34,6 +34,13 @@ pub enum AppError {
         "There is no billing account to manage yet: it is created with your first purchase. Choose a plan first."
     )]
     NoBillingAccount,
+    /// API keys are for subscribers.
+    #[error("Creating API keys needs an active plan. Choose one on the pricing page.")]
+    SubscriptionRequired,
+    #[error("You already have 20 active keys. Revoke one you no longer use, then create another.")]
+    TooManyKeys,
+    #[error("That key does not exist or is already revoked.")]
+    NoSuchKey,
     /// A dependency failed; nothing was changed.
     #[error(
         "Something went wrong on our side and nothing was changed. Please try again in a moment."
@@ -70,7 +77,11 @@ impl AppError {
             Self::BadCredentials | Self::SignedOut => StatusCode::UNAUTHORIZED,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::AlreadySubscribed { .. } | Self::NoBillingAccount => StatusCode::CONFLICT,
+            Self::AlreadySubscribed { .. } | Self::NoBillingAccount | Self::TooManyKeys => {
+                StatusCode::CONFLICT
+            }
+            Self::SubscriptionRequired => StatusCode::FORBIDDEN,
+            Self::NoSuchKey => StatusCode::NOT_FOUND,
             Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -18,6 +18,7 @@ pub mod state;
 use accounts::pages::{
     AccountPage, DashboardPage, LoginPage, RegisterPage, SignedOut, provide_auth,
 };
+use api_keys::pages::KeysPage;
 use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage, PricingPage};
 use components::{SiteFooter, SiteHeader, SkipLink};
 use landing::LandingPage;
@@ -108,6 +109,7 @@ lazy_page!(CheckoutSuccessRoute, view! { <CheckoutSuccessPage /> });
 lazy_page!(CheckoutCancelRoute, view! { <CheckoutCancelPage /> });
 lazy_page!(DashboardRoute, view! { <DashboardPage /> });
 lazy_page!(AccountRoute, view! { <AccountPage /> });
+lazy_page!(KeysRoute, view! { <KeysPage /> });
 
 /// Everything inside the router. The auth actions are created here so that,
 /// after a form post without JavaScript, they pick up the error the router
@@ -139,6 +141,7 @@ fn Layout() -> impl IntoView {
                 />
                 <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::InOrder />
                 <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/keys") view={Lazy::<KeysRoute>::new()} ssr=SsrMode::InOrder />
             </Routes>
         </main>
         <SiteFooter />

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod guards;
 pub mod internal;
+pub mod keys_form;
 pub mod ops;
 pub mod page_cache;
 pub mod router;

@@ -50,6 +50,14 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         }
     };
 
+    let create_key_without_js = {
+        let (leptos_context, options) = (leptos_context.clone(), options.clone());
+        move |State(state): State<AppState>, request: Request| {
+            let (leptos_context, options) = (leptos_context.clone(), options.clone());
+            async move { crate::keys_form::create(state, request, leptos_context, options).await }
+        }
+    };
+
     // Route discovery renders `App`, which reads the site context too.
     let (routes, _static_routes) =
         generate_route_list_with_exclusions_and_ssg_and_context(App, None, leptos_context.clone());
@@ -69,6 +77,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
                 .as_ref()
                 .map(|token| std::sync::Arc::from(token.0.as_str())),
         ))
+        .route("/keys", axum::routing::post(create_key_without_js))
         // The seed's path for the pricing page.
         .route(
             "/payment",

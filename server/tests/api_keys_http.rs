@@ -591,3 +591,148 @@ async fn the_openapi_document_lists_every_route_and_schema() {
         );
     }
 }
+
+/// A signed-in user with an active (sandbox) subscription: their cookie and id.
+async fn subscriber(app: &TestApp, tag: &str) -> (String, String) {
+    let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
+    let cookie = session_cookie(&register(&app.router, &email, "Key Maker").await);
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO sandbox_subscriptions (id, user_id, customer_id, product_id, price_id, status, \
+         current_period_end, cancel_at_period_end, created_at) \
+         VALUES ($1, $2, 'c1', 'prod_TpStarter001', 'price_TpStarterMonthly001', 'active', 4102444800, 0, 0)",
+    )
+    .bind(format!("sub_{tag}"))
+    .bind(&user_id)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    (cookie, user_id)
+}
+
+#[tokio::test]
+async fn the_keys_page_creates_shows_once_lists_masked_and_revokes() {
+    let app = sqlite_app().await;
+    let (cookie, _) = subscriber(&app, "page").await;
+
+    let created = call(&app.router, "create_api_key", "name=laptop", Some(&cookie)).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert!(created.header("cache-control").contains("no-store"));
+    let created: Value = serde_json::from_str(&created.body).unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api(&app.router, "GET", "/v1/users/me", Some(&key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let listed = page(&app.router, "/keys", Some(&cookie)).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(
+        listed
+            .body
+            .contains(created["view"]["masked"].as_str().unwrap())
+    );
+    assert!(listed.body.contains("laptop") && listed.body.contains("never"));
+    assert!(!listed.body.contains(&key), "never shown again");
+
+    let bad = call(
+        &app.router,
+        "create_api_key",
+        &form(&[("name", &"k".repeat(65))]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let id = created["view"]["id"].as_str().unwrap();
+    let confirm = page(&app.router, &format!("/keys?revoke={id}"), Some(&cookie)).await;
+    assert!(
+        confirm.body.contains("Revoke “laptop” now"),
+        "{}",
+        confirm.body
+    );
+    let revoked = call(
+        &app.router,
+        "revoke_api_key",
+        &form(&[("key_id", id)]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_envelope(
+        &api(&app.router, "GET", "/v1/users/me", Some(&key), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let again = call(
+        &app.router,
+        "revoke_api_key",
+        &form(&[("key_id", id)]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
+    let app = sqlite_app().await;
+    let (cookie, _) = subscriber(&app, "nojs").await;
+    let post = |body: &str, cookie: &str| {
+        Request::post("/keys")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let answered = send(&app.router, post("name=ci+runner", &cookie)).await;
+    assert_eq!(answered.status, StatusCode::OK);
+    assert_eq!(answered.header("cache-control"), "no-store");
+    assert!(
+        answered.body.contains("it will not be shown again"),
+        "{}",
+        answered.body
+    );
+    let key = answered
+        .body
+        .split("tp_live_")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect::<String>();
+    let key = format!("tp_live_{key}");
+    assert_eq!(key.len(), 48, "the whole key is on the page");
+    assert_eq!(
+        api(&app.router, "GET", "/v1/users/me", Some(&key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let empty = send(&app.router, post("name=", &cookie)).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("1 to 64 characters"));
+
+    let email = format!("free-{}@example.com", uuid::Uuid::new_v4());
+    let free = session_cookie(&register(&app.router, &email, "Free Rider").await);
+    let refused = send(&app.router, post("name=laptop", &free)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("needs an active plan"));
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_keys")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count.0, 1);
+
+    let signed_out = send(&app.router, post("name=laptop", "tp_session=nope")).await;
+    assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
+}

@@ -26,6 +26,8 @@ pub enum Field {
     NewPassword,
     /// The plan a checkout asks for.
     Plan,
+    /// An API key's name.
+    KeyName,
 }
 
 /// A specific, user-facing reason one field was refused.

@@ -66,7 +66,7 @@ fn show_error_from_form_post(actions: &AuthActions) {
 }
 
 /// The message for `field` from the last failed submission, if any.
-fn field_error(error: Signal<Option<AppError>>, field: Field) -> Signal<Option<String>> {
+pub(crate) fn field_error(error: Signal<Option<AppError>>, field: Field) -> Signal<Option<String>> {
     Signal::derive(move || match error.get() {
         Some(AppError::Invalid(invalid)) if invalid.field == field => Some(invalid.message),
         _ => None,
@@ -74,7 +74,7 @@ fn field_error(error: Signal<Option<AppError>>, field: Field) -> Signal<Option<S
 }
 
 /// A failure that belongs to the whole form rather than one field.
-fn form_error(error: Signal<Option<AppError>>) -> impl Fn() -> Option<String> {
+pub(crate) fn form_error(error: Signal<Option<AppError>>) -> impl Fn() -> Option<String> {
     move || match error.get() {
         None | Some(AppError::Invalid(_)) => None,
         Some(other) => Some(other.to_string()),

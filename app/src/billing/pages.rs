@@ -196,7 +196,7 @@ fn SubscriptionSummary(subscription: Option<SubscriptionView>) -> impl IntoView 
 
 /// A Payment MS failure as a plain message with a way to retry.
 #[component]
-fn RetryNotice(error: AppError, retry_href: String) -> impl IntoView {
+pub(crate) fn RetryNotice(error: AppError, retry_href: String) -> impl IntoView {
     view! {
         <div class="notice notice--error" role="alert">
             <p>{error.to_string()}</p>

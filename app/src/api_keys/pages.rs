@@ -1,0 +1,193 @@
+//! The /keys page: create a key (shown once, with a copy button), list keys
+//! masked, revoke with a confirmation step. Without JavaScript the create
+//! form posts to `/keys` itself, whose answer is this page with the new key.
+
+use super::api::{CreateApiKey, RevokeApiKey, list_api_keys};
+use super::{ApiKeyView, CreatedKey, KeyFormOutcome, KeyList};
+use crate::accounts::pages::{SignedIn, field_error, form_error};
+use crate::accounts::{CurrentUser, Field};
+use crate::billing::pages::RetryNotice;
+use crate::components::{CopyButton, FormField, PageMeta, SubmitButton};
+use crate::error::AppError;
+use leptos::either::{Either, EitherOf3};
+use leptos::form::FromFormData;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    view! {
+        <PageMeta
+            title="API keys — Tracepipe"
+            description="Create, list and revoke your Tracepipe API keys."
+            path="/keys"
+            noindex=true
+        />
+        <SignedIn children=|_user: CurrentUser| view! { <KeysManager /> } />
+    }
+}
+
+#[component]
+fn KeysManager() -> impl IntoView {
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    // The answer to a post without JavaScript, rendered on the server.
+    let posted =
+        SharedValue::new(|| use_context::<KeyFormOutcome>().map(|outcome| outcome.0)).into_inner();
+    let outcome = Signal::derive(move || create.value().get().or_else(|| posted.clone()));
+    let created = Signal::derive(move || outcome.get().and_then(Result::ok));
+    let error = Signal::derive(move || outcome.get().and_then(Result::err));
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_keys(),
+    );
+    let query = use_query_map();
+    view! {
+        <section class="section" aria-labelledby="keys-title">
+            <div class="container container--form">
+                <h1 id="keys-title">"API keys"</h1>
+                <p class="lead">"Send a key in the X-API-Key header of every request to the Tracepipe API."</p>
+                {move || {
+                    query
+                        .get()
+                        .get("revoked")
+                        .map(|_| view! { <p class="notice" role="status">"The key is revoked: it stops working at once."</p> })
+                }}
+                {move || created.get().map(|created| view! { <NewKeyPanel created /> })}
+                <Transition fallback=|| view! { <p>"Loading your keys…"</p> }>
+                    {move || {
+                        Suspend::new(async move {
+                            match keys.await {
+                                Ok(list) => Either::Left(view! {
+                                    <CreateKeyForm list=list.clone() create error />
+                                    <KeyTable list revoke />
+                                }),
+                                Err(error) => Either::Right(view! {
+                                    <RetryNotice error retry_href="/keys".to_owned() />
+                                }),
+                            }
+                        })
+                    }}
+                </Transition>
+            </div>
+        </section>
+    }
+}
+
+/// The new key, this once: selectable text, and a copy button once hydrated.
+#[component]
+fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
+    view! {
+        <div class="key-reveal" role="status">
+            <h2>{format!("Your new key \u{201c}{}\u{201d}", created.view.name)}</h2>
+            <p><strong>"Copy it now: it will not be shown again."</strong>" We keep only a fingerprint of it."</p>
+            <p class="key-value"><code>{created.key.clone()}</code></p>
+            <CopyButton text=created.key label="Copy the new API key" />
+        </div>
+    }
+}
+
+#[component]
+fn CreateKeyForm(
+    list: KeyList,
+    create: ServerAction<CreateApiKey>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(args) = CreateApiKey::from_event(&ev) {
+            create.dispatch(args);
+        }
+    };
+    match list.subscribed {
+        Some(false) => EitherOf3::A(view! {
+            <div class="notice">
+                <p>"Creating API keys needs an active plan."</p>
+                <a class="button button--primary" href="/pricing">"Choose a plan"</a>
+            </div>
+        }),
+        _ if list.keys.len() >= list.max_active => EitherOf3::B(view! {
+            <p class="notice">{format!("You have {} active keys, the most allowed. Revoke one to create another.", list.max_active)}</p>
+        }),
+        _ => EitherOf3::C(view! {
+            <h2>"Create a key"</h2>
+            <form method="post" action="/keys" class="form" on:submit=on_submit>
+                <FormField
+                    label="Key name"
+                    name="name"
+                    autocomplete="off"
+                    hint="Where it will be used, such as \"laptop\" or \"ci\". 1 to 64 characters."
+                    error=field_error(error, Field::KeyName)
+                />
+                <p class="form-error" role="alert">{form_error(error)}</p>
+                <SubmitButton pending=create.pending() label="Create key" busy_label="Creating…" primary=true />
+            </form>
+        }),
+    }
+}
+
+#[component]
+fn KeyTable(list: KeyList, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    if list.keys.is_empty() {
+        return Either::Left(view! { <p>"No keys yet."</p> });
+    }
+    let rows = list
+        .keys
+        .into_iter()
+        .map(|key| view! { <KeyRow key revoke /> })
+        .collect_view();
+    Either::Right(view! {
+        <h2>"Your keys"</h2>
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Key"</th>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Last used"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    })
+}
+
+/// One key; "Revoke" first asks (`?revoke=<id>`), then posts.
+#[component]
+fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    let last_used = match key.last_used.clone() {
+        Some(date) => Either::Left(view! { <time datetime=date.iso>{date.text}</time> }),
+        None => Either::Right("never"),
+    };
+    let query = use_query_map();
+    let (id, name) = (key.id.clone(), key.name.clone());
+    let action = move || {
+        let (id, name) = (id.clone(), name.clone());
+        if query.get().get("revoke").as_deref() == Some(id.as_str()) {
+            Either::Left(view! {
+                <ActionForm action=revoke attr:class="inline-form">
+                    <input type="hidden" name="key_id" value=id.clone() />
+                    <button type="submit" class="button button--danger button--small">
+                        {format!("Revoke \u{201c}{name}\u{201d} now")}
+                    </button>
+                    " "
+                    <a href="/keys">"Keep it"</a>
+                </ActionForm>
+            })
+        } else {
+            Either::Right(view! {
+                <a href=format!("/keys?revoke={id}") aria-label=format!("Revoke {name}")>"Revoke"</a>
+            })
+        }
+    };
+    view! {
+        <tr>
+            <td>{key.name.clone()}</td>
+            <td><code>{key.masked.clone()}</code></td>
+            <td><time datetime=key.created.iso.clone()>{key.created.text.clone()}</time></td>
+            <td>{last_used}</td>
+            <td>{action}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,61 @@
+//! `POST /keys`: the create-key form when the browser runs no JavaScript.
+//! The answer is the /keys page itself, rendered with the new key (or with
+//! the reason there is none), so the key is shown once without ever being
+//! stored for a later request. With JavaScript the same form calls the
+//! `create_api_key` server function instead.
+
+use app::accounts::ssr::context::RequestSession;
+use app::api_keys::KeyFormOutcome;
+use app::api_keys::ssr::service;
+use app::error::AppError;
+use app::shell;
+use app::state::AppState;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use leptos::prelude::{LeptosOptions, provide_context};
+
+pub async fn create(
+    state: AppState,
+    request: Request,
+    leptos_context: impl Fn() + Clone + Send + Sync + 'static,
+    options: LeptosOptions,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(session) = parts
+        .extensions
+        .get::<RequestSession>()
+        .and_then(|found| found.0.clone())
+    else {
+        return Redirect::to("/login?next=/keys").into_response();
+    };
+    let bytes = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .unwrap_or_default();
+    let name = url::form_urlencoded::parse(&bytes)
+        .find(|(field, _)| field == "name")
+        .map(|(_, value)| value.into_owned());
+    let outcome = match name {
+        Some(name) => service::create(&state, &session.user.id, &name).await,
+        None => Err(AppError::BadRequest("missing field `name`".to_owned())),
+    };
+    let status = outcome
+        .as_ref()
+        .err()
+        .map_or(StatusCode::OK, AppError::status);
+    let outcome = KeyFormOutcome(outcome);
+    let render = leptos_axum::render_app_to_stream_in_order_with_context(
+        move || {
+            leptos_context();
+            provide_context(outcome.clone());
+        },
+        move || shell(options.clone()),
+    );
+    let mut response = render(Request::from_parts(parts, Body::empty())).await;
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
