@@ -1,60 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { SANDBOX_KEY } from '../playwright.config';
+import { accessibilityViolations, payWith, planCard, register, startCheckout } from './support';
 
 // Runs with and without JavaScript, against the built-in sandbox payment
 // service (the storefront under test has no PAYMENT_SERVICE_URL).
-
-const PASSWORD = 'correct horse battery';
-
-function uniqueEmail(tag: string): string {
-  return `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-}
-
-async function register(page: Page, name: string) {
-  await page.goto('/register');
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('E-mail').fill(uniqueEmail('billing'));
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
-
-/** WCAG 2.1 A/AA violations on the current page in both colour schemes, as `url scheme rule: targets` lines. */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  const found: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const results = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    found.push(
-      ...results.violations.map(
-        (violation) =>
-          `${page.url()} ${colorScheme} ${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
-      ),
-    );
-  }
-  return found;
-}
-
-function planCard(page: Page, name: string) {
-  return page.locator('article.plan-card', { has: page.getByRole('heading', { name, exact: true }) });
-}
-
-async function startCheckout(page: Page, plan: string, button: 'Subscribe' | 'Buy') {
-  await page.goto('/pricing');
-  await planCard(page, plan).getByRole('button', { name: button }).click();
-  await expect(page).toHaveURL(/\/sandbox\/payment\/checkout\/cs_test_/);
-  await expect(page.getByText('Sandbox — no real payment.')).toBeVisible();
-}
-
-async function payWith(page: Page, card: string, button: 'Subscribe' | 'Pay') {
-  await page.getByLabel('Card number').fill(card);
-  await page.getByLabel('Expiry (MM / YY)').fill('12 / 34');
-  await page.getByLabel('CVC').fill('123');
-  await page.getByRole('button', { name: button }).click();
-}
 
 test('subscribe with a test card, see the plan, cancel it in the portal', async ({ page }) => {
   await register(page, 'Billing Tester');

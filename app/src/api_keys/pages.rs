@@ -82,7 +82,7 @@ fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
             <h2>{format!("Your new key \u{201c}{}\u{201d}", created.view.name)}</h2>
             <p><strong>"Copy it now: it will not be shown again."</strong>" We keep only a fingerprint of it."</p>
             <p class="key-value"><code>{created.key.clone()}</code></p>
-            <CopyButton text=created.key label="Copy the new API key" />
+            <CopyButton text=created.key what="the new API key" />
         </div>
     }
 }

@@ -14,9 +14,10 @@ pub fn CopyButton(
     /// The exact text placed on the clipboard.
     #[prop(into)]
     text: String,
-    /// What is being copied, for screen readers ("Copy the curl command").
+    /// What is being copied, read after "Copy" by screen readers ("the
+    /// first API call"): the visible word stays part of the button's name.
     #[prop(into)]
-    label: String,
+    what: String,
 ) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -35,11 +36,12 @@ pub fn CopyButton(
     };
     view! {
         <Show when=move || hydrated.get()>
-            <button type="button" class="copy-button" on:click=on_click aria-label=label.clone()>
+            <button type="button" class="copy-button" on:click=on_click>
                 {move || match state.get() {
                     CopyState::Copied => "Copied",
                     _ => "Copy",
                 }}
+                <span class="visually-hidden">{format!(" {what}")}</span>
             </button>
             <span class="copy-status" role="status">
                 {move || match state.get() {

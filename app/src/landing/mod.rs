@@ -101,7 +101,7 @@ fn HowItWorks(first_call: String) -> impl IntoView {
                         </p>
                         <div class="snippet">
                             <pre tabindex="0"><code>{first_call.clone()}</code></pre>
-                            <CopyButton text=first_call label="Copy the first API call" />
+                            <CopyButton text=first_call what="the first API call" />
                         </div>
                     </li>
                 </ol>

@@ -1,0 +1,51 @@
+import { expect, test } from '@playwright/test';
+import { accessibilityViolations, register, subscribedUser } from './support';
+
+// Runs with and without JavaScript: the key is shown once either way.
+
+test('a subscriber creates a key that works at once, then revokes it', async ({ page, request, javaScriptEnabled, context }) => {
+  await subscribedUser(page, 'Key Holder');
+  await page.getByRole('link', { name: 'Create your API key' }).click();
+  await expect(page).toHaveURL(/\/keys$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
+
+  await page.getByLabel('Key name').fill('laptop');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const panel = page.locator('.key-reveal');
+  await expect(panel).toContainText('it will not be shown again');
+  const key = (await panel.locator('code').textContent())!.trim();
+  expect(key).toMatch(/^tp_live_[0-9A-Za-z]{32,}$/);
+  if (javaScriptEnabled) {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await panel.getByRole('button', { name: 'Copy the new API key' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    expect(await accessibilityViolations(page)).toEqual([]);
+  }
+
+  const me = await request.get('/v1/users/me', { headers: { 'X-API-Key': key } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).display_name).toBe('Key Holder');
+
+  // Listed masked, never in full again.
+  await page.goto('/keys');
+  const row = page.getByRole('row', { name: /laptop/ });
+  await expect(row).toContainText(`tp_live_${key.slice(8, 12)}…${key.slice(-4)}`);
+  await expect(page.getByRole('main')).not.toContainText(key);
+
+  await row.getByRole('link', { name: 'Revoke laptop' }).click();
+  await page.getByRole('button', { name: 'Revoke “laptop” now' }).click();
+  await expect(page.getByRole('status')).toHaveText('The key is revoked: it stops working at once.');
+  await expect(page.getByRole('row', { name: /laptop/ })).toHaveCount(0);
+
+  const after = await request.get('/v1/users/me', { headers: { 'X-API-Key': key } });
+  expect(after.status()).toBe(401);
+  expect((await after.json()).error.code).toBe('unauthorized');
+});
+
+test('without a plan, the keys page leads to pricing', async ({ page }) => {
+  await register(page, 'No Plan Yet');
+  await page.goto('/keys');
+  await expect(page.getByText('Creating API keys needs an active plan.')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Choose a plan' })).toHaveAttribute('href', '/pricing');
+  await expect(page.getByLabel('Key name')).toHaveCount(0);
+});

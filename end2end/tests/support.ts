@@ -1,0 +1,65 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+
+// Steps several journeys share.
+
+export const PASSWORD = 'correct horse battery';
+
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
+
+/** Registers a new account and lands on the dashboard. */
+export async function register(page: Page, name: string) {
+  await page.goto('/register');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('E-mail').fill(uniqueEmail('user'));
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+export function planCard(page: Page, name: string) {
+  return page.locator('article.plan-card', { has: page.getByRole('heading', { name, exact: true }) });
+}
+
+/** From /pricing to the sandbox's checkout page for `plan`. */
+export async function startCheckout(page: Page, plan: string, button: 'Subscribe' | 'Buy') {
+  await page.goto('/pricing');
+  await planCard(page, plan).getByRole('button', { name: button }).click();
+  await expect(page).toHaveURL(/\/sandbox\/payment\/checkout\/cs_test_/);
+  await expect(page.getByText('Sandbox — no real payment.')).toBeVisible();
+}
+
+export async function payWith(page: Page, card: string, button: 'Subscribe' | 'Pay') {
+  await page.getByLabel('Card number').fill(card);
+  await page.getByLabel('Expiry (MM / YY)').fill('12 / 34');
+  await page.getByLabel('CVC').fill('123');
+  await page.getByRole('button', { name: button }).click();
+}
+
+/** A new account with an active Starter subscription (sandbox checkout). */
+export async function subscribedUser(page: Page, name: string) {
+  await register(page, name);
+  await startCheckout(page, 'Starter', 'Subscribe');
+  await payWith(page, '4242 4242 4242 4242', 'Subscribe');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText("You're subscribed");
+}
+
+/** WCAG 2.1 A/AA violations on the current page in both colour schemes, as `url scheme rule: targets` lines. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const found: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    found.push(
+      ...results.violations.map(
+        (violation) =>
+          `${page.url()} ${colorScheme} ${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+      ),
+    );
+  }
+  return found;
+}
