@@ -61,6 +61,9 @@ pub struct Config {
     /// Bearer token other Tracepipe services present on `/internal/v1`;
     /// unset: every internal call is refused.
     pub internal_service_token: Option<SecretString>,
+    /// Per-key `/v1` limits a minute: key management, and reads.
+    pub api_manage_per_minute: u32,
+    pub api_reads_per_minute: u32,
     pub payments: PaymentsConfig,
     /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
     pub payment_timeout: Duration,
@@ -191,6 +194,22 @@ impl Config {
             }
             None => None,
         };
+        let per_minute = |name: &'static str, default: u32| match var(name) {
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    fail(
+                        name,
+                        "must be a whole number of requests a minute, at least 1",
+                        &value,
+                    )
+                }),
+            None => Ok(default),
+        };
+        let api_manage_per_minute = per_minute("API_KEY_MANAGE_PER_MINUTE", 10)?;
+        let api_reads_per_minute = per_minute("API_READS_PER_MINUTE", 100)?;
         let environment = match var("APP_ENV").as_deref() {
             None | Some("development") => Environment::Development,
             Some("production") => Environment::Production,
@@ -230,6 +249,8 @@ impl Config {
             page_cache,
             bench_routes,
             internal_service_token,
+            api_manage_per_minute,
+            api_reads_per_minute,
             payments,
             payment_timeout,
         })
@@ -471,6 +492,8 @@ mod tests {
             ("PAYMENT_SANDBOX", "perhaps"),
             ("PAYMENT_SERVICE_URL", "payments:9000"),
             ("PAYMENT_SERVICE_TIMEOUT_SECS", "0"),
+            ("API_READS_PER_MINUTE", "0"),
+            ("API_KEY_MANAGE_PER_MINUTE", "ten"),
             ("SESSION_IDLE_TIMEOUT_SECS", "5"),
             ("SESSION_ABSOLUTE_TIMEOUT_SECS", "forever"),
         ];

@@ -3,7 +3,6 @@
 //! browser cookies.
 
 use crate::v1::ApiError;
-use app::accounts::ssr::unix_now;
 use app::api_keys::ssr as keys;
 use app::billing::ssr::Freshness;
 use app::state::AppState;
@@ -120,12 +119,7 @@ pub async fn verify_key(
     let Some(owner) = owner else {
         return Ok(Json(Verification::Invalid { valid: false }));
     };
-    let (db, used_by) = (state.db.clone(), owner.clone());
-    tokio::spawn(async move {
-        if let Err(err) = keys::record_use(&db, &used_by, unix_now()).await {
-            tracing::warn!("recording a key's last use failed: {err}");
-        }
-    });
+    keys::note_use(&state.db, &owner);
     let subscription = match state
         .payments
         .subscription(&state.catalog, &owner.user_id, Freshness::Cached)

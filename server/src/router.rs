@@ -69,7 +69,10 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         .nest_service(&pkg_route, pkg_files)
         .merge(crate::v1::router(
             state.clone(),
-            crate::v1::rate_limit::RateLimits::default(),
+            crate::v1::rate_limit::RateLimits::per_minute(
+                config.api_manage_per_minute,
+                config.api_reads_per_minute,
+            ),
         ))
         .merge(crate::internal::router(
             config

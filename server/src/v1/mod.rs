@@ -4,7 +4,6 @@
 
 pub mod rate_limit;
 
-use app::accounts::ssr::unix_now;
 use app::api_keys::ssr::{self as keys, KeyOwner};
 use app::state::AppState;
 use axum::extract::{Path, Request, State};
@@ -184,13 +183,7 @@ async fn authenticate(
         refused.retry_after_secs = Some(retry_after);
         refused.into_response()
     } else {
-        // A write at most about once a minute per key, off the request path.
-        let (db, used_by) = (state.db.clone(), owner.clone());
-        tokio::spawn(async move {
-            if let Err(err) = keys::record_use(&db, &used_by, unix_now()).await {
-                tracing::warn!("recording a key's last use failed: {err}");
-            }
-        });
+        keys::note_use(&state.db, &owner);
         request.extensions_mut().insert(owner);
         next.run(request).await
     };

@@ -58,12 +58,6 @@ impl Decision {
     }
 }
 
-impl Default for RateLimits {
-    fn default() -> Self {
-        Self::per_minute(10, 100)
-    }
-}
-
 impl RateLimits {
     pub fn per_minute(manage: u32, read: u32) -> Self {
         let limiter = |per_minute: u32| -> (u32, KeyedLimiter) {

@@ -177,13 +177,32 @@ pub async fn authenticate(db: &AnyPool, presented: &str) -> Result<Option<KeyOwn
     .await
 }
 
+fn use_is_recent(owner: &KeyOwner, now: i64) -> bool {
+    owner
+        .last_used_at
+        .is_some_and(|last| now - last < LAST_USED_GRANULARITY_SECS)
+}
+
+/// Notes a use of the key: when the stored time is older than the
+/// granularity, a background write updates it; otherwise nothing happens
+/// (no task, no query), which is what almost every request sees.
+pub fn note_use(db: &AnyPool, owner: &KeyOwner) {
+    let now = unix_now();
+    if use_is_recent(owner, now) {
+        return;
+    }
+    let (db, owner) = (db.clone(), owner.clone());
+    tokio::spawn(async move {
+        if let Err(err) = record_use(&db, &owner, now).await {
+            tracing::warn!("recording a key's last use failed: {err}");
+        }
+    });
+}
+
 /// Records a use of the key, writing only when the stored time is older than
 /// the granularity (so at most about once a minute per key, across instances).
 pub async fn record_use(db: &AnyPool, owner: &KeyOwner, now: i64) -> Result<(), sqlx::Error> {
-    if owner
-        .last_used_at
-        .is_some_and(|last| now - last < LAST_USED_GRANULARITY_SECS)
-    {
+    if use_is_recent(owner, now) {
         return Ok(());
     }
     sqlx::query(

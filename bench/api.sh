@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The key-checking paths other programs hit, in one run (64 connections,
+# loopback, wrk):
+#   1. POST /internal/v1/keys/verify (service token, key lookup by hash,
+#      subscription status from the 60 s cache);
+#   2. GET /v1/users/me (X-API-Key, key lookup, per-key rate limit; the read
+#      limit is raised for the run so the limiter is measured, not hit).
+# Targets on this 2-core machine: p99 < 5 ms and >= 5,000 verifications/s.
+# Usage: bench/api.sh   (BENCH_DURATION=20s for longer runs; default 15s)
+# Bounded: two wrk runs of BENCH_DURATION each; the server stops at the end.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/env.sh"
+cd "$REPO_ROOT"
+
+duration="${BENCH_DURATION:-15s}"
+scripts/bootstrap --for-bench
+log "release build"
+scripts/build
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+work_dir="$(mktemp -d /tmp/tracepipe-bench-api.XXXXXX)"
+token="bench-service-token-0123456789abcdefghij"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work_dir"
+}
+trap cleanup EXIT
+
+LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="$base" DATA_DIR="$work_dir/data" LEPTOS_ENV=PROD \
+  INTERNAL_SERVICE_TOKEN="$token" API_READS_PER_MINUTE=1000000000 RUST_LOG=warn \
+  "$SERVER_BIN" >/dev/null 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+log "a subscriber with a key (sandbox checkout, then the keys form)"
+key="$(python3 bench/seed_key.py "$base")"
+
+cat >"$work_dir/verify.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"key":"$key"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+LUA
+
+# Prints "requests_per_second p50_ms p99_ms non_2xx".
+summarise() { awk -f bench/wrk_summary.awk; }
+
+log "measuring (${duration} per route, 64 connections)"
+read -r verify_rps verify_p50 verify_p99 verify_bad < <(wrk -t2 -c64 -d"$duration" --latency -s "$work_dir/verify.lua" "$base/internal/v1/keys/verify" | summarise)
+read -r me_rps me_p50 me_p99 me_bad < <(wrk -t2 -c64 -d"$duration" --latency -H "X-API-Key: $key" "$base/v1/users/me" | summarise)
+
+echo
+printf '%-34s %12s %10s %10s %8s\n' route requests/s "p50 ms" "p99 ms" non-2xx
+printf '%-34s %12s %10s %10s %8s\n' "POST /internal/v1/keys/verify" "$verify_rps" "$verify_p50" "$verify_p99" "$verify_bad"
+printf '%-34s %12s %10s %10s %8s\n' "GET /v1/users/me" "$me_rps" "$me_p50" "$me_p99" "$me_bad"
+echo "targets: p99 < 5 ms, >= 5000 verifications/s"
