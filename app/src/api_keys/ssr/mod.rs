@@ -104,18 +104,12 @@ pub async fn create(
     let new_key = generate().map_err(|err| CreateKeyError::Randomness(err.to_string()))?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = unix_now();
-    let mut tx = db.begin().await?;
-    let (active,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if active >= MAX_ACTIVE_KEYS {
-        return Err(CreateKeyError::TooMany);
-    }
-    sqlx::query(
+    // One statement checks the limit and inserts: no read-then-write
+    // transaction, which SQLite would refuse when another write lands between.
+    let inserted = sqlx::query(
         "INSERT INTO api_keys (id, user_id, name, key_hash, masked, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         SELECT $1, $2, $3, $4, $5, $6 \
+         WHERE (SELECT COUNT(*) FROM api_keys WHERE user_id = $2 AND revoked_at IS NULL) < $7",
     )
     .bind(&id)
     .bind(user_id)
@@ -123,9 +117,12 @@ pub async fn create(
     .bind(&new_key.hash)
     .bind(&new_key.masked)
     .bind(now)
-    .execute(&mut *tx)
+    .bind(MAX_ACTIVE_KEYS)
+    .execute(db)
     .await?;
-    tx.commit().await?;
+    if inserted.rows_affected() == 0 {
+        return Err(CreateKeyError::TooMany);
+    }
     let record = KeyRecord {
         id,
         name: name.to_owned(),
