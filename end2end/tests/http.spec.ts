@@ -1,4 +1,6 @@
 import { expect, test } from '@playwright/test';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPIV3_1 } from 'openapi-types';
 
 // What crawlers, caches and proxies see: raw HTTP, no browser rendering.
 
@@ -86,4 +88,23 @@ test('health and readiness answer for orchestrators', async ({ request }) => {
   const ready = await request.get('/readyz');
   expect(ready.status()).toBe(200);
   expect(await ready.json()).toEqual({ status: 'ready', database: 'ok' });
+});
+
+test('the API description is a valid OpenAPI document listing every route', async ({ request }) => {
+  const response = await request.get('/v1/openapi.json');
+  expect(response.status()).toBe(200);
+  const document = await response.json();
+  // The OpenAPI schema for its version, and every $ref resolved: what
+  // client generators need before they can use it.
+  const validated = (await SwaggerParser.validate(structuredClone(document))) as OpenAPIV3_1.Document;
+  const operations = Object.entries(validated.paths ?? {}).flatMap(([path, item]) =>
+    ['get', 'post', 'delete'].filter((method) => method in (item ?? {})).map((method) => `${method.toUpperCase()} ${path}`),
+  );
+  expect(operations.sort()).toEqual([
+    'DELETE /v1/api-keys/{id}',
+    'GET /v1/api-keys',
+    'GET /v1/users/me',
+    'POST /internal/v1/keys/verify',
+    'POST /v1/api-keys',
+  ]);
 });

@@ -38,6 +38,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, DbError
     }
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
+        // An embedded SQLite connection cannot go stale, and pinging it on
+        // every checkout costs a round trip to its worker thread.
+        .test_before_acquire(!url.starts_with("sqlite:"))
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(5))
         .after_connect(|conn, _meta| {

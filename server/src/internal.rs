@@ -107,7 +107,9 @@ pub async fn verify_key(
         };
         ApiError::new(status, format!("Send {{\"key\": \"tp_live_…\"}}: {err}."))
     })?;
-    let owner = keys::authenticate(&state.db, body.key.trim())
+    let owner = state
+        .key_lookup
+        .owner_of(body.key.trim())
         .await
         .map_err(|err| {
             tracing::error!("verifying a key: {err}");

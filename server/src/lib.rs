@@ -18,11 +18,12 @@ pub mod v1;
 
 use app::accounts::ssr::sessions::SessionPolicy;
 use app::accounts::ssr::throttle::ThrottlePolicy;
+use app::api_keys::ssr::KeyLookup;
 use app::billing::catalog::ssr::{Catalog, CatalogError};
 use app::billing::ssr::Payments;
 use app::billing::ssr::payment_client::{ApiKey, PaymentClient};
 use app::site::SiteInfo;
-use app::state::AppState;
+use app::state::{AppState, SharedState};
 use config::Config;
 use config::PaymentsConfig;
 use leptos::prelude::LeptosOptions;
@@ -72,7 +73,8 @@ pub async fn build_state(
     db::migrate(&db).await?;
     let assets = assets::shell_assets(&leptos_options);
     let payments = payments(config, &db, &catalog, &assets).await?;
-    Ok(AppState {
+    let key_lookup = KeyLookup::start(db.clone());
+    Ok(AppState::new(SharedState {
         site: SiteInfo::new(&config.public_url, catalog.public())
             .with_payments_sandbox(payments.sandbox),
         catalog,
@@ -86,7 +88,8 @@ pub async fn build_state(
         },
         throttle: ThrottlePolicy::default(),
         payments,
-    })
+        key_lookup,
+    }))
 }
 
 /// The Payment MS client, pointed at the configured service or at the

@@ -67,19 +67,6 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap))
         .nest_service(&pkg_route, pkg_files)
-        .merge(crate::v1::router(
-            state.clone(),
-            crate::v1::rate_limit::RateLimits::per_minute(
-                config.api_manage_per_minute,
-                config.api_reads_per_minute,
-            ),
-        ))
-        .merge(crate::internal::router(
-            config
-                .internal_service_token
-                .as_ref()
-                .map(|token| std::sync::Arc::from(token.0.as_str())),
-        ))
         .route("/keys", axum::routing::post(create_key_without_js))
         // The seed's path for the pricing page.
         .route(
@@ -130,6 +117,24 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     } else {
         app
     };
+
+    // The JSON APIs authenticate with keys and tokens, not browser sessions:
+    // they join after the page layers (session, same-origin, page cache).
+    let apis = crate::v1::router(
+        state.clone(),
+        crate::v1::rate_limit::RateLimits::per_minute(
+            config.api_manage_per_minute,
+            config.api_reads_per_minute,
+        ),
+    )
+    .merge(crate::internal::router(
+        config
+            .internal_service_token
+            .as_ref()
+            .map(|token| std::sync::Arc::from(token.0.as_str())),
+    ))
+    .with_state(state);
+    let app = app.merge(apis);
 
     let hashed_assets = options.hash_files;
     app.layer(middleware::from_fn_with_state(hashed_assets, cache_control))

@@ -71,6 +71,7 @@ async fn a_key_identifies_its_user_and_bad_keys_get_401() {
         let (user_id, key) = user_with_key(&app, "me").await;
         let me = api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
         assert_eq!(me.status, StatusCode::OK);
+        assert_eq!(me.header("cache-control"), "no-store");
         assert_eq!(
             json_of(&me),
             json!({ "id": user_id, "display_name": "me user" })
@@ -346,10 +347,7 @@ async fn last_use_is_recorded_without_a_write_per_request() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(last_used.is_string(), "last_used_at stays null");
-    let owner = keys::authenticate(&app.state.db, &key)
-        .await
-        .unwrap()
-        .unwrap();
+    let owner = app.state.key_lookup.owner_of(&key).await.unwrap().unwrap();
     let before: (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_keys")
         .fetch_one(&app.state.db)
         .await
@@ -362,6 +360,60 @@ async fn last_use_is_recorded_without_a_write_per_request() {
         .await
         .unwrap();
     assert_eq!(before, after, "within a minute: no write");
+}
+
+#[tokio::test]
+async fn concurrent_checks_share_queries_and_each_gets_its_own_answer() {
+    for database in all_databases().await {
+        let app = app_on(database, &[]).await;
+        let mut expected = Vec::new();
+        for tag in ["ada", "bo", "cy"] {
+            let (user_id, key) = user_with_key(&app, tag).await;
+            expected.push((key, Some(user_id)));
+        }
+        let (revoked_owner, revoked) = user_with_key(&app, "gone").await;
+        let revoked_id = app
+            .state
+            .key_lookup
+            .owner_of(&revoked)
+            .await
+            .unwrap()
+            .unwrap()
+            .key_id;
+        assert!(
+            keys::revoke(&app.state.db, &revoked_owner, &revoked_id)
+                .await
+                .unwrap()
+        );
+        expected.push((revoked, None));
+        expected.push((format!("tp_live_{}", "Z".repeat(40)), None));
+        expected.push(("not a key".to_owned(), None));
+
+        // Hundreds at once, so most are answered by queries shared with others.
+        let checks: Vec<_> = (0..300)
+            .map(|n| {
+                let (key, owner) = expected[n % expected.len()].clone();
+                let lookup = app.state.key_lookup.clone();
+                tokio::spawn(async move {
+                    let found = lookup.owner_of(&key).await.unwrap();
+                    assert_eq!(found.map(|found| found.user_id), owner, "{key}");
+                })
+            })
+            .collect();
+        for check in checks {
+            check.await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_key_store_that_cannot_be_read_fails_the_check_instead_of_passing_it() {
+    let app = sqlite_app().await;
+    let (_, key) = user_with_key(&app, "user").await;
+    app.state.db.close().await;
+    assert!(app.state.key_lookup.owner_of(&key).await.is_err());
+    let me = api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
+    assert_envelope(&me, StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
 }
 
 #[tokio::test]

@@ -155,7 +155,7 @@ async fn authenticate(
         )
         .into_response();
     };
-    let owner = match keys::authenticate(&state.db, &presented).await {
+    let owner = match state.key_lookup.owner_of(&presented).await {
         Ok(Some(owner)) => owner,
         Ok(None) => {
             return ApiError::new(
@@ -188,6 +188,11 @@ async fn authenticate(
         next.run(request).await
     };
     decision.stamp(response.headers_mut());
+    // Every answer here depends on the key: no cache may keep one (a created
+    // key above all).
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -360,11 +365,7 @@ async fn create_key(
         api_key: ApiKey::from(record),
         key,
     };
-    let mut response = (StatusCode::CREATED, Json(created)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 #[utoipa::path(

@@ -6,6 +6,9 @@ use rand::TryRngCore;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, FromRow};
 
+mod lookup;
+pub use lookup::{KeyLookup, LookupFailed};
+
 pub const KEY_PREFIX: &str = "tp_live_";
 /// 40 base62 characters: 238 bits from the OS.
 const SECRET_CHARS: usize = 40;
@@ -156,22 +159,6 @@ pub async fn revoke(db: &AnyPool, user_id: &str, key_id: &str) -> Result<bool, s
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// The owner of `presented` if it is an active key. Every call reads the
-/// database, so a revocation holds on the very next request, everywhere.
-pub async fn authenticate(db: &AnyPool, presented: &str) -> Result<Option<KeyOwner>, sqlx::Error> {
-    if !well_formed(presented) {
-        return Ok(None);
-    }
-    sqlx::query_as(
-        "SELECT k.id AS key_id, k.user_id, u.display_name, u.email, k.last_used_at \
-         FROM api_keys k JOIN users u ON u.id = k.user_id \
-         WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
-    )
-    .bind(key_hash(presented))
-    .fetch_optional(db)
-    .await
 }
 
 fn use_is_recent(owner: &KeyOwner, now: i64) -> bool {
