@@ -67,6 +67,9 @@ test('a declined card shows the decline; the cancel link comes back', async ({ p
 
 test('signed-in billing pages and the sandbox pages pass the accessibility scan', async ({ page, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, 'axe runs as a script inside the page');
+  // Twelve axe scans (six pages, two colour schemes) of 2 s or so each take
+  // about the default 30 s on their own: triple the budget.
+  test.slow();
   await register(page, 'Screen Reader');
   const violations: string[] = [];
   for (const path of ['/pricing', '/billing', '/dashboard']) {

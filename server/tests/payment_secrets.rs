@@ -1,17 +1,21 @@
-//! The Payment MS key is a server-side secret: it appears in no page, no
-//! server-function response, no log line and no file of the browser bundle.
+//! Server-side secrets stay on the server. The Payment MS key appears in no
+//! page, no server-function response, no log line and no file of the browser
+//! bundle; an API key appears only in the one answer that creates it (never
+//! in a log line), and its stored hash nowhere at all.
 //! In a file of its own: it installs a process-wide log subscriber.
 
 mod common;
 
-use axum::http::{Method, StatusCode};
+use app::api_keys::ssr as keys;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
 use common::stub::{Canned, stub_service};
 use common::*;
 
 const KEY: &str = "proj_secretSentinel_zq9X7w3VbN2mL5kJ8hG4fD1sA6";
 
 #[tokio::test]
-async fn the_payment_key_never_leaves_the_server() {
+async fn secrets_never_leave_the_server() {
     let captured = Captured::default();
     let writer = captured.clone();
     tracing::subscriber::set_global_default(
@@ -90,15 +94,97 @@ async fn the_payment_key_never_leaves_the_server() {
     seen.push(refused.body);
     seen.push(page(&failing.router, "/billing", Some(&cookie)).await.body);
 
+    let api_secrets = use_api_keys_everywhere(&mut seen).await;
+
     let log = captured.text();
     assert!(
         log.contains("payment service call failed"),
         "failures are logged: {log}"
     );
-    assert!(!log.contains(KEY), "the key leaked into the log");
-    for text in &seen {
-        assert!(!text.contains(KEY), "the key leaked into {text}");
+    assert!(log.contains("/v1/users/me"), "API calls are logged: {log}");
+    for secret in api_secrets.iter().map(String::as_str).chain([KEY]) {
+        assert!(!log.contains(secret), "{secret} leaked into the log");
+        for text in &seen {
+            assert!(!text.contains(secret), "{secret} leaked into {text}");
+        }
     }
+}
+
+/// Creates a key over `/v1`, then lists, uses and revokes it, verifies
+/// another, and shows the keys page; collects every answer except the one
+/// that creates the key (its only rightful place). Answers what must never
+/// show: both keys' secret parts and their stored hashes.
+async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
+    const SERVICE_TOKEN: &str = "service-token-for-the-secrets-test-0123456789";
+    let app = app_on(
+        sqlite_database(),
+        &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
+    )
+    .await;
+    let cookie = session_cookie(&register(&app.router, "keys@example.com", "Key Keeper").await);
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let (_, first_key) = keys::create(&app.state.db, &user_id, "first")
+        .await
+        .unwrap();
+    let request = |method: &str, path: &str, key: &str, body: String| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header("x-api-key", key)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let created = send(
+        &app.router,
+        request(
+            "POST",
+            "/v1/api-keys",
+            &first_key,
+            r#"{"name":"second"}"#.into(),
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let created: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let key_id = created["id"].as_str().unwrap().to_owned();
+
+    for (method, path, body) in [
+        ("GET", "/v1/users/me".to_owned(), String::new()),
+        ("GET", "/v1/api-keys".to_owned(), String::new()),
+        ("DELETE", format!("/v1/api-keys/{key_id}"), String::new()),
+        ("GET", "/v1/users/me".to_owned(), String::new()),
+    ] {
+        let answer = send(&app.router, request(method, &path, &key, body)).await;
+        seen.push(format!("{:?} {}", answer.headers, answer.body));
+    }
+    let verified = send(
+        &app.router,
+        Request::post("/internal/v1/keys/verify")
+            .header("authorization", format!("Bearer {SERVICE_TOKEN}"))
+            .header("content-type", "application/json")
+            .body(Body::from(format!(r#"{{"key":"{first_key}"}}"#)))
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        verified.body.contains(r#""valid":true"#),
+        "{}",
+        verified.body
+    );
+    seen.push(verified.body);
+    seen.push(page(&app.router, "/keys", Some(&cookie)).await.body);
+    [first_key, key]
+        .iter()
+        .flat_map(|key| {
+            let secret = key.strip_prefix(keys::KEY_PREFIX).unwrap().to_owned();
+            [secret, keys::key_hash(key)]
+        })
+        .collect()
 }
 
 #[test]

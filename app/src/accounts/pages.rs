@@ -204,16 +204,21 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// Renders `children` with the signed-in user, or redirects to sign-in with
-/// a `next` back to this page.
+/// A page for signed-in users only: its head (never indexed), then
+/// `children` with the user, or a redirect to sign-in with a `next` back here.
 #[component]
-pub fn SignedIn<V: IntoView + 'static>(
+pub fn PrivatePage<V: IntoView + 'static>(
+    title: &'static str,
+    description: &'static str,
+    /// The page's path, e.g. `/keys`.
+    path: &'static str,
     children: impl Fn(CurrentUser) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
     let user = expect_context::<UserResource>();
     let location = use_location();
     let children = std::sync::Arc::new(children);
     view! {
+        <PageMeta title description path noindex=true />
         <Transition>
             {move || {
                 let children = children.clone();
@@ -253,35 +258,33 @@ pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {
-        <PageMeta
+        <PrivatePage
             title="Dashboard — Tracepipe"
             description="Your Tracepipe plan, keys and usage."
             path="/dashboard"
-            noindex=true
-        />
-        <SignedIn children=|user: CurrentUser| {
-            view! {
-                <section class="section" aria-labelledby="dashboard-title">
-                    <div class="container">
-                        <h1 id="dashboard-title">{format!("Welcome, {}", user.display_name)}</h1>
-                        <SubscriptionPanel />
-                    </div>
-                </section>
+            children=|user: CurrentUser| {
+                view! {
+                    <section class="section" aria-labelledby="dashboard-title">
+                        <div class="container">
+                            <h1 id="dashboard-title">{format!("Welcome, {}", user.display_name)}</h1>
+                            <SubscriptionPanel />
+                        </div>
+                    </section>
+                }
             }
-        } />
+        />
     }
 }
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     view! {
-        <PageMeta
+        <PrivatePage
             title="Your account — Tracepipe"
             description="Your name, password and sessions."
             path="/account"
-            noindex=true
+            children=|user: CurrentUser| view! { <AccountSettings user /> }
         />
-        <SignedIn children=|user: CurrentUser| view! { <AccountSettings user /> } />
     }
 }
 

@@ -4,10 +4,10 @@
 
 use super::api::{CreateApiKey, RevokeApiKey, list_api_keys};
 use super::{ApiKeyView, CreatedKey, KeyFormOutcome, KeyList};
-use crate::accounts::pages::{SignedIn, field_error, form_error};
+use crate::accounts::pages::{PrivatePage, field_error, form_error};
 use crate::accounts::{CurrentUser, Field};
 use crate::billing::pages::RetryNotice;
-use crate::components::{CopyButton, FormField, PageMeta, SubmitButton};
+use crate::components::{CopyButton, FormField, SubmitButton};
 use crate::error::AppError;
 use leptos::either::{Either, EitherOf3};
 use leptos::form::FromFormData;
@@ -17,13 +17,12 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn KeysPage() -> impl IntoView {
     view! {
-        <PageMeta
+        <PrivatePage
             title="API keys — Tracepipe"
             description="Create, list and revoke your Tracepipe API keys."
             path="/keys"
-            noindex=true
+            children=|_user: CurrentUser| view! { <KeysManager /> }
         />
-        <SignedIn children=|_user: CurrentUser| view! { <KeysManager /> } />
     }
 }
 

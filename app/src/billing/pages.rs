@@ -8,7 +8,7 @@ use super::catalog::{PlanKind, PlanSummary};
 use super::components::PlanCard;
 use super::{BillingOverview, CheckoutOutcome, SubscriptionState, SubscriptionView};
 use crate::accounts::CurrentUser;
-use crate::accounts::pages::{SignedIn, UserResource};
+use crate::accounts::pages::{PrivatePage, UserResource};
 use crate::components::{PageMeta, SubmitButton};
 use crate::error::AppError;
 use crate::site::SiteInfo;
@@ -234,13 +234,12 @@ pub fn SubscriptionPanel() -> impl IntoView {
 #[component]
 pub fn BillingPage() -> impl IntoView {
     view! {
-        <PageMeta
+        <PrivatePage
             title="Billing — Tracepipe"
             description="Your Tracepipe plan, renewal date and purchases."
             path="/billing"
-            noindex=true
+            children=|_user: CurrentUser| view! { <BillingDetails /> }
         />
-        <SignedIn children=|_user: CurrentUser| view! { <BillingDetails /> } />
     }
 }
 
@@ -332,13 +331,12 @@ fn BillingOverviewView(
 #[component]
 pub fn CheckoutSuccessPage() -> impl IntoView {
     view! {
-        <PageMeta
+        <PrivatePage
             title="Checkout complete — Tracepipe"
             description="Confirming your Tracepipe purchase."
             path="/billing/success"
-            noindex=true
+            children=|_user: CurrentUser| view! { <CheckoutConfirmation /> }
         />
-        <SignedIn children=|_user: CurrentUser| view! { <CheckoutConfirmation /> } />
     }
 }
 
