@@ -7,7 +7,8 @@
 #      limit is raised for the run so the limiter is measured, not hit).
 # Targets on this 2-core machine: p99 < 5 ms and >= 5,000 verifications/s.
 # Usage: bench/api.sh   (BENCH_DURATION=20s for longer runs; default 15s)
-# Bounded: two wrk runs of BENCH_DURATION each; the server stops at the end.
+# Bounded: two 3 s warm-ups and two wrk runs of BENCH_DURATION each; the
+# server stops at the end.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/env.sh"
 cd "$REPO_ROOT"
@@ -75,6 +76,10 @@ log "measuring (${duration} per route, 64 connections)"
 # One wrk thread drives the 64 connections: a second would take the
 # server's other core (on 2 cores, -t2 measures the load generator too).
 threads="${BENCH_WRK_THREADS:-1}"
+# Warm-up, not measured: each batch size's statement gets prepared once per
+# connection, and each key's first use writes its last-use time.
+wrk -t"$threads" -c64 -d3s -s "$work_dir/verify.lua" "$base/internal/v1/keys/verify" >/dev/null
+wrk -t"$threads" -c64 -d3s -s "$work_dir/users_me.lua" "$base/v1/users/me" >/dev/null
 read -r verify_rps verify_p50 verify_p99 verify_bad < <(wrk -t"$threads" -c64 -d"$duration" --latency -s "$work_dir/verify.lua" "$base/internal/v1/keys/verify" | summarise)
 read -r me_rps me_p50 me_p99 me_bad < <(wrk -t"$threads" -c64 -d"$duration" --latency -s "$work_dir/users_me.lua" "$base/v1/users/me" | summarise)
 
