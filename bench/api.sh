@@ -10,33 +10,11 @@
 # Bounded: two 3 s warm-ups and two wrk runs of BENCH_DURATION each; the
 # server stops at the end.
 set -euo pipefail
-source "$(dirname "$0")/../scripts/env.sh"
-cd "$REPO_ROOT"
-
 duration="${BENCH_DURATION:-15s}"
-scripts/bootstrap --for-bench
-log "release build"
-scripts/build
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
-work_dir="$(mktemp -d /tmp/tracepipe-bench-api.XXXXXX)"
 token="bench-service-token-0123456789abcdefghij"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-
-LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="$base" DATA_DIR="$work_dir/data" LEPTOS_ENV=PROD \
-  INTERNAL_SERVICE_TOKEN="$token" API_READS_PER_MINUTE=1000000000 RUST_LOG=warn \
-  "$SERVER_BIN" >/dev/null 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+source "$(dirname "$0")/lib.sh"
+start_server port INTERNAL_SERVICE_TOKEN="$token" API_READS_PER_MINUTE=1000000000 RUST_LOG=warn
+base="http://127.0.0.1:$port"
 
 log "4 subscribers with 5 keys each (sandbox checkout, then the keys form)"
 python3 bench/seed_keys.py "$base" 4 5 >"$work_dir/keys"
@@ -69,8 +47,6 @@ request = function()
 end
 LUA
 
-# Prints "requests_per_second p50_ms p99_ms non_2xx".
-summarise() { awk -f bench/wrk_summary.awk; }
 
 log "measuring (${duration} per route, 64 connections)"
 # One wrk thread drives the 64 connections: a second would take the

@@ -11,55 +11,22 @@
 # Usage: bench/landing.sh   (BENCH_DURATION=30s for longer runs; default 15s)
 # Bounded: three wrk runs of BENCH_DURATION each plus warm-ups, loopback only.
 set -euo pipefail
-source "$(dirname "$0")/../scripts/env.sh"
-cd "$REPO_ROOT"
-
 duration="${BENCH_DURATION:-15s}"
 connections=64
-
-scripts/bootstrap --for-bench
-log "release build"
-scripts/build
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-data_dir="$(mktemp -d /tmp/tracepipe-bench.XXXXXX)"
-server_pids=()
-cleanup() {
-  for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-  rm -rf "$data_dir"
-}
-trap cleanup EXIT
-
-# start_server VAR [SETTING=value ...]: starts a server with the extra
-# settings and stores its port in VAR once it is ready.
-start_server() {
-  local into="$1" chosen
-  shift
-  chosen="$(free_port)"
-  env "$@" BENCH_ROUTES=true LISTEN_ADDR="127.0.0.1:$chosen" PUBLIC_URL="http://127.0.0.1:$chosen" \
-    DATA_DIR="$data_dir/$chosen" LEPTOS_ENV=PROD "$SERVER_BIN" >/dev/null 2>&1 &
-  server_pids+=($!)
-  for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$chosen/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  printf -v "$into" '%s' "$chosen"
-}
+source "$(dirname "$0")/lib.sh"
 
 # Prints "requests_per_second p50_ms p99_ms non_2xx" for one URL.
 measure() {
   local url="$1" out
   wrk -t2 -c"$connections" -d3s "$url" >/dev/null # warm-up
   out="$(wrk -t2 -c"$connections" -d"$duration" --latency "$url")"
-  awk -f bench/wrk_summary.awk <<<"$out"
+  summarise <<<"$out"
 }
 
 log "measuring (${duration} per route, ${connections} connections, loopback)"
 # The production configuration (page cache on), and one that renders every request.
-start_server port
-start_server uncached_port PAGE_CACHE=false
+start_server port BENCH_ROUTES=true
+start_server uncached_port BENCH_ROUTES=true PAGE_CACHE=false
 read -r ceiling_rps ceiling_p50 ceiling_p99 ceiling_bad < <(measure "http://127.0.0.1:$port/__bench/landing-copy")
 read -r landing_rps landing_p50 landing_p99 landing_bad < <(measure "http://127.0.0.1:$port/")
 read -r render_rps render_p50 render_p99 render_bad < <(measure "http://127.0.0.1:$uncached_port/")

@@ -14,31 +14,10 @@
 # Bounded: two wrk runs and two probe runs of BENCH_DURATION each, loopback
 # only; stops by itself.
 set -euo pipefail
-source "$(dirname "$0")/../scripts/env.sh"
-cd "$REPO_ROOT"
-
 duration="${BENCH_DURATION:-12s}"
-scripts/bootstrap --for-bench
-log "release build"
-scripts/build
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+source "$(dirname "$0")/lib.sh"
+start_server port
 base="http://127.0.0.1:$port"
-work_dir="$(mktemp -d /tmp/tracepipe-bench-login.XXXXXX)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-
-LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="$base" DATA_DIR="$work_dir/data" LEPTOS_ENV=PROD \
-  "$SERVER_BIN" >/dev/null 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
 
 form="email=bench%40example.com&password=correct+horse+battery+staple"
 curl -fsS -o /dev/null -H "Origin: $base" -X POST "$base/api/register" \
@@ -52,7 +31,6 @@ wrk.headers["Origin"] = "$base"
 LUA
 
 # Prints "requests_per_second p50_ms p99_ms non_2xx".
-summarise() { awk -f bench/wrk_summary.awk; }
 
 log "measuring (${duration} per run)"
 read -r single_rps single_p50 _ single_bad < <(wrk -t1 -c1 -d"$duration" --latency -s "$work_dir/login.lua" "$base/api/login" | summarise)

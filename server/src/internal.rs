@@ -99,14 +99,8 @@ pub async fn verify_key(
     State(state): State<AppState>,
     body: axum::body::Bytes,
 ) -> Result<Json<Verification>, ApiError> {
-    let body: VerifyBody = serde_json::from_slice(&body).map_err(|err| {
-        let status = if err.is_syntax() || err.is_eof() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        ApiError::new(status, format!("Send {{\"key\": \"tp_live_…\"}}: {err}."))
-    })?;
+    let body: VerifyBody = serde_json::from_slice(&body)
+        .map_err(|err| ApiError::unreadable_body("Send {\"key\": \"tp_live_…\"}", err))?;
     let owner = state
         .key_lookup
         .owner_of(body.key.trim())
@@ -134,7 +128,7 @@ pub async fn verify_key(
                 plan_id: active.map(|current| current.plan.id.clone()),
                 period_end: active
                     .and_then(|current| current.period_end)
-                    .map(|end| app::billing::ssr::date_label(end).iso),
+                    .map(|end| crate::v1::rfc3339(end.unix_timestamp())),
             })
         }
         Err(err) => {

@@ -48,6 +48,11 @@ async fn api(
     send(router, request.body(body).unwrap()).await
 }
 
+/// `GET /v1/users/me` with `key`: the cheapest "does this key work?".
+async fn users_me(router: &Router, key: &str) -> TestResponse {
+    api(router, "GET", "/v1/users/me", Some(key), None).await
+}
+
 fn json_of(response: &TestResponse) -> Value {
     serde_json::from_str(&response.body).unwrap_or_else(|_| panic!("not JSON: {}", response.body))
 }
@@ -69,7 +74,7 @@ async fn a_key_identifies_its_user_and_bad_keys_get_401() {
     for database in all_databases().await {
         let app = app_on(database, &[]).await;
         let (user_id, key) = user_with_key(&app, "me").await;
-        let me = api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
+        let me = users_me(&app.router, &key).await;
         assert_eq!(me.status, StatusCode::OK);
         assert_eq!(me.header("cache-control"), "no-store");
         assert_eq!(
@@ -86,7 +91,7 @@ async fn a_key_identifies_its_user_and_bad_keys_get_401() {
             format!("tp_live_{}", secret.chars().rev().collect::<String>()),
             key.to_uppercase(),
         ] {
-            let refused = api(&app.router, "GET", "/v1/users/me", Some(&bad), None).await;
+            let refused = users_me(&app.router, &bad).await;
             assert_envelope(&refused, StatusCode::UNAUTHORIZED, "unauthorized");
         }
     }
@@ -129,12 +134,7 @@ async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
     );
 
     // The new key works at once; the list never shows a key again.
-    assert_eq!(
-        api(&app.router, "GET", "/v1/users/me", Some(&new_key), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(users_me(&app.router, &new_key).await.status, StatusCode::OK);
     let listed = api(&app.router, "GET", "/v1/api-keys", Some(&key), None).await;
     assert_eq!(listed.status, StatusCode::OK);
     assert!(!listed.body.contains(secret) && !listed.body.contains(&key["tp_live_".len()..]));
@@ -161,7 +161,7 @@ async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
     )
     .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
-    let after = api(&app.router, "GET", "/v1/users/me", Some(&new_key), None).await;
+    let after = users_me(&app.router, &new_key).await;
     assert_envelope(&after, StatusCode::UNAUTHORIZED, "unauthorized");
     let again = api(
         &app.router,
@@ -212,12 +212,7 @@ async fn one_user_cannot_see_or_revoke_another_s_keys() {
         unknown.body,
         "no hint that it exists"
     );
-    assert_eq!(
-        api(&app.router, "GET", "/v1/users/me", Some(&bob), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(users_me(&app.router, &bob).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -279,7 +274,7 @@ async fn malformed_requests_get_the_envelope_and_change_nothing() {
 async fn every_answer_carries_rate_limit_headers_and_the_limit_holds() {
     let app = sqlite_app().await;
     let (_, key) = user_with_key(&app, "busy").await;
-    let read = api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
+    let read = users_me(&app.router, &key).await;
     assert_eq!(
         (
             read.header("x-ratelimit-limit"),
@@ -322,12 +317,7 @@ async fn every_answer_carries_rate_limit_headers_and_the_limit_holds() {
             .all(|(status, ..)| *status != StatusCode::TOO_MANY_REQUESTS)
     );
     // Reads have their own allowance.
-    assert_eq!(
-        api(&app.router, "GET", "/v1/users/me", Some(&key), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -335,7 +325,7 @@ async fn last_use_is_recorded_without_a_write_per_request() {
     let app = sqlite_app().await;
     let (_, key) = user_with_key(&app, "user").await;
     for _ in 0..5 {
-        api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
+        users_me(&app.router, &key).await;
     }
     let mut last_used = Value::Null;
     for _ in 0..50 {
@@ -412,7 +402,7 @@ async fn a_key_store_that_cannot_be_read_fails_the_check_instead_of_passing_it()
     let (_, key) = user_with_key(&app, "user").await;
     app.state.db.close().await;
     assert!(app.state.key_lookup.owner_of(&key).await.is_err());
-    let me = api(&app.router, "GET", "/v1/users/me", Some(&key), None).await;
+    let me = users_me(&app.router, &key).await;
     assert_envelope(&me, StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
 }
 
@@ -430,12 +420,7 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
     let second = server::router::build(second_state, &second_config).await;
 
     let (_, key) = user_with_key(&first, "roaming").await;
-    assert_eq!(
-        api(&second, "GET", "/v1/users/me", Some(&key), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(users_me(&second, &key).await.status, StatusCode::OK);
     let id = json_of(&api(&first.router, "GET", "/v1/api-keys", Some(&key), None).await)["items"]
         [0]["id"]
         .as_str()
@@ -461,7 +446,7 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
     .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     assert_envelope(
-        &api(&second, "GET", "/v1/users/me", Some(&key), None).await,
+        &users_me(&second, &key).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     );
@@ -676,12 +661,7 @@ async fn the_keys_page_creates_shows_once_lists_masked_and_revokes() {
     assert!(created.header("cache-control").contains("no-store"));
     let created: Value = serde_json::from_str(&created.body).unwrap();
     let key = created["key"].as_str().unwrap().to_owned();
-    assert_eq!(
-        api(&app.router, "GET", "/v1/users/me", Some(&key), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
 
     let listed = page(&app.router, "/keys", Some(&cookie)).await;
     assert_eq!(listed.status, StatusCode::OK);
@@ -718,7 +698,7 @@ async fn the_keys_page_creates_shows_once_lists_masked_and_revokes() {
     .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
     assert_envelope(
-        &api(&app.router, "GET", "/v1/users/me", Some(&key), None).await,
+        &users_me(&app.router, &key).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     );
@@ -763,12 +743,7 @@ async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
         .collect::<String>();
     let key = format!("tp_live_{key}");
     assert_eq!(key.len(), 48, "the whole key is on the page");
-    assert_eq!(
-        api(&app.router, "GET", "/v1/users/me", Some(&key), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
 
     let empty = send(&app.router, post("name=", &cookie)).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -44,6 +44,17 @@ impl ApiError {
         )
     }
 
+    /// A body that is not JSON (400) or not the expected JSON (422); `what`
+    /// says what to send.
+    pub fn unreadable_body(what: &str, err: serde_json::Error) -> Self {
+        let status = if err.is_syntax() || err.is_eof() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        Self::new(status, format!("{what}: {err}."))
+    }
+
     fn code(&self) -> &'static str {
         match self.status {
             StatusCode::BAD_REQUEST => "bad_request",
@@ -129,10 +140,21 @@ pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
             authenticate,
         ))
         // Public: added after the key check, which guards only the routes above.
-        .route(
-            "/v1/openapi.json",
-            get(|| async { Json(ApiDoc::openapi()) }),
-        )
+        .route("/v1/openapi.json", get(openapi_json))
+}
+
+/// The OpenAPI document, generated once.
+async fn openapi_json() -> Response {
+    static DOCUMENT: std::sync::LazyLock<axum::body::Bytes> = std::sync::LazyLock::new(|| {
+        serde_json::to_vec(&ApiDoc::openapi())
+            .expect("the OpenAPI document serialises")
+            .into()
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.clone(),
+    )
+        .into_response()
 }
 
 /// Resolves `X-API-Key`, applies the key's rate limit, and stamps the
@@ -230,7 +252,8 @@ struct ApiKey {
     last_used_at: Option<String>,
 }
 
-fn rfc3339(unix: i64) -> String {
+/// Unix seconds as RFC 3339 in UTC, as every time in the API is written.
+pub fn rfc3339(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|moment| moment.format(&Rfc3339).ok())
@@ -326,25 +349,17 @@ async fn create_key(
                 "Send the body as JSON with Content-Type: application/json.",
             ));
         }
-        serde_json::from_slice(&body).map_err(|err| {
-            let status = if err.is_syntax() || err.is_eof() {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            ApiError::new(
-                status,
-                format!("The body is not a valid key request: {err}."),
-            )
-        })?
+        serde_json::from_slice(&body)
+            .map_err(|err| ApiError::unreadable_body("The body is not a valid key request", err))?
     };
-    let name = match body.name.as_deref().map(str::trim) {
+    // The same rule as the /keys form.
+    let name = match body.name.as_deref().map(keys::service::clean_name) {
         None => "API key".to_owned(),
-        Some(name) if (1..=64).contains(&name.chars().count()) => name.to_owned(),
-        Some(_) => {
+        Some(Ok(name)) => name,
+        Some(Err(refused)) => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "name must be 1 to 64 characters.",
+                refused.to_string(),
             ));
         }
     };
@@ -353,10 +368,7 @@ async fn create_key(
         Err(keys::CreateKeyError::TooMany) => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                format!(
-                    "You already have {} active keys. Revoke one first.",
-                    keys::MAX_ACTIVE_KEYS
-                ),
+                app::error::AppError::TooManyKeys.to_string(),
             ));
         }
         Err(err) => return Err(ApiError::internal("creating a key", err)),

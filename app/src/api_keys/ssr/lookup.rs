@@ -111,7 +111,7 @@ async fn owners_by_hash(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT k.key_hash, k.id AS key_id, k.user_id, u.display_name, u.email, k.last_used_at \
+        "SELECT k.key_hash, k.id AS key_id, k.user_id, u.display_name, k.last_used_at \
          FROM api_keys k JOIN users u ON u.id = k.user_id \
          WHERE k.key_hash IN ({placeholders}) AND k.revoked_at IS NULL"
     );

@@ -83,7 +83,6 @@ pub struct KeyOwner {
     pub key_id: String,
     pub user_id: String,
     pub display_name: String,
-    pub email: String,
     pub last_used_at: Option<i64>,
 }
 

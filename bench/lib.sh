@@ -1,0 +1,41 @@
+# Shared by the benchmarks (sourced, not run): the release build, a scratch
+# folder removed at exit, and storefront servers on free loopback ports that
+# are stopped at exit.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
+cd "$REPO_ROOT"
+
+scripts/bootstrap --for-bench
+log "release build"
+scripts/build
+
+work_dir="$(mktemp -d /tmp/tracepipe-bench.XXXXXX)"
+server_pids=()
+cleanup() {
+  for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  rm -rf "$work_dir"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_server VAR [SETTING=value ...]: starts a server (production mode,
+# its own database) with the extra settings and stores its port in VAR once
+# it is ready.
+start_server() {
+  local into="$1" chosen
+  shift
+  chosen="$(free_port)"
+  env "$@" LISTEN_ADDR="127.0.0.1:$chosen" PUBLIC_URL="http://127.0.0.1:$chosen" \
+    DATA_DIR="$work_dir/$chosen" LEPTOS_ENV=PROD "$SERVER_BIN" >/dev/null 2>&1 &
+  server_pids+=($!)
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$chosen/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  printf -v "$into" '%s' "$chosen"
+}
+
+# Reads `wrk --latency` output; prints "requests_per_second p50_ms p99_ms non_2xx".
+summarise() { awk -f bench/wrk_summary.awk; }
