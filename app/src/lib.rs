@@ -14,6 +14,7 @@ pub mod not_found;
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod usage;
 
 use accounts::pages::{
     AccountPage, DashboardPage, LoginPage, RegisterPage, SignedOut, provide_auth,

@@ -11,6 +11,7 @@ use crate::accounts::ssr::throttle::ThrottlePolicy;
 use crate::api_keys::ssr::KeyLookup;
 use crate::billing::catalog::ssr::Catalog;
 use crate::billing::ssr::Payments;
+use crate::usage::ssr::recorder::RequestCounter;
 
 /// What every route and server function shares. Cloned for each request
 /// by extractors and middleware, so it is one `Arc` (cloning the parts one
@@ -28,6 +29,7 @@ pub struct SharedState {
     pub throttle: ThrottlePolicy,
     pub payments: Payments,
     pub key_lookup: KeyLookup,
+    pub request_counter: RequestCounter,
 }
 
 impl AppState {

@@ -24,6 +24,7 @@ use app::billing::ssr::Payments;
 use app::billing::ssr::payment_client::{ApiKey, PaymentClient};
 use app::site::SiteInfo;
 use app::state::{AppState, SharedState};
+use app::usage::ssr::recorder::RequestCounter;
 use config::Config;
 use config::PaymentsConfig;
 use leptos::prelude::LeptosOptions;
@@ -74,6 +75,8 @@ pub async fn build_state(
     let assets = assets::shell_assets(&leptos_options);
     let payments = payments(config, &db, &catalog, &assets).await?;
     let key_lookup = KeyLookup::start(db.clone());
+    let request_counter = RequestCounter::default();
+    request_counter.spawn_flusher(db.clone());
     Ok(AppState::new(SharedState {
         site: SiteInfo::new(&config.public_url, catalog.public())
             .with_payments_sandbox(payments.sandbox),
@@ -89,6 +92,7 @@ pub async fn build_state(
         throttle: ThrottlePolicy::default(),
         payments,
         key_lookup,
+        request_counter,
     }))
 }
 
@@ -164,7 +168,7 @@ pub async fn serve_until(
 /// Runs the storefront until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), StartError> {
     let state = build_state(&config, leptos_options(&config)?).await?;
-    let db = state.db.clone();
+    let (db, request_counter) = (state.db.clone(), state.request_counter.clone());
     let app = router::build(state, &config).await;
     let listener = TcpListener::bind(config.listen_addr)
         .await
@@ -178,6 +182,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         "storefront listening"
     );
     serve_until(listener, app, shutdown_signal(), config.shutdown_timeout).await?;
+    // The requests answered since the last flush are counted too.
+    if let Err(err) = request_counter.flush(&db).await {
+        tracing::error!("request counts since the last flush are lost: {err}");
+    }
     db.close().await;
     tracing::info!("storefront stopped");
     Ok(())

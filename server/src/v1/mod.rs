@@ -206,6 +206,10 @@ async fn authenticate(
         refused.into_response()
     } else {
         keys::note_use(&state.db, &owner);
+        // Usage counts the requests a key made, not the ones refused above.
+        state
+            .request_counter
+            .count(&owner.key_id, app::accounts::ssr::unix_now());
         request.extensions_mut().insert(owner);
         next.run(request).await
     };

@@ -1,0 +1,3 @@
+//! Server-only usage code.
+
+pub mod recorder;

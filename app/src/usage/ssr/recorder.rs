@@ -1,0 +1,106 @@
+//! Counts authenticated `/v1` requests per key per UTC day in memory and
+//! writes them in batches: no database write per request. A count is taken
+//! out of memory only by the flush that writes it, and put back if the
+//! write fails, so nothing is lost or counted twice; `flush` at graceful
+//! shutdown writes what is left.
+
+use sqlx::AnyPool;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How often the background task writes the counts.
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Days since 1970-01-01, UTC.
+pub fn day_of(unix_secs: i64) -> i64 {
+    unix_secs.div_euclid(86_400)
+}
+
+/// Requests by key id, then by day. Keyed by id first so that counting a
+/// request already seen today allocates nothing.
+type Counts = HashMap<String, HashMap<i64, i64>>;
+
+#[derive(Clone, Default)]
+pub struct RequestCounter {
+    pending: Arc<Mutex<Counts>>,
+}
+
+impl RequestCounter {
+    /// Counts one request made with `key_id` now.
+    pub fn count(&self, key_id: &str, unix_secs: i64) {
+        let day = day_of(unix_secs);
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        match pending.get_mut(key_id) {
+            Some(days) => *days.entry(day).or_insert(0) += 1,
+            None => {
+                pending.insert(key_id.to_owned(), HashMap::from([(day, 1)]));
+            }
+        }
+    }
+
+    /// Writes every pending count (one upsert per key and day, in one
+    /// transaction) and answers how many rows it wrote. On failure the counts
+    /// go back to memory for the next try.
+    pub async fn flush(&self, db: &AnyPool) -> Result<usize, sqlx::Error> {
+        let taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if taken.is_empty() {
+            return Ok(0);
+        }
+        match write(db, &taken).await {
+            Ok(written) => Ok(written),
+            Err(err) => {
+                let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+                for (key_id, days) in taken {
+                    let kept = pending.entry(key_id).or_default();
+                    for (day, requests) in days {
+                        *kept.entry(day).or_insert(0) += requests;
+                    }
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Flushes every `FLUSH_INTERVAL` until the process ends.
+    pub fn spawn_flusher(&self, db: AnyPool) {
+        let counter = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(FLUSH_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(err) = counter.flush(&db).await {
+                    tracing::warn!("writing request counts failed (kept for the next try): {err}");
+                }
+            }
+        });
+    }
+}
+
+/// Answers how many (key, day) rows were written.
+async fn write(db: &AnyPool, counts: &Counts) -> Result<usize, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let mut written = 0;
+    for (key_id, day, requests) in counts
+        .iter()
+        .flat_map(|(key_id, days)| days.iter().map(move |(day, n)| (key_id, *day, *n)))
+    {
+        sqlx::query(
+            // A key deleted since (its user closed the account) is skipped:
+            // its counts went with it, and must not block everyone else's.
+            "INSERT INTO api_request_counts (key_id, day, requests) \
+             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = $1) \
+             ON CONFLICT (key_id, day) DO UPDATE \
+             SET requests = api_request_counts.requests + excluded.requests",
+        )
+        .bind(key_id)
+        .bind(day)
+        .bind(requests)
+        .execute(&mut *tx)
+        .await?;
+        written += 1;
+    }
+    tx.commit().await?;
+    Ok(written)
+}
