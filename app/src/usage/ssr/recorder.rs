@@ -80,12 +80,14 @@ impl RequestCounter {
 
 /// Answers how many (key, day) rows were written.
 async fn write(db: &AnyPool, counts: &Counts) -> Result<usize, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let mut written = 0;
-    for (key_id, day, requests) in counts
+    // Flattened before the first await: a borrowing iterator held across
+    // awaits makes the flush future not `Send`.
+    let rows: Vec<(&str, i64, i64)> = counts
         .iter()
-        .flat_map(|(key_id, days)| days.iter().map(move |(day, n)| (key_id, *day, *n)))
-    {
+        .flat_map(|(key_id, days)| days.iter().map(move |(day, n)| (key_id.as_str(), *day, *n)))
+        .collect();
+    let mut tx = db.begin().await?;
+    for &(key_id, day, requests) in &rows {
         sqlx::query(
             // A key deleted since (its user closed the account) is skipped:
             // its counts went with it, and must not block everyone else's.
@@ -99,8 +101,7 @@ async fn write(db: &AnyPool, counts: &Counts) -> Result<usize, sqlx::Error> {
         .bind(requests)
         .execute(&mut *tx)
         .await?;
-        written += 1;
     }
     tx.commit().await?;
-    Ok(written)
+    Ok(rows.len())
 }
