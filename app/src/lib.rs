@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod billing;
 pub mod components;
+pub mod docs;
 pub mod error;
 pub mod landing;
 pub mod not_found;
@@ -22,6 +23,7 @@ use accounts::pages::{
 use api_keys::pages::KeysPage;
 use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage, PricingPage};
 use components::{SiteFooter, SiteHeader, SkipLink};
+use docs::pages::QuickstartPage;
 use landing::LandingPage;
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
@@ -32,6 +34,7 @@ use leptos_router::{
 };
 use not_found::NotFound;
 use site::SiteInfo;
+use usage::pages::UsagePage;
 
 /// The HTML document around `<App/>`. Server-only: the browser hydrates the body.
 #[cfg(feature = "ssr")]
@@ -111,6 +114,8 @@ lazy_page!(CheckoutCancelRoute, view! { <CheckoutCancelPage /> });
 lazy_page!(DashboardRoute, view! { <DashboardPage /> });
 lazy_page!(AccountRoute, view! { <AccountPage /> });
 lazy_page!(KeysRoute, view! { <KeysPage /> });
+lazy_page!(UsageRoute, view! { <UsagePage /> });
+lazy_page!(QuickstartRoute, view! { <QuickstartPage /> });
 
 /// Everything inside the router. The auth actions are created here so that,
 /// after a form post without JavaScript, they pick up the error the router
@@ -143,6 +148,12 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::InOrder />
                 <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::InOrder />
                 <Route path=path!("/keys") view={Lazy::<KeysRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/usage") view={Lazy::<UsageRoute>::new()} ssr=SsrMode::InOrder />
+                <Route
+                    path=path!("/docs/quickstart")
+                    view={Lazy::<QuickstartRoute>::new()}
+                    ssr=SsrMode::InOrder
+                />
             </Routes>
         </main>
         <SiteFooter />

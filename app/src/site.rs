@@ -54,4 +54,4 @@ impl SiteInfo {
 }
 
 /// The pages a crawler may index, in sitemap order.
-pub const PUBLIC_PAGES: &[&str] = &["/", "/pricing"];
+pub const PUBLIC_PAGES: &[&str] = &["/", "/pricing", "/docs/quickstart"];

@@ -11,6 +11,7 @@ use crate::accounts::ssr::throttle::ThrottlePolicy;
 use crate::api_keys::ssr::KeyLookup;
 use crate::billing::catalog::ssr::Catalog;
 use crate::billing::ssr::Payments;
+use crate::usage::ssr::Rates;
 use crate::usage::ssr::recorder::RequestCounter;
 
 /// What every route and server function shares. Cloned for each request
@@ -30,6 +31,8 @@ pub struct SharedState {
     pub payments: Payments,
     pub key_lookup: KeyLookup,
     pub request_counter: RequestCounter,
+    /// Prices for the estimated cost on `/usage` and `GET /v1/usage`.
+    pub usage_rates: Rates,
 }
 
 impl AppState {

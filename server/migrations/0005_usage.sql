@@ -9,9 +9,11 @@ CREATE TABLE api_request_counts (
 );
 
 -- Metered usage reported by other Tracepipe services. The idempotency key
--- makes a retried report count once.
+-- makes a retried report count once; the fingerprint (SHA-256 of the
+-- report) tells a retry from a different report reusing the key.
 CREATE TABLE usage_reports (
     idempotency_key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     -- Unix seconds of the usage itself (decides its billing period).
     occurred_at BIGINT NOT NULL,

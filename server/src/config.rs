@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use app::usage::ssr::Rates;
 use url::Url;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -67,6 +68,10 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
     pub payment_timeout: Duration,
+    /// Count authenticated `/v1` requests per key per day (`USAGE_RECORDING`).
+    pub usage_recording: bool,
+    /// Prices for the estimated cost (`USAGE_PRICE_*`, `USAGE_CURRENCY`).
+    pub usage_rates: Rates,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -233,6 +238,37 @@ impl Config {
                 })?,
             None => Duration::from_secs(10),
         };
+        let usage_recording = parse_flag("USAGE_RECORDING", var("USAGE_RECORDING"), true)?;
+        let price = |name: &'static str, default: f64| match var(name) {
+            Some(value) => value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|price| (0.0..=1_000_000.0).contains(price))
+                .ok_or_else(|| fail(name, "must be a price from 0 to 1000000, such as 2.50", &value)),
+            None => Ok(default),
+        };
+        let currency = match var("USAGE_CURRENCY") {
+            Some(value)
+                if value.trim().len() == 3
+                    && value.trim().bytes().all(|byte| byte.is_ascii_uppercase()) =>
+            {
+                value.trim().to_owned()
+            }
+            Some(value) => {
+                return Err(fail(
+                    "USAGE_CURRENCY",
+                    "must be a three-letter currency code such as USD",
+                    &value,
+                ));
+            }
+            None => "USD".to_owned(),
+        };
+        let usage_rates = Rates {
+            per_million_tokens: price("USAGE_PRICE_PER_MILLION_TOKENS", 2.0)?,
+            per_gb_hour: price("USAGE_PRICE_PER_GB_HOUR", 0.0005)?,
+            currency,
+        };
 
         Ok(Self {
             environment,
@@ -253,6 +289,8 @@ impl Config {
             api_reads_per_minute,
             payments,
             payment_timeout,
+            usage_recording,
+            usage_rates,
         })
     }
 }

@@ -3,7 +3,9 @@
 //! browser cookies.
 
 use crate::v1::ApiError;
+use app::accounts::ssr::unix_now;
 use app::api_keys::ssr as keys;
+use app::usage::ssr::reports;
 use app::billing::ssr::Freshness;
 use app::state::AppState;
 use axum::extract::{Request, State};
@@ -19,6 +21,7 @@ use utoipa::ToSchema;
 pub fn router(token: Option<Arc<str>>) -> Router<AppState> {
     Router::new()
         .route("/internal/v1/keys/verify", post(verify_key))
+        .route("/internal/v1/usage", post(report_usage))
         .route_layer(middleware::from_fn_with_state(token, require_service_token))
 }
 
@@ -142,4 +145,56 @@ pub async fn verify_key(
         key_id: owner.key_id,
         subscription,
     }))
+}
+
+/// The answer to a usage report.
+#[derive(Serialize, ToSchema)]
+pub struct ReportReceipt {
+    idempotency_key: String,
+    /// `recorded` the first time; `duplicate` for a retry, which added nothing.
+    status: &'static str,
+}
+
+/// Records metered usage for a user, once per idempotency key.
+#[utoipa::path(
+    post,
+    path = "/internal/v1/usage",
+    tag = "internal",
+    security(("service_token" = [])),
+    request_body = reports::UsageReport,
+    responses(
+        (status = 201, description = "Recorded", body = ReportReceipt),
+        (status = 200, description = "The same report again: counted once", body = ReportReceipt),
+        (status = 400, description = "Not JSON", body = crate::v1::ErrorEnvelope),
+        (status = 401, description = "Missing or wrong service token", body = crate::v1::ErrorEnvelope),
+        (status = 409, description = "The idempotency key was used for a different report", body = crate::v1::ErrorEnvelope),
+        (status = 422, description = "A value out of range, an unknown field or user, or no idempotency key; `details.field` names it", body = crate::v1::ErrorEnvelope),
+    )
+)]
+pub async fn report_usage(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let refused = |err: reports::ReportError| match err {
+        reports::ReportError::NotJson(_) => ApiError::new(StatusCode::BAD_REQUEST, err.to_string()),
+        reports::ReportError::Invalid { field, message } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).for_field(field)
+        }
+        reports::ReportError::Conflict => ApiError::new(StatusCode::CONFLICT, err.to_string())
+            .for_field("idempotency_key"),
+        reports::ReportError::Store(err) => ApiError::internal("recording usage", err),
+    };
+    let report = reports::parse(&body).map_err(refused)?;
+    let recorded = reports::record(&state.db, &report, unix_now())
+        .await
+        .map_err(refused)?;
+    let (status, label) = match recorded {
+        reports::Recorded::New => (StatusCode::CREATED, "recorded"),
+        reports::Recorded::Replayed => (StatusCode::OK, "duplicate"),
+    };
+    let receipt = ReportReceipt {
+        idempotency_key: report.idempotency_key.unwrap_or_default(),
+        status: label,
+    };
+    Ok((status, Json(receipt)).into_response())
 }

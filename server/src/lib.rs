@@ -75,7 +75,7 @@ pub async fn build_state(
     let assets = assets::shell_assets(&leptos_options);
     let payments = payments(config, &db, &catalog, &assets).await?;
     let key_lookup = KeyLookup::start(db.clone());
-    let request_counter = RequestCounter::default();
+    let request_counter = RequestCounter::new(config.usage_recording);
     request_counter.spawn_flusher(db.clone());
     Ok(AppState::new(SharedState {
         site: SiteInfo::new(&config.public_url, catalog.public())
@@ -93,6 +93,7 @@ pub async fn build_state(
         payments,
         key_lookup,
         request_counter,
+        usage_rates: config.usage_rates.clone(),
     }))
 }
 

@@ -5,6 +5,7 @@ use crate::accounts::api::{
 };
 use crate::accounts::{CurrentUser, Field};
 use crate::billing::pages::SubscriptionPanel;
+use crate::usage::pages::GettingStartedPanel;
 use crate::components::{FormField, PageMeta, SubmitButton};
 use crate::error::AppError;
 use leptos::either::Either;
@@ -267,7 +268,10 @@ pub fn DashboardPage() -> impl IntoView {
                     <section class="section" aria-labelledby="dashboard-title">
                         <div class="container">
                             <h1 id="dashboard-title">{format!("Welcome, {}", user.display_name)}</h1>
-                            <SubscriptionPanel />
+                            <div class="dashboard-panels">
+                                <GettingStartedPanel />
+                                <SubscriptionPanel />
+                            </div>
                         </div>
                     </section>
                 }

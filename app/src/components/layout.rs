@@ -37,6 +37,7 @@ const SECTION_LINKS: &[(&str, &str)] = &[
     ("/#features", "Features"),
     ("/pricing", "Pricing"),
     ("/#faq", "FAQ"),
+    ("/docs/quickstart", "Docs"),
 ];
 
 fn section_links() -> impl IntoView {
@@ -63,6 +64,7 @@ fn AccountLinks() -> impl IntoView {
                 match user.await {
                     Ok(Some(user)) => Either::Left(view! {
                         <li><a href="/dashboard">"Dashboard"</a></li>
+                        <li><a href="/usage">"Usage"</a></li>
                         <li><a href="/billing">"Billing"</a></li>
                         <li><a href="/account" title=format!("Signed in as {}", user.email)>{user.display_name}</a></li>
                         <li>

@@ -4,6 +4,7 @@
 
 pub mod rate_limit;
 
+use app::accounts::ssr::unix_now;
 use app::api_keys::ssr::{self as keys, KeyOwner};
 use app::state::AppState;
 use axum::extract::{Path, Request, State};
@@ -24,6 +25,7 @@ use utoipa::{OpenApi, ToSchema};
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    details: serde_json::Map<String, Value>,
     retry_after_secs: Option<u64>,
 }
 
@@ -32,11 +34,18 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            details: serde_json::Map::new(),
             retry_after_secs: None,
         }
     }
 
-    fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+    /// Adds `"field": name` to the details: which input was refused.
+    pub fn for_field(mut self, field: impl Into<String>) -> Self {
+        self.details.insert("field".to_owned(), Value::String(field.into()));
+        self
+    }
+
+    pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!("/v1 {context}: {err}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -86,8 +95,9 @@ pub struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body =
-            json!({ "error": { "code": self.code(), "message": self.message, "details": {} } });
+        let body = json!({
+            "error": { "code": self.code(), "message": self.message, "details": self.details }
+        });
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             response
@@ -105,7 +115,15 @@ impl IntoResponse for ApiError {
         title = "Tracepipe storefront API",
         description = "Users and API keys (`/v1`, authenticated with `X-API-Key`) and key verification for other Tracepipe services (`/internal/v1`, bearer service token)."
     ),
-    paths(users_me, list_keys, create_key, revoke_key, crate::internal::verify_key),
+    paths(
+        users_me,
+        list_keys,
+        create_key,
+        revoke_key,
+        usage,
+        crate::internal::verify_key,
+        crate::internal::report_usage
+    ),
     modifiers(&SecuritySchemes),
     tags((name = "v1", description = "Public API"), (name = "internal", description = "Service to service"))
 )]
@@ -135,6 +153,7 @@ pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
         .route("/v1/users/me", get(users_me))
         .route("/v1/api-keys", get(list_keys).post(create_key))
         .route("/v1/api-keys/{id}", delete(revoke_key))
+        .route("/v1/usage", get(usage))
         .route_layer(middleware::from_fn_with_state(
             (state, limits),
             authenticate,
@@ -207,9 +226,7 @@ async fn authenticate(
     } else {
         keys::note_use(&state.db, &owner);
         // Usage counts the requests a key made, not the ones refused above.
-        state
-            .request_counter
-            .count(&owner.key_id, app::accounts::ssr::unix_now());
+        state.request_counter.count(&owner.key_id, unix_now());
         request.extensions_mut().insert(owner);
         next.run(request).await
     };
@@ -407,4 +424,93 @@ async fn revoke_key(
         Ok(false) => Err(ApiError::new(StatusCode::NOT_FOUND, "No such API key.")),
         Err(err) => Err(ApiError::internal("revoking a key", err)),
     }
+}
+
+/// The spec's `Usage`, for the current billing period (the calendar month,
+/// UTC), plus the `/v1` requests counted here.
+#[derive(Serialize, ToSchema)]
+struct Usage {
+    billing_period: BillingPeriod,
+    tokens: Tokens,
+    storage: Storage,
+    sessions_uploaded: i64,
+    examples_generated: i64,
+    /// Authenticated `/v1` requests made with the user's keys this period.
+    api_requests: i64,
+    estimated_cost: EstimatedCost,
+}
+
+#[derive(Serialize, ToSchema)]
+struct BillingPeriod {
+    /// RFC 3339, inclusive.
+    start: String,
+    /// RFC 3339, exclusive: the first moment of the next period.
+    end: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Tokens {
+    total: i64,
+    by_model: std::collections::BTreeMap<String, i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Storage {
+    gb_hours: f64,
+    /// The latest reported size; 0 before any report.
+    current_gb: f64,
+}
+
+/// From per-unit prices in configuration, rounded to cents.
+#[derive(Serialize, ToSchema)]
+struct EstimatedCost {
+    tokens: f64,
+    storage: f64,
+    total: f64,
+    /// ISO 4217.
+    currency: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/usage",
+    tag = "v1",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Usage in the current billing period", body = Usage),
+        (status = 401, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope),
+    )
+)]
+async fn usage(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+) -> Result<Json<Usage>, ApiError> {
+    let usage = app::usage::ssr::service::current(&state, &owner.user_id)
+        .await
+        .map_err(|err| ApiError::internal("reading usage", err))?;
+    let cost = usage.cost(&state.usage_rates);
+    Ok(Json(Usage {
+        billing_period: BillingPeriod {
+            start: rfc3339(usage.period.start.unix_timestamp()),
+            end: rfc3339(usage.period.end.unix_timestamp()),
+        },
+        tokens: Tokens {
+            total: usage.tokens(),
+            by_model: usage.tokens_by_model,
+        },
+        storage: Storage {
+            gb_hours: usage.storage_gb_hours,
+            current_gb: usage.storage_current_gb,
+        },
+        sessions_uploaded: usage.sessions_uploaded,
+        examples_generated: usage.examples_generated,
+        api_requests: usage.requests,
+        estimated_cost: EstimatedCost {
+            tokens: cost.tokens,
+            storage: cost.storage,
+            total: cost.total,
+            currency: cost.currency,
+        },
+    }))
 }

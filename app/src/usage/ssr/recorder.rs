@@ -2,7 +2,8 @@
 //! writes them in batches: no database write per request. A count is taken
 //! out of memory only by the flush that writes it, and put back if the
 //! write fails, so nothing is lost or counted twice; `flush` at graceful
-//! shutdown writes what is left.
+//! shutdown writes what is left. Flushes take turns, so the last one at
+//! shutdown also waits for a timer flush that is still writing.
 
 use sqlx::AnyPool;
 use std::collections::HashMap;
@@ -21,14 +22,29 @@ pub fn day_of(unix_secs: i64) -> i64 {
 /// request already seen today allocates nothing.
 type Counts = HashMap<String, HashMap<i64, i64>>;
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct RequestCounter {
+    /// Off (`USAGE_RECORDING=false`) for deployments whose gateway meters
+    /// requests; `count` then does nothing.
+    recording: bool,
     pending: Arc<Mutex<Counts>>,
+    flushing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl RequestCounter {
+    pub fn new(recording: bool) -> Self {
+        Self {
+            recording,
+            pending: Arc::default(),
+            flushing: Arc::default(),
+        }
+    }
+
     /// Counts one request made with `key_id` now.
     pub fn count(&self, key_id: &str, unix_secs: i64) {
+        if !self.recording {
+            return;
+        }
         let day = day_of(unix_secs);
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         match pending.get_mut(key_id) {
@@ -43,6 +59,7 @@ impl RequestCounter {
     /// transaction) and answers how many rows it wrote. On failure the counts
     /// go back to memory for the next try.
     pub async fn flush(&self, db: &AnyPool) -> Result<usize, sqlx::Error> {
+        let _turn = self.flushing.lock().await;
         let taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         if taken.is_empty() {
             return Ok(0);
@@ -60,6 +77,16 @@ impl RequestCounter {
                 Err(err)
             }
         }
+    }
+
+    /// Requests counted here for `key_id` and not yet written, by day: pages
+    /// add them so a call shows at once, not after the next flush.
+    pub fn pending_for(&self, key_id: &str) -> Vec<(i64, i64)> {
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending
+            .get(key_id)
+            .map(|days| days.iter().map(|(day, n)| (*day, *n)).collect())
+            .unwrap_or_default()
     }
 
     /// Flushes every `FLUSH_INTERVAL` until the process ends.

@@ -1,0 +1,95 @@
+use super::quickstart_key;
+use crate::components::{CopyButton, PageMeta};
+use crate::site::SiteInfo;
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+
+#[component]
+pub fn QuickstartPage() -> impl IntoView {
+    let site = expect_context::<SiteInfo>();
+    let base = site.public_url.to_string();
+    let key_hint = Resource::new(|| (), |_| quickstart_key());
+    let curl = format!(
+        "curl -sS {base}/v1/users/me -H \"X-API-Key: $TRACEPIPE_API_KEY\"\n\
+         curl -sS {base}/v1/usage -H \"X-API-Key: $TRACEPIPE_API_KEY\""
+    );
+    let python = format!(
+        "import os\n\
+         import requests\n\n\
+         BASE = \"{base}\"\n\
+         api = requests.Session()\n\
+         api.headers[\"X-API-Key\"] = os.environ[\"TRACEPIPE_API_KEY\"]\n\n\
+         me = api.get(f\"{{BASE}}/v1/users/me\", timeout=10)\n\
+         me.raise_for_status()\n\
+         print(\"Hello,\", me.json()[\"display_name\"])\n\n\
+         usage = api.get(f\"{{BASE}}/v1/usage\", timeout=10).json()\n\
+         print(usage[\"tokens\"][\"total\"], \"tokens this month,\", usage[\"estimated_cost\"])"
+    );
+    view! {
+        <PageMeta
+            title="Quickstart: call the Tracepipe API — Tracepipe"
+            description="Call the Tracepipe API with your key in two minutes: curl and Python examples, errors and rate limits."
+            path="/docs/quickstart"
+        />
+        <section class="section" aria-labelledby="quickstart-title">
+            <div class="container container--form">
+                <h1 id="quickstart-title">"Quickstart"</h1>
+                <p class="lead">"Every request sends your API key in the X-API-Key header. Answers are JSON."</p>
+
+                <h2>"1. Put your key in the environment"</h2>
+                <Transition fallback=|| view! { <p>"Create a key on the API keys page."</p> }>
+                    {move || Suspend::new(async move {
+                        match key_hint.await {
+                            Ok(Some(Some(masked))) => EitherOf3::A(view! {
+                                <p>
+                                    "Your newest key starts " <code data-testid="key-hint">{masked.clone()}</code>
+                                    ". Paste the whole key you copied when you created it (it is never shown again; "
+                                    <a href="/keys">"create another"</a> " if it is lost)."
+                                </p>
+                                <div class="snippet">
+                                    <pre tabindex="0"><code>{format!("export TRACEPIPE_API_KEY=\"{masked}\"  # the full key, not this masked one")}</code></pre>
+                                </div>
+                            }),
+                            Ok(Some(None)) => EitherOf3::B(view! {
+                                <p>"You have no API key yet. " <a href="/keys">"Create one"</a> ", copy it, then:"</p>
+                                <div class="snippet"><pre tabindex="0"><code>"export TRACEPIPE_API_KEY=\"tp_live_…\""</code></pre></div>
+                            }),
+                            _ => EitherOf3::C(view! {
+                                <p>
+                                    <a href="/register">"Create an account"</a> ", subscribe, and create a key on the "
+                                    "API keys page. Then:"
+                                </p>
+                                <div class="snippet"><pre tabindex="0"><code>"export TRACEPIPE_API_KEY=\"tp_live_…\""</code></pre></div>
+                            }),
+                        }
+                    })}
+                </Transition>
+
+                <h2>"2. Call the API with curl"</h2>
+                <div class="snippet">
+                    <pre tabindex="0"><code data-testid="curl-example">{curl.clone()}</code></pre>
+                    <CopyButton text=curl what="the curl commands" />
+                </div>
+
+                <h2>"3. Or from Python"</h2>
+                <p>"With the " <a href="https://pypi.org/project/requests/">"requests"</a> " package:"</p>
+                <div class="snippet">
+                    <pre tabindex="0"><code>{python.clone()}</code></pre>
+                    <CopyButton text=python what="the Python example" />
+                </div>
+
+                <h2>"Errors and limits"</h2>
+                <ul>
+                    <li>"Every error is JSON: " <code>"{\"error\": {\"code\", \"message\", \"details\"}}"</code> "."</li>
+                    <li>"401 " <code>"unauthorized"</code> ": the key is missing, mistyped or revoked."</li>
+                    <li>
+                        "429 " <code>"rate_limited"</code> ": each key has a per-minute allowance (by default 100 reads and 10 key changes); wait the "
+                        <code>"Retry-After"</code> " seconds. Every answer carries " <code>"X-RateLimit-Remaining"</code> "."
+                    </li>
+                    <li>"Your calls appear on " <a href="/usage">"Usage"</a> " within seconds."</li>
+                </ul>
+                <p>"The full reference: " <a href="/v1/openapi.json">"the OpenAPI document"</a> "."</p>
+            </div>
+        </section>
+    }
+}

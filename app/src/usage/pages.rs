@@ -1,0 +1,230 @@
+//! `/usage` (the period's summary, the daily chart, usage per key) and the
+//! dashboard's getting-started checklist.
+
+use super::api::{load_getting_started, load_usage_overview};
+use super::{GettingStarted, UsageOverview, chart, grouped};
+use crate::accounts::CurrentUser;
+use crate::accounts::pages::PrivatePage;
+use crate::billing::pages::RetryNotice;
+use leptos::either::Either;
+use leptos::prelude::*;
+
+#[component]
+pub fn UsagePage() -> impl IntoView {
+    view! {
+        <PrivatePage
+            title="Usage — Tracepipe"
+            description="Your Tracepipe API requests, tokens, storage and estimated cost this billing period."
+            path="/usage"
+            children=|_user: CurrentUser| view! { <UsageReport /> }
+        />
+    }
+}
+
+#[component]
+fn UsageReport() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| load_usage_overview());
+    view! {
+        <section class="section" aria-labelledby="usage-title">
+            <div class="container">
+                <h1 id="usage-title">"Usage"</h1>
+                <Transition fallback=|| view! { <p>"Loading your usage…"</p> }>
+                    {move || Suspend::new(async move {
+                        match overview.await {
+                            Ok(overview) => Either::Left(view! { <UsageDetails overview /> }),
+                            Err(error) => Either::Right(view! {
+                                <RetryNotice error retry_href="/usage".to_owned() />
+                            }),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn UsageDetails(overview: UsageOverview) -> impl IntoView {
+    let UsageOverview {
+        period_start,
+        period_last_day,
+        requests,
+        tokens,
+        tokens_by_model,
+        storage_gb_hours,
+        storage_current_gb,
+        sessions_uploaded,
+        examples_generated,
+        cost,
+        daily,
+        keys,
+    } = overview;
+    let chart = chart::svg(&daily);
+    view! {
+        <p class="lead">
+            "Billing period: " <time datetime=period_start.iso>{period_start.text}</time> " – "
+            <time datetime=period_last_day.iso>{period_last_day.text}</time>
+            " (UTC). A call shows here within seconds."
+        </p>
+        <ul class="stat-cards" aria-label="This period">
+            <li class="stat-card">
+                <span class="stat-card__label">"API requests"</span>
+                <span class="stat-card__value" data-testid="usage-requests">{grouped(requests)}</span>
+            </li>
+            <li class="stat-card">
+                <span class="stat-card__label">"Tokens"</span>
+                <span class="stat-card__value">{grouped(tokens)}</span>
+            </li>
+            <li class="stat-card">
+                <span class="stat-card__label">"Storage"</span>
+                <span class="stat-card__value">{format!("{storage_gb_hours:.1} GB-hours")}</span>
+                <span class="stat-card__note">{format!("{storage_current_gb:.2} GB stored now")}</span>
+            </li>
+            <li class="stat-card">
+                <span class="stat-card__label">"Estimated cost"</span>
+                <span class="stat-card__value">{cost.total}</span>
+                <span class="stat-card__note">
+                    {format!("Tokens {} · storage {}", cost.tokens, cost.storage)}
+                </span>
+            </li>
+        </ul>
+        <p>
+            {format!(
+                "{} sessions uploaded and {} examples generated this period.",
+                grouped(sessions_uploaded),
+                grouped(examples_generated),
+            )}
+        </p>
+
+        <h2>"Daily requests"</h2>
+        <div class="chart-frame" inner_html=chart></div>
+        <details class="chart-table">
+            <summary>"Daily requests as a table"</summary>
+            <table>
+                <caption class="visually-hidden">"API requests per day, last 30 days"</caption>
+                <thead><tr><th scope="col">"Day"</th><th scope="col">"Requests"</th></tr></thead>
+                <tbody>
+                    {daily
+                        .into_iter()
+                        .map(|day| view! {
+                            <tr>
+                                <th scope="row"><time datetime=day.iso>{day.label}</time></th>
+                                <td>{grouped(day.requests)}</td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </details>
+
+        <h2>"Requests by key"</h2>
+        {if keys.is_empty() {
+            Either::Left(view! { <p>"No keys yet. " <a href="/keys">"Create one"</a> " to call the API."</p> })
+        } else {
+            Either::Right(view! {
+                <table class="data-table" data-testid="usage-by-key">
+                    <thead>
+                        <tr><th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"Requests this period"</th></tr>
+                    </thead>
+                    <tbody>
+                        {keys
+                            .into_iter()
+                            .map(|key| view! {
+                                <tr>
+                                    <td>{key.name}{key.revoked.then_some(" (revoked)")}</td>
+                                    <td><code>{key.masked}</code></td>
+                                    <td>{grouped(key.requests)}</td>
+                                </tr>
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            })
+        }}
+
+        <h2>"Tokens by model"</h2>
+        {if tokens_by_model.is_empty() {
+            Either::Left(view! { <p>"No tokens used this period."</p> })
+        } else {
+            Either::Right(view! {
+                <table class="data-table">
+                    <thead><tr><th scope="col">"Model"</th><th scope="col">"Tokens"</th></tr></thead>
+                    <tbody>
+                        {tokens_by_model
+                            .into_iter()
+                            .map(|(model, tokens)| view! { <tr><td>{model}</td><td>{grouped(tokens)}</td></tr> })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            })
+        }}
+    }
+}
+
+/// The dashboard's getting-started checklist and usage summary.
+#[component]
+pub fn GettingStartedPanel() -> impl IntoView {
+    let progress = Resource::new(|| (), |_| load_getting_started());
+    view! {
+        <section class="panel" aria-labelledby="start-panel-title">
+            <h2 id="start-panel-title">"Getting started"</h2>
+            <Transition fallback=|| view! { <p>"Checking your progress…"</p> }>
+                {move || Suspend::new(async move {
+                    match progress.await {
+                        Ok(progress) => Either::Left(view! { <Checklist progress /> }),
+                        Err(error) => Either::Right(view! {
+                            <RetryNotice error retry_href="/dashboard".to_owned() />
+                        }),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Checklist(progress: GettingStarted) -> impl IntoView {
+    let steps = [
+        ("Create your account", Some(true)),
+        ("Subscribe to a plan", progress.subscribed),
+        ("Create an API key", Some(progress.has_key)),
+        ("Make your first API call", Some(progress.api_called)),
+    ];
+    let next = match (progress.subscribed, progress.has_key, progress.api_called) {
+        (Some(false), _, _) => ("Choose a plan", "/pricing"),
+        (_, false, _) => ("Create an API key", "/keys"),
+        (_, _, false) => ("Make your first call", "/docs/quickstart"),
+        _ => ("See your usage", "/usage"),
+    };
+    view! {
+        <ol class="checklist" data-testid="checklist">
+            {steps
+                .into_iter()
+                .map(|(step, done)| {
+                    let (class, state) = match done {
+                        Some(true) => ("checklist__item checklist__item--done", "Done"),
+                        Some(false) => ("checklist__item", "To do"),
+                        None => ("checklist__item", "Can't check right now"),
+                    };
+                    view! {
+                        <li class=class>
+                            <span class="checklist__step">{step}</span>
+                            <span class="checklist__state">{state}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+        <a class="button button--primary" href=next.1>{next.0}</a>
+        <h3>{format!("Since {}", progress.period_start.text)}</h3>
+        <p data-testid="usage-summary">
+            {format!(
+                "{} API requests · {} tokens · estimated {}",
+                grouped(progress.requests),
+                grouped(progress.tokens),
+                progress.estimated_cost,
+            )}
+        </p>
+        <p class="section-more"><a href="/usage">"Usage details"</a></p>
+    }
+}
