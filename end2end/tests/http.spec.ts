@@ -103,8 +103,10 @@ test('the API description is a valid OpenAPI document listing every route', asyn
   expect(operations.sort()).toEqual([
     'DELETE /v1/api-keys/{id}',
     'GET /v1/api-keys',
+    'GET /v1/usage',
     'GET /v1/users/me',
     'POST /internal/v1/keys/verify',
+    'POST /internal/v1/usage',
     'POST /v1/api-keys',
   ]);
 });

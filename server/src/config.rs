@@ -1,10 +1,10 @@
 //! Configuration from environment variables (and an optional `.env` file),
 //! validated once at start. Every error names the variable and what it expects.
 
+use app::usage::ssr::Rates;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use app::usage::ssr::Rates;
 use url::Url;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -245,7 +245,13 @@ impl Config {
                 .parse::<f64>()
                 .ok()
                 .filter(|price| (0.0..=1_000_000.0).contains(price))
-                .ok_or_else(|| fail(name, "must be a price from 0 to 1000000, such as 2.50", &value)),
+                .ok_or_else(|| {
+                    fail(
+                        name,
+                        "must be a price from 0 to 1000000, such as 2.50",
+                        &value,
+                    )
+                }),
             None => Ok(default),
         };
         let currency = match var("USAGE_CURRENCY") {

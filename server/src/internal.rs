@@ -5,9 +5,9 @@
 use crate::v1::ApiError;
 use app::accounts::ssr::unix_now;
 use app::api_keys::ssr as keys;
-use app::usage::ssr::reports;
 use app::billing::ssr::Freshness;
 use app::state::AppState;
+use app::usage::ssr::reports;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -180,8 +180,9 @@ pub async fn report_usage(
         reports::ReportError::Invalid { field, message } => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).for_field(field)
         }
-        reports::ReportError::Conflict => ApiError::new(StatusCode::CONFLICT, err.to_string())
-            .for_field("idempotency_key"),
+        reports::ReportError::Conflict => {
+            ApiError::new(StatusCode::CONFLICT, err.to_string()).for_field("idempotency_key")
+        }
         reports::ReportError::Store(err) => ApiError::internal("recording usage", err),
     };
     let report = reports::parse(&body).map_err(refused)?;

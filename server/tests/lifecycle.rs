@@ -3,42 +3,9 @@
 mod common;
 
 use common::*;
-use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-
-/// A plain HTTP/1.1 GET over a real socket; returns the status code.
-async fn http_status(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
-    let mut stream = TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await?;
-    let head = String::from_utf8_lossy(&response);
-    Ok(head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0))
-}
-
-fn server_command(dir: &TempDir) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"));
-    command
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CATALOG_PATH", repo_root().join("catalog.toml"))
-        .env("LEPTOS_OUTPUT_NAME", "tracepipe-storefront")
-        .env("LEPTOS_SITE_ROOT", repo_root().join("target/site"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
-}
 
 #[tokio::test]
 async fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
@@ -89,27 +56,12 @@ async fn settings_are_read_from_a_dotenv_file_and_validated_the_same_way() {
 #[tokio::test]
 async fn first_start_creates_the_database_and_sigterm_stops_cleanly() {
     let dir = TempDir::new();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let addr = free_address().await;
     let mut child = server_command(&dir)
         .env("LISTEN_ADDR", addr.to_string())
         .spawn()
         .unwrap();
-
-    let mut ready = false;
-    for _ in 0..100 {
-        if http_status(addr, "/readyz").await.ok() == Some(200) {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "the server became ready");
+    assert!(wait_until_ready(addr).await, "the server became ready");
     assert!(
         dir.path().join("data/storefront.db").exists(),
         "created under ./data"

@@ -5,9 +5,9 @@ use crate::accounts::api::{
 };
 use crate::accounts::{CurrentUser, Field};
 use crate::billing::pages::SubscriptionPanel;
-use crate::usage::pages::GettingStartedPanel;
 use crate::components::{FormField, PageMeta, SubmitButton};
 use crate::error::AppError;
+use crate::usage::pages::GettingStartedPanel;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;

@@ -28,7 +28,10 @@ fn axis_top(max: i64) -> i64 {
 /// "1,234 requests over the last 30 days; the busiest day was 20 Nov with 300."
 pub fn description(days: &[DayRequests]) -> String {
     let total: i64 = days.iter().map(|day| day.requests).sum();
-    let busiest = days.iter().filter(|day| day.requests > 0).max_by_key(|day| day.requests);
+    let busiest = days
+        .iter()
+        .filter(|day| day.requests > 0)
+        .max_by_key(|day| day.requests);
     let span = match (days.first(), days.last()) {
         (Some(first), Some(last)) => format!("from {} to {}", first.label, last.label),
         _ => String::new(),
@@ -54,7 +57,13 @@ fn escape(text: &str) -> String {
 /// The chart: one bar per day, gridlines at 0, half and the top, a date
 /// under the first day of each week.
 pub fn svg(days: &[DayRequests]) -> String {
-    let top = axis_top(days.iter().map(|day| day.requests).max().unwrap_or(0).max(1));
+    let top = axis_top(
+        days.iter()
+            .map(|day| day.requests)
+            .max()
+            .unwrap_or(0)
+            .max(1),
+    );
     let plot_width = WIDTH - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let slot = plot_width / days.len().max(1) as f64;
@@ -121,7 +130,15 @@ mod tests {
 
     #[test]
     fn the_axis_ends_on_a_round_number() {
-        for (max, top) in [(1, 1), (3, 5), (7, 10), (10, 10), (11, 20), (450, 500), (501, 1000)] {
+        for (max, top) in [
+            (1, 1),
+            (3, 5),
+            (7, 10),
+            (10, 10),
+            (11, 20),
+            (450, 500),
+            (501, 1000),
+        ] {
             assert_eq!(axis_top(max), top);
         }
     }
@@ -130,15 +147,31 @@ mod tests {
     fn bars_are_as_tall_as_their_counts() {
         let markup = svg(&days(&[0, 50, 100]));
         // The plot is 180 units tall; the axis tops at 100.
-        assert!(markup.contains(r#"height="0.0"><title>1 Nov: 0 requests"#), "{markup}");
-        assert!(markup.contains(r#"height="90.0"><title>2 Nov: 50 requests"#), "{markup}");
-        assert!(markup.contains(r#"height="180.0"><title>3 Nov: 100 requests"#), "{markup}");
-        assert!(markup.contains("150 API requests from 1 Nov to 3 Nov; the busiest day was 3 Nov with 100."));
+        assert!(
+            markup.contains(r#"height="0.0"><title>1 Nov: 0 requests"#),
+            "{markup}"
+        );
+        assert!(
+            markup.contains(r#"height="90.0"><title>2 Nov: 50 requests"#),
+            "{markup}"
+        );
+        assert!(
+            markup.contains(r#"height="180.0"><title>3 Nov: 100 requests"#),
+            "{markup}"
+        );
+        assert!(
+            markup.contains(
+                "150 API requests from 1 Nov to 3 Nov; the busiest day was 3 Nov with 100."
+            )
+        );
     }
 
     #[test]
     fn an_empty_month_says_so() {
-        assert_eq!(description(&days(&[0, 0])), "No API requests from 1 Nov to 2 Nov.");
+        assert_eq!(
+            description(&days(&[0, 0])),
+            "No API requests from 1 Nov to 2 Nov."
+        );
         assert!(svg(&days(&[0, 0])).contains(r#"height="0.0""#));
     }
 }

@@ -88,7 +88,13 @@ pub fn grouped(number: i64) -> String {
 mod tests {
     #[test]
     fn numbers_are_grouped_by_thousands() {
-        for (number, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (1_234_567, "1,234,567"), (-45_000, "-45,000")] {
+        for (number, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (1_234_567, "1,234,567"),
+            (-45_000, "-45,000"),
+        ] {
             assert_eq!(super::grouped(number), text);
         }
     }

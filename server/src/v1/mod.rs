@@ -41,7 +41,8 @@ impl ApiError {
 
     /// Adds `"field": name` to the details: which input was refused.
     pub fn for_field(mut self, field: impl Into<String>) -> Self {
-        self.details.insert("field".to_owned(), Value::String(field.into()));
+        self.details
+            .insert("field".to_owned(), Value::String(field.into()));
         self
     }
 

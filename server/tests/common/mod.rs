@@ -3,6 +3,7 @@
 //! PostgreSQL when `TEST_POSTGRES_URL` names a server; `scripts/test` does).
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod api;
 pub mod stub;
 
 use app::state::AppState;
@@ -12,8 +13,11 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use leptos::prelude::LeptosOptions;
 use server::config::Config;
 use sqlx::{AnyConnection, Connection, Executor};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
 pub const PUBLIC_URL: &str = "https://tracepipe.example";
@@ -297,4 +301,52 @@ impl Captured {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
+}
+
+/// A plain HTTP/1.1 GET over a real socket; returns the status code.
+pub async fn http_status(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let head = String::from_utf8_lossy(&response);
+    Ok(head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0))
+}
+
+pub fn server_command(dir: &TempDir) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    command
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CATALOG_PATH", repo_root().join("catalog.toml"))
+        .env("LEPTOS_OUTPUT_NAME", "tracepipe-storefront")
+        .env("LEPTOS_SITE_ROOT", repo_root().join("target/site"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// A loopback address with a port nothing listens on (for a server to bind).
+pub async fn free_address() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap()
+}
+
+/// Waits up to 10 s for `/readyz` at `addr` to answer 200.
+pub async fn wait_until_ready(addr: SocketAddr) -> bool {
+    for _ in 0..100 {
+        if http_status(addr, "/readyz").await.ok() == Some(200) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }

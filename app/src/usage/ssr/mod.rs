@@ -48,7 +48,9 @@ impl Period {
     }
 
     pub fn current() -> Self {
-        Self::month_of(OffsetDateTime::from_unix_timestamp(unix_now()).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+        Self::month_of(
+            OffsetDateTime::from_unix_timestamp(unix_now()).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        )
     }
 
     /// Days (since 1970-01-01) in the period: the month starts at midnight.
@@ -253,10 +255,16 @@ mod tests {
         assert_eq!(november.start, datetime!(2026-11-01 00:00 UTC));
         assert_eq!(november.end, datetime!(2026-12-01 00:00 UTC));
         // The last second of a month belongs to it; the next one does not.
-        assert_eq!(Period::month_of(datetime!(2026-11-30 23:59:59 UTC)), november);
+        assert_eq!(
+            Period::month_of(datetime!(2026-11-30 23:59:59 UTC)),
+            november
+        );
         assert_ne!(Period::month_of(datetime!(2026-12-01 00:00 UTC)), november);
         // Local midnight on 1 December in Tokyo is still November in UTC.
-        assert_eq!(Period::month_of(datetime!(2026-12-01 08:59:59 +9)), november);
+        assert_eq!(
+            Period::month_of(datetime!(2026-12-01 08:59:59 +9)),
+            november
+        );
         let december = Period::month_of(datetime!(2026-12-31 23:59:59 UTC));
         assert_eq!(december.end, datetime!(2027-01-01 00:00 UTC));
         let february = Period::month_of(datetime!(2028-02-29 10:00 UTC));

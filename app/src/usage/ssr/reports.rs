@@ -111,8 +111,7 @@ impl UsageReport {
         }
         for (model, tokens) in &self.tokens {
             let field = format!("tokens.{model}");
-            if model.trim().is_empty() || model.len() > 100 || model.chars().any(char::is_control)
-            {
+            if model.trim().is_empty() || model.len() > 100 || model.chars().any(char::is_control) {
                 return Err(invalid(
                     field,
                     "Model names must be 1 to 100 characters without control characters.",
@@ -132,7 +131,11 @@ impl UsageReport {
                 Err(invalid(field, format!("{field} must be from 0 to {max}.")))
             }
         };
-        within("storage_gb_hours", self.storage_gb_hours, MAX_STORAGE_GB_HOURS)?;
+        within(
+            "storage_gb_hours",
+            self.storage_gb_hours,
+            MAX_STORAGE_GB_HOURS,
+        )?;
         if let Some(current) = self.storage_current_gb {
             within("storage_current_gb", current, MAX_STORAGE_GB)?;
         }
@@ -263,7 +266,8 @@ mod tests {
             "storage_current_gb": 1.25, "sessions_uploaded": 3, "examples_generated": 40}"#;
         assert_eq!(report(json).unwrap(), 1_793_491_200);
         assert_eq!(
-            report(r#"{"idempotency_key": "r-2", "user_id": "u", "sessions_uploaded": 1}"#).unwrap(),
+            report(r#"{"idempotency_key": "r-2", "user_id": "u", "sessions_uploaded": 1}"#)
+                .unwrap(),
             NOW
         );
     }
@@ -272,23 +276,46 @@ mod tests {
     fn each_bad_value_is_refused_naming_its_field() {
         let base = r#""idempotency_key": "r", "user_id": "u""#;
         for (body, field) in [
-            (format!(r#"{{{base}, "sessions_uploaded": -1}}"#), "sessions_uploaded"),
-            (format!(r#"{{{base}, "examples_generated": "ten"}}"#), "examples_generated"),
+            (
+                format!(r#"{{{base}, "sessions_uploaded": -1}}"#),
+                "sessions_uploaded",
+            ),
+            (
+                format!(r#"{{{base}, "examples_generated": "ten"}}"#),
+                "examples_generated",
+            ),
             (format!(r#"{{{base}, "tokens": {{"m": -5}}}}"#), "tokens.m"),
             (format!(r#"{{{base}, "tokens": {{"m": 1.5}}}}"#), "tokens.m"),
-            (format!(r#"{{{base}, "tokens": {{"m": 1000000000001}}}}"#), "tokens.m"),
+            (
+                format!(r#"{{{base}, "tokens": {{"m": 1000000000001}}}}"#),
+                "tokens.m",
+            ),
             (format!(r#"{{{base}, "tokens": {{"": 1}}}}"#), "tokens."),
-            (format!(r#"{{{base}, "storage_gb_hours": 1e12}}"#), "storage_gb_hours"),
-            (format!(r#"{{{base}, "storage_gb_hours": -0.5}}"#), "storage_gb_hours"),
-            (format!(r#"{{{base}, "storage_current_gb": 1e9}}"#), "storage_current_gb"),
-            (format!(r#"{{{base}, "sessions_uploaded": 1, "extra": 1}}"#), "extra"),
+            (
+                format!(r#"{{{base}, "storage_gb_hours": 1e12}}"#),
+                "storage_gb_hours",
+            ),
+            (
+                format!(r#"{{{base}, "storage_gb_hours": -0.5}}"#),
+                "storage_gb_hours",
+            ),
+            (
+                format!(r#"{{{base}, "storage_current_gb": 1e9}}"#),
+                "storage_current_gb",
+            ),
+            (
+                format!(r#"{{{base}, "sessions_uploaded": 1, "extra": 1}}"#),
+                "extra",
+            ),
             (format!(r#"{{{base}}}"#), "tokens"),
             (
                 format!(r#"{{{base}, "sessions_uploaded": 1, "occurred_at": "yesterday"}}"#),
                 "occurred_at",
             ),
             (
-                format!(r#"{{{base}, "sessions_uploaded": 1, "occurred_at": "2026-11-21T13:00:00Z"}}"#),
+                format!(
+                    r#"{{{base}, "sessions_uploaded": 1, "occurred_at": "2026-11-21T13:00:00Z"}}"#
+                ),
                 "occurred_at",
             ),
             (
@@ -308,9 +335,14 @@ mod tests {
 
     #[test]
     fn the_same_report_has_the_same_fingerprint_and_another_does_not() {
-        let one = parse(br#"{"idempotency_key": "k", "user_id": "u", "tokens": {"a": 1, "b": 2}}"#).unwrap();
-        let same = parse(br#"{"tokens": {"b": 2, "a": 1}, "user_id": "u", "idempotency_key": "k"}"#).unwrap();
-        let other = parse(br#"{"idempotency_key": "k", "user_id": "u", "tokens": {"a": 2, "b": 2}}"#).unwrap();
+        let one = parse(br#"{"idempotency_key": "k", "user_id": "u", "tokens": {"a": 1, "b": 2}}"#)
+            .unwrap();
+        let same =
+            parse(br#"{"tokens": {"b": 2, "a": 1}, "user_id": "u", "idempotency_key": "k"}"#)
+                .unwrap();
+        let other =
+            parse(br#"{"idempotency_key": "k", "user_id": "u", "tokens": {"a": 2, "b": 2}}"#)
+                .unwrap();
         assert_eq!(one.fingerprint(), same.fingerprint());
         assert_ne!(one.fingerprint(), other.fingerprint());
     }

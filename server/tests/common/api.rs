@@ -1,0 +1,96 @@
+//! Calling the `/v1` and `/internal/v1` APIs from tests.
+
+use super::*;
+use app::api_keys::ssr as keys;
+use serde_json::Value;
+
+/// A registered user and one key of theirs (made through the service, as
+/// the /keys page does).
+pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
+    let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
+    register(&app.router, &email, &format!("{tag} user")).await;
+    let user: (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let (_, key) = keys::create(&app.state.db, &user.0, "laptop")
+        .await
+        .unwrap();
+    (user.0, key)
+}
+
+pub async fn api(
+    router: &Router,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<(&str, &str)>,
+) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    let body = match body {
+        Some((content_type, text)) => {
+            request = request.header(header::CONTENT_TYPE, content_type);
+            Body::from(text.to_owned())
+        }
+        None => Body::empty(),
+    };
+    send(router, request.body(body).unwrap()).await
+}
+
+/// `GET /v1/users/me` with `key`: the cheapest "does this key work?".
+pub async fn users_me(router: &Router, key: &str) -> TestResponse {
+    api(router, "GET", "/v1/users/me", Some(key), None).await
+}
+
+pub fn json_of(response: &TestResponse) -> Value {
+    serde_json::from_str(&response.body).unwrap_or_else(|_| panic!("not JSON: {}", response.body))
+}
+
+pub fn assert_envelope(response: &TestResponse, status: StatusCode, code: &str) {
+    assert_eq!(response.status, status, "{}", response.body);
+    let body = json_of(response);
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert!(body["error"]["details"].is_object(), "{body}");
+}
+
+pub const SERVICE_TOKEN: &str = "svc_0123456789abcdefghijklmnopqrstuvwxyz";
+
+pub async fn verify(router: &Router, token: Option<&str>, body: &str) -> TestResponse {
+    let mut request =
+        Request::post("/internal/v1/keys/verify").header(header::CONTENT_TYPE, "application/json");
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    send(router, request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+/// A signed-in user with an active (sandbox) subscription: their cookie and id.
+pub async fn subscriber(app: &TestApp, tag: &str) -> (String, String) {
+    let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
+    let cookie = session_cookie(&register(&app.router, &email, "Key Maker").await);
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO sandbox_subscriptions (id, user_id, customer_id, product_id, price_id, status, \
+         current_period_end, cancel_at_period_end, created_at) \
+         VALUES ($1, $2, 'c1', 'prod_TpStarter001', 'price_TpStarterMonthly001', 'active', 4102444800, 0, 0)",
+    )
+    .bind(format!("sub_{tag}"))
+    .bind(&user_id)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    (cookie, user_id)
+}
