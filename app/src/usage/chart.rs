@@ -2,7 +2,7 @@
 //! in the browser: it reads without JavaScript, and screen readers get its
 //! title, a one-sentence description, and the numbers as a table beside it.
 
-use super::{DayRequests, grouped};
+use super::{DayRequests, counted, grouped};
 use std::fmt::Write;
 
 const WIDTH: f64 = 640.0;
@@ -39,8 +39,8 @@ pub fn description(days: &[DayRequests]) -> String {
     match busiest {
         None => format!("No API requests {span}."),
         Some(day) => format!(
-            "{} API requests {span}; the busiest day was {} with {}.",
-            grouped(total),
+            "{} {span}; the busiest day was {} with {}.",
+            counted(total, "API request"),
             day.label,
             grouped(day.requests)
         ),
@@ -91,12 +91,12 @@ pub fn svg(days: &[DayRequests]) -> String {
         let y = y_of(day.requests);
         let _ = write!(
             out,
-            r#"<rect class="chart-bar" x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}"><title>{}: {} requests</title></rect>"#,
+            r#"<rect class="chart-bar" x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}"><title>{}: {}</title></rect>"#,
             x + slot * 0.15,
             slot * 0.7,
             TOP + plot_height - y,
             escape(&day.label),
-            grouped(day.requests),
+            counted(day.requests, "request"),
         );
         if i % 7 == 0 || i + 1 == days.len() {
             let _ = write!(

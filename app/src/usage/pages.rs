@@ -2,7 +2,7 @@
 //! dashboard's getting-started checklist.
 
 use super::api::{load_getting_started, load_usage_overview};
-use super::{GettingStarted, UsageOverview, chart, grouped};
+use super::{GettingStarted, UsageOverview, chart, counted, grouped};
 use crate::accounts::CurrentUser;
 use crate::accounts::pages::PrivatePage;
 use crate::billing::pages::RetryNotice;
@@ -90,9 +90,9 @@ fn UsageDetails(overview: UsageOverview) -> impl IntoView {
         </ul>
         <p>
             {format!(
-                "{} sessions uploaded and {} examples generated this period.",
-                grouped(sessions_uploaded),
-                grouped(examples_generated),
+                "{} uploaded and {} generated this period.",
+                counted(sessions_uploaded, "session"),
+                counted(examples_generated, "example"),
             )}
         </p>
 
@@ -122,7 +122,7 @@ fn UsageDetails(overview: UsageOverview) -> impl IntoView {
             Either::Left(view! { <p>"No keys yet. " <a href="/keys">"Create one"</a> " to call the API."</p> })
         } else {
             Either::Right(view! {
-                <table class="data-table" data-testid="usage-by-key">
+                <table class="table" data-testid="usage-by-key">
                     <thead>
                         <tr><th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"Requests this period"</th></tr>
                     </thead>
@@ -147,7 +147,7 @@ fn UsageDetails(overview: UsageOverview) -> impl IntoView {
             Either::Left(view! { <p>"No tokens used this period."</p> })
         } else {
             Either::Right(view! {
-                <table class="data-table">
+                <table class="table">
                     <thead><tr><th scope="col">"Model"</th><th scope="col">"Tokens"</th></tr></thead>
                     <tbody>
                         {tokens_by_model
@@ -219,9 +219,9 @@ fn Checklist(progress: GettingStarted) -> impl IntoView {
         <h3>{format!("Since {}", progress.period_start.text)}</h3>
         <p data-testid="usage-summary">
             {format!(
-                "{} API requests · {} tokens · estimated {}",
-                grouped(progress.requests),
-                grouped(progress.tokens),
+                "{} · {} · estimated {}",
+                counted(progress.requests, "API request"),
+                counted(progress.tokens, "token"),
                 progress.estimated_cost,
             )}
         </p>
