@@ -457,6 +457,15 @@ mod tests {
         assert_eq!(config.environment, Environment::Development);
         assert_eq!(config.payments, PaymentsConfig::Sandbox { api_key: None });
         assert_eq!(config.payment_timeout, Duration::from_secs(10));
+        assert!(config.usage_recording);
+        assert_eq!(
+            config.usage_rates,
+            Rates {
+                per_million_tokens: 2.0,
+                per_gb_hour: 0.0005,
+                currency: "USD".to_owned()
+            }
+        );
     }
 
     #[test]
@@ -540,6 +549,10 @@ mod tests {
             ("API_KEY_MANAGE_PER_MINUTE", "ten"),
             ("SESSION_IDLE_TIMEOUT_SECS", "5"),
             ("SESSION_ABSOLUTE_TIMEOUT_SECS", "forever"),
+            ("USAGE_RECORDING", "sometimes"),
+            ("USAGE_PRICE_PER_MILLION_TOKENS", "-2"),
+            ("USAGE_PRICE_PER_GB_HOUR", "cheap"),
+            ("USAGE_CURRENCY", "dollars"),
         ];
         for (name, value) in cases {
             let err = config(&[(name, value)]).unwrap_err();

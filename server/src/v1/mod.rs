@@ -114,7 +114,7 @@ impl IntoResponse for ApiError {
 #[openapi(
     info(
         title = "Tracepipe storefront API",
-        description = "Users and API keys (`/v1`, authenticated with `X-API-Key`) and key verification for other Tracepipe services (`/internal/v1`, bearer service token)."
+        description = "Users, API keys and usage (`/v1`, authenticated with `X-API-Key`); key verification and usage reports for other Tracepipe services (`/internal/v1`, bearer service token)."
     ),
     paths(
         users_me,
