@@ -38,15 +38,7 @@ request = function()
   return wrk.format(nil, nil, nil, '{"key":"' .. keys[n] .. '"}')
 end
 LUA
-cat >"$work_dir/users_me.lua" <<LUA
-local keys = { $lua_keys }
-local n = 0
-request = function()
-  n = n % #keys + 1
-  return wrk.format("GET", nil, { ["X-API-Key"] = keys[n] })
-end
-LUA
-
+users_me_script "$work_dir/keys" "$work_dir/users_me.lua"
 
 log "measuring (${duration} per route, 64 connections)"
 # One wrk thread drives the 64 connections: a second would take the

@@ -39,3 +39,18 @@ start_server() {
 
 # Reads `wrk --latency` output; prints "requests_per_second p50_ms p99_ms non_2xx".
 summarise() { awk -f bench/wrk_summary.awk; }
+
+# users_me_script KEYS_FILE OUT: a wrk script for GET /v1/users/me that
+# presents the next key of KEYS_FILE (one per line) with each request.
+users_me_script() {
+  local lua_keys
+  lua_keys="$(sed 's/.*/"&",/' "$1" | tr -d '\n')"
+  cat >"$2" <<LUA
+local keys = { $lua_keys }
+local n = 0
+request = function()
+  n = n % #keys + 1
+  return wrk.format("GET", nil, { ["X-API-Key"] = keys[n] })
+end
+LUA
+}
