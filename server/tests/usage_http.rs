@@ -80,6 +80,30 @@ async fn a_thousand_concurrent_requests_are_counted_exactly_once_each() {
     }
 }
 
+#[tokio::test]
+async fn a_failed_write_keeps_the_counts_for_the_next_flush() {
+    let app = sqlite_app().await;
+    let (user_id, key) = user_with_key(&app, "kept").await;
+    for _ in 0..5 {
+        assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
+    }
+    let closed = sqlx::AnyPool::connect(&app.database.url).await.unwrap();
+    closed.close().await;
+    let counter = &app.state.request_counter;
+    assert!(counter.flush(&closed).await.is_err());
+    assert_eq!(counted(&app.state.db, &user_id).await, 0);
+    // Still shown while unwritten: pages add what is in memory.
+    let usage = json_of(&api(&app.router, "GET", "/v1/usage", Some(&key), None).await);
+    assert_eq!(usage["api_requests"], 6);
+    assert_eq!(counter.flush(&app.state.db).await.unwrap(), 1);
+    assert_eq!(counted(&app.state.db, &user_id).await, 6);
+    let usage = json_of(&api(&app.router, "GET", "/v1/usage", Some(&key), None).await);
+    assert_eq!(
+        usage["api_requests"], 7,
+        "written once, not also from memory"
+    );
+}
+
 /// The server process takes SIGTERM a third of the way through 1,000
 /// requests: every request it answered 200 is in the database afterwards,
 /// and no other.

@@ -10,8 +10,8 @@ pub fn QuickstartPage() -> impl IntoView {
     let base = site.public_url.to_string();
     let key_hint = Resource::new(|| (), |_| quickstart_key());
     let curl = format!(
-        "curl -sS {base}/v1/users/me -H \"X-API-Key: $TRACEPIPE_API_KEY\"\n\
-         curl -sS {base}/v1/usage -H \"X-API-Key: $TRACEPIPE_API_KEY\""
+        "curl -sS {base}/v1/users/me \\\n  -H \"X-API-Key: $TRACEPIPE_API_KEY\"\n\
+         curl -sS {base}/v1/usage \\\n  -H \"X-API-Key: $TRACEPIPE_API_KEY\""
     );
     let python = format!(
         "import os\n\
@@ -32,7 +32,7 @@ pub fn QuickstartPage() -> impl IntoView {
             path="/docs/quickstart"
         />
         <section class="section" aria-labelledby="quickstart-title">
-            <div class="container container--form">
+            <div class="container container--narrow prose">
                 <h1 id="quickstart-title">"Quickstart"</h1>
                 <p class="lead">"Every request sends your API key in the X-API-Key header. Answers are JSON."</p>
 
@@ -47,7 +47,7 @@ pub fn QuickstartPage() -> impl IntoView {
                                     <a href="/keys">"create another"</a> " if it is lost)."
                                 </p>
                                 <div class="snippet">
-                                    <pre tabindex="0"><code>{format!("export TRACEPIPE_API_KEY=\"{masked}\"  # the full key, not this masked one")}</code></pre>
+                                    <pre tabindex="0"><code>{format!("# the full key, not this masked one\nexport TRACEPIPE_API_KEY=\"{masked}\"")}</code></pre>
                                 </div>
                             }),
                             Ok(Some(None)) => EitherOf3::B(view! {

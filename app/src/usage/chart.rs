@@ -55,7 +55,7 @@ fn escape(text: &str) -> String {
 }
 
 /// The chart: one bar per day, gridlines at 0, half and the top, a date
-/// under the first day of each week.
+/// under today and every seventh day before it.
 pub fn svg(days: &[DayRequests]) -> String {
     let top = axis_top(
         days.iter()
@@ -98,11 +98,16 @@ pub fn svg(days: &[DayRequests]) -> String {
             escape(&day.label),
             counted(day.requests, "request"),
         );
-        if i % 7 == 0 || i + 1 == days.len() {
+        if (days.len() - 1 - i).is_multiple_of(7) {
+            // Today's date ends at its bar, so it stays inside the chart.
+            let (label_x, anchor) = if i + 1 == days.len() {
+                (x + slot * 0.85, "end")
+            } else {
+                (x + slot / 2.0, "middle")
+            };
             let _ = write!(
                 out,
-                r#"<text class="chart-label" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-                x + slot / 2.0,
+                r#"<text class="chart-label" x="{label_x:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
                 HEIGHT - 8.0,
                 escape(&day.label),
             );
@@ -164,6 +169,17 @@ mod tests {
                 "150 API requests from 1 Nov to 3 Nov; the busiest day was 3 Nov with 100."
             )
         );
+    }
+
+    #[test]
+    fn today_and_every_seventh_day_before_it_are_labelled() {
+        let markup = svg(&days(&[1; 30]));
+        let labelled: Vec<&str> = markup
+            .split(r#"y="212" text-anchor="#)
+            .skip(1)
+            .map(|rest| rest.split(['>', '<']).nth(1).unwrap())
+            .collect();
+        assert_eq!(labelled, ["2 Nov", "9 Nov", "16 Nov", "23 Nov", "30 Nov"]);
     }
 
     #[test]

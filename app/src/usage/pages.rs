@@ -26,7 +26,7 @@ fn UsageReport() -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_usage_overview());
     view! {
         <section class="section" aria-labelledby="usage-title">
-            <div class="container">
+            <div class="container prose">
                 <h1 id="usage-title">"Usage"</h1>
                 <Transition fallback=|| view! { <p>"Loading your usage…"</p> }>
                     {move || Suspend::new(async move {
@@ -76,8 +76,8 @@ fn UsageDetails(overview: UsageOverview) -> impl IntoView {
                 <span class="stat-card__value">{grouped(tokens)}</span>
             </li>
             <li class="stat-card">
-                <span class="stat-card__label">"Storage"</span>
-                <span class="stat-card__value">{format!("{storage_gb_hours:.1} GB-hours")}</span>
+                <span class="stat-card__label">"Storage, GB-hours"</span>
+                <span class="stat-card__value">{format!("{storage_gb_hours:.1}")}</span>
                 <span class="stat-card__note">{format!("{storage_current_gb:.2} GB stored now")}</span>
             </li>
             <li class="stat-card">
@@ -216,7 +216,7 @@ fn Checklist(progress: GettingStarted) -> impl IntoView {
                 .collect_view()}
         </ol>
         <a class="button button--primary" href=next.1>{next.0}</a>
-        <h3>{format!("Since {}", progress.period_start.text)}</h3>
+        <h3>{format!("This month, since {}", progress.period_start.text)}</h3>
         <p data-testid="usage-summary">
             {format!(
                 "{} · {} · estimated {}",

@@ -1,9 +1,11 @@
 //! Counts authenticated `/v1` requests per key per UTC day in memory and
-//! writes them in batches: no database write per request. A count is taken
-//! out of memory only by the flush that writes it, and put back if the
-//! write fails, so nothing is lost or counted twice; `flush` at graceful
-//! shutdown writes what is left. Flushes take turns, so the last one at
-//! shutdown also waits for a timer flush that is still writing.
+//! writes them in batches: no database write per request. A count stays in
+//! memory until the transaction that writes it has committed, and only then
+//! is subtracted, so a failed write loses nothing, nothing is written twice,
+//! and a page adding memory to the database sees each request once (but for
+//! the instant between the commit and the subtraction). `flush` at graceful
+//! shutdown writes what is left; flushes take turns, so that last one also
+//! waits for a timer flush still writing.
 
 use sqlx::AnyPool;
 use std::collections::HashMap;
@@ -46,7 +48,7 @@ impl RequestCounter {
             return;
         }
         let day = day_of(unix_secs);
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pending = self.lock_pending();
         match pending.get_mut(key_id) {
             Some(days) => *days.entry(day).or_insert(0) += 1,
             None => {
@@ -57,33 +59,44 @@ impl RequestCounter {
 
     /// Writes every pending count (one upsert per key and day, in one
     /// transaction) and answers how many rows it wrote. On failure the counts
-    /// go back to memory for the next try.
+    /// are still in memory for the next try.
     pub async fn flush(&self, db: &AnyPool) -> Result<usize, sqlx::Error> {
         let _turn = self.flushing.lock().await;
-        let taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
-        if taken.is_empty() {
+        let snapshot = self.lock_pending().clone();
+        if snapshot.is_empty() {
             return Ok(0);
         }
-        match write(db, &taken).await {
-            Ok(written) => Ok(written),
-            Err(err) => {
-                let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-                for (key_id, days) in taken {
-                    let kept = pending.entry(key_id).or_default();
-                    for (day, requests) in days {
-                        *kept.entry(day).or_insert(0) += requests;
+        let written = write(db, &snapshot).await?;
+        // Only `count` adds meanwhile, and only a flush subtracts (one at a
+        // time), so every count here is at least what was written.
+        let mut pending = self.lock_pending();
+        for (key_id, days) in snapshot {
+            if let Some(kept) = pending.get_mut(&key_id) {
+                for (day, requests) in days {
+                    if let Some(count) = kept.get_mut(&day) {
+                        *count -= requests;
+                        if *count == 0 {
+                            kept.remove(&day);
+                        }
                     }
                 }
-                Err(err)
+                if kept.is_empty() {
+                    pending.remove(&key_id);
+                }
             }
         }
+        Ok(written)
+    }
+
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Counts> {
+        // A panic elsewhere while holding the lock leaves whole counts behind.
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Requests counted here for `key_id` and not yet written, by day: pages
     /// add them so a call shows at once, not after the next flush.
     pub fn pending_for(&self, key_id: &str) -> Vec<(i64, i64)> {
-        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending
+        self.lock_pending()
             .get(key_id)
             .map(|days| days.iter().map(|(day, n)| (*day, *n)).collect())
             .unwrap_or_default()
