@@ -111,9 +111,10 @@ async fn secrets_never_leave_the_server() {
 }
 
 /// Creates a key over `/v1`, then lists, uses and revokes it, verifies
-/// another, and shows the keys page; collects every answer except the one
-/// that creates the key (its only rightful place). Answers what must never
-/// show: both keys' secret parts and their stored hashes.
+/// another, reports usage, and shows the keys, usage, dashboard and
+/// quickstart pages; collects every answer except the one that creates the
+/// key (its only rightful place). Answers what must never show: both keys'
+/// secret parts and their stored hashes, and the service token.
 async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
     const SERVICE_TOKEN: &str = "service-token-for-the-secrets-test-0123456789";
     let app = app_on(
@@ -156,6 +157,7 @@ async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
     for (method, path, body) in [
         ("GET", "/v1/users/me".to_owned(), String::new()),
         ("GET", "/v1/api-keys".to_owned(), String::new()),
+        ("GET", "/v1/usage".to_owned(), String::new()),
         ("DELETE", format!("/v1/api-keys/{key_id}"), String::new()),
         ("GET", "/v1/users/me".to_owned(), String::new()),
     ] {
@@ -177,14 +179,31 @@ async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
         verified.body
     );
     seen.push(verified.body);
-    seen.push(page(&app.router, "/keys", Some(&cookie)).await.body);
-    [first_key, key]
+    let reported = send(
+        &app.router,
+        Request::post("/internal/v1/usage")
+            .header("authorization", format!("Bearer {SERVICE_TOKEN}"))
+            .header("content-type", "application/json")
+            .body(Body::from(format!(
+                r#"{{"idempotency_key":"s-1","user_id":"{user_id}","tokens":{{"m":5}}}}"#
+            )))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reported.status, StatusCode::CREATED, "{}", reported.body);
+    seen.push(format!("{:?} {}", reported.headers, reported.body));
+    for path in ["/keys", "/usage", "/dashboard", "/docs/quickstart"] {
+        seen.push(page(&app.router, path, Some(&cookie)).await.body);
+    }
+    let mut secrets: Vec<String> = [first_key, key]
         .iter()
         .flat_map(|key| {
             let secret = key.strip_prefix(keys::KEY_PREFIX).unwrap().to_owned();
             [secret, keys::key_hash(key)]
         })
-        .collect()
+        .collect();
+    secrets.push(SERVICE_TOKEN.to_owned());
+    secrets
 }
 
 #[test]
