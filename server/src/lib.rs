@@ -184,9 +184,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     );
     serve_until(listener, app, shutdown_signal(), config.shutdown_timeout).await?;
     // The requests answered since the last flush are counted too.
-    if let Err(err) = request_counter.flush(&db).await {
-        tracing::error!("request counts since the last flush are lost: {err}");
-    }
+    request_counter.flush_before_exit(&db).await;
     db.close().await;
     tracing::info!("storefront stopped");
     Ok(())

@@ -88,6 +88,23 @@ impl RequestCounter {
         Ok(written)
     }
 
+    /// The last flush, at shutdown: a database that is briefly unavailable
+    /// gets three tries, a second apart, before the counts are given up.
+    pub async fn flush_before_exit(&self, db: &AnyPool) {
+        for attempt in 1..=3 {
+            match self.flush(db).await {
+                Ok(_) => return,
+                Err(err) if attempt < 3 => {
+                    tracing::warn!("writing request counts at shutdown failed, retrying: {err}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(err) => {
+                    tracing::error!("request counts since the last flush are lost: {err}");
+                }
+            }
+        }
+    }
+
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, Counts> {
         // A panic elsewhere while holding the lock leaves whole counts behind.
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
