@@ -43,6 +43,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = use_context::<state::ShellAssets>()
         .map(|assets| assets.stylesheet_href)
         .unwrap_or_default();
+    // The same nonce Leptos stamps on this page's scripts, in the header.
+    if let (Some(nonce), Some(policy), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<state::ContentSecurityPolicy>(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) && let Ok(value) = axum::http::HeaderValue::from_str(&policy.for_nonce(&nonce.to_string()))
+    {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -33,6 +33,7 @@ pub struct SharedState {
     pub request_counter: RequestCounter,
     /// Prices for the estimated cost on `/usage` and `GET /v1/usage`.
     pub usage_rates: Rates,
+    pub content_security_policy: ContentSecurityPolicy,
 }
 
 impl AppState {
@@ -67,4 +68,50 @@ state_parts!(leptos_options: LeptosOptions, db: AnyPool, site: SiteInfo);
 #[derive(Clone, Debug)]
 pub struct ShellAssets {
     pub stylesheet_href: Arc<str>,
+}
+
+/// The pages' Content-Security-Policy. Leptos stamps a fresh nonce on the
+/// scripts of every page it renders; the shell puts the same nonce in this
+/// policy's header, so only those scripts (and our own files) run.
+#[derive(Clone, Debug)]
+pub struct ContentSecurityPolicy {
+    /// Where forms may post, redirects included (checkout and portal).
+    form_action: Arc<str>,
+    /// Extra `connect-src` sources: the development auto-reload socket.
+    connect_extra: Arc<str>,
+}
+
+impl ContentSecurityPolicy {
+    pub fn new(form_action_extra: &[String], connect_extra: Option<String>) -> Self {
+        let form_action = std::iter::once("'self'".to_owned())
+            .chain(form_action_extra.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self {
+            form_action: form_action.into(),
+            connect_extra: connect_extra
+                .map(|source| format!(" {source}"))
+                .unwrap_or_default()
+                .into(),
+        }
+    }
+
+    /// The policy of a page whose scripts carry `nonce`.
+    pub fn for_nonce(&self, nonce: &str) -> String {
+        self.with_scripts(&format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"))
+    }
+
+    /// The policy of a page rendered without Leptos (no script may run).
+    pub fn without_scripts(&self) -> String {
+        self.with_scripts("'none'")
+    }
+
+    fn with_scripts(&self, script_src: &str) -> String {
+        format!(
+            "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'{}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+             form-action {}",
+            self.connect_extra, self.form_action
+        )
+    }
 }

@@ -13,6 +13,7 @@ pub mod ops;
 pub mod page_cache;
 pub mod router;
 pub mod sandbox;
+pub mod security;
 pub mod telemetry;
 pub mod v1;
 
@@ -77,6 +78,7 @@ pub async fn build_state(
     let key_lookup = KeyLookup::start(db.clone());
     let request_counter = RequestCounter::new(config.usage_recording);
     request_counter.spawn_flusher(db.clone());
+    let content_security_policy = security::content_security_policy(config, &leptos_options);
     Ok(AppState::new(SharedState {
         site: SiteInfo::new(&config.public_url, catalog.public())
             .with_payments_sandbox(payments.sandbox),
@@ -94,6 +96,7 @@ pub async fn build_state(
         key_lookup,
         request_counter,
         usage_rates: config.usage_rates.clone(),
+        content_security_policy,
     }))
 }
 

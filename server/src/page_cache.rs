@@ -8,7 +8,7 @@
 use app::site::PUBLIC_PAGES;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::nonce::Nonce;
@@ -32,12 +32,26 @@ struct CachedPage {
 
 impl CachedPage {
     fn respond(&self) -> Response {
+        let mut headers = self.headers.clone();
         let html = match &self.nonce {
-            Some(rendered) => self.html.replace(rendered, &Nonce::new().to_string()),
+            Some(rendered) => {
+                let fresh = Nonce::new().to_string();
+                // The Content-Security-Policy names the nonce too.
+                let policy = headers
+                    .get(header::CONTENT_SECURITY_POLICY)
+                    .and_then(|policy| policy.to_str().ok())
+                    .and_then(|policy| {
+                        HeaderValue::from_str(&policy.replace(rendered, &fresh)).ok()
+                    });
+                if let Some(policy) = policy {
+                    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+                }
+                self.html.replace(rendered, &fresh)
+            }
             None => self.html.clone(),
         };
         let mut response = Response::new(Body::from(html));
-        *response.headers_mut() = self.headers.clone();
+        *response.headers_mut() = headers;
         response
     }
 }

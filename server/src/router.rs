@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::page_cache::{PageCache, serve_public_pages};
+use crate::security::{SecurityHeaders, add_security_headers};
 use crate::{guards, ops, sandbox, telemetry};
 use app::accounts::ssr::context::load_session;
 use app::landing::ssr::{robots_txt, sitemap_xml};
@@ -35,6 +36,7 @@ const SHORT_LIVED: &str = "public, max-age=3600";
 
 pub async fn build(state: AppState, config: &Config) -> Router {
     let options = state.leptos_options.clone();
+    let content_security_policy = state.content_security_policy.clone();
     let state_for_layers = state.clone();
     let pkg_route = format!("/{}", options.site_pkg_dir);
     let pkg_files = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
@@ -46,6 +48,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         move || {
             provide_context(state.site.clone());
             provide_context(state.assets.clone());
+            provide_context(state.content_security_policy.clone());
             provide_context(state.clone());
         }
     };
@@ -137,7 +140,12 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     let app = app.merge(apis);
 
     let hashed_assets = options.hash_files;
+    let security = SecurityHeaders::new(config, content_security_policy);
     app.layer(middleware::from_fn_with_state(hashed_assets, cache_control))
+        .layer(middleware::from_fn_with_state(
+            security,
+            add_security_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(telemetry::request_log_layer())
 }

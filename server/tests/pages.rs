@@ -104,7 +104,8 @@ async fn every_landing_response_carries_its_own_nonce_on_all_its_scripts() {
     let app = sqlite_app().await;
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let html = get(&app.router, "/").await.body;
+        let response = get(&app.router, "/").await;
+        let html = response.body;
         let nonces: Vec<&str> = html
             .split("nonce=\"")
             .skip(1)
@@ -112,6 +113,17 @@ async fn every_landing_response_carries_its_own_nonce_on_all_its_scripts() {
             .collect();
         assert!(!nonces.is_empty());
         assert!(nonces.iter().all(|nonce| *nonce == nonces[0]), "{nonces:?}");
+        // The header allows exactly the page's scripts (cached or rendered).
+        let policy = response.headers["content-security-policy"]
+            .to_str()
+            .unwrap();
+        assert!(
+            policy.contains(&format!(
+                "script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'",
+                nonces[0]
+            )),
+            "{policy}"
+        );
         assert!(html.contains("Turn real product sessions"));
         seen.push(nonces[0].to_owned());
     }
@@ -213,4 +225,78 @@ fn mask_nonce(html: &str) -> String {
         .and_then(|rest| rest.split('"').next())
         .expect("pages carry a nonce");
     html.replace(nonce, "NONCE")
+}
+
+/// Every kind of answer carries the security headers; pages name their own
+/// nonce, everything else allows no script at all.
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = sqlite_app().await;
+    let (cookie, _) = {
+        let response = register(&app.router, "headers@example.com", "Header Reader").await;
+        (session_cookie(&response), ())
+    };
+    let mut answers = Vec::new();
+    for path in [
+        "/",
+        "/pricing",
+        "/docs/quickstart",
+        "/login",
+        "/no-such-page",
+    ] {
+        answers.push((path.to_owned(), page(&app.router, path, None).await));
+    }
+    for path in ["/dashboard", "/usage", "/keys"] {
+        answers.push((
+            path.to_owned(),
+            page(&app.router, path, Some(&cookie)).await,
+        ));
+    }
+    for path in [
+        "/healthz",
+        "/robots.txt",
+        "/v1/openapi.json",
+        "/v1/users/me",
+        "/favicon.svg",
+    ] {
+        answers.push((path.to_owned(), get(&app.router, path).await));
+    }
+    for (path, answer) in answers {
+        assert_eq!(answer.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(
+            answer.header("referrer-policy"),
+            "strict-origin-when-cross-origin",
+            "{path}"
+        );
+        // PUBLIC_URL is https in the tests.
+        assert!(
+            answer
+                .header("strict-transport-security")
+                .starts_with("max-age="),
+            "{path}"
+        );
+        let policy = answer.header("content-security-policy");
+        for directive in [
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+        if answer.header("content-type").starts_with("text/html") {
+            let nonce = answer
+                .body
+                .split("nonce=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_else(|| panic!("{path}: no nonce on the page"));
+            assert!(
+                policy.contains(&format!("'nonce-{nonce}'")),
+                "{path}: {policy}"
+            );
+        } else {
+            assert!(policy.contains("script-src 'none'"), "{path}: {policy}");
+        }
+    }
 }

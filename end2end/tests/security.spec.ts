@@ -1,0 +1,38 @@
+import { expect, test } from '@playwright/test';
+import { register } from './support';
+
+// The Content-Security-Policy lets exactly the page's own scripts run: every
+// page hydrates (and lazily loaded pages load) without one violation.
+
+test('pages hydrate with zero Content-Security-Policy violations', async ({ page }) => {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { violations: string[] }).violations = seen;
+    document.addEventListener('securitypolicyviolation', (event) =>
+      seen.push(`${event.violatedDirective} ${event.blockedURI}`),
+    );
+  });
+  const consoleReports: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) consoleReports.push(message.text());
+  });
+  const violations = () => page.evaluate(() => (window as unknown as { violations: string[] }).violations);
+
+  await register(page, 'Policy Reader');
+  for (const path of ['/', '/pricing', '/docs/quickstart', '/dashboard', '/usage', '/keys', '/billing', '/account']) {
+    const response = await page.goto(path);
+    await page.waitForLoadState('networkidle');
+    expect(await violations(), path).toEqual([]);
+    // The header names the nonce the page's scripts carry.
+    const nonce = await page.evaluate(() => (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce);
+    expect(nonce, path).toBeTruthy();
+    expect(response!.headers()['content-security-policy'], path).toContain(`'nonce-${nonce}'`);
+  }
+  // Hydrated: client-side navigation fetches a lazily loaded page's code.
+  await page.goto('/');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Docs' }).click();
+  await expect(page).toHaveURL(/\/docs\/quickstart$/);
+  await expect(page.getByRole('button', { name: 'Copy the curl commands' })).toBeVisible();
+  expect(await violations()).toEqual([]);
+  expect(consoleReports).toEqual([]);
+});

@@ -1,0 +1,129 @@
+//! Security headers on every response, from one layer: the pages'
+//! Content-Security-Policy (its nonce set by the shell as each page
+//! renders), a script-free policy for everything else, `nosniff`, the
+//! referrer policy, and HSTS when the site is served over https.
+
+use crate::config::{Config, PaymentsConfig};
+use app::state::ContentSecurityPolicy;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+
+/// Where Stripe's hosted checkout and customer portal live: the Payment MS
+/// answers a form post with a redirect there, which `form-action` governs.
+const STRIPE_ORIGINS: [&str; 2] = ["https://checkout.stripe.com", "https://billing.stripe.com"];
+
+pub fn content_security_policy(config: &Config, options: &LeptosOptions) -> ContentSecurityPolicy {
+    let form_action: Vec<String> = match &config.payments {
+        PaymentsConfig::Service { url, .. } => url::Url::parse(url)
+            .ok()
+            .map(|url| url.origin().ascii_serialization())
+            .into_iter()
+            .chain(STRIPE_ORIGINS.map(str::to_owned))
+            .collect(),
+        // The sandbox's hosted pages are on our own origin.
+        PaymentsConfig::Sandbox { .. } => Vec::new(),
+    };
+    // `cargo leptos watch` reloads pages through a socket on its own port.
+    let reload_socket = (options.env == leptos::config::Env::DEV)
+        .then(|| format!("ws://*:{}", options.reload_port));
+    ContentSecurityPolicy::new(&form_action, reload_socket)
+}
+
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    pub policy: Arc<ContentSecurityPolicy>,
+    /// `PUBLIC_URL` is https: browsers are told to use nothing else.
+    pub hsts: bool,
+}
+
+impl SecurityHeaders {
+    pub fn new(config: &Config, policy: ContentSecurityPolicy) -> Self {
+        Self {
+            policy: Arc::new(policy),
+            hsts: config.public_url.starts_with("https://"),
+        }
+    }
+}
+
+pub async fn add_security_headers(
+    State(security): State<SecurityHeaders>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        // Not a Leptos page (an API answer, a file, a sandbox page): no script may run.
+        let policy = security.policy.without_scripts();
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    if security.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn forms_may_post_to_the_payment_service_and_stripe_only_when_configured() {
+        let options = LeptosOptions::builder().output_name("t").build();
+        let service = config(&[
+            ("PAYMENT_SERVICE_URL", "https://payments.tracepipe.ai/base"),
+            ("PAYMENT_SERVICE_API_KEY", "proj_0123456789abcdef"),
+        ]);
+        let policy = content_security_policy(&service, &options).for_nonce("n0nce");
+        assert!(
+            policy.ends_with(
+                "form-action 'self' https://payments.tracepipe.ai https://checkout.stripe.com https://billing.stripe.com"
+            ),
+            "{policy}"
+        );
+        assert!(policy.contains("script-src 'self' 'nonce-n0nce' 'wasm-unsafe-eval'"));
+        let sandbox = content_security_policy(&config(&[]), &options).without_scripts();
+        assert!(sandbox.ends_with("form-action 'self'"), "{sandbox}");
+        assert!(sandbox.contains("script-src 'none'"));
+    }
+
+    #[test]
+    fn the_development_reload_socket_is_allowed_in_development_only() {
+        let mut options = LeptosOptions::builder().output_name("t").build();
+        options.env = leptos::config::Env::DEV;
+        let development = content_security_policy(&config(&[]), &options).without_scripts();
+        assert!(development.contains(&format!(
+            "connect-src 'self' ws://*:{};",
+            options.reload_port
+        )));
+        options.env = leptos::config::Env::PROD;
+        let production = content_security_policy(&config(&[]), &options).without_scripts();
+        assert!(production.contains("connect-src 'self';"), "{production}");
+    }
+}
