@@ -72,6 +72,10 @@ pub struct Config {
     pub usage_recording: bool,
     /// Prices for the estimated cost (`USAGE_PRICE_*`, `USAGE_CURRENCY`).
     pub usage_rates: Rates,
+    /// Larger request bodies are refused with 413 (forms and both APIs).
+    pub max_body_bytes: usize,
+    /// Requests taking longer are stopped with 408.
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -270,6 +274,37 @@ impl Config {
             }
             None => "USD".to_owned(),
         };
+        let max_body_bytes = match var("MAX_BODY_BYTES") {
+            Some(value) => value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1024..=10 * 1024 * 1024).contains(n))
+                .ok_or_else(|| {
+                    fail(
+                        "MAX_BODY_BYTES",
+                        "must be a number of bytes from 1024 to 10485760",
+                        &value,
+                    )
+                })?,
+            None => 64 * 1024,
+        };
+        let request_timeout = match var("REQUEST_TIMEOUT_SECS") {
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=600).contains(n))
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    fail(
+                        "REQUEST_TIMEOUT_SECS",
+                        "must be a whole number of seconds from 1 to 600",
+                        &value,
+                    )
+                })?,
+            None => Duration::from_secs(30),
+        };
         let usage_rates = Rates {
             per_million_tokens: price("USAGE_PRICE_PER_MILLION_TOKENS", 2.0)?,
             per_gb_hour: price("USAGE_PRICE_PER_GB_HOUR", 0.0005)?,
@@ -297,6 +332,8 @@ impl Config {
             payment_timeout,
             usage_recording,
             usage_rates,
+            max_body_bytes,
+            request_timeout,
         })
     }
 }
@@ -553,6 +590,8 @@ mod tests {
             ("USAGE_PRICE_PER_MILLION_TOKENS", "-2"),
             ("USAGE_PRICE_PER_GB_HOUR", "cheap"),
             ("USAGE_CURRENCY", "dollars"),
+            ("MAX_BODY_BYTES", "12"),
+            ("REQUEST_TIMEOUT_SECS", "0"),
         ];
         for (name, value) in cases {
             let err = config(&[(name, value)]).unwrap_err();

@@ -87,6 +87,56 @@ pub async fn malformed_calls_are_400(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// The limits every request meets (`MAX_BODY_BYTES`, `REQUEST_TIMEOUT_SECS`).
+#[derive(Clone, Copy, Debug)]
+pub struct RequestLimits {
+    pub max_body_bytes: usize,
+    pub timeout: std::time::Duration,
+}
+
+/// The body-size and time limits answer a bare 413 or 408; this says what
+/// happened and what to do, in the API's envelope under `/v1` and
+/// `/internal`, in plain words elsewhere. Answers a handler wrote itself
+/// (JSON) are left alone.
+pub async fn explain_limits(
+    State(limits): State<RequestLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let api = path.starts_with("/v1/") || path.starts_with("/internal/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "The request body is larger than {} KiB, the most this site accepts; nothing was changed.",
+            limits.max_body_bytes / 1024
+        ),
+        StatusCode::REQUEST_TIMEOUT => format!(
+            "The request took longer than {} s and was stopped. Try again.",
+            limits.timeout.as_secs()
+        ),
+        _ => return response,
+    };
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return response;
+    }
+    if api {
+        crate::v1::ApiError::new(status, message).into_response()
+    } else {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            message,
+        )
+            .into_response()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::foreign_origin;

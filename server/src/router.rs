@@ -23,7 +23,9 @@ use leptos_axum::{
 };
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
 
 /// Hashed asset names change with their content: a browser may keep them forever.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -141,13 +143,26 @@ pub async fn build(state: AppState, config: &Config) -> Router {
 
     let hashed_assets = options.hash_files;
     let security = SecurityHeaders::new(config, content_security_policy);
-    app.layer(middleware::from_fn_with_state(hashed_assets, cache_control))
-        .layer(middleware::from_fn_with_state(
-            security,
-            add_security_headers,
-        ))
-        .layer(CompressionLayer::new())
-        .layer(telemetry::request_log_layer())
+    let limits = guards::RequestLimits {
+        max_body_bytes: config.max_body_bytes,
+        timeout: config.request_timeout,
+    };
+    app.layer(TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        limits.timeout,
+    ))
+    .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+    .layer(middleware::from_fn_with_state(
+        limits,
+        guards::explain_limits,
+    ))
+    .layer(middleware::from_fn_with_state(hashed_assets, cache_control))
+    .layer(middleware::from_fn_with_state(
+        security,
+        add_security_headers,
+    ))
+    .layer(CompressionLayer::new())
+    .layer(telemetry::request_log_layer())
 }
 
 async fn robots(State(site): State<SiteInfo>) -> impl IntoResponse {

@@ -74,6 +74,8 @@ impl ApiError {
             StatusCode::CONFLICT => "conflict",
             StatusCode::UNPROCESSABLE_ENTITY => "validation_error",
             StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::REQUEST_TIMEOUT => "request_timeout",
             _ => "internal_error",
         }
     }
@@ -88,7 +90,8 @@ pub struct ErrorEnvelope {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     /// bad_request, unauthorized, forbidden, not_found, conflict,
-    /// validation_error, rate_limited or internal_error.
+    /// validation_error, rate_limited, payload_too_large, request_timeout
+    /// or internal_error.
     code: String,
     message: String,
     details: serde_json::Map<String, Value>,

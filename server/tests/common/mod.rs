@@ -225,9 +225,11 @@ pub async fn call(
     body: &str,
     cookie: Option<&str>,
 ) -> TestResponse {
+    // As a browser sends a form: with its length.
     let mut request = Request::post(format!("/api/{function}"))
         .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len());
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
