@@ -14,6 +14,8 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target');
 
 export default defineConfig({
   testDir: './tests',
+  // Needs two instances on PostgreSQL: playwright.multi.config.ts runs it.
+  testIgnore: /multi-instance\.spec\.ts/,
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
@@ -66,6 +68,9 @@ export default defineConfig({
       RUST_LOG: 'warn',
       // The sandbox's key: tests check it never reaches a page or the bundle.
       PAYMENT_SERVICE_API_KEY: SANDBOX_KEY,
+      // Every test browser posts from 127.0.0.1: the per-client write limit
+      // would count the whole suite as one visitor (Rust tests cover it).
+      CLIENT_WRITES_PER_MINUTE: '100000',
     },
   },
 });

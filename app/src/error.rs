@@ -41,6 +41,17 @@ pub enum AppError {
     TooManyKeys,
     #[error("That key does not exist or is already revoked.")]
     NoSuchKey,
+    /// Deleting an account leaves its subscription with the Payment MS, which
+    /// would go on billing: it has to be cancelled first.
+    #[error(
+        "Your {plan_name} plan is still active. Cancel it in Manage billing first, then delete your account."
+    )]
+    SubscriptionStillActive { plan_name: String },
+    /// Over the per-client limit on state-changing requests.
+    #[error(
+        "Too many changes from your network in a short time. Wait {retry_after_secs} seconds and try again."
+    )]
+    TooManyRequests { retry_after_secs: i64 },
     /// A dependency failed; nothing was changed.
     #[error(
         "Something went wrong on our side and nothing was changed. Please try again in a moment."
@@ -75,11 +86,14 @@ impl AppError {
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadCredentials | Self::SignedOut => StatusCode::UNAUTHORIZED,
-            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::AlreadySubscribed { .. } | Self::NoBillingAccount | Self::TooManyKeys => {
-                StatusCode::CONFLICT
+            Self::Throttled { .. } | Self::TooManyRequests { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
             }
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::AlreadySubscribed { .. }
+            | Self::SubscriptionStillActive { .. }
+            | Self::NoBillingAccount
+            | Self::TooManyKeys => StatusCode::CONFLICT,
             Self::SubscriptionRequired => StatusCode::FORBIDDEN,
             Self::NoSuchKey => StatusCode::NOT_FOUND,
             Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,

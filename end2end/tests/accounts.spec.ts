@@ -67,3 +67,25 @@ test('registration explains what is wrong, next to the field', async ({ page }) 
   await expect(page.locator('#field-password-error')).toHaveText(/Use at least 10 characters/);
   await expect(page).toHaveURL(/\/register/);
 });
+
+test('deleting the account takes the password, then signs out for good', async ({ page }) => {
+  const email = uniqueEmail('leaving');
+  await register(page, 'Leaving Soon', email);
+  await page.goto('/account');
+  await expect(page.getByRole('table').getByRole('row')).toHaveCount(2); // header + "Account created"
+  await expect(page.locator('[data-event]')).toHaveAttribute('data-event', 'account_created');
+
+  await page.getByLabel('Your password').fill('not the password');
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page.getByText('That is not your password, so the account was kept.')).toBeVisible();
+
+  await page.getByLabel('Your password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page).toHaveURL(/\/\?account=deleted$/);
+  await expect(page.getByRole('status')).toContainText('Your account is deleted');
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+  await page.goto('/login');
+  await signIn(page, email, PASSWORD);
+  await expect(page.getByText("That e-mail and password don't match an account.")).toBeVisible();
+});

@@ -65,6 +65,9 @@ pub struct Config {
     /// Per-key `/v1` limits a minute: key management, and reads.
     pub api_manage_per_minute: u32,
     pub api_reads_per_minute: u32,
+    /// Per client address: state-changing requests a minute, on every route
+    /// but `/internal` (`CLIENT_WRITES_PER_MINUTE`).
+    pub client_writes_per_minute: u32,
     pub payments: PaymentsConfig,
     /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
     pub payment_timeout: Duration,
@@ -219,6 +222,7 @@ impl Config {
         };
         let api_manage_per_minute = per_minute("API_KEY_MANAGE_PER_MINUTE", 10)?;
         let api_reads_per_minute = per_minute("API_READS_PER_MINUTE", 100)?;
+        let client_writes_per_minute = per_minute("CLIENT_WRITES_PER_MINUTE", 120)?;
         let environment = match var("APP_ENV").as_deref() {
             None | Some("development") => Environment::Development,
             Some("production") => Environment::Production,
@@ -328,6 +332,7 @@ impl Config {
             internal_service_token,
             api_manage_per_minute,
             api_reads_per_minute,
+            client_writes_per_minute,
             payments,
             payment_timeout,
             usage_recording,
@@ -583,6 +588,7 @@ mod tests {
             ("PAYMENT_SERVICE_URL", "payments:9000"),
             ("PAYMENT_SERVICE_TIMEOUT_SECS", "0"),
             ("API_READS_PER_MINUTE", "0"),
+            ("CLIENT_WRITES_PER_MINUTE", "many"),
             ("API_KEY_MANAGE_PER_MINUTE", "ten"),
             ("SESSION_IDLE_TIMEOUT_SECS", "5"),
             ("SESSION_ABSOLUTE_TIMEOUT_SECS", "forever"),

@@ -2,11 +2,14 @@
 
 use app::error::AppError;
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 use url::Url;
 
 /// Refuses state-changing requests that a browser says come from another
@@ -135,6 +138,109 @@ pub async fn explain_limits(
         )
             .into_response()
     }
+}
+
+type ClientLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+
+/// A per-client-address limit on state-changing requests (GCRA via
+/// `governor`): every `POST`, `PUT`, `PATCH` and `DELETE` (pages, server
+/// functions, `/v1`, the sandbox's pages) but `/internal`, whose callers are
+/// our own services, authenticated and few. Per instance, like the `/v1`
+/// limits. Requests that did not arrive over a socket have no address and
+/// are not counted (in-process tests).
+#[derive(Clone)]
+pub struct ClientWriteLimit {
+    limiter: Arc<ClientLimiter>,
+}
+
+impl ClientWriteLimit {
+    /// Also starts forgetting idle addresses every minute, for as long as
+    /// the limit is in use, so memory stays bounded.
+    pub fn per_minute(writes: u32) -> Self {
+        let quota = governor::Quota::per_minute(NonZeroU32::new(writes.max(1)).expect("at least 1"));
+        let limiter = Arc::new(ClientLimiter::keyed(quota));
+        let forgetting = Arc::downgrade(&limiter);
+        tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+            every_minute.tick().await;
+            loop {
+                every_minute.tick().await;
+                let Some(limiter) = forgetting.upgrade() else {
+                    return;
+                };
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+        });
+        Self { limiter }
+    }
+
+    /// Seconds until `client` may make another change, if it must wait.
+    fn wait_for(&self, client: IpAddr) -> Option<u64> {
+        use governor::clock::{Clock, DefaultClock};
+        self.limiter.check_key(&client).err().map(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs_f64().ceil().max(1.0) as u64
+        })
+    }
+}
+
+pub async fn limit_client_writes(
+    State(limit): State<ClientWriteLimit>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let reads_only = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let path = request.uri().path();
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let (Some(client), false, false) = (client, reads_only, path.starts_with("/internal/")) else {
+        return next.run(request).await;
+    };
+    let Some(retry_after_secs) = limit.wait_for(client) else {
+        return next.run(request).await;
+    };
+    tracing::warn!(%client, path, "refused: over the per-client write limit");
+    let refusal = AppError::TooManyRequests {
+        retry_after_secs: retry_after_secs as i64,
+    };
+    let mut response = if path.starts_with("/v1/") {
+        crate::v1::ApiError::new(StatusCode::TOO_MANY_REQUESTS, refusal.to_string())
+            .into_response()
+    } else if path.starts_with("/api/") && !accepts_html(request.headers()) {
+        // What a server function's caller decodes: the error as JSON.
+        let body = serde_json::to_string(&refusal).unwrap_or_default();
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            refusal.to_string(),
+        )
+            .into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
+/// A browser navigating (a form posted without JavaScript), not a script.
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! stored for a later request. With JavaScript the same form calls the
 //! `create_api_key` server function instead.
 
+use app::accounts::ssr::activity::peer_address;
 use app::accounts::ssr::context::RequestSession;
 use app::api_keys::KeyFormOutcome;
 use app::api_keys::ssr::service;
@@ -37,7 +38,10 @@ pub async fn create(
         .find(|(field, _)| field == "name")
         .map(|(_, value)| value.into_owned());
     let outcome = match name {
-        Some(name) => service::create(&state, &session.user.id, &name).await,
+        Some(name) => {
+            let client = peer_address(&parts.extensions);
+            service::create(&state, &session.user.id, &name, &client).await
+        }
         None => Err(AppError::BadRequest("missing field `name`".to_owned())),
     };
     let status = outcome

@@ -18,7 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{
-    LeptosRoutes, file_and_error_handler_with_context,
+    AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context,
     generate_route_list_with_exclusions_and_ssg_and_context,
 };
 use tower::ServiceExt;
@@ -63,9 +63,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         }
     };
 
-    // Route discovery renders `App`, which reads the site context too.
-    let (routes, _static_routes) =
-        generate_route_list_with_exclusions_and_ssg_and_context(App, None, leptos_context.clone());
+    let routes = route_list(leptos_context.clone());
     let app = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -147,7 +145,11 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         max_body_bytes: config.max_body_bytes,
         timeout: config.request_timeout,
     };
-    app.layer(TimeoutLayer::with_status_code(
+    app.layer(middleware::from_fn_with_state(
+        guards::ClientWriteLimit::per_minute(config.client_writes_per_minute),
+        guards::limit_client_writes,
+    ))
+    .layer(TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         limits.timeout,
     ))
@@ -163,6 +165,22 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     ))
     .layer(CompressionLayer::new())
     .layer(telemetry::request_log_layer())
+}
+
+/// The app's routes, discovered once per process. Discovery renders `App`
+/// (which reads the site context too) with resource loading switched off by
+/// a process-wide flag (leptos_server's `SuppressResourceLoad`, leptos#4773):
+/// a page rendering on another thread meanwhile would wait forever for its
+/// resources. Discovered once, before any router exists, nothing renders
+/// during it: in production that is start-up, and in the test suite, where
+/// each test builds its own router, later builds reuse the list.
+fn route_list(leptos_context: impl Fn() + Clone + Send + 'static) -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES
+        .get_or_init(|| {
+            generate_route_list_with_exclusions_and_ssg_and_context(App, None, leptos_context).0
+        })
+        .clone()
 }
 
 async fn robots(State(site): State<SiteInfo>) -> impl IntoResponse {

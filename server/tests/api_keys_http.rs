@@ -313,7 +313,7 @@ async fn concurrent_checks_share_queries_and_each_gets_its_own_answer() {
             .unwrap()
             .key_id;
         assert!(
-            keys::revoke(&app.state.db, &revoked_owner, &revoked_id)
+            keys::revoke(&app.state.db, &revoked_owner, &revoked_id, "127.0.0.1")
                 .await
                 .unwrap()
         );
@@ -374,7 +374,7 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
             .fetch_one(&first.state.db)
             .await
             .unwrap();
-        keys::create(&first.state.db, &user.0, "second")
+        keys::create(&first.state.db, &user.0, "second", "127.0.0.1")
             .await
             .unwrap()
     };
@@ -454,7 +454,7 @@ async fn other_services_verify_keys_with_the_service_token() {
         .as_str()
         .unwrap()
         .to_owned();
-    keys::revoke(&app.state.db, &user_id, &id).await.unwrap();
+    keys::revoke(&app.state.db, &user_id, &id, "127.0.0.1").await.unwrap();
     assert_eq!(
         json_of(&verify(&app.router, Some(SERVICE_TOKEN), &body).await),
         json!({ "valid": false })

@@ -116,3 +116,80 @@ async fn a_request_that_takes_too_long_is_stopped_with_408() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// A request from a client at `address`, as the server sees one off a socket.
+fn from(address: &str, request: axum::http::request::Builder) -> axum::http::request::Builder {
+    let peer: std::net::SocketAddr = format!("{address}:50000").parse().unwrap();
+    request.extension(axum::extract::ConnectInfo(peer))
+}
+
+#[tokio::test]
+async fn state_changing_requests_are_limited_per_client_address() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+
+    let app = app_on(
+        sqlite_database(),
+        &[
+            ("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN),
+            ("CLIENT_WRITES_PER_MINUTE", "3"),
+        ],
+    )
+    .await;
+    let (_, key) = user_with_key(&app, "busy").await;
+    let sign_in = |address: &'static str, accept: &'static str| {
+        from(address, Request::post("/api/login"))
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::ACCEPT, accept)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("email=nobody%40example.com&password=wrong-password"))
+            .unwrap()
+    };
+    for _ in 0..3 {
+        let answer = send(&app.router, sign_in("198.51.100.1", "*/*")).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "within the limit");
+    }
+
+    // A script gets the error its server function would give, as JSON.
+    let refused = send(&app.router, sign_in("198.51.100.1", "*/*")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.header("retry-after").parse::<u64>().unwrap() >= 1);
+    assert!(
+        refused.body.contains("Too many changes from your network"),
+        "{}",
+        refused.body
+    );
+    serde_json::from_str::<app::error::AppError>(&refused.body).expect("an AppError");
+    // A form posted without JavaScript gets words.
+    let refused = send(&app.router, sign_in("198.51.100.1", "text/html")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.header("content-type").starts_with("text/plain"));
+
+    // The API answers in its envelope, and nothing is created.
+    let create = from("198.51.100.1", Request::post("/v1/api-keys"))
+        .header("x-api-key", &key)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"name":"one more"}"#))
+        .unwrap();
+    let refused = send(&app.router, create).await;
+    assert_envelope(&refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let listed = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&key), None).await);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+    // Reads, other clients and our own services are not held back.
+    let landing = send(
+        &app.router,
+        from("198.51.100.1", Request::get("/")).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(landing.status, StatusCode::OK);
+    let elsewhere = send(&app.router, sign_in("198.51.100.2", "*/*")).await;
+    assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
+    let internal = from("198.51.100.1", Request::post("/internal/v1/keys/verify"))
+        .header(header::AUTHORIZATION, format!("Bearer {SERVICE_TOKEN}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(format!(r#"{{"key":"{key}"}}"#)))
+        .unwrap();
+    let verified = send(&app.router, internal).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+}

@@ -127,7 +127,7 @@ async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    let (_, first_key) = keys::create(&app.state.db, &user_id, "first")
+    let (_, first_key) = keys::create(&app.state.db, &user_id, "first", "127.0.0.1")
         .await
         .unwrap();
     let request = |method: &str, path: &str, key: &str, body: String| {

@@ -468,7 +468,7 @@ async fn the_dashboard_checklist_and_the_usage_page_follow_real_state() {
             .contains("href=\"/keys\" class=\"button button--primary\">Create an API key</a>")
     );
 
-    let (_, key) = app::api_keys::ssr::create(&app.state.db, &user_id, "laptop")
+    let (_, key) = app::api_keys::ssr::create(&app.state.db, &user_id, "laptop", "127.0.0.1")
         .await
         .unwrap();
     let dashboard = markup(page(&app.router, "/dashboard", Some(&cookie)).await);
@@ -539,7 +539,7 @@ async fn the_quickstart_shows_a_signed_in_users_key_prefix_only() {
     assert!(anonymous.body.contains("Create an account"));
 
     let (cookie, user_id) = subscriber(&app, "docs").await;
-    let (record, key) = app::api_keys::ssr::create(&app.state.db, &user_id, "ci")
+    let (record, key) = app::api_keys::ssr::create(&app.state.db, &user_id, "ci", "127.0.0.1")
         .await
         .unwrap();
     let signed_in = page(&app.router, "/docs/quickstart", Some(&cookie)).await;

@@ -18,10 +18,10 @@ pub async fn register(
     display_name: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, refuse, start_session_and_redirect};
+    use super::ssr::context::{app_state, client_address, refuse, start_session_and_redirect};
     use super::ssr::users::{self, CreateUserError};
-    use super::ssr::{passwords, validation};
-    use crate::accounts::{Field, FieldError};
+    use super::ssr::{activity, passwords, validation};
+    use crate::accounts::{ActivityKind, Field, FieldError};
 
     let state = app_state();
     let email =
@@ -46,6 +46,8 @@ pub async fn register(
             return refuse(AppError::Unavailable);
         }
     };
+    let client = client_address();
+    activity::record(&state.db, &user.id, ActivityKind::AccountCreated, "", &client).await;
     start_session_and_redirect(&state, &user.id, next.as_deref()).await
 }
 
@@ -53,13 +55,15 @@ pub async fn register(
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::ssr::context::{app_state, client_address, refuse, start_session_and_redirect};
     use super::ssr::throttle::{account_subject, client_subject};
-    use super::ssr::{passwords, users, validation};
+    use super::ssr::{activity, passwords, users, validation};
+    use crate::accounts::ActivityKind;
 
     let state = app_state();
+    let address = client_address();
     // An unparseable address cannot belong to an account: same answer as a wrong password.
     let email = validation::normalize_email(&email).unwrap_or_default();
     let account = account_subject(&email);
-    let client = client_subject(&client_address());
+    let client = client_subject(&address);
     let unavailable = |err: sqlx::Error| {
         tracing::error!("sign-in failed: {err}");
         AppError::Unavailable
@@ -83,6 +87,10 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let matched = passwords::verify_password(password, stored_hash).await;
     let Some(user) = user.filter(|_| matched) else {
+        if let Some(user) = &user {
+            let kind = ActivityKind::SignInFailed;
+            activity::record(&state.db, &user.id, kind, "", &address).await;
+        }
         state
             .throttle
             .record_failure(&state.db, &account, &client)
@@ -95,6 +103,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         .clear(&state.db, &account)
         .await
         .map_err(unavailable)?;
+    activity::record(&state.db, &user.id, ActivityKind::SignedIn, "", &address).await;
     start_session_and_redirect(&state, &user.id, next.as_deref()).await
 }
 
@@ -141,9 +150,9 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, refuse, signed_in};
-    use super::ssr::{passwords, sessions, users, validation};
-    use crate::accounts::{Field, FieldError};
+    use super::ssr::context::{app_state, client_address, refuse, signed_in};
+    use super::ssr::{activity, passwords, sessions, users, validation};
+    use crate::accounts::{ActivityKind, Field, FieldError};
 
     let (state, session) = (app_state(), signed_in()?);
     let unavailable = |err: String| {
@@ -171,14 +180,17 @@ pub async fn change_password(
     sessions::end_others(&state.db, &user.id, &session.token_hash)
         .await
         .map_err(|err| unavailable(err.to_string()))?;
+    let kind = ActivityKind::PasswordChanged;
+    activity::record(&state.db, &user.id, kind, "", &client_address()).await;
     leptos_axum::redirect("/account?saved=password");
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    use super::ssr::sessions;
+    use super::ssr::context::{app_state, client_address, signed_in};
+    use super::ssr::{activity, sessions};
+    use crate::accounts::ActivityKind;
 
     let (state, session) = (app_state(), signed_in()?);
     sessions::end_others(&state.db, &session.user.id, &session.token_hash)
@@ -187,6 +199,71 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             tracing::error!("signing out everywhere failed: {err}");
             AppError::Unavailable
         })?;
+    let (user_id, kind) = (&session.user.id, ActivityKind::SignedOutEverywhere);
+    activity::record(&state.db, user_id, kind, "", &client_address()).await;
     leptos_axum::redirect("/account?saved=sessions");
+    Ok(())
+}
+
+/// The user's newest security events, newest first.
+#[server(prefix = "/api", endpoint = "recent_activity")]
+pub async fn recent_activity() -> Result<Vec<crate::accounts::ActivityEntry>, AppError> {
+    use super::ssr::activity;
+    use super::ssr::context::{app_state, signed_in};
+
+    let (state, session) = (app_state(), signed_in()?);
+    activity::recent(&state.db, &session.user.id)
+        .await
+        .map_err(|err| {
+            tracing::error!("reading the activity log failed: {err}");
+            AppError::Unavailable
+        })
+}
+
+/// Deletes the account after the password is entered again. A subscription
+/// lives on with the Payment MS, so one that still bills must be cancelled
+/// first; its status is asked fresh, and if it cannot be asked nothing happens.
+#[server(prefix = "/api", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, end_session_cookie, refuse, signed_in};
+    use super::ssr::{passwords, users};
+    use crate::accounts::{Field, FieldError};
+    use crate::billing::api::payment_failed;
+    use crate::billing::ssr::Freshness;
+    use crate::billing::ssr::payment_client::Standing;
+
+    let (state, session) = (app_state(), signed_in()?);
+    let unavailable = |err: sqlx::Error| {
+        tracing::error!("deleting an account failed: {err}");
+        AppError::Unavailable
+    };
+    let user = users::find_by_id(&state.db, &session.user.id)
+        .await
+        .map_err(unavailable)?
+        .ok_or(AppError::SignedOut)?;
+    if !passwords::verify_password(password, Some(user.password_hash)).await {
+        return refuse(AppError::Invalid(FieldError::new(
+            Field::CurrentPassword,
+            "That is not your password, so the account was kept.",
+        )));
+    }
+    let subscription = state
+        .payments
+        .subscription(&state.catalog, &user.id, Freshness::Refresh)
+        .await
+        .or_else(|err| payment_failed("deleting an account", err))?;
+    if let Some(current) =
+        subscription.filter(|current| matches!(current.standing, Standing::Active | Standing::PaymentDue))
+    {
+        return refuse(AppError::SubscriptionStillActive {
+            plan_name: current.plan.name.clone(),
+        });
+    }
+    users::delete(&state.db, &user.id)
+        .await
+        .map_err(unavailable)?;
+    tracing::info!("an account was deleted");
+    end_session_cookie(&state);
+    leptos_axum::redirect("/?account=deleted");
     Ok(())
 }

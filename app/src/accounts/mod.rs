@@ -45,3 +45,68 @@ impl FieldError {
         }
     }
 }
+
+/// A security event on the activity log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    AccountCreated,
+    SignedIn,
+    SignInFailed,
+    PasswordChanged,
+    SignedOutEverywhere,
+    KeyCreated,
+    KeyRevoked,
+}
+
+impl ActivityKind {
+    const ALL: [Self; 7] = [
+        Self::AccountCreated,
+        Self::SignedIn,
+        Self::SignInFailed,
+        Self::PasswordChanged,
+        Self::SignedOutEverywhere,
+        Self::KeyCreated,
+        Self::KeyRevoked,
+    ];
+
+    /// How it is stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "account_created",
+            Self::SignedIn => "signed_in",
+            Self::SignInFailed => "sign_in_failed",
+            Self::PasswordChanged => "password_changed",
+            Self::SignedOutEverywhere => "signed_out_everywhere",
+            Self::KeyCreated => "key_created",
+            Self::KeyRevoked => "key_revoked",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == stored)
+    }
+
+    /// How people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "Account created",
+            Self::SignedIn => "Signed in",
+            Self::SignInFailed => "Failed sign-in (wrong password)",
+            Self::PasswordChanged => "Password changed",
+            Self::SignedOutEverywhere => "Signed out every other session",
+            Self::KeyCreated => "API key created",
+            Self::KeyRevoked => "API key revoked",
+        }
+    }
+}
+
+/// One row of "Recent activity" on /account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub kind: ActivityKind,
+    /// What it concerns, e.g. the key's name; may be empty.
+    pub detail: String,
+    pub client_address: String,
+    pub when: crate::billing::DateLabel,
+}

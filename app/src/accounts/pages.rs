@@ -1,9 +1,11 @@
 //! Account pages: register, sign in, dashboard, and the signed-in guard.
 
 use crate::accounts::api::{
-    ChangePassword, Login, Logout, Register, SignOutEverywhere, UpdateDisplayName,
+    ChangePassword, DeleteAccount, Login, Logout, Register, SignOutEverywhere, UpdateDisplayName,
+    recent_activity,
 };
-use crate::accounts::{CurrentUser, Field};
+use crate::accounts::{ActivityEntry, CurrentUser, Field};
+use crate::billing::pages::RetryNotice;
 use crate::billing::pages::SubscriptionPanel;
 use crate::components::{FormField, PageMeta, SubmitButton};
 use crate::error::AppError;
@@ -20,6 +22,7 @@ pub struct AuthActions {
     pub login: ServerAction<Login>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
+    pub delete_account: ServerAction<DeleteAccount>,
 }
 
 pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
@@ -29,6 +32,7 @@ pub fn provide_auth() {
         login: ServerAction::new(),
         register: ServerAction::new(),
         logout: ServerAction::new(),
+        delete_account: ServerAction::new(),
     };
     // Blocking: the navigation must be right in the first HTML, with no flash.
     let user: UserResource = Resource::new_blocking(
@@ -37,6 +41,7 @@ pub fn provide_auth() {
                 actions.login.version().get(),
                 actions.register.version().get(),
                 actions.logout.version().get(),
+                actions.delete_account.version().get(),
             )
         },
         |_| super::api::signed_in_user(),
@@ -63,6 +68,8 @@ fn show_error_from_form_post(actions: &AuthActions) {
         actions.login.value().set(error);
     } else if path == Register::PATH {
         actions.register.value().set(error);
+    } else if path == DeleteAccount::PATH {
+        actions.delete_account.value().set(error);
     }
 }
 
@@ -363,8 +370,102 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
                         busy_label="Signing out other sessions…"
                     />
                 </ActionForm>
+
+                <RecentActivity refresh=Signal::derive(move || {
+                    (change_password.version().get(), sign_out_everywhere.version().get())
+                }) />
+                <DeleteAccountForm />
             </div>
         </section>
+    }
+}
+
+/// The user's security events, newest first, refetched after the page's own
+/// actions add one.
+#[component]
+fn RecentActivity(refresh: Signal<(usize, usize)>) -> impl IntoView {
+    let events = Resource::new(move || refresh.get(), |_| recent_activity());
+    view! {
+        <h2 id="activity-title">"Recent activity"</h2>
+        <p>"Sign-ins, password changes and API keys, with where they came from. Something you don't recognise? Change your password."</p>
+        <Transition fallback=|| view! { <p>"Loading your activity…"</p> }>
+            {move || Suspend::new(async move {
+                match events.await {
+                    Ok(events) => Either::Left(view! { <ActivityTable events /> }),
+                    Err(error) => Either::Right(view! {
+                        <RetryNotice error retry_href="/account".to_owned() />
+                    }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ActivityTable(events: Vec<ActivityEntry>) -> impl IntoView {
+    if events.is_empty() {
+        return Either::Left(view! { <p>"Nothing yet."</p> });
+    }
+    Either::Right(view! {
+        <table class="table activity" aria-labelledby="activity-title">
+            <thead>
+                <tr>
+                    <th scope="col">"When"</th>
+                    <th scope="col">"What"</th>
+                    <th scope="col">"From"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {events
+                    .into_iter()
+                    .map(|event| {
+                        let what = if event.detail.is_empty() {
+                            event.kind.label().to_owned()
+                        } else {
+                            format!("{}: {}", event.kind.label(), event.detail)
+                        };
+                        view! {
+                            <tr data-event=event.kind.as_str()>
+                                <td><time datetime=event.when.iso>{event.when.text}</time></td>
+                                <td>{what}</td>
+                                <td>{event.client_address}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    })
+}
+
+/// Deleting the account: the password again, and a plain statement of what goes.
+#[component]
+fn DeleteAccountForm() -> impl IntoView {
+    let delete = expect_context::<AuthActions>().delete_account;
+    let error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    view! {
+        <h2>"Delete account"</h2>
+        <p>
+            "This deletes your account, signs out every session and revokes every API key at once. "
+            "Usage records go with it. It cannot be undone. An active subscription must be cancelled "
+            "first, in " <a href="/billing">"Billing"</a> "."
+        </p>
+        <ActionForm action=delete attr:class="form">
+            <FormField
+                label="Your password"
+                name="password"
+                input_type="password"
+                autocomplete="current-password"
+                error=field_error(error, Field::CurrentPassword)
+            />
+            <p class="form-error" role="alert">{form_error(error)}</p>
+            <SubmitButton
+                pending=delete.pending()
+                label="Delete my account"
+                busy_label="Deleting your account…"
+                danger=true
+            />
+        </ActionForm>
     }
 }
 

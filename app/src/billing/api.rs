@@ -12,7 +12,7 @@ use super::ssr::payment_client::PaymentError;
 /// Logs the service's detail (never our key) and answers with the
 /// retryable message.
 #[cfg(feature = "ssr")]
-fn payment_failed<T>(during: &str, err: PaymentError) -> Result<T, AppError> {
+pub(crate) fn payment_failed<T>(during: &str, err: PaymentError) -> Result<T, AppError> {
     tracing::error!(error = %err, "payment service call failed during {during}");
     crate::accounts::ssr::context::refuse(AppError::PaymentUnavailable)
 }

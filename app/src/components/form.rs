@@ -54,12 +54,16 @@ pub fn SubmitButton(
     label: &'static str,
     busy_label: &'static str,
     #[prop(default = false)] primary: bool,
+    /// Irreversible actions (deleting the account).
+    #[prop(default = false)]
+    danger: bool,
 ) -> impl IntoView {
     view! {
         <button
             class="button"
             class:button--primary=primary
-            class:button--secondary=!primary
+            class:button--secondary=!primary && !danger
+            class:button--danger=danger
             type="submit"
             disabled=move || pending.get()
         >

@@ -25,9 +25,19 @@ pub fn LandingPage() -> impl IntoView {
     let json_ld = site.structured_data().to_owned();
     #[cfg(not(feature = "ssr"))]
     let json_ld = String::new();
+    // Where deleting an account ends up.
+    let deleted = leptos_router::hooks::use_query_map()
+        .with_untracked(|query| query.get("account").as_deref() == Some("deleted"));
     view! {
         <PageMeta title=TITLE description=DESCRIPTION path="/" />
         <script type="application/ld+json" inner_html=json_ld></script>
+        {deleted.then(|| view! {
+            <div class="container">
+                <p class="notice" role="status">
+                    "Your account is deleted: its sessions, API keys and usage records are gone."
+                </p>
+            </div>
+        })}
         <Hero />
         <HowItWorks first_call=format!(
             "curl {} -H \"X-API-Key: $TRACEPIPE_API_KEY\"",

@@ -4,6 +4,7 @@
 
 pub mod rate_limit;
 
+use app::accounts::ssr::activity::ClientAddress;
 use app::accounts::ssr::unix_now;
 use app::api_keys::ssr::{self as keys, KeyOwner};
 use app::state::AppState;
@@ -37,6 +38,12 @@ impl ApiError {
             details: serde_json::Map::new(),
             retry_after_secs: None,
         }
+    }
+
+    /// Adds `Retry-After`: when a refused request may be made again.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
     }
 
     /// Adds `"field": name` to the details: which input was refused.
@@ -218,15 +225,15 @@ async fn authenticate(
     };
     let decision = limits.check(&owner.key_id, class);
     let mut response = if let Some(retry_after) = decision.retry_after_secs {
-        let mut refused = ApiError::new(
+        ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
                 "This key made too many requests. Try again in {retry_after} s (limit: {} per minute).",
                 decision.limit
             ),
-        );
-        refused.retry_after_secs = Some(retry_after);
-        refused.into_response()
+        )
+        .retry_after(retry_after)
+        .into_response()
     } else {
         keys::note_use(&state.db, &owner);
         // Usage counts the requests a key made, not the ones refused above.
@@ -358,6 +365,7 @@ struct CreateKeyBody {
 async fn create_key(
     State(state): State<AppState>,
     Extension(owner): Extension<KeyOwner>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -388,7 +396,7 @@ async fn create_key(
             ));
         }
     };
-    let (record, key) = match keys::create(&state.db, &owner.user_id, &name).await {
+    let (record, key) = match keys::create(&state.db, &owner.user_id, &name, &client).await {
         Ok(created) => created,
         Err(keys::CreateKeyError::TooMany) => {
             return Err(ApiError::new(
@@ -421,9 +429,10 @@ async fn create_key(
 async fn revoke_key(
     State(state): State<AppState>,
     Extension(owner): Extension<KeyOwner>,
+    ClientAddress(client): ClientAddress,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    match keys::revoke(&state.db, &owner.user_id, &id).await {
+    match keys::revoke(&state.db, &owner.user_id, &id, &client).await {
         Ok(true) => Ok(StatusCode::NO_CONTENT),
         Ok(false) => Err(ApiError::new(StatusCode::NOT_FOUND, "No such API key.")),
         Err(err) => Err(ApiError::internal("revoking a key", err)),

@@ -14,7 +14,7 @@ pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    let (_, key) = keys::create(&app.state.db, &user.0, "laptop")
+    let (_, key) = keys::create(&app.state.db, &user.0, "laptop", "127.0.0.1")
         .await
         .unwrap();
     (user.0, key)

@@ -5,14 +5,13 @@ use super::sessions::{self, Session};
 use super::validation::safe_next;
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-use std::net::SocketAddr;
 
 /// What `load_session` found for this request (None: signed out).
 #[derive(Clone)]
@@ -67,14 +66,10 @@ pub fn signed_in() -> Result<Session, AppError> {
 
 /// The peer address, for per-client throttling.
 pub fn client_address() -> String {
-    request_parts()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
+    request_parts().map_or_else(
+        || "unknown".to_owned(),
+        |parts| super::activity::peer_address(&parts.extensions),
+    )
 }
 
 /// A browser posting a form without JavaScript: Leptos answers it with a
@@ -113,7 +108,9 @@ pub fn refuse<T>(err: AppError) -> Result<T, AppError> {
     if !is_server_function_call {
         return Err(err);
     }
-    if let AppError::Throttled { retry_after_secs } = &err {
+    if let AppError::Throttled { retry_after_secs } | AppError::TooManyRequests { retry_after_secs } =
+        &err
+    {
         response.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
     if !is_plain_form_post() {

@@ -112,3 +112,14 @@ pub async fn set_password_hash(
         .await
         .map(|_| ())
 }
+
+/// Deletes the user and, through the schema's cascades, everything that is
+/// theirs: sessions, API keys and their counts, checkouts, usage reports and
+/// the activity log. One statement, so nothing is left half-deleted.
+pub async fn delete(db: &AnyPool, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

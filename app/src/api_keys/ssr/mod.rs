@@ -1,7 +1,8 @@
 //! Server-only API key logic: generation from the OS CSPRNG, hashing, the
 //! keys table, and authentication of a presented key.
 
-use crate::accounts::ssr::unix_now;
+use crate::accounts::ActivityKind;
+use crate::accounts::ssr::{activity, unix_now};
 use rand::TryRngCore;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, FromRow};
@@ -97,11 +98,13 @@ pub enum CreateKeyError {
 }
 
 /// Creates a key named `name` for `user_id` (at most `MAX_ACTIVE_KEYS`
-/// active); answers the record and the secret, which is never seen again.
+/// active), asked for from `client`; answers the record and the secret,
+/// which is never seen again.
 pub async fn create(
     db: &AnyPool,
     user_id: &str,
     name: &str,
+    client: &str,
 ) -> Result<(KeyRecord, String), CreateKeyError> {
     let new_key = generate().map_err(|err| CreateKeyError::Randomness(err.to_string()))?;
     let id = uuid::Uuid::new_v4().to_string();
@@ -125,6 +128,7 @@ pub async fn create(
     if inserted.rows_affected() == 0 {
         return Err(CreateKeyError::TooMany);
     }
+    activity::record(db, user_id, ActivityKind::KeyCreated, name, client).await;
     let record = KeyRecord {
         id,
         name: name.to_owned(),
@@ -146,18 +150,29 @@ pub async fn list(db: &AnyPool, user_id: &str) -> Result<Vec<KeyRecord>, sqlx::E
     .await
 }
 
-/// Revokes the user's active key `key_id`; false when there is no such key
-/// of theirs (another user's key looks exactly like a missing one).
-pub async fn revoke(db: &AnyPool, user_id: &str, key_id: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+/// Revokes the user's active key `key_id`, asked for from `client`; false
+/// when there is no such key of theirs (another user's key looks exactly
+/// like a missing one).
+pub async fn revoke(
+    db: &AnyPool,
+    user_id: &str,
+    key_id: &str,
+    client: &str,
+) -> Result<bool, sqlx::Error> {
+    let revoked: Option<String> = sqlx::query_scalar(
+        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL \
+         RETURNING name",
     )
     .bind(unix_now())
     .bind(key_id)
     .bind(user_id)
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    let Some(name) = revoked else {
+        return Ok(false);
+    };
+    activity::record(db, user_id, ActivityKind::KeyRevoked, &name, client).await;
+    Ok(true)
 }
 
 fn use_is_recent(owner: &KeyOwner, now: i64) -> bool {
@@ -304,6 +319,7 @@ pub mod service {
         state: &AppState,
         user_id: &str,
         name: &str,
+        client: &str,
     ) -> Result<CreatedKey, AppError> {
         let name = clean_name(name)?;
         let subscribed = state
@@ -318,7 +334,7 @@ pub mod service {
         if !subscribed {
             return Err(AppError::SubscriptionRequired);
         }
-        match super::create(&state.db, user_id, &name).await {
+        match super::create(&state.db, user_id, &name, client).await {
             Ok((record, key)) => Ok(CreatedKey {
                 key,
                 view: view(record),
@@ -328,8 +344,13 @@ pub mod service {
         }
     }
 
-    pub async fn revoke(state: &AppState, user_id: &str, key_id: &str) -> Result<(), AppError> {
-        match super::revoke(&state.db, user_id, key_id).await {
+    pub async fn revoke(
+        state: &AppState,
+        user_id: &str,
+        key_id: &str,
+        client: &str,
+    ) -> Result<(), AppError> {
+        match super::revoke(&state.db, user_id, key_id, client).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(AppError::NoSuchKey),
             Err(err) => Err(unavailable("revoking a key", err)),

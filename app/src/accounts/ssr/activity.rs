@@ -1,0 +1,118 @@
+//! The activity log: security events with their time and client address,
+//! shown to their user on /account. Recording never fails the action it
+//! describes (the action already happened); a failed write is logged.
+
+use super::unix_now;
+use crate::accounts::{ActivityEntry, ActivityKind};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::Extensions;
+use axum::http::request::Parts;
+use sqlx::{AnyPool, FromRow};
+use std::net::SocketAddr;
+
+/// Events older than this are deleted when their user's next one is written.
+const RETENTION_SECS: i64 = 90 * 24 * 60 * 60;
+/// How many events /account shows.
+pub const RECENT: i64 = 20;
+
+/// The peer address a request came from ("unknown" when it did not come
+/// over a socket, as in-process tests).
+pub fn peer_address(extensions: &Extensions) -> String {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
+}
+
+/// The client's address as an extractor, for handlers outside Leptos.
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(peer_address(&parts.extensions)))
+    }
+}
+
+/// Records `kind` for `user_id`; `detail` names what it concerns (a key's name).
+pub async fn record(db: &AnyPool, user_id: &str, kind: ActivityKind, detail: &str, client: &str) {
+    if let Err(err) = write(db, user_id, kind, detail, client).await {
+        tracing::warn!(event = kind.as_str(), "recording activity failed: {err}");
+    }
+}
+
+async fn write(
+    db: &AnyPool,
+    user_id: &str,
+    kind: ActivityKind,
+    detail: &str,
+    client: &str,
+) -> Result<(), sqlx::Error> {
+    let now = unix_now();
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM activity_events WHERE user_id = $1 AND occurred_at < $2")
+        .bind(user_id)
+        .bind(now - RETENTION_SECS)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO activity_events (id, user_id, kind, detail, client_address, occurred_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(user_id)
+    .bind(kind.as_str())
+    .bind(detail)
+    .bind(client)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+#[derive(FromRow)]
+struct EventRow {
+    kind: String,
+    detail: String,
+    client_address: String,
+    occurred_at: i64,
+}
+
+/// The user's newest events, newest first.
+pub async fn recent(db: &AnyPool, user_id: &str) -> Result<Vec<ActivityEntry>, sqlx::Error> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT kind, detail, client_address, occurred_at FROM activity_events \
+         WHERE user_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(RECENT)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(ActivityEntry {
+                kind: ActivityKind::parse(&row.kind)?,
+                detail: row.detail,
+                client_address: row.client_address,
+                when: time_label(row.occurred_at),
+            })
+        })
+        .collect())
+}
+
+/// "30 November 2026, 11:44 UTC".
+fn time_label(unix: i64) -> crate::billing::DateLabel {
+    let moment =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let day = crate::billing::ssr::date_label(moment);
+    crate::billing::DateLabel {
+        text: format!(
+            "{}, {:02}:{:02} UTC",
+            day.text,
+            moment.hour(),
+            moment.minute()
+        ),
+        iso: day.iso,
+    }
+}
