@@ -191,10 +191,12 @@ async fn deleting_an_account_takes_the_password_and_a_cancelled_plan_then_leaves
         )
         .await;
         assert_eq!(still_paying.status, StatusCode::CONFLICT, "{backend}");
+        let refusal: app::error::AppError = serde_json::from_str(&still_paying.body).unwrap();
         assert!(
-            still_paying.body.contains("Cancel it in Manage billing first"),
-            "{backend}: {}",
-            still_paying.body
+            refusal
+                .to_string()
+                .contains("Starter plan is still active. Cancel it in Manage billing first"),
+            "{backend}: {refusal}"
         );
         assert_eq!(user_rows("api_keys").await, 1, "{backend}: nothing changed");
 

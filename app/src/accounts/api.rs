@@ -47,7 +47,7 @@ pub async fn register(
         }
     };
     let client = client_address();
-    activity::record(&state.db, &user.id, ActivityKind::AccountCreated, "", &client).await;
+    activity::record(&state.db, &user.id, ActivityKind::AccountCreated, "", &client);
     start_session_and_redirect(&state, &user.id, next.as_deref()).await
 }
 
@@ -86,24 +86,27 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     // Unknown e-mail or wrong password: the same work, time and answer.
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let matched = passwords::verify_password(password, stored_hash).await;
-    let Some(user) = user.filter(|_| matched) else {
-        if let Some(user) = &user {
-            let kind = ActivityKind::SignInFailed;
-            activity::record(&state.db, &user.id, kind, "", &address).await;
+    let user = match user {
+        Some(user) if matched => user,
+        unmatched => {
+            if let Some(user) = unmatched {
+                let kind = ActivityKind::SignInFailed;
+                activity::record(&state.db, &user.id, kind, "", &address);
+            }
+            state
+                .throttle
+                .record_failure(&state.db, &account, &client)
+                .await
+                .map_err(unavailable)?;
+            return refuse(AppError::BadCredentials);
         }
-        state
-            .throttle
-            .record_failure(&state.db, &account, &client)
-            .await
-            .map_err(unavailable)?;
-        return refuse(AppError::BadCredentials);
     };
     state
         .throttle
         .clear(&state.db, &account)
         .await
         .map_err(unavailable)?;
-    activity::record(&state.db, &user.id, ActivityKind::SignedIn, "", &address).await;
+    activity::record(&state.db, &user.id, ActivityKind::SignedIn, "", &address);
     start_session_and_redirect(&state, &user.id, next.as_deref()).await
 }
 
@@ -181,7 +184,7 @@ pub async fn change_password(
         .await
         .map_err(|err| unavailable(err.to_string()))?;
     let kind = ActivityKind::PasswordChanged;
-    activity::record(&state.db, &user.id, kind, "", &client_address()).await;
+    activity::record(&state.db, &user.id, kind, "", &client_address());
     leptos_axum::redirect("/account?saved=password");
     Ok(())
 }
@@ -200,7 +203,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             AppError::Unavailable
         })?;
     let (user_id, kind) = (&session.user.id, ActivityKind::SignedOutEverywhere);
-    activity::record(&state.db, user_id, kind, "", &client_address()).await;
+    activity::record(&state.db, user_id, kind, "", &client_address());
     leptos_axum::redirect("/account?saved=sessions");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The activity log: security events with their time and client address,
-//! shown to their user on /account. Recording never fails the action it
-//! describes (the action already happened); a failed write is logged.
+//! shown to their user on /account. Recording never fails or delays the
+//! action it describes (the action already happened); a failed write is
+//! logged.
 
 use super::unix_now;
 use crate::accounts::{ActivityEntry, ActivityKind};
@@ -34,37 +35,54 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
-/// Records `kind` for `user_id`; `detail` names what it concerns (a key's name).
-pub async fn record(db: &AnyPool, user_id: &str, kind: ActivityKind, detail: &str, client: &str) {
-    if let Err(err) = write(db, user_id, kind, detail, client).await {
-        tracing::warn!(event = kind.as_str(), "recording activity failed: {err}");
-    }
+/// Records `kind` for `user_id`; `detail` names what it concerns (a key's
+/// name). The event's time and order are fixed now; the write happens in
+/// the background, so the action never waits for its log entry and a failed
+/// sign-in takes the same time whether or not the e-mail has an account.
+pub fn record(db: &AnyPool, user_id: &str, kind: ActivityKind, detail: &str, client: &str) {
+    let event = Event {
+        // UUID v7: ordered by creation, so events of one second keep their order.
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user_id.to_owned(),
+        kind,
+        detail: detail.to_owned(),
+        client: client.to_owned(),
+        occurred_at: unix_now(),
+    };
+    let db = db.clone();
+    tokio::spawn(async move {
+        if let Err(err) = write(&db, &event).await {
+            tracing::warn!(event = kind.as_str(), "recording activity failed: {err}");
+        }
+    });
 }
 
-async fn write(
-    db: &AnyPool,
-    user_id: &str,
+struct Event {
+    id: String,
+    user_id: String,
     kind: ActivityKind,
-    detail: &str,
-    client: &str,
-) -> Result<(), sqlx::Error> {
-    let now = unix_now();
+    detail: String,
+    client: String,
+    occurred_at: i64,
+}
+
+async fn write(db: &AnyPool, event: &Event) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM activity_events WHERE user_id = $1 AND occurred_at < $2")
-        .bind(user_id)
-        .bind(now - RETENTION_SECS)
+        .bind(&event.user_id)
+        .bind(event.occurred_at - RETENTION_SECS)
         .execute(&mut *tx)
         .await?;
     sqlx::query(
         "INSERT INTO activity_events (id, user_id, kind, detail, client_address, occurred_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(user_id)
-    .bind(kind.as_str())
-    .bind(detail)
-    .bind(client)
-    .bind(now)
+    .bind(&event.id)
+    .bind(&event.user_id)
+    .bind(event.kind.as_str())
+    .bind(&event.detail)
+    .bind(&event.client)
+    .bind(event.occurred_at)
     .execute(&mut *tx)
     .await?;
     tx.commit().await

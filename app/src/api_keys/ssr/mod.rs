@@ -128,7 +128,7 @@ pub async fn create(
     if inserted.rows_affected() == 0 {
         return Err(CreateKeyError::TooMany);
     }
-    activity::record(db, user_id, ActivityKind::KeyCreated, name, client).await;
+    activity::record(db, user_id, ActivityKind::KeyCreated, name, client);
     let record = KeyRecord {
         id,
         name: name.to_owned(),
@@ -171,7 +171,7 @@ pub async fn revoke(
     let Some(name) = revoked else {
         return Ok(false);
     };
-    activity::record(db, user_id, ActivityKind::KeyRevoked, &name, client).await;
+    activity::record(db, user_id, ActivityKind::KeyRevoked, &name, client);
     Ok(true)
 }
 
