@@ -86,9 +86,7 @@ impl AppError {
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadCredentials | Self::SignedOut => StatusCode::UNAUTHORIZED,
-            Self::Throttled { .. } | Self::TooManyRequests { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            Self::Throttled { .. } | Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::AlreadySubscribed { .. }
             | Self::SubscriptionStillActive { .. }

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { accessibilityViolations } from './support';
 
 // Runs with and without JavaScript: every form must work both ways.
 
@@ -68,12 +69,15 @@ test('registration explains what is wrong, next to the field', async ({ page }) 
   await expect(page).toHaveURL(/\/register/);
 });
 
-test('deleting the account takes the password, then signs out for good', async ({ page }) => {
+test('deleting the account takes the password, then signs out for good', async ({ page, javaScriptEnabled }) => {
   const email = uniqueEmail('leaving');
   await register(page, 'Leaving Soon', email);
   await page.goto('/account');
   await expect(page.getByRole('table').getByRole('row')).toHaveCount(2); // header + "Account created"
   await expect(page.locator('[data-event]')).toHaveAttribute('data-event', 'account_created');
+  if (javaScriptEnabled) {
+    expect(await accessibilityViolations(page)).toEqual([]);
+  }
 
   await page.getByLabel('Your password').fill('not the password');
   await page.getByRole('button', { name: 'Delete my account' }).click();

@@ -157,7 +157,8 @@ impl ClientWriteLimit {
     /// Also starts forgetting idle addresses every minute, for as long as
     /// the limit is in use, so memory stays bounded.
     pub fn per_minute(writes: u32) -> Self {
-        let quota = governor::Quota::per_minute(NonZeroU32::new(writes.max(1)).expect("at least 1"));
+        let quota =
+            governor::Quota::per_minute(NonZeroU32::new(writes.max(1)).expect("at least 1"));
         let limiter = Arc::new(ClientLimiter::keyed(quota));
         let forgetting = Arc::downgrade(&limiter);
         tokio::spawn(async move {
@@ -210,8 +211,7 @@ pub async fn limit_client_writes(
         retry_after_secs: retry_after_secs as i64,
     };
     let mut response = if path.starts_with("/v1/") {
-        crate::v1::ApiError::new(StatusCode::TOO_MANY_REQUESTS, refusal.to_string())
-            .into_response()
+        crate::v1::ApiError::new(StatusCode::TOO_MANY_REQUESTS, refusal.to_string()).into_response()
     } else if path.starts_with("/api/") && !accepts_html(request.headers()) {
         // What a server function's caller decodes: the error as JSON.
         let body = serde_json::to_string(&refusal).unwrap_or_default();

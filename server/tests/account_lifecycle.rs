@@ -30,7 +30,11 @@ async fn call_from(
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
-    send(&app.router, request.body(Body::from(body.to_owned())).unwrap()).await
+    send(
+        &app.router,
+        request.body(Body::from(body.to_owned())).unwrap(),
+    )
+    .await
 }
 
 async fn email_of(app: &TestApp, user_id: &str) -> String {
@@ -83,11 +87,13 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
             ADDRESS,
         )
         .await;
-        assert_eq!(created.status, StatusCode::OK, "{backend}: {}", created.body);
-        let key_id = json_of(&created)["view"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        assert_eq!(
+            created.status,
+            StatusCode::OK,
+            "{backend}: {}",
+            created.body
+        );
+        let key_id = json_of(&created)["view"]["id"].as_str().unwrap().to_owned();
         let revoked = call_from(
             &app,
             "revoke_api_key",
@@ -96,7 +102,12 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
             ADDRESS,
         )
         .await;
-        assert_eq!(revoked.status, StatusCode::OK, "{backend}: {}", revoked.body);
+        assert_eq!(
+            revoked.status,
+            StatusCode::OK,
+            "{backend}: {}",
+            revoked.body
+        );
         let changed = call_from(
             &app,
             "change_password",
@@ -108,12 +119,20 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
             ADDRESS,
         )
         .await;
-        assert_eq!(changed.status, StatusCode::OK, "{backend}: {}", changed.body);
+        assert_eq!(
+            changed.status,
+            StatusCode::OK,
+            "{backend}: {}",
+            changed.body
+        );
         call_from(&app, "sign_out_everywhere", "", Some(&cookie), ADDRESS).await;
 
         // Someone else's events stay theirs.
         let (_, other_key) = user_with_key(&app, "stranger").await;
-        assert_eq!(users_me(&app.router, &other_key).await.status, StatusCode::OK);
+        assert_eq!(
+            users_me(&app.router, &other_key).await.status,
+            StatusCode::OK
+        );
 
         let account = page(&app.router, "/account", Some(&cookie)).await;
         assert_eq!(account.status, StatusCode::OK, "{backend}");
@@ -131,10 +150,19 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
             ],
             "{backend}: newest first, only this user's"
         );
-        assert!(account.body.contains("API key created: ci runner"), "{backend}");
+        assert!(
+            account.body.contains("API key created: ci runner"),
+            "{backend}"
+        );
         assert!(account.body.contains("Failed sign-in"), "{backend}");
-        assert!(account.body.contains(ADDRESS), "{backend}: where it came from");
-        assert!(!account.body.contains("laptop"), "{backend}: not the stranger's key");
+        assert!(
+            account.body.contains(ADDRESS),
+            "{backend}: where it came from"
+        );
+        assert!(
+            !account.body.contains("laptop"),
+            "{backend}: not the stranger's key"
+        );
 
         // The same list for scripts, and never without a session.
         let listed = call_from(&app, "recent_activity", "", Some(&cookie), ADDRESS).await;
@@ -180,7 +208,11 @@ async fn deleting_an_account_takes_the_password_and_a_cancelled_plan_then_leaves
         )
         .await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
-        assert!(wrong.body.contains("account was kept"), "{backend}: {}", wrong.body);
+        assert!(
+            wrong.body.contains("account was kept"),
+            "{backend}: {}",
+            wrong.body
+        );
         assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
 
         let still_paying = call(
@@ -244,7 +276,9 @@ async fn deleting_an_account_takes_the_password_and_a_cancelled_plan_then_leaves
         }
         let registered_again = register(&app.router, &email, "Back again").await;
         assert!(
-            registered_again.header("set-cookie").contains("tp_session="),
+            registered_again
+                .header("set-cookie")
+                .contains("tp_session="),
             "{backend}: the e-mail is free again"
         );
         assert_eq!(

@@ -454,7 +454,9 @@ async fn other_services_verify_keys_with_the_service_token() {
         .as_str()
         .unwrap()
         .to_owned();
-    keys::revoke(&app.state.db, &user_id, &id, "127.0.0.1").await.unwrap();
+    keys::revoke(&app.state.db, &user_id, &id, "127.0.0.1")
+        .await
+        .unwrap();
     assert_eq!(
         json_of(&verify(&app.router, Some(SERVICE_TOKEN), &body).await),
         json!({ "valid": false })

@@ -142,7 +142,9 @@ async fn state_changing_requests_are_limited_per_client_address() {
             .header(header::ORIGIN, ORIGIN)
             .header(header::ACCEPT, accept)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from("email=nobody%40example.com&password=wrong-password"))
+            .body(Body::from(
+                "email=nobody%40example.com&password=wrong-password",
+            ))
             .unwrap()
     };
     for _ in 0..3 {
@@ -165,7 +167,11 @@ async fn state_changing_requests_are_limited_per_client_address() {
     let refused = send(&app.router, sign_in("198.51.100.1", "text/html")).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(refused.header("content-type").starts_with("text/plain"));
-    assert!(refused.body.contains("seconds and try again"), "{}", refused.body);
+    assert!(
+        refused.body.contains("seconds and try again"),
+        "{}",
+        refused.body
+    );
 
     // The API answers in its envelope, and nothing is created.
     let create = from("198.51.100.1", Request::post("/v1/api-keys"))
@@ -181,7 +187,9 @@ async fn state_changing_requests_are_limited_per_client_address() {
     // Reads, other clients and our own services are not held back.
     let landing = send(
         &app.router,
-        from("198.51.100.1", Request::get("/")).body(Body::empty()).unwrap(),
+        from("198.51.100.1", Request::get("/"))
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(landing.status, StatusCode::OK);

@@ -981,7 +981,7 @@ async fn pricing_is_public_and_payment_redirects_to_it() {
 }
 
 #[tokio::test]
-async fn statuses_are_cached_for_a_minute_refreshed_on_demand_and_errors_never_cached() {
+async fn active_plans_are_cached_for_a_minute_refreshed_on_demand_and_errors_never_cached() {
     use app::billing::ssr::{Freshness, Payments};
     let (base, table) = stub_service(vec![(
         Method::GET,
@@ -1019,6 +1019,28 @@ async fn statuses_are_cached_for_a_minute_refreshed_on_demand_and_errors_never_c
         .await
         .unwrap();
     assert_eq!(calls(), 9, "refresh asks again");
+
+    // No plan is never taken from the cache: a checkout on another instance
+    // may have just made one.
+    let (base, table) = stub_service(vec![(
+        Method::GET,
+        "/api/v1/subscriptions/",
+        Canned::json(200, fixtures::STATUS_NONE),
+    )])
+    .await;
+    let without_plan = Payments {
+        client: client(&base, SANDBOX_KEY),
+        status_cache: Default::default(),
+        sandbox: false,
+    };
+    for _ in 0..2 {
+        let current = without_plan
+            .subscription(catalog, "u3", Freshness::Cached)
+            .await
+            .unwrap();
+        assert!(current.is_none());
+    }
+    assert_eq!(table.1.lock().unwrap().len(), 6, "asked both times");
 
     let broken = Payments {
         client: client(&common::stub::unreachable_service().await, SANDBOX_KEY),

@@ -47,7 +47,13 @@ pub async fn register(
         }
     };
     let client = client_address();
-    activity::record(&state.db, &user.id, ActivityKind::AccountCreated, "", &client);
+    activity::record(
+        &state.db,
+        &user.id,
+        ActivityKind::AccountCreated,
+        "",
+        &client,
+    );
     start_session_and_redirect(&state, &user.id, next.as_deref()).await
 }
 
@@ -255,8 +261,8 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
         .subscription(&state.catalog, &user.id, Freshness::Refresh)
         .await
         .or_else(|err| payment_failed("deleting an account", err))?;
-    if let Some(current) =
-        subscription.filter(|current| matches!(current.standing, Standing::Active | Standing::PaymentDue))
+    if let Some(current) = subscription
+        .filter(|current| matches!(current.standing, Standing::Active | Standing::PaymentDue))
     {
         return refuse(AppError::SubscriptionStillActive {
             plan_name: current.plan.name.clone(),

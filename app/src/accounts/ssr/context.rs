@@ -108,8 +108,8 @@ pub fn refuse<T>(err: AppError) -> Result<T, AppError> {
     if !is_server_function_call {
         return Err(err);
     }
-    if let AppError::Throttled { retry_after_secs } | AppError::TooManyRequests { retry_after_secs } =
-        &err
+    if let AppError::Throttled { retry_after_secs }
+    | AppError::TooManyRequests { retry_after_secs } = &err
     {
         response.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }

@@ -25,7 +25,8 @@ pub struct Payments {
 /// Whether a cached status will do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Freshness {
-    /// Up to the cache's age limit (60 s).
+    /// An active plan up to the cache's age limit (60 s); no plan, or one
+    /// that is not active, is asked again.
     Cached,
     /// Just back from checkout or the portal: ask the Payment MS.
     Refresh,
@@ -56,15 +57,19 @@ impl Payments {
         user_id: &str,
         freshness: Freshness,
     ) -> Result<Option<CurrentSubscription>, PaymentError> {
-        let statuses = match (freshness, self.status_cache.get(user_id)) {
-            (Freshness::Cached, Some(statuses)) => statuses,
-            _ => {
-                let fetched = Arc::new(self.fetch_statuses(catalog, user_id).await?);
-                self.status_cache.put(user_id, fetched.clone());
-                fetched
+        let now = OffsetDateTime::now_utc();
+        if let (Freshness::Cached, Some(statuses)) = (freshness, self.status_cache.get(user_id)) {
+            let current = pick_current(catalog, &statuses, now);
+            // Only an active plan is taken from the cache: someone without one
+            // may have just subscribed through another instance, and must not
+            // be told otherwise for a minute.
+            if current.as_ref().is_some_and(CurrentSubscription::is_active) {
+                return Ok(current);
             }
-        };
-        Ok(pick_current(catalog, &statuses, OffsetDateTime::now_utc()))
+        }
+        let fetched = Arc::new(self.fetch_statuses(catalog, user_id).await?);
+        self.status_cache.put(user_id, fetched.clone());
+        Ok(pick_current(catalog, &fetched, now))
     }
 
     /// One status call per subscription product, all at once.
