@@ -26,18 +26,7 @@ while read -r key; do
 done <"$work_dir/keys"
 
 # Each request presents the next of the 20 keys, as many clients would.
-lua_keys="$(sed 's/.*/"&",/' "$work_dir/keys" | tr -d '\n')"
-cat >"$work_dir/verify.lua" <<LUA
-local keys = { $lua_keys }
-local n = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-request = function()
-  n = n % #keys + 1
-  return wrk.format(nil, nil, nil, '{"key":"' .. keys[n] .. '"}')
-end
-LUA
+verify_script "$work_dir/keys" "$token" "$work_dir/verify.lua"
 users_me_script "$work_dir/keys" "$work_dir/users_me.lua"
 
 log "measuring (${duration} per route, 64 connections)"

@@ -55,3 +55,33 @@ request = function()
 end
 LUA
 }
+
+# verify_script KEYS_FILE TOKEN OUT: a wrk script for POST
+# /internal/v1/keys/verify with the service TOKEN that asks about the next
+# key of KEYS_FILE (one per line) with each request.
+verify_script() {
+  local lua_keys
+  lua_keys="$(sed 's/.*/"&",/' "$1" | tr -d '\n')"
+  cat >"$3" <<LUA
+local keys = { $lua_keys }
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $2"
+request = function()
+  n = n % #keys + 1
+  return wrk.format(nil, nil, nil, '{"key":"' .. keys[n] .. '"}')
+end
+LUA
+}
+
+# login_script BASE FORM OUT: a wrk script that signs in with FORM
+# (urlencoded e-mail and password) as a script on BASE's own origin does.
+login_script() {
+  cat >"$3" <<LUA
+wrk.method = "POST"
+wrk.body = "$2&next="
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Origin"] = "$1"
+LUA
+}

@@ -28,25 +28,9 @@ login_form="email=load%40example.com&password=correct+horse+battery+staple"
 curl -fsS -o /dev/null -H "Origin: $base" -X POST "$base/api/register" \
   --data "$login_form&display_name=Load&next="
 
-lua_keys="$(sed 's/.*/"&",/' "$work_dir/keys" | tr -d '\n')"
-cat >"$work_dir/verify.lua" <<LUA
-local keys = { $lua_keys }
-local n = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-request = function()
-  n = n % #keys + 1
-  return wrk.format(nil, nil, nil, '{"key":"' .. keys[n] .. '"}')
-end
-LUA
+verify_script "$work_dir/keys" "$token" "$work_dir/verify.lua"
 users_me_script "$work_dir/keys" "$work_dir/users_me.lua"
-cat >"$work_dir/login.lua" <<LUA
-wrk.method = "POST"
-wrk.body = "$login_form&next="
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Origin"] = "$base"
-LUA
+login_script "$base" "$login_form" "$work_dir/login.lua"
 printf '' >"$work_dir/none.lua"
 
 routes=(

@@ -23,14 +23,7 @@ form="email=bench%40example.com&password=correct+horse+battery+staple"
 curl -fsS -o /dev/null -H "Origin: $base" -X POST "$base/api/register" \
   --data "$form&display_name=Bench&next="
 
-cat >"$work_dir/login.lua" <<LUA
-wrk.method = "POST"
-wrk.body = "$form&next="
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Origin"] = "$base"
-LUA
-
-# Prints "requests_per_second p50_ms p99_ms non_2xx".
+login_script "$base" "$form" "$work_dir/login.lua"
 
 log "measuring (${duration} per run)"
 read -r single_rps single_p50 _ single_bad < <(wrk -t1 -c1 -d"$duration" --latency -s "$work_dir/login.lua" "$base/api/login" | summarise)

@@ -5,8 +5,7 @@ use crate::accounts::api::{
     recent_activity,
 };
 use crate::accounts::{ActivityEntry, CurrentUser, Field};
-use crate::billing::pages::RetryNotice;
-use crate::billing::pages::SubscriptionPanel;
+use crate::billing::pages::{RetryNotice, SubscriptionPanel};
 use crate::components::{FormField, PageMeta, SubmitButton};
 use crate::error::AppError;
 use crate::usage::pages::GettingStartedPanel;
