@@ -43,14 +43,16 @@ routes=(
 
 # run N: all five routes at once; prints one table row per route.
 run() {
-  local n="$1" i=0 name conns script path
+  local n="$1" i=0 name conns script path loads=()
   for route in "${routes[@]}"; do
     IFS='|' read -r name conns script path <<<"$route"
     wrk -t1 -c"$conns" -d"$duration" --latency -s "$work_dir/$script" "$base$path" \
       >"$work_dir/run$n-$i.txt" &
+    loads+=($!)
     i=$((i + 1))
   done
-  wait
+  # Only the load generators: a bare `wait` would wait for the server too.
+  wait "${loads[@]}"
   i=0
   for route in "${routes[@]}"; do
     IFS='|' read -r name conns _ _ <<<"$route"
