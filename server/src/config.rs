@@ -103,6 +103,20 @@ impl Config {
             value: value.to_owned(),
         };
 
+        // A whole number within `range`, or `default` when the variable is unset.
+        let whole_number = |name: &'static str,
+                            range: std::ops::RangeInclusive<u64>,
+                            expected: &'static str,
+                            default: u64| match var(name) {
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| fail(name, expected, &value)),
+            None => Ok(default),
+        };
+
         let public_url = match var("PUBLIC_URL") {
             Some(value) => parse_public_url(&value)
                 .ok_or_else(|| fail("PUBLIC_URL", "must be an absolute http(s) origin such as https://tracepipe.ai (no path, query or fragment)", &value))?,
@@ -136,20 +150,12 @@ impl Config {
             }
             None => format!("sqlite://{}/storefront.db?mode=rwc", data_dir.display()),
         };
-        let database_max_connections = match var("DATABASE_MAX_CONNECTIONS") {
-            Some(value) => value
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| {
-                    fail(
-                        "DATABASE_MAX_CONNECTIONS",
-                        "must be a whole number from 1 to 1000",
-                        &value,
-                    )
-                })?,
-            None => default_pool_size(),
-        };
+        let database_max_connections = whole_number(
+            "DATABASE_MAX_CONNECTIONS",
+            1..=1000,
+            "must be a whole number from 1 to 1000",
+            u64::from(default_pool_size()),
+        )? as u32;
         let catalog_path =
             PathBuf::from(var("CATALOG_PATH").unwrap_or_else(|| "catalog.toml".to_owned()));
         let log_format = match var("LOG_FORMAT").as_deref() {
@@ -157,21 +163,12 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(other) => return Err(fail("LOG_FORMAT", "must be text or json", other)),
         };
-        let shutdown_timeout = match var("SHUTDOWN_TIMEOUT_SECS") {
-            Some(value) => value
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n <= 3600)
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    fail(
-                        "SHUTDOWN_TIMEOUT_SECS",
-                        "must be a whole number of seconds from 0 to 3600",
-                        &value,
-                    )
-                })?,
-            None => Duration::from_secs(20),
-        };
+        let shutdown_timeout = Duration::from_secs(whole_number(
+            "SHUTDOWN_TIMEOUT_SECS",
+            0..=3600,
+            "must be a whole number of seconds from 0 to 3600",
+            20,
+        )?);
         let session_idle_timeout = parse_duration_secs(
             "SESSION_IDLE_TIMEOUT_SECS",
             var("SESSION_IDLE_TIMEOUT_SECS"),
@@ -231,21 +228,12 @@ impl Config {
             }
         };
         let payments = payments_config(environment, &var)?;
-        let payment_timeout = match var("PAYMENT_SERVICE_TIMEOUT_SECS") {
-            Some(value) => value
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=60).contains(n))
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    fail(
-                        "PAYMENT_SERVICE_TIMEOUT_SECS",
-                        "must be a whole number of seconds from 1 to 60",
-                        &value,
-                    )
-                })?,
-            None => Duration::from_secs(10),
-        };
+        let payment_timeout = Duration::from_secs(whole_number(
+            "PAYMENT_SERVICE_TIMEOUT_SECS",
+            1..=60,
+            "must be a whole number of seconds from 1 to 60",
+            10,
+        )?);
         let usage_recording = parse_flag("USAGE_RECORDING", var("USAGE_RECORDING"), true)?;
         let price = |name: &'static str, default: f64| match var(name) {
             Some(value) => value
@@ -278,37 +266,18 @@ impl Config {
             }
             None => "USD".to_owned(),
         };
-        let max_body_bytes = match var("MAX_BODY_BYTES") {
-            Some(value) => value
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1024..=10 * 1024 * 1024).contains(n))
-                .ok_or_else(|| {
-                    fail(
-                        "MAX_BODY_BYTES",
-                        "must be a number of bytes from 1024 to 10485760",
-                        &value,
-                    )
-                })?,
-            None => 64 * 1024,
-        };
-        let request_timeout = match var("REQUEST_TIMEOUT_SECS") {
-            Some(value) => value
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=600).contains(n))
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    fail(
-                        "REQUEST_TIMEOUT_SECS",
-                        "must be a whole number of seconds from 1 to 600",
-                        &value,
-                    )
-                })?,
-            None => Duration::from_secs(30),
-        };
+        let max_body_bytes = whole_number(
+            "MAX_BODY_BYTES",
+            1024..=10 * 1024 * 1024,
+            "must be a number of bytes from 1024 to 10485760",
+            64 * 1024,
+        )? as usize;
+        let request_timeout = Duration::from_secs(whole_number(
+            "REQUEST_TIMEOUT_SECS",
+            1..=600,
+            "must be a whole number of seconds from 1 to 600",
+            30,
+        )?);
         let usage_rates = Rates {
             per_million_tokens: price("USAGE_PRICE_PER_MILLION_TOKENS", 2.0)?,
             per_gb_hour: price("USAGE_PRICE_PER_GB_HOUR", 0.0005)?,
