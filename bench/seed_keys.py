@@ -12,35 +12,50 @@ import urllib.parse
 import urllib.request
 import uuid
 
-base = sys.argv[1]
-subscribers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-keys_each = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 
+class Browser:
+    """One visitor of the storefront at `base`, with its own cookies."""
 
-def subscriber_with_keys():
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    def __init__(self, base):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
-    def post(path, fields, accept="application/json"):
+    def post(self, path, fields, accept="application/json"):
         request = urllib.request.Request(
-            path if path.startswith("http") else base + path,
+            path if path.startswith("http") else self.base + path,
             data=urllib.parse.urlencode(fields).encode(),
-            headers={"Origin": base, "Accept": accept},
+            headers={"Origin": self.base, "Accept": accept},
         )
-        with opener.open(request) as response:
+        with self.opener.open(request) as response:
             return response.read().decode()
 
-    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-    post("/api/register", {"email": email, "password": "correct horse battery staple", "display_name": "Bench", "next": ""})
-    checkout_url = json.loads(post("/api/payment/checkout", {"plan_id": "starter"}))
-    post(checkout_url, {"card_number": "4242424242424242", "expiry": "12 / 34", "cvc": "123"}, accept="text/html")
-    for n in range(keys_each):
-        page = post("/keys", {"name": f"bench {n + 1}"}, accept="text/html")
+    def register(self):
+        email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+        self.post("/api/register", {"email": email, "password": "correct horse battery staple", "display_name": "Bench", "next": ""})
+        return self
+
+    def subscribe(self, plan_id="starter"):
+        checkout_url = json.loads(self.post("/api/payment/checkout", {"plan_id": plan_id}))
+        self.post(checkout_url, {"card_number": "4242424242424242", "expiry": "12 / 34", "cvc": "123"}, accept="text/html")
+        return self
+
+    def create_key(self, name):
+        page = self.post("/keys", {"name": name}, accept="text/html")
         key = re.search(r"tp_live_[0-9A-Za-z]{32,}", page)
         if not key:
             sys.exit("no key on the page")
-        print(key.group(0))
+        return key.group(0)
+
+    def cookie_header(self):
+        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
 
 
-for _ in range(subscribers):
-    subscriber_with_keys()
+if __name__ == "__main__":
+    base = sys.argv[1]
+    subscribers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    keys_each = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    for _ in range(subscribers):
+        browser = Browser(base).register().subscribe()
+        for n in range(keys_each):
+            print(browser.create_key(f"bench {n + 1}"))

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { accessibilityViolations } from './support';
+import { accessibilityViolations, signOut } from './support';
 
 // Runs with and without JavaScript: every form must work both ways.
 
@@ -30,7 +30,7 @@ test('register, sign out, and come back through sign-in', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Lovelace');
   await expect(page.getByRole('navigation', { name: 'Main' })).toContainText('Ada Lovelace');
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOut(page);
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
   await page.goto('/dashboard');
@@ -43,7 +43,7 @@ test('register, sign out, and come back through sign-in', async ({ page }) => {
 test('a wrong password gets the generic message, then the throttle', async ({ page }) => {
   const email = uniqueEmail('throttle');
   await register(page, 'Grace', email);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOut(page);
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
   for (let attempt = 1; attempt <= 5; attempt++) {

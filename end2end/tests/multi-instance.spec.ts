@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, payWith, planCard, uniqueEmail } from './support';
+import { PASSWORD, payWith, planCard, signOut, uniqueEmail } from './support';
 
 // Two instances sharing one PostgreSQL (scripts/two-instances starts them;
 // playwright.multi.config.ts runs this file only). The journey alternates
@@ -62,7 +62,7 @@ test('the journey alternates between two instances and nothing is lost', async (
 
   // B: signs out; A no longer knows the session.
   await page.goto(`${B}/dashboard`);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOut(page);
   await expect(page).toHaveURL(`${B}/`);
   await page.goto(`${A}/dashboard`);
   await expect(page).toHaveURL(`${A}/login?next=/dashboard`);

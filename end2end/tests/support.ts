@@ -19,6 +19,13 @@ export async function register(page: Page, name: string) {
   await expect(page).toHaveURL(/\/dashboard$/);
 }
 
+/** Signs out through the header's account menu (a disclosure: opened first). */
+export async function signOut(page: Page) {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.locator('summary').click();
+  await nav.getByRole('button', { name: 'Sign out' }).click();
+}
+
 export function planCard(page: Page, name: string) {
   return page.locator('article.plan-card', { has: page.getByRole('heading', { name, exact: true }) });
 }

@@ -328,6 +328,43 @@ async fn signed_in_visitors_skip_the_sign_in_pages() {
 }
 
 #[tokio::test]
+async fn the_app_navigation_marks_the_page_and_the_account_form_shows_the_stored_name() {
+    let app = sqlite_app().await;
+    let cookie = session_cookie(&register(&app.router, "ada@example.com", "Ada Lovelace").await);
+    let account = page(&app.router, "/account", Some(&cookie)).await.body;
+    let header = &account[account.find("<header").unwrap()..account.find("</header>").unwrap()];
+    for link in [
+        "/dashboard",
+        "/keys",
+        "/usage",
+        "/billing",
+        "/docs/quickstart",
+    ] {
+        assert!(
+            header.contains(&format!(r#"href="{link}""#)),
+            "{link} in {header}"
+        );
+    }
+    assert!(
+        header.contains(r#"<a href="/account" aria-current="page">Account"#),
+        "{header}"
+    );
+    assert_eq!(header.matches("aria-current").count(), 1, "{header}");
+    assert!(
+        !header.contains("How it works"),
+        "visitors' sections only on public pages"
+    );
+    assert!(
+        account.contains(r#"value="Ada Lovelace""#),
+        "prefilled: {account}"
+    );
+    let billing = page(&app.router, "/billing/cancel", Some(&cookie))
+        .await
+        .body;
+    assert!(billing.contains(r#"<a href="/billing" aria-current="page">Billing"#));
+}
+
+#[tokio::test]
 async fn a_session_started_on_one_instance_works_on_another() {
     let Some(database) = postgres_database().await else {
         return;

@@ -1042,6 +1042,29 @@ async fn active_plans_are_cached_for_a_minute_refreshed_on_demand_and_errors_nev
     }
     assert_eq!(table.1.lock().unwrap().len(), 6, "asked both times");
 
+    // Pages remember "no plan" while the user's checkout activity stays the
+    // same; a checkout (on any instance) changes it and they ask again.
+    let calls = || table.1.lock().unwrap().len();
+    let for_page = |checkout_activity| Freshness::ForPage { checkout_activity };
+    for _ in 0..3 {
+        let current = without_plan
+            .subscription(catalog, "u4", for_page(0))
+            .await
+            .unwrap();
+        assert!(current.is_none());
+    }
+    assert_eq!(calls(), 9, "asked once for three page views");
+    without_plan
+        .subscription(catalog, "u4", for_page(1))
+        .await
+        .unwrap();
+    assert_eq!(calls(), 12, "a checkout since: asked again");
+    without_plan
+        .subscription(catalog, "u4", Freshness::Cached)
+        .await
+        .unwrap();
+    assert_eq!(calls(), 15, "a refusal never trusts a cached \"no plan\"");
+
     let broken = Payments {
         client: client(&common::stub::unreachable_service().await, SANDBOX_KEY),
         status_cache: Default::default(),

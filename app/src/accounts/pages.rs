@@ -14,14 +14,16 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 
-/// The sign-in, sign-up and sign-out actions, shared app-wide so that the
-/// signed-in user is refetched whenever one of them completes.
+/// The actions that change who is signed in or how they are shown, shared
+/// app-wide so that the signed-in user (the header's name, the account page's
+/// form) is refetched whenever one of them completes.
 #[derive(Clone, Copy)]
 pub struct AuthActions {
     pub login: ServerAction<Login>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
     pub delete_account: ServerAction<DeleteAccount>,
+    pub rename: ServerAction<UpdateDisplayName>,
 }
 
 pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
@@ -32,6 +34,7 @@ pub fn provide_auth() {
         register: ServerAction::new(),
         logout: ServerAction::new(),
         delete_account: ServerAction::new(),
+        rename: ServerAction::new(),
     };
     // Blocking: the navigation must be right in the first HTML, with no flash.
     let user: UserResource = Resource::new_blocking(
@@ -41,6 +44,7 @@ pub fn provide_auth() {
                 actions.register.version().get(),
                 actions.logout.version().get(),
                 actions.delete_account.version().get(),
+                actions.rename.version().get(),
             )
         },
         |_| super::api::signed_in_user(),
@@ -69,6 +73,8 @@ fn show_error_from_form_post(actions: &AuthActions) {
         actions.register.value().set(error);
     } else if path == DeleteAccount::PATH {
         actions.delete_account.value().set(error);
+    } else if path == UpdateDisplayName::PATH {
+        actions.rename.value().set(error);
     }
 }
 
@@ -278,11 +284,58 @@ pub fn DashboardPage() -> impl IntoView {
                                 <GettingStartedPanel />
                                 <SubscriptionPanel />
                             </div>
+                            <DashboardShortcuts />
                         </div>
                     </section>
                 }
             }
         />
+    }
+}
+
+/// The app's places, always linked from the dashboard (the checklist above
+/// points only at the next step).
+#[component]
+fn DashboardShortcuts() -> impl IntoView {
+    const SHORTCUTS: &[(&str, &str, &str)] = &[
+        (
+            "/keys",
+            "API keys",
+            "Create, list and revoke the keys your code uses.",
+        ),
+        (
+            "/usage",
+            "Usage",
+            "Requests per day and per key, tokens, estimated cost.",
+        ),
+        (
+            "/billing",
+            "Billing",
+            "Your plan and its renewal; invoices and cards in Stripe.",
+        ),
+        (
+            "/docs/quickstart",
+            "Quickstart",
+            "From a key to your first API call.",
+        ),
+    ];
+    view! {
+        <nav class="shortcuts" aria-labelledby="shortcuts-title">
+            <h2 id="shortcuts-title">"Your workspace"</h2>
+            <ul class="shortcut-list">
+                {SHORTCUTS
+                    .iter()
+                    .map(|(href, label, what)| {
+                        view! {
+                            <li class="shortcut">
+                                <a href=*href>{*label}</a>
+                                <p>{*what}</p>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
     }
 }
 
@@ -300,7 +353,7 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountSettings(user: CurrentUser) -> impl IntoView {
-    let rename = ServerAction::<UpdateDisplayName>::new();
+    let rename = expect_context::<AuthActions>().rename;
     let change_password = ServerAction::<ChangePassword>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let rename_error = Signal::derive(move || rename.value().get().and_then(Result::err));
@@ -328,6 +381,7 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
                         label="Display name"
                         name="display_name"
                         autocomplete="name"
+                        value=user.display_name
                         error=field_error(rename_error, Field::DisplayName)
                     />
                     <p class="form-error" role="alert">{form_error(rename_error)}</p>

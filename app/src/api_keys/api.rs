@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub async fn list_api_keys() -> Result<KeyList, AppError> {
     use crate::accounts::ssr::context::{app_state, refuse, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::list(&state, &session.user.id)
+    super::ssr::service::list(&state, &session)
         .await
         .or_else(refuse)
 }

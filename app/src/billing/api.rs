@@ -135,7 +135,11 @@ pub async fn current_subscription() -> Result<Option<SubscriptionView>, AppError
     let state = app_state();
     match state
         .payments
-        .subscription(&state.catalog, &session.user.id, Freshness::Cached)
+        .subscription(
+            &state.catalog,
+            &session.user.id,
+            Freshness::for_page(&session),
+        )
         .await
     {
         Ok(current) => Ok(current.map(|current| current.view())),
@@ -155,7 +159,7 @@ pub async fn load_billing(refresh: bool) -> Result<BillingOverview, AppError> {
     let freshness = if refresh {
         Freshness::Refresh
     } else {
-        Freshness::Cached
+        Freshness::for_page(&session)
     };
     let subscription = match state
         .payments

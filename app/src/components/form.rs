@@ -10,6 +10,9 @@ pub fn FormField(
     autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
+    /// What is stored now, for forms that edit it.
+    #[prop(optional, into)]
+    value: Option<String>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let hint_id = format!("{id}-hint");
@@ -36,6 +39,7 @@ pub fn FormField(
                 name=name
                 type=input_type
                 autocomplete=autocomplete
+                value=value
                 required
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by

@@ -1,6 +1,8 @@
+use crate::accounts::CurrentUser;
 use crate::accounts::pages::{AuthActions, UserResource};
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
 /// The first focusable element: keyboard users jump straight to the content.
 #[component]
@@ -31,7 +33,8 @@ fn Logo() -> impl IntoView {
     }
 }
 
-/// The landing page's sections, linked from the header and the footer.
+/// The landing page's sections: the header's links for visitors, and the
+/// footer's for everyone.
 const SECTION_LINKS: &[(&str, &str)] = &[
     ("/#how-it-works", "How it works"),
     ("/#features", "Features"),
@@ -39,6 +42,49 @@ const SECTION_LINKS: &[(&str, &str)] = &[
     ("/#faq", "FAQ"),
     ("/docs/quickstart", "Docs"),
 ];
+
+/// A page of the signed-in app, in the header's navigation.
+struct AppLink {
+    href: &'static str,
+    label: &'static str,
+    /// Paths at or under this one belong to the link (`/billing/success`
+    /// is Billing's).
+    section: &'static str,
+}
+
+const APP_LINKS: &[AppLink] = &[
+    AppLink {
+        href: "/dashboard",
+        label: "Dashboard",
+        section: "/dashboard",
+    },
+    AppLink {
+        href: "/keys",
+        label: "API keys",
+        section: "/keys",
+    },
+    AppLink {
+        href: "/usage",
+        label: "Usage",
+        section: "/usage",
+    },
+    AppLink {
+        href: "/billing",
+        label: "Billing",
+        section: "/billing",
+    },
+    AppLink {
+        href: "/docs/quickstart",
+        label: "Docs",
+        section: "/docs",
+    },
+];
+
+/// Whether `path` is `section` or a page under it.
+fn within(path: &str, section: &str) -> bool {
+    path.strip_prefix(section)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
 
 fn section_links() -> impl IntoView {
     SECTION_LINKS
@@ -53,45 +99,100 @@ fn section_links() -> impl IntoView {
         .collect_view()
 }
 
-/// Sign in / create account, or the signed-in user's links and sign-out.
+/// `aria-current="page"` while the address is within `section`; follows
+/// client-side navigation.
+fn current_page(section: &'static str) -> impl Fn() -> Option<&'static str> + Send + Sync {
+    let pathname = use_location().pathname;
+    move || within(&pathname.get(), section).then_some("page")
+}
+
+/// The visitor's header: the landing page's sections, sign in, sign up.
 #[component]
-fn AccountLinks() -> impl IntoView {
-    let user = expect_context::<UserResource>();
-    let logout = expect_context::<AuthActions>().logout;
+fn PublicNav() -> impl IntoView {
     view! {
-        <Transition>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(user)) => Either::Left(view! {
-                        <li><a href="/dashboard">"Dashboard"</a></li>
-                        <li><a href="/usage">"Usage"</a></li>
-                        <li><a href="/billing">"Billing"</a></li>
-                        <li><a href="/account" title=format!("Signed in as {}", user.email)>{user.display_name}</a></li>
-                        <li>
-                            <ActionForm action=logout attr:class="inline-form">
-                                <button type="submit" class="link-button">"Sign out"</button>
-                            </ActionForm>
-                        </li>
-                    }),
-                    _ => Either::Right(view! {
-                        <li><a href="/login">"Sign in"</a></li>
-                        <li><a class="button button--primary button--small" href="/register">"Create account"</a></li>
-                    }),
-                }
-            })}
-        </Transition>
+        <nav aria-label="Main">
+            <ul class="nav-list">
+                {section_links()}
+                <li><a href="/login" aria-current=current_page("/login")>"Sign in"</a></li>
+                <li>
+                    <a class="button button--primary button--small" href="/register">"Create account"</a>
+                </li>
+            </ul>
+        </nav>
     }
 }
 
+/// The signed-in app's header: its pages, the current one marked, and the
+/// account menu. The menu is a `<details>` disclosure, so it opens without
+/// JavaScript; with it, the menu closes again after each navigation.
+#[component]
+fn AppNav(user: CurrentUser) -> impl IntoView {
+    let logout = expect_context::<AuthActions>().logout;
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let pathname = use_location().pathname;
+    Effect::new(move || {
+        pathname.track();
+        if let Some(menu) = menu.get_untracked() {
+            let _ = menu.remove_attribute("open");
+        }
+    });
+    let links = APP_LINKS
+        .iter()
+        .map(|link| {
+            view! {
+                <li>
+                    <a href=link.href aria-current=current_page(link.section)>{link.label}</a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav aria-label="Main" class="app-nav">
+            <ul class="nav-list">
+                {links}
+                <li class="account-menu-item">
+                    <details class="account-menu" node_ref=menu>
+                        <summary
+                            class="account-menu-toggle"
+                            class:account-menu-toggle--current=move || within(&pathname.get(), "/account")
+                            title=format!("Signed in as {}", user.email)
+                        >
+                            <span class="visually-hidden">"Account menu for "</span>
+                            {user.display_name}
+                        </summary>
+                        <ul class="account-menu-list">
+                            <li>
+                                <a href="/account" aria-current=current_page("/account")>"Account"</a>
+                            </li>
+                            <li>
+                                <ActionForm action=logout attr:class="inline-form">
+                                    <button type="submit" class="link-button">"Sign out"</button>
+                                </ActionForm>
+                            </li>
+                        </ul>
+                    </details>
+                </li>
+            </ul>
+        </nav>
+    }
+}
+
+/// Signed in: the app's navigation, on every page. Otherwise the public one.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
+    let user = expect_context::<UserResource>();
     view! {
         <header class="site-header">
             <div class="container header-inner">
                 <Logo />
-                <nav aria-label="Main">
-                    <ul class="nav-list">{section_links()}<AccountLinks /></ul>
-                </nav>
+                <Transition>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(user)) => Either::Left(view! { <AppNav user /> }),
+                            _ => Either::Right(view! { <PublicNav /> }),
+                        }
+                    })}
+                </Transition>
             </div>
         </header>
     }
@@ -117,5 +218,20 @@ pub fn SiteFooter() -> impl IntoView {
                 <p class="footer-legal">"© 2026 Tracepipe. Payments are processed by Stripe."</p>
             </div>
         </footer>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    #[test]
+    fn a_link_is_current_on_its_page_and_the_pages_under_it() {
+        assert!(within("/billing", "/billing"));
+        assert!(within("/billing/success", "/billing"));
+        assert!(within("/docs/quickstart", "/docs"));
+        assert!(!within("/billings", "/billing"));
+        assert!(!within("/", "/dashboard"));
+        assert!(!within("/account", "/usage"));
     }
 }

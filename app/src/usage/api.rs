@@ -18,7 +18,7 @@ pub async fn load_usage_overview() -> Result<UsageOverview, AppError> {
 pub async fn load_getting_started() -> Result<GettingStarted, AppError> {
     use crate::accounts::ssr::context::{app_state, refuse, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::getting_started(&state, &session.user.id)
+    super::ssr::service::getting_started(&state, &session)
         .await
         .or_else(refuse)
 }

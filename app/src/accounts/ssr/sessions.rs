@@ -31,6 +31,9 @@ const TOKEN_BYTES: usize = 32;
 pub struct Session {
     pub user: CurrentUser,
     pub token_hash: String,
+    /// Checkouts the user started plus those they returned from, on any
+    /// instance: when it changes, the user may have just gained a plan.
+    pub checkout_activity: i64,
 }
 
 impl SessionPolicy {
@@ -107,7 +110,8 @@ pub async fn resolve(
 ) -> Result<Option<Session>, sqlx::Error> {
     let hash = token_hash(token);
     let row = sqlx::query(
-        "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name \
+        "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name, \
+         (SELECT COUNT(*) + COUNT(c.returned_at) FROM checkouts c WHERE c.user_id = u.id) \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(&hash)
@@ -138,6 +142,7 @@ pub async fn resolve(
             display_name: row.try_get(4)?,
         },
         token_hash: hash,
+        checkout_activity: row.try_get(5)?,
     }))
 }
 

@@ -255,6 +255,7 @@ mod tests {
 /// What the /keys page and its forms need, over the functions above.
 pub mod service {
     use super::{CreateKeyError, KeyRecord, MAX_ACTIVE_KEYS};
+    use crate::accounts::ssr::sessions::Session;
     use crate::accounts::{Field, FieldError};
     use crate::api_keys::{ApiKeyView, CreatedKey, KeyList};
     use crate::billing::ssr::{Freshness, date_label};
@@ -294,13 +295,14 @@ pub mod service {
         }
     }
 
-    pub async fn list(state: &AppState, user_id: &str) -> Result<KeyList, AppError> {
+    pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppError> {
+        let user_id = &session.user.id;
         let records = super::list(&state.db, user_id)
             .await
             .map_err(|err| unavailable("listing keys", err))?;
         let subscribed = state
             .payments
-            .subscription(&state.catalog, user_id, Freshness::Cached)
+            .subscription(&state.catalog, user_id, Freshness::for_page(session))
             .await
             .map(|current| current.is_some_and(|current| current.is_active()))
             .inspect_err(

@@ -9,8 +9,9 @@ use super::catalog::PlanKind;
 use super::catalog::ssr::{Catalog, CatalogPlan};
 use super::{DateLabel, SubscriptionState, SubscriptionView};
 use payment_client::{PaymentClient, PaymentError, Standing, SubscriptionStatus};
-use status_cache::StatusCache;
+use status_cache::{CachedStatuses, StatusCache};
 use std::sync::Arc;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Everything billing needs at run time, shared by every request.
@@ -22,14 +23,57 @@ pub struct Payments {
     pub sandbox: bool,
 }
 
+/// How long "no plan" (or one that is not active) is remembered for pages.
+/// Short: a plan bought through the real Payment MS may reach it by webhook
+/// a little after the customer returned from checkout.
+pub const NO_PLAN_MAX_AGE: Duration = Duration::from_secs(30);
+
 /// Whether a cached status will do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Freshness {
     /// An active plan up to the cache's age limit (60 s); no plan, or one
-    /// that is not active, is asked again.
+    /// that is not active, is asked again. For decisions that would refuse
+    /// the user (creating a key, verifying one).
     Cached,
+    /// For pages showing the plan: like `Cached`, and "no plan" is also kept,
+    /// for up to `NO_PLAN_MAX_AGE`, while the user's checkout activity (the
+    /// session carries it: checkouts started plus returned from, on any
+    /// instance) is what it was at the fetch. A user without a plan then costs
+    /// no Payment MS call per page, and one who just subscribed, through any
+    /// instance, is seen at once.
+    ForPage { checkout_activity: i64 },
     /// Just back from checkout or the portal: ask the Payment MS.
     Refresh,
+}
+
+impl Freshness {
+    /// Whether `cached`, judged to be `current`, will do.
+    fn accepts(self, cached: &CachedStatuses, current: Option<&CurrentSubscription>) -> bool {
+        let active = current.is_some_and(CurrentSubscription::is_active);
+        match self {
+            Self::Refresh => false,
+            Self::Cached => active,
+            Self::ForPage { checkout_activity } => {
+                active
+                    || (cached.checkout_activity == Some(checkout_activity)
+                        && cached.fetched_at.elapsed() < NO_PLAN_MAX_AGE)
+            }
+        }
+    }
+
+    /// For a page shown to `session`'s user.
+    pub fn for_page(session: &crate::accounts::ssr::sessions::Session) -> Self {
+        Self::ForPage {
+            checkout_activity: session.checkout_activity,
+        }
+    }
+
+    fn checkout_activity(self) -> Option<i64> {
+        match self {
+            Self::ForPage { checkout_activity } => Some(checkout_activity),
+            Self::Cached | Self::Refresh => None,
+        }
+    }
 }
 
 /// One subscription plan's status as last fetched.
@@ -58,17 +102,15 @@ impl Payments {
         freshness: Freshness,
     ) -> Result<Option<CurrentSubscription>, PaymentError> {
         let now = OffsetDateTime::now_utc();
-        if let (Freshness::Cached, Some(statuses)) = (freshness, self.status_cache.get(user_id)) {
-            let current = pick_current(catalog, &statuses, now);
-            // Only an active plan is taken from the cache: someone without one
-            // may have just subscribed through another instance, and must not
-            // be told otherwise for a minute.
-            if current.as_ref().is_some_and(CurrentSubscription::is_active) {
+        if let Some(cached) = self.status_cache.get(user_id) {
+            let current = pick_current(catalog, &cached.statuses, now);
+            if freshness.accepts(&cached, current.as_ref()) {
                 return Ok(current);
             }
         }
         let fetched = Arc::new(self.fetch_statuses(catalog, user_id).await?);
-        self.status_cache.put(user_id, fetched.clone());
+        self.status_cache
+            .put(user_id, fetched.clone(), freshness.checkout_activity());
         Ok(pick_current(catalog, &fetched, now))
     }
 

@@ -1,6 +1,7 @@
 //! What the pages show, computed from the period's usage.
 
 use super::{Cost, Period, PeriodUsage, period_usage};
+use crate::accounts::ssr::sessions::Session;
 use crate::accounts::ssr::unix_now;
 use crate::billing::ssr::{Freshness, date_label};
 use crate::error::AppError;
@@ -71,11 +72,15 @@ pub async fn overview(state: &AppState, user_id: &str) -> Result<UsageOverview, 
     })
 }
 
-pub async fn getting_started(state: &AppState, user_id: &str) -> Result<GettingStarted, AppError> {
+pub async fn getting_started(
+    state: &AppState,
+    session: &Session,
+) -> Result<GettingStarted, AppError> {
+    let user_id = &session.user.id;
     let usage = current(state, user_id).await?;
     let subscribed = state
         .payments
-        .subscription(&state.catalog, user_id, Freshness::Cached)
+        .subscription(&state.catalog, user_id, Freshness::for_page(session))
         .await
         .map(|current| current.is_some_and(|current| current.is_active()))
         .inspect_err(|err| tracing::warn!(error = %err, "checklist without subscription status"))

@@ -1,0 +1,110 @@
+import { expect, test, type Page } from '@playwright/test';
+import { accessibilityViolations, register, signOut, subscribedUser } from './support';
+
+// The signed-in app's navigation. Runs with and without JavaScript: links
+// are plain links and the account menu is a <details> disclosure.
+
+const PAGES = [
+  { link: 'API keys', url: /\/keys$/, heading: 'API keys' },
+  { link: 'Usage', url: /\/usage$/, heading: 'Usage' },
+  { link: 'Billing', url: /\/billing$/, heading: 'Billing' },
+  { link: 'Docs', url: /\/docs\/quickstart$/, heading: 'Quickstart' },
+  { link: 'Dashboard', url: /\/dashboard$/, heading: /^Welcome, / },
+];
+
+function mainNav(page: Page) {
+  return page.getByRole('navigation', { name: 'Main' });
+}
+
+async function openAccountMenu(page: Page) {
+  await mainNav(page).locator('summary').click();
+}
+
+test('from the dashboard, the navigation reaches every signed-in page and marks it', async ({ page }) => {
+  await register(page, 'Nav Walker');
+  const nav = mainNav(page);
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
+  // The landing page's sections belong to visitors, not to the app.
+  await expect(nav.getByRole('link', { name: 'How it works' })).toHaveCount(0);
+  await expect(nav.getByRole('link', { name: 'FAQ' })).toHaveCount(0);
+
+  for (const { link, url, heading } of PAGES) {
+    await nav.getByRole('link', { name: link, exact: true }).click();
+    await expect(page).toHaveURL(url);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
+    await expect(nav.getByRole('link', { name: link, exact: true })).toHaveAttribute('aria-current', 'page');
+    await expect(nav.locator('[aria-current="page"]')).toHaveCount(1);
+  }
+
+  await openAccountMenu(page);
+  await nav.getByRole('link', { name: 'Account' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your account');
+  await expect(nav.getByRole('link', { name: 'Account' })).toHaveAttribute('aria-current', 'page');
+  // The menu closed on the way (natively without JavaScript: a new page).
+  await expect(nav.getByRole('button', { name: 'Sign out' })).toBeHidden();
+
+  await signOut(page);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(nav.getByRole('link', { name: 'How it works' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Sign in' })).toBeVisible();
+});
+
+test('the dashboard always links to keys, usage and billing', async ({ page }) => {
+  await register(page, 'Short Cuts');
+  const shortcuts = page.getByRole('navigation', { name: 'Your workspace' });
+  for (const [name, href] of [['API keys', '/keys'], ['Usage', '/usage'], ['Billing', '/billing']]) {
+    await expect(shortcuts.getByRole('link', { name })).toHaveAttribute('href', href);
+  }
+});
+
+test('after creating a key and visiting another page, the navigation leads back to the key', async ({ page }) => {
+  await subscribedUser(page, 'Round Trip');
+  await page.goto('/keys');
+  await page.getByLabel('Key name').fill('notebook');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = (await page.locator('.key-reveal code').textContent())!.trim();
+
+  await mainNav(page).getByRole('link', { name: 'Usage' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Usage');
+  await mainNav(page).getByRole('link', { name: 'API keys' }).click();
+  await expect(page).toHaveURL(/\/keys$/);
+  const row = page.getByRole('row', { name: /notebook/ });
+  await expect(row).toContainText(`tp_live_${key.slice(8, 12)}…${key.slice(-4)}`);
+  // Shown once: the secret itself is gone.
+  await expect(page.locator('.key-reveal')).toHaveCount(0);
+  await expect(page.getByRole('main')).not.toContainText(key);
+});
+
+test('the account page shows the stored name, and a new one everywhere once saved', async ({ page }) => {
+  await register(page, 'Marie Curie');
+  await page.goto('/account');
+  const name = page.getByLabel('Display name');
+  await expect(name).toHaveValue('Marie Curie');
+  await name.fill('Marie Skłodowska-Curie');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await expect(page.getByRole('status')).toHaveText('Your name is saved.');
+  await expect(page.getByLabel('Display name')).toHaveValue('Marie Skłodowska-Curie');
+  await expect(mainNav(page).locator('summary')).toContainText('Marie Skłodowska-Curie');
+  await page.reload();
+  await expect(page.getByLabel('Display name')).toHaveValue('Marie Skłodowska-Curie');
+});
+
+test('the navigation fits a 360 px screen and passes axe with its menu open', async ({ page, javaScriptEnabled }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await register(page, 'Narrow Screen With A Long Name');
+  const nav = mainNav(page);
+  for (const { link } of PAGES) {
+    await expect(nav.getByRole('link', { name: link, exact: true })).toBeInViewport();
+  }
+  await openAccountMenu(page);
+  await expect(nav.getByRole('link', { name: 'Account' })).toBeInViewport({ ratio: 1 });
+  await expect(nav.getByRole('button', { name: 'Sign out' })).toBeInViewport({ ratio: 1 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  if (javaScriptEnabled) {
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await accessibilityViolations(page)).toEqual([]);
+  }
+});
