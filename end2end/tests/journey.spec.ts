@@ -63,7 +63,7 @@ test('five-minute promise: from the landing page to a counted API call', async (
 
   if (javaScriptEnabled) {
     // The chart's table too: opened, so its text is checked.
-    await page.locator('details').evaluate((element) => element.setAttribute('open', ''));
+    await page.getByRole('main').locator('details').evaluate((element) => element.setAttribute('open', ''));
     await expect(page.getByRole('table', { name: 'API requests per day, last 30 days' })).toBeVisible();
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.goto('/dashboard');
