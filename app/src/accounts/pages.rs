@@ -361,8 +361,10 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
         Signal::derive(move || change_password.value().get().and_then(Result::err));
     let sessions_error =
         Signal::derive(move || sign_out_everywhere.value().get().and_then(Result::err));
-    let saved = use_query_map().with_untracked(|query| query.get("saved"));
-    let confirmation = match saved.as_deref() {
+    // Tracked: with JavaScript, saving the name refetches the user (which
+    // renders this page again) and navigates to `?saved=name`, in either order.
+    let query = use_query_map();
+    let confirmation = move || match query.with(|query| query.get("saved")).as_deref() {
         Some("name") => Some("Your name is saved."),
         Some("password") => Some("Your password is changed. Every other session was signed out."),
         Some("sessions") => Some("Every other session was signed out."),
@@ -373,7 +375,7 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
             <div class="container container--form">
                 <h1 id="account-title">"Your account"</h1>
                 <p class="lead">{format!("Signed in as {}", user.email)}</p>
-                {confirmation.map(|text| view! { <p class="notice" role="status">{text}</p> })}
+                {move || confirmation().map(|text| view! { <p class="notice" role="status">{text}</p> })}
 
                 <h2>"Name"</h2>
                 <ActionForm action=rename attr:class="form">
