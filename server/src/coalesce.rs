@@ -39,6 +39,9 @@ pub async fn coalesce_pages(request: Request, next: Next) -> Response {
     response.map(|body| Body::new(Coalesced::new(body)))
 }
 
+/// What a body's `poll_frame` gives: the next frame, an error, or the end.
+type NextFrame = Option<Result<Frame<Bytes>, axum::Error>>;
+
 /// A body whose data frames are joined while they are ready together.
 struct Coalesced {
     inner: Body,
@@ -46,7 +49,7 @@ struct Coalesced {
     /// Set when the first part is held: when it fires, what is held goes on.
     deadline: Option<Pin<Box<Sleep>>>,
     /// A non-data frame (trailers) or the end, to pass on after what is held.
-    after_held: Option<Option<Result<Frame<Bytes>, axum::Error>>>,
+    after_held: Option<NextFrame>,
 }
 
 impl Coalesced {
@@ -59,10 +62,19 @@ impl Coalesced {
         }
     }
 
-    fn release(&mut self) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+    fn release(&mut self) -> Poll<NextFrame> {
         self.deadline = None;
         let held = std::mem::take(&mut self.held);
         Poll::Ready(Some(Ok(Frame::data(Bytes::from(held)))))
+    }
+
+    /// Passes `next` on, after what is held if anything is.
+    fn pass_after_held(&mut self, next: NextFrame) -> Poll<NextFrame> {
+        if self.held.is_empty() {
+            return Poll::Ready(next);
+        }
+        self.after_held = Some(next);
+        self.release()
     }
 }
 
@@ -70,10 +82,7 @@ impl HttpBody for Coalesced {
     type Data = Bytes;
     type Error = axum::Error;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<NextFrame> {
         let this = self.get_mut();
         if let Some(after) = this.after_held.take() {
             return Poll::Ready(after);
@@ -113,20 +122,6 @@ impl HttpBody for Coalesced {
             hint.set_upper(upper + held);
         }
         hint
-    }
-}
-
-impl Coalesced {
-    /// Passes `next` on, after what is held if anything is.
-    fn pass_after_held(
-        &mut self,
-        next: Option<Result<Frame<Bytes>, axum::Error>>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        if self.held.is_empty() {
-            return Poll::Ready(next);
-        }
-        self.after_held = Some(next);
-        self.release()
     }
 }
 

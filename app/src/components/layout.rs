@@ -99,10 +99,12 @@ fn section_links() -> impl IntoView {
         .collect_view()
 }
 
-/// `aria-current="page"` while the address is within `section`; follows
+/// `aria-current="page"` while `pathname` is within `section`; follows
 /// client-side navigation.
-fn current_page(section: &'static str) -> impl Fn() -> Option<&'static str> + Send + Sync {
-    let pathname = use_location().pathname;
+fn current_page(
+    pathname: Memo<String>,
+    section: &'static str,
+) -> impl Fn() -> Option<&'static str> + Send + Sync {
     move || within(&pathname.get(), section).then_some("page")
 }
 
@@ -113,7 +115,7 @@ fn PublicNav() -> impl IntoView {
         <nav aria-label="Main">
             <ul class="nav-list">
                 {section_links()}
-                <li><a href="/login" aria-current=current_page("/login")>"Sign in"</a></li>
+                <li><a href="/login" aria-current=current_page(use_location().pathname, "/login")>"Sign in"</a></li>
                 <li>
                     <a class="button button--primary button--small" href="/register">"Create account"</a>
                 </li>
@@ -141,7 +143,7 @@ fn AppNav(user: CurrentUser) -> impl IntoView {
         .map(|link| {
             view! {
                 <li>
-                    <a href=link.href aria-current=current_page(link.section)>{link.label}</a>
+                    <a href=link.href aria-current=current_page(pathname, link.section)>{link.label}</a>
                 </li>
             }
         })
@@ -162,7 +164,7 @@ fn AppNav(user: CurrentUser) -> impl IntoView {
                         </summary>
                         <ul class="account-menu-list">
                             <li>
-                                <a href="/account" aria-current=current_page("/account")>"Account"</a>
+                                <a href="/account" aria-current=current_page(pathname, "/account")>"Account"</a>
                             </li>
                             <li>
                                 <ActionForm action=logout attr:class="inline-form">
