@@ -5,10 +5,10 @@ use crate::accounts::api::{
     recent_activity,
 };
 use crate::accounts::{ActivityEntry, CurrentUser, Field};
-use crate::billing::pages::{RetryNotice, SubscriptionPanel};
+use crate::billing::pages::{RetryNotice, SubscriptionPanel, subscription_resource};
 use crate::components::{FormField, PageMeta, SubmitButton};
 use crate::error::AppError;
-use crate::usage::pages::GettingStartedPanel;
+use crate::usage::pages::{GettingStartedPanel, getting_started_resource};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -219,6 +219,10 @@ pub fn LoginPage() -> impl IntoView {
 
 /// A page for signed-in users only: its head (never indexed), then
 /// `children` with the user, or a redirect to sign-in with a `next` back here.
+///
+/// Pages create their resources before this, never in `children`: on the
+/// server, Leptos walks a Suspense's children more than once (leptos#4688),
+/// so a resource created there would load its data once per walk.
 #[component]
 pub fn PrivatePage<V: IntoView + 'static>(
     title: &'static str,
@@ -270,19 +274,22 @@ pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    // Outside the guard's Suspense, so that they load once (see `PrivatePage`).
+    let progress = getting_started_resource();
+    let subscription = subscription_resource();
     view! {
         <PrivatePage
             title="Dashboard — Tracepipe"
             description="Your Tracepipe plan, keys and usage."
             path="/dashboard"
-            children=|user: CurrentUser| {
+            children=move |user: CurrentUser| {
                 view! {
                     <section class="section" aria-labelledby="dashboard-title">
                         <div class="container">
                             <h1 id="dashboard-title">{format!("Welcome, {}", user.display_name)}</h1>
                             <div class="dashboard-panels">
-                                <GettingStartedPanel />
-                                <SubscriptionPanel />
+                                <GettingStartedPanel progress />
+                                <SubscriptionPanel subscription />
                             </div>
                             <DashboardShortcuts />
                         </div>
@@ -341,21 +348,41 @@ fn DashboardShortcuts() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    // Outside the guard's Suspense, so that the activity loads once (see
+    // `PrivatePage`); refetched after the page's own actions add an event.
+    let change_password = ServerAction::<ChangePassword>::new();
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let events = Resource::new(
+        move || {
+            (
+                change_password.version().get(),
+                sign_out_everywhere.version().get(),
+            )
+        },
+        |_| recent_activity(),
+    );
     view! {
         <PrivatePage
             title="Your account — Tracepipe"
             description="Your name, password and sessions."
             path="/account"
-            children=|user: CurrentUser| view! { <AccountSettings user /> }
+            children=move |user: CurrentUser| {
+                view! { <AccountSettings user change_password sign_out_everywhere events /> }
+            }
         />
     }
 }
 
+type ActivityResource = Resource<Result<Vec<ActivityEntry>, AppError>>;
+
 #[component]
-fn AccountSettings(user: CurrentUser) -> impl IntoView {
+fn AccountSettings(
+    user: CurrentUser,
+    change_password: ServerAction<ChangePassword>,
+    sign_out_everywhere: ServerAction<SignOutEverywhere>,
+    events: ActivityResource,
+) -> impl IntoView {
     let rename = expect_context::<AuthActions>().rename;
-    let change_password = ServerAction::<ChangePassword>::new();
-    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let rename_error = Signal::derive(move || rename.value().get().and_then(Result::err));
     let password_error =
         Signal::derive(move || change_password.value().get().and_then(Result::err));
@@ -426,20 +453,16 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
                     />
                 </ActionForm>
 
-                <RecentActivity refresh=Signal::derive(move || {
-                    (change_password.version().get(), sign_out_everywhere.version().get())
-                }) />
+                <RecentActivity events />
                 <DeleteAccountForm />
             </div>
         </section>
     }
 }
 
-/// The user's security events, newest first, refetched after the page's own
-/// actions add one.
+/// The user's security events, newest first.
 #[component]
-fn RecentActivity(refresh: Signal<(usize, usize)>) -> impl IntoView {
-    let events = Resource::new(move || refresh.get(), |_| recent_activity());
+fn RecentActivity(events: ActivityResource) -> impl IntoView {
     view! {
         <h2 id="activity-title">"Recent activity"</h2>
         <p>"Sign-ins, password changes and API keys, with where they came from. Something you don't recognise? Change your password."</p>

@@ -16,30 +16,37 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn KeysPage() -> impl IntoView {
+    // Created here, outside the sign-in guard's Suspense: the server walks
+    // a Suspense's children more than once, and a resource created inside
+    // would load once per walk.
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_keys(),
+    );
     view! {
         <PrivatePage
             title="API keys — Tracepipe"
             description="Create, list and revoke your Tracepipe API keys."
             path="/keys"
-            children=|_user: CurrentUser| view! { <KeysManager /> }
+            children=move |_user: CurrentUser| view! { <KeysManager create revoke keys /> }
         />
     }
 }
 
 #[component]
-fn KeysManager() -> impl IntoView {
-    let create = ServerAction::<CreateApiKey>::new();
-    let revoke = ServerAction::<RevokeApiKey>::new();
+fn KeysManager(
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+    keys: Resource<Result<KeyList, AppError>>,
+) -> impl IntoView {
     // The answer to a post without JavaScript, rendered on the server.
     let posted =
         SharedValue::new(|| use_context::<KeyFormOutcome>().map(|outcome| outcome.0)).into_inner();
     let outcome = Signal::derive(move || create.value().get().or_else(|| posted.clone()));
     let created = Signal::derive(move || outcome.get().and_then(Result::ok));
     let error = Signal::derive(move || outcome.get().and_then(Result::err));
-    let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_api_keys(),
-    );
     let query = use_query_map();
     view! {
         <section class="section" aria-labelledby="keys-title">

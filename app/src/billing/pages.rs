@@ -50,7 +50,7 @@ fn action_error<T: Clone + Send + Sync + 'static>(
 pub fn PricingPage() -> impl IntoView {
     let site = expect_context::<SiteInfo>();
     let user = expect_context::<UserResource>();
-    let subscription = Resource::new(|| (), |_| current_subscription());
+    let subscription = subscription_resource();
     let checkout = ServerAction::<Checkout>::new();
     follow_returned_url(move || checkout.value().get().and_then(Result::ok));
     let catalog = site.catalog.clone();
@@ -205,10 +205,15 @@ pub(crate) fn RetryNotice(error: AppError, retry_href: String) -> impl IntoView 
     }
 }
 
+pub type SubscriptionResource = Resource<Result<Option<SubscriptionView>, AppError>>;
+
+pub fn subscription_resource() -> SubscriptionResource {
+    Resource::new(|| (), |_| current_subscription())
+}
+
 /// The dashboard's plan panel.
 #[component]
-pub fn SubscriptionPanel() -> impl IntoView {
-    let subscription = Resource::new(|| (), |_| current_subscription());
+pub fn SubscriptionPanel(subscription: SubscriptionResource) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="plan-panel-title">
             <h2 id="plan-panel-title">"Your plan"</h2>
@@ -233,23 +238,27 @@ pub fn SubscriptionPanel() -> impl IntoView {
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
-    view! {
-        <PrivatePage
-            title="Billing — Tracepipe"
-            description="Your Tracepipe plan, renewal date and purchases."
-            path="/billing"
-            children=|_user: CurrentUser| view! { <BillingDetails /> }
-        />
-    }
-}
-
-#[component]
-fn BillingDetails() -> impl IntoView {
+    // Outside the guard's Suspense, so that it loads once (see `PrivatePage`).
     // Back from the portal: whatever changed there must show now.
     let refresh = use_query_map().with_untracked(|query| query.get("from").is_some());
     let overview = Resource::new(|| (), move |_| load_billing(refresh));
     let portal = ServerAction::<OpenBillingPortal>::new();
     follow_returned_url(move || portal.value().get().and_then(Result::ok));
+    view! {
+        <PrivatePage
+            title="Billing — Tracepipe"
+            description="Your Tracepipe plan, renewal date and purchases."
+            path="/billing"
+            children=move |_user: CurrentUser| view! { <BillingDetails overview portal /> }
+        />
+    }
+}
+
+#[component]
+fn BillingDetails(
+    overview: Resource<Result<BillingOverview, AppError>>,
+    portal: ServerAction<OpenBillingPortal>,
+) -> impl IntoView {
     view! {
         <section class="section" aria-labelledby="billing-title">
             <div class="container container--form">
@@ -330,18 +339,6 @@ fn BillingOverviewView(
 
 #[component]
 pub fn CheckoutSuccessPage() -> impl IntoView {
-    view! {
-        <PrivatePage
-            title="Checkout complete — Tracepipe"
-            description="Confirming your Tracepipe purchase."
-            path="/billing/success"
-            children=|_user: CurrentUser| view! { <CheckoutConfirmation /> }
-        />
-    }
-}
-
-#[component]
-fn CheckoutConfirmation() -> impl IntoView {
     let session_id = use_query_map().with_untracked(|query| query.get("session_id"));
     let retry_href = match &session_id {
         Some(id) => format!(
@@ -350,7 +347,26 @@ fn CheckoutConfirmation() -> impl IntoView {
         ),
         None => "/billing/success".to_owned(),
     };
+    // Outside the guard's Suspense, so that the Payment MS is asked once
+    // (see `PrivatePage`).
     let outcome = Resource::new(|| (), move |_| confirm_checkout(session_id.clone()));
+    view! {
+        <PrivatePage
+            title="Checkout complete — Tracepipe"
+            description="Confirming your Tracepipe purchase."
+            path="/billing/success"
+            children=move |_user: CurrentUser| {
+                view! { <CheckoutConfirmation outcome retry_href=retry_href.clone() /> }
+            }
+        />
+    }
+}
+
+#[component]
+fn CheckoutConfirmation(
+    outcome: Resource<Result<CheckoutOutcome, AppError>>,
+    retry_href: String,
+) -> impl IntoView {
     view! {
         <section class="section" aria-labelledby="checkout-title">
             <div class="container container--form">

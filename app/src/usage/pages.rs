@@ -6,24 +6,26 @@ use super::{GettingStarted, UsageOverview, chart, counted, grouped};
 use crate::accounts::CurrentUser;
 use crate::accounts::pages::PrivatePage;
 use crate::billing::pages::RetryNotice;
+use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
 
 #[component]
 pub fn UsagePage() -> impl IntoView {
+    // Outside the guard's Suspense, so that it loads once (see `PrivatePage`).
+    let overview = Resource::new(|| (), |_| load_usage_overview());
     view! {
         <PrivatePage
             title="Usage — Tracepipe"
             description="Your Tracepipe API requests, tokens, storage and estimated cost this billing period."
             path="/usage"
-            children=|_user: CurrentUser| view! { <UsageReport /> }
+            children=move |_user: CurrentUser| view! { <UsageReport overview /> }
         />
     }
 }
 
 #[component]
-fn UsageReport() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| load_usage_overview());
+fn UsageReport(overview: Resource<Result<UsageOverview, AppError>>) -> impl IntoView {
     view! {
         <section class="section" aria-labelledby="usage-title">
             <div class="container prose">
@@ -162,9 +164,14 @@ fn UsageDetails(overview: UsageOverview) -> impl IntoView {
 }
 
 /// The dashboard's getting-started checklist and usage summary.
+pub type ProgressResource = Resource<Result<GettingStarted, AppError>>;
+
+pub fn getting_started_resource() -> ProgressResource {
+    Resource::new(|| (), |_| load_getting_started())
+}
+
 #[component]
-pub fn GettingStartedPanel() -> impl IntoView {
-    let progress = Resource::new(|| (), |_| load_getting_started());
+pub fn GettingStartedPanel(progress: ProgressResource) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="start-panel-title">
             <h2 id="start-panel-title">"Getting started"</h2>
