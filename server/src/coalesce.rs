@@ -8,6 +8,12 @@
 //! passed since the first part was held (a slow dependency, say), or until
 //! `MAX_HELD_BYTES` are held, and then goes on as one piece. Whatever
 //! follows is joined the same way.
+//!
+//! A page complete within the hold (nearly every one) leaves as a body of
+//! known length. The layer runs twice: inside compression, so the encoder
+//! compresses each page in one go, and outside it, so the compressed page and
+//! its headers leave in one write with a `Content-Length` (no chunk framing,
+//! no second write for the encoder's last bytes).
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
@@ -36,7 +42,42 @@ pub async fn coalesce_pages(request: Request, next: Next) -> Response {
         // Not a page, or a body in one piece already.
         return response;
     }
-    response.map(|body| Body::new(Coalesced::new(body)))
+    let (parts, body) = response.into_parts();
+    let mut body = Coalesced::new(body);
+    let first = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+    let body = match (first, body.after_held) {
+        // The whole page, ready within the hold.
+        (Some(Ok(frame)), Some(None)) if frame.is_data() => {
+            Body::from(frame.into_data().unwrap_or_default())
+        }
+        (first, after_held) => {
+            body.after_held = after_held;
+            Body::new(Resumed {
+                first: Some(first),
+                rest: body,
+            })
+        }
+    };
+    Response::from_parts(parts, body)
+}
+
+/// A page that was not complete within the hold: its first piece, then the rest.
+struct Resumed {
+    first: Option<NextFrame>,
+    rest: Coalesced,
+}
+
+impl HttpBody for Resumed {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<NextFrame> {
+        let this = self.get_mut();
+        match this.first.take() {
+            Some(first) => Poll::Ready(first),
+            None => Pin::new(&mut this.rest).poll_frame(cx),
+        }
+    }
 }
 
 /// What a body's `poll_frame` gives: the next frame, an error, or the end.
@@ -156,6 +197,49 @@ mod tests {
     async fn parts_ready_together_leave_as_one_piece() {
         let body = streamed(&["<head>", "<main>", "</html>"], Duration::ZERO);
         assert_eq!(pieces(body).await, ["<head><main></html>"]);
+    }
+
+    /// What `coalesce_pages` makes of a page streamed in `parts`.
+    async fn coalesced_page(parts: &[&'static str], gap: Duration) -> Body {
+        use axum::Router;
+        use axum::routing::get;
+        use tower::ServiceExt;
+        let parts = parts.to_vec();
+        let page = Router::new()
+            .route(
+                "/",
+                get(move || async move {
+                    let mut response = Response::new(streamed(&parts, gap));
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        header::HeaderValue::from_static("text/html; charset=utf-8"),
+                    );
+                    response
+                }),
+            )
+            .layer(axum::middleware::from_fn(coalesce_pages));
+        let request = Request::builder().uri("/").body(Body::empty()).unwrap();
+        page.oneshot(request).await.unwrap().into_body()
+    }
+
+    #[tokio::test]
+    async fn a_page_complete_within_the_hold_leaves_with_its_length() {
+        let body = coalesced_page(&["<head>", "<main>", "</html>"], Duration::ZERO).await;
+        assert_eq!(body.size_hint().exact(), Some(19));
+        let bytes = body.collect().await.unwrap().to_bytes();
+        assert_eq!(&bytes[..], b"<head><main></html>");
+    }
+
+    #[tokio::test]
+    async fn a_slow_page_still_streams_through_the_layer() {
+        let body = coalesced_page(&["<head>", "<main>"], MAX_HOLD * 30).await;
+        assert_eq!(body.size_hint().exact(), None);
+        let mut frames = Vec::new();
+        let mut body = body;
+        while let Some(frame) = body.frame().await {
+            frames.push(frame.unwrap().into_data().unwrap());
+        }
+        assert_eq!(frames, ["<head>", "<main>"]);
     }
 
     #[tokio::test]

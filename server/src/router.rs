@@ -163,10 +163,11 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         security,
         add_security_headers,
     ))
-    // Inside compression: the encoder gets each page in as few pieces as
-    // possible (one flush each).
+    // Around compression (see `coalesce`): the encoder gets each page in one
+    // piece, and the compressed page leaves in one write with its length.
     .layer(middleware::from_fn(crate::coalesce::coalesce_pages))
     .layer(compression())
+    .layer(middleware::from_fn(crate::coalesce::coalesce_pages))
     .layer(telemetry::request_log_layer())
 }
 
@@ -178,7 +179,9 @@ pub async fn build(state: AppState, config: &Config) -> Router {
 /// noise. Hashed assets are precompressed at the highest level at build
 /// time and served as they are.
 fn compression() -> CompressionLayer {
-    CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(1))
+    CompressionLayer::new()
+        .no_br()
+        .quality(tower_http::CompressionLevel::Precise(1))
 }
 
 /// The app's routes, discovered once per process. Discovery renders `App`

@@ -116,6 +116,16 @@ pub struct Cost {
 }
 
 #[derive(FromRow)]
+struct KeyDayRow {
+    id: String,
+    name: String,
+    masked: String,
+    revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
+    day: Option<i64>,
+    requests: Option<i64>,
+}
+
 struct KeyRow {
     id: String,
     name: String,
@@ -129,6 +139,8 @@ struct ReportTotals {
     storage_gb_hours: f64,
     sessions_uploaded: i64,
     examples_generated: i64,
+    /// The latest reported size, whatever its period.
+    storage_current_gb: Option<f64>,
 }
 
 /// What `user_id` used in `period`, with the daily requests of the
@@ -144,40 +156,35 @@ pub async fn period_usage(
 ) -> Result<PeriodUsage, sqlx::Error> {
     let today = day_of(today);
     let first_day = (today - history_days + 1).min(period.days().start);
-    let keys: Vec<KeyRow> = sqlx::query_as(
-        "SELECT id, name, masked, revoked_at, last_used_at FROM api_keys \
-         WHERE user_id = $1 ORDER BY created_at, id",
-    )
-    .bind(user_id)
-    .fetch_all(db)
-    .await?;
-    let mut counts: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT c.key_id, c.day, c.requests FROM api_request_counts c \
-         JOIN api_keys k ON k.id = c.key_id WHERE k.user_id = $1 AND c.day >= $2",
+    // Three queries on one connection: each query on the pool is two round
+    // trips to an SQLite worker thread (the query, then the pool's check
+    // when the connection comes back), and pages render this on every view.
+    let mut conn = db.acquire().await?;
+    // Each key with its counted days, one row per day (or one with no day).
+    let rows: Vec<KeyDayRow> = sqlx::query_as(
+        "SELECT k.id, k.name, k.masked, k.revoked_at, k.last_used_at, c.day, c.requests \
+         FROM api_keys k LEFT JOIN api_request_counts c ON c.key_id = k.id AND c.day >= $2 \
+         WHERE k.user_id = $1 ORDER BY k.created_at, k.id",
     )
     .bind(user_id)
     .bind(first_day)
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await?;
-    for key in &keys {
-        counts.extend(
-            counter
-                .pending_for(&key.id)
-                .into_iter()
-                .map(|(day, requests)| (key.id.clone(), day, requests)),
-        );
-    }
     let (start, end) = (period.start.unix_timestamp(), period.end.unix_timestamp());
     let totals: ReportTotals = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(storage_gb_hours), 0) AS DOUBLE PRECISION) AS storage_gb_hours, \
          COALESCE(CAST(SUM(sessions_uploaded) AS BIGINT), 0) AS sessions_uploaded, \
-         COALESCE(CAST(SUM(examples_generated) AS BIGINT), 0) AS examples_generated \
+         COALESCE(CAST(SUM(examples_generated) AS BIGINT), 0) AS examples_generated, \
+         CAST((SELECT latest.storage_current_gb FROM usage_reports latest \
+               WHERE latest.user_id = $1 AND latest.storage_current_gb IS NOT NULL \
+               ORDER BY latest.occurred_at DESC, latest.received_at DESC LIMIT 1) \
+              AS DOUBLE PRECISION) AS storage_current_gb \
          FROM usage_reports WHERE user_id = $1 AND occurred_at >= $2 AND occurred_at < $3",
     )
     .bind(user_id)
     .bind(start)
     .bind(end)
-    .fetch_one(db)
+    .fetch_one(&mut *conn)
     .await?;
     let tokens_by_model: Vec<(String, i64)> = sqlx::query_as(
         "SELECT t.model, COALESCE(CAST(SUM(t.tokens) AS BIGINT), 0) FROM usage_report_tokens t \
@@ -187,16 +194,32 @@ pub async fn period_usage(
     .bind(user_id)
     .bind(start)
     .bind(end)
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await?;
-    let storage_current_gb: Option<f64> = sqlx::query_scalar(
-        "SELECT storage_current_gb FROM usage_reports \
-         WHERE user_id = $1 AND storage_current_gb IS NOT NULL \
-         ORDER BY occurred_at DESC, received_at DESC LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_optional(db)
-    .await?;
+    drop(conn);
+
+    let mut keys: Vec<KeyRow> = Vec::new();
+    let mut counts: Vec<(String, i64, i64)> = Vec::new();
+    for row in rows {
+        if keys.last().is_none_or(|key| key.id != row.id) {
+            counts.extend(
+                counter
+                    .pending_for(&row.id)
+                    .into_iter()
+                    .map(|(day, requests)| (row.id.clone(), day, requests)),
+            );
+            keys.push(KeyRow {
+                id: row.id.clone(),
+                name: row.name,
+                masked: row.masked,
+                revoked_at: row.revoked_at,
+                last_used_at: row.last_used_at,
+            });
+        }
+        if let (Some(day), Some(requests)) = (row.day, row.requests) {
+            counts.push((row.id, day, requests));
+        }
+    }
 
     let in_period = period.days();
     let requests_of = |key_id: &str| -> i64 {
@@ -237,7 +260,7 @@ pub async fn period_usage(
         daily_requests,
         tokens_by_model: tokens_by_model.into_iter().collect(),
         storage_gb_hours: totals.storage_gb_hours,
-        storage_current_gb: storage_current_gb.unwrap_or(0.0),
+        storage_current_gb: totals.storage_current_gb.unwrap_or(0.0),
         sessions_uploaded: totals.sessions_uploaded,
         examples_generated: totals.examples_generated,
         api_called,
