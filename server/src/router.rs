@@ -171,13 +171,13 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     .layer(telemetry::request_log_layer())
 }
 
-/// Brotli or gzip, as the client accepts, at level 1. Pages are compressed
-/// per response (their CSP nonce differs each time), so the level is chosen
-/// for dynamic content: measured on a signed-in page of 16 KB
-/// (bench/pages.sh), brotli 4 (tower-http's default) took a quarter of the
-/// server's CPU for 4.2 KB; brotli 1 gives 4.8 KB at a cost lost in the
-/// noise. Hashed assets are precompressed at the highest level at build
-/// time and served as they are.
+/// Rendered pages are gzipped at level 1 (zlib-rs), never brotli: they are
+/// compressed per response (their CSP nonce differs each time), so the cost
+/// per response decides. Measured on the signed-in pages (13–23 KB):
+/// gzip 1 takes 35–46 µs for 5.1–6.5 KB, gzip 2 56–80 µs for 4.2–5.4 KB,
+/// brotli 1 63–130 µs for 4.4–5.6 KB, and tower-http's default brotli 4
+/// took a quarter of the server's CPU. Hashed assets are precompressed with
+/// brotli at the highest level at build time and served as they are.
 fn compression() -> CompressionLayer {
     CompressionLayer::new()
         .no_br()
