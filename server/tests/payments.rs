@@ -1081,3 +1081,51 @@ async fn active_plans_are_cached_for_a_minute_refreshed_on_demand_and_errors_nev
         "a failure is not remembered"
     );
 }
+
+/// A page loads its data once per view, not once per pass Leptos makes over
+/// the sign-in guard's children: back from checkout, the Payment MS is asked
+/// for the plan once (one call per subscription product of the catalog).
+#[tokio::test]
+async fn returning_from_checkout_asks_the_payment_service_once() {
+    let (base, table) = stub_service(vec![(
+        Method::GET,
+        "/api/v1/subscriptions/",
+        Canned::json(200, fixtures::STATUS_FOUND),
+    )])
+    .await;
+    let app = app_on(
+        sqlite_database(),
+        &[
+            ("PAYMENT_SERVICE_URL", &base),
+            ("PAYMENT_SERVICE_API_KEY", SANDBOX_KEY),
+        ],
+    )
+    .await;
+    let cookie = signed_in_user(&app, "once").await;
+    let user_id: (String,) =
+        sqlx::query_as("SELECT id FROM users ORDER BY created_at DESC LIMIT 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    sqlx::query(
+        "INSERT INTO checkouts (id, user_id, plan_id, created_at) VALUES ($1, $2, 'pro', 0)",
+    )
+    .bind("cs_test_once")
+    .bind(&user_id.0)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+
+    let success = page(
+        &app.router,
+        "/billing/success?session_id=cs_test_once",
+        Some(&cookie),
+    )
+    .await;
+    assert!(success.body.contains("subscribed"), "{}", success.body);
+    let status_calls = table.1.lock().unwrap().len();
+    assert_eq!(
+        status_calls, 3,
+        "one status check: a call per subscription product"
+    );
+}
