@@ -97,6 +97,31 @@ impl AppError {
             Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
+
+    /// Seconds to wait before trying again, where waiting is the remedy
+    /// (sent as `Retry-After`; the messages say the same in words).
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Self::Throttled { retry_after_secs } | Self::TooManyRequests { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            Self::Unavailable => Some(5),
+            Self::PaymentUnavailable => Some(60),
+            _ => None,
+        }
+    }
+
+    /// For `map_err` on a failed dependency (database, hashing): logs what
+    /// failed, once, here, and answers `Unavailable` (nothing was changed).
+    #[cfg(feature = "ssr")]
+    pub fn dependency_failed<E: std::fmt::Display>(
+        what: &'static str,
+    ) -> impl Fn(E) -> Self + Copy {
+        move |err| {
+            tracing::error!("{what}: {err}");
+            Self::Unavailable
+        }
+    }
 }
 
 #[cfg(test)]

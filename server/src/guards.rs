@@ -70,10 +70,14 @@ fn foreign_origin(headers: &HeaderMap, own_origin: &str) -> Option<String> {
     (claimed != own_origin).then_some(claimed)
 }
 
-/// Leptos answers every server-function error with 500, including requests
-/// whose fields could not be decoded (the function never ran). Those are the
-/// client's fault: answer 400, as for any other malformed request.
-pub async fn malformed_calls_are_400(request: Request, next: Next) -> Response {
+/// Leptos answers every server-function error with 500. Here each gets its
+/// own status (`AppError::status`: 422 for a refused field, 401 signed out,
+/// 503 when a dependency failed…) and `Retry-After` where waiting is the
+/// remedy, in this one place, whatever the function. Only error answers to
+/// scripted calls are 500s with the `serverfnerror` header: a form posted
+/// without JavaScript gets its redirect back to the form, and a page that
+/// called the function while rendering keeps its own status.
+pub async fn server_function_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key("serverfnerror")
@@ -84,8 +88,13 @@ pub async fn malformed_calls_are_400(request: Request, next: Next) -> Response {
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
         .unwrap_or_default();
-    if let Ok(AppError::BadRequest(_)) = serde_json::from_slice(&bytes) {
-        parts.status = StatusCode::BAD_REQUEST;
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = err.status();
+        if let Some(secs) = err.retry_after_secs() {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -98,7 +98,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     };
 
     let app = app
-        .layer(middleware::from_fn(guards::malformed_calls_are_400))
+        .layer(middleware::from_fn(guards::server_function_errors))
         .layer(middleware::from_fn_with_state(
             state_for_layers.clone(),
             load_session,

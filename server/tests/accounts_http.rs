@@ -391,3 +391,49 @@ async fn a_session_started_on_one_instance_works_on_another() {
         StatusCode::FOUND
     );
 }
+
+/// A dependency failure is the server's, not the caller's: scripted callers
+/// get 503 with `Retry-After` and the plain message (never 500), and a form
+/// posted without JavaScript still goes back to the form, which shows it.
+#[tokio::test]
+async fn a_database_failure_answers_503_to_scripts_and_the_form_to_browsers() {
+    let app = sqlite_app().await;
+    app.state.db.close().await;
+    let credentials = form(&[
+        ("email", "ada@example.com"),
+        ("password", "a long enough password"),
+    ]);
+    for function in ["login", "register"] {
+        let body = format!("{credentials}&display_name=Ada");
+        let scripted = call(&app.router, function, &body, None).await;
+        assert_eq!(
+            scripted.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{function}: {}",
+            scripted.body
+        );
+        assert_eq!(scripted.header("retry-after"), "5", "{function}");
+        // The error as the page's code decodes it, with its plain message.
+        let error: app::error::AppError = serde_json::from_str(&scripted.body).unwrap();
+        assert!(
+            error
+                .to_string()
+                .contains("Something went wrong on our side and nothing was changed"),
+            "{function}: {error}"
+        );
+    }
+    let browser = Request::post("/api/login")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::REFERER, format!("{PUBLIC_URL}/login"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(credentials))
+        .unwrap();
+    let browser = send(&app.router, browser).await;
+    assert_eq!(browser.status, StatusCode::FOUND, "{}", browser.body);
+    assert!(
+        browser.header("location").contains("__err="),
+        "{}",
+        browser.header("location")
+    );
+}

@@ -18,32 +18,28 @@ pub async fn register(
     display_name: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, refuse, start_session_and_redirect};
+    use super::ssr::context::{app_state, client_address, start_session_and_redirect};
     use super::ssr::users::{self, CreateUserError};
     use super::ssr::{activity, passwords, validation};
     use crate::accounts::{ActivityKind, Field, FieldError};
 
     let state = app_state();
-    let email =
-        validation::normalize_email(&email).or_else(|err| refuse(AppError::Invalid(err)))?;
-    let display_name = validation::clean_display_name(&display_name)
-        .or_else(|err| refuse(AppError::Invalid(err)))?;
-    validation::check_new_password(&password, Field::Password)
-        .or_else(|err| refuse(AppError::Invalid(err)))?;
+    let email = validation::normalize_email(&email).map_err(AppError::Invalid)?;
+    let display_name = validation::clean_display_name(&display_name).map_err(AppError::Invalid)?;
+    validation::check_new_password(&password, Field::Password).map_err(AppError::Invalid)?;
     let hash = passwords::hash_password(password)
         .await
-        .or_else(|_| refuse(AppError::Unavailable))?;
+        .map_err(AppError::dependency_failed("hashing a new password"))?;
     let user = match users::create(&state.db, &email, &display_name, &hash).await {
         Ok(user) => user,
         Err(CreateUserError::DuplicateEmail) => {
-            return refuse(AppError::Invalid(FieldError::new(
+            return Err(AppError::Invalid(FieldError::new(
                 Field::Email,
                 "An account with this e-mail already exists. Sign in instead.",
             )));
         }
         Err(CreateUserError::Database(err)) => {
-            tracing::error!("registration failed: {err}");
-            return refuse(AppError::Unavailable);
+            return Err(AppError::dependency_failed("registration failed")(err));
         }
     };
     let client = client_address();
@@ -59,7 +55,7 @@ pub async fn register(
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, refuse, start_session_and_redirect};
+    use super::ssr::context::{app_state, client_address, start_session_and_redirect};
     use super::ssr::throttle::{account_subject, client_subject};
     use super::ssr::{activity, passwords, users, validation};
     use crate::accounts::ActivityKind;
@@ -70,17 +66,14 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let email = validation::normalize_email(&email).unwrap_or_default();
     let account = account_subject(&email);
     let client = client_subject(&address);
-    let unavailable = |err: sqlx::Error| {
-        tracing::error!("sign-in failed: {err}");
-        AppError::Unavailable
-    };
+    let unavailable = AppError::dependency_failed("sign-in failed");
     if let Some(retry_after_secs) = state
         .throttle
         .retry_after(&state.db, &account, &client)
         .await
         .map_err(unavailable)?
     {
-        return refuse(AppError::Throttled { retry_after_secs });
+        return Err(AppError::Throttled { retry_after_secs });
     }
     let user = if email.is_empty() {
         None
@@ -104,7 +97,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
                 .record_failure(&state.db, &account, &client)
                 .await
                 .map_err(unavailable)?;
-            return refuse(AppError::BadCredentials);
+            return Err(AppError::BadCredentials);
         }
     };
     state
@@ -125,10 +118,7 @@ pub async fn logout() -> Result<(), AppError> {
     if let Some(session) = current_session() {
         sessions::end(&state.db, &session.token_hash)
             .await
-            .map_err(|err| {
-                tracing::error!("sign-out failed: {err}");
-                AppError::Unavailable
-            })?;
+            .map_err(AppError::dependency_failed("sign-out failed"))?;
     }
     end_session_cookie(&state);
     leptos_axum::redirect("/");
@@ -137,18 +127,16 @@ pub async fn logout() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "update_display_name")]
 pub async fn update_display_name(display_name: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, refuse, signed_in};
+    use super::ssr::context::{app_state, signed_in};
     use super::ssr::{users, validation};
 
     let (state, session) = (app_state(), signed_in()?);
-    let display_name = validation::clean_display_name(&display_name)
-        .or_else(|err| refuse(AppError::Invalid(err)))?;
+    let display_name = validation::clean_display_name(&display_name).map_err(AppError::Invalid)?;
     users::set_display_name(&state.db, &session.user.id, &display_name)
         .await
-        .or_else(|err| {
-            tracing::error!("changing a display name failed: {err}");
-            refuse(AppError::Unavailable)
-        })?;
+        .map_err(AppError::dependency_failed(
+            "changing a display name failed",
+        ))?;
     leptos_axum::redirect("/account?saved=name");
     Ok(())
 }
@@ -159,27 +147,23 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, refuse, signed_in};
+    use super::ssr::context::{app_state, client_address, signed_in};
     use super::ssr::{activity, passwords, sessions, users, validation};
     use crate::accounts::{ActivityKind, Field, FieldError};
 
     let (state, session) = (app_state(), signed_in()?);
-    let unavailable = |err: String| {
-        tracing::error!("changing a password failed: {err}");
-        AppError::Unavailable
-    };
+    let unavailable = AppError::dependency_failed("changing a password failed");
     let user = users::find_by_id(&state.db, &session.user.id)
         .await
         .map_err(|err| unavailable(err.to_string()))?
         .ok_or(AppError::SignedOut)?;
     if !passwords::verify_password(current_password, Some(user.password_hash)).await {
-        return refuse(AppError::Invalid(FieldError::new(
+        return Err(AppError::Invalid(FieldError::new(
             Field::CurrentPassword,
             "That is not your current password.",
         )));
     }
-    validation::check_new_password(&new_password, Field::NewPassword)
-        .or_else(|err| refuse(AppError::Invalid(err)))?;
+    validation::check_new_password(&new_password, Field::NewPassword).map_err(AppError::Invalid)?;
     let hash = passwords::hash_password(new_password)
         .await
         .map_err(|err| unavailable(err.to_string()))?;
@@ -204,10 +188,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let (state, session) = (app_state(), signed_in()?);
     sessions::end_others(&state.db, &session.user.id, &session.token_hash)
         .await
-        .map_err(|err| {
-            tracing::error!("signing out everywhere failed: {err}");
-            AppError::Unavailable
-        })?;
+        .map_err(AppError::dependency_failed("signing out everywhere failed"))?;
     let (user_id, kind) = (&session.user.id, ActivityKind::SignedOutEverywhere);
     activity::record(&state.db, user_id, kind, "", &client_address());
     leptos_axum::redirect("/account?saved=sessions");
@@ -223,10 +204,9 @@ pub async fn recent_activity() -> Result<Vec<crate::accounts::ActivityEntry>, Ap
     let (state, session) = (app_state(), signed_in()?);
     activity::recent(&state.db, &session.user.id)
         .await
-        .map_err(|err| {
-            tracing::error!("reading the activity log failed: {err}");
-            AppError::Unavailable
-        })
+        .map_err(AppError::dependency_failed(
+            "reading the activity log failed",
+        ))
 }
 
 /// Deletes the account after the password is entered again. A subscription
@@ -234,7 +214,7 @@ pub async fn recent_activity() -> Result<Vec<crate::accounts::ActivityEntry>, Ap
 /// first; its status is asked fresh, and if it cannot be asked nothing happens.
 #[server(prefix = "/api", endpoint = "delete_account")]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, end_session_cookie, refuse, signed_in};
+    use super::ssr::context::{app_state, end_session_cookie, signed_in};
     use super::ssr::{passwords, users};
     use crate::accounts::{Field, FieldError};
     use crate::billing::api::payment_failed;
@@ -242,16 +222,13 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     use crate::billing::ssr::payment_client::Standing;
 
     let (state, session) = (app_state(), signed_in()?);
-    let unavailable = |err: sqlx::Error| {
-        tracing::error!("deleting an account failed: {err}");
-        AppError::Unavailable
-    };
+    let unavailable = AppError::dependency_failed("deleting an account failed");
     let user = users::find_by_id(&state.db, &session.user.id)
         .await
         .map_err(unavailable)?
         .ok_or(AppError::SignedOut)?;
     if !passwords::verify_password(password, Some(user.password_hash)).await {
-        return refuse(AppError::Invalid(FieldError::new(
+        return Err(AppError::Invalid(FieldError::new(
             Field::CurrentPassword,
             "That is not your password, so the account was kept.",
         )));
@@ -264,7 +241,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     if let Some(current) = subscription
         .filter(|current| matches!(current.standing, Standing::Active | Standing::PaymentDue))
     {
-        return refuse(AppError::SubscriptionStillActive {
+        return Err(AppError::SubscriptionStillActive {
             plan_name: current.plan.name.clone(),
         });
     }

@@ -6,33 +6,27 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_api_keys")]
 pub async fn list_api_keys() -> Result<KeyList, AppError> {
-    use crate::accounts::ssr::context::{app_state, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::list(&state, &session)
-        .await
-        .or_else(refuse)
+    super::ssr::service::list(&state, &session).await
 }
 
 /// Creates a key and answers it, once (the response is never stored).
 #[server(prefix = "/api", endpoint = "create_api_key")]
 pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
-    use crate::accounts::ssr::context::{app_state, client_address, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
     use axum::http::{HeaderValue, header};
     let (state, session) = (app_state(), signed_in()?);
     expect_context::<leptos_axum::ResponseOptions>()
         .insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    super::ssr::service::create(&state, &session.user.id, &name, &client_address())
-        .await
-        .or_else(refuse)
+    super::ssr::service::create(&state, &session.user.id, &name, &client_address()).await
 }
 
 #[server(prefix = "/api", endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
-    use crate::accounts::ssr::context::{app_state, client_address, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::revoke(&state, &session.user.id, &key_id, &client_address())
-        .await
-        .or_else(refuse)?;
+    super::ssr::service::revoke(&state, &session.user.id, &key_id, &client_address()).await?;
     leptos_axum::redirect("/keys?revoked=1");
     Ok(())
 }

@@ -14,7 +14,7 @@ use super::ssr::payment_client::PaymentError;
 #[cfg(feature = "ssr")]
 pub(crate) fn payment_failed<T>(during: &str, err: PaymentError) -> Result<T, AppError> {
     tracing::error!(error = %err, "payment service call failed during {during}");
-    crate::accounts::ssr::context::refuse(AppError::PaymentUnavailable)
+    Err(AppError::PaymentUnavailable)
 }
 
 /// Only http(s) pages may be sent to the browser as a place to go.
@@ -36,12 +36,12 @@ pub async fn checkout(plan_id: String) -> Result<String, AppError> {
     use super::ssr::Freshness;
     use super::ssr::checkouts;
     use super::ssr::payment_client::CheckoutRequest;
-    use crate::accounts::ssr::context::{app_state, leave_site_for, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, leave_site_for, signed_in};
     use crate::accounts::{Field, FieldError};
 
     let (state, session) = (app_state(), signed_in()?);
     let Some(plan) = state.catalog.find(plan_id.trim()) else {
-        return refuse(AppError::Invalid(FieldError::new(
+        return Err(AppError::Invalid(FieldError::new(
             Field::Plan,
             "That plan doesn't exist. Pick one on the pricing page.",
         )));
@@ -58,7 +58,7 @@ pub async fn checkout(plan_id: String) -> Result<String, AppError> {
             Err(err) => return payment_failed("checkout (status check)", err),
         };
         if let Some(current) = current.filter(|current| current.is_active()) {
-            return refuse(AppError::AlreadySubscribed {
+            return Err(AppError::AlreadySubscribed {
                 plan_name: current.plan.name,
             });
         }
@@ -87,19 +87,16 @@ pub async fn checkout(plan_id: String) -> Result<String, AppError> {
         Err(err) => return payment_failed("checkout", err),
     };
     // Recorded only once the Payment MS made the session: a failure above leaves nothing.
-    if let Err(err) =
-        checkouts::record(&state.db, &session.checkout_session_id, &user.id, &plan.id).await
-    {
-        tracing::error!("recording a checkout failed: {err}");
-        return refuse(AppError::Unavailable);
-    }
+    checkouts::record(&state.db, &session.checkout_session_id, &user.id, &plan.id)
+        .await
+        .map_err(AppError::dependency_failed("recording a checkout failed"))?;
     leave_site_for(session.checkout_url)
 }
 
 /// Opens the Stripe Customer Portal, which returns to /billing.
 #[server(prefix = "/api/payment", endpoint = "portal")]
 pub async fn open_billing_portal() -> Result<String, AppError> {
-    use crate::accounts::ssr::context::{app_state, leave_site_for, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, leave_site_for, signed_in};
 
     let (state, session) = (app_state(), signed_in()?);
     let return_url = state.site.absolute_url("/billing?from=portal");
@@ -117,7 +114,7 @@ pub async fn open_billing_portal() -> Result<String, AppError> {
                 Some("CUSTOMER_NOT_FOUND" | "NO_STRIPE_CUSTOMER")
             ) =>
         {
-            refuse(AppError::NoBillingAccount)
+            Err(AppError::NoBillingAccount)
         }
         Err(err) => payment_failed("opening the portal", err),
     }
@@ -153,7 +150,7 @@ pub async fn load_billing(refresh: bool) -> Result<BillingOverview, AppError> {
     use super::Purchase;
     use super::catalog::PlanKind;
     use super::ssr::{Freshness, checkouts, date_label};
-    use crate::accounts::ssr::context::{app_state, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, signed_in};
 
     let (state, session) = (app_state(), signed_in()?);
     let freshness = if refresh {
@@ -171,10 +168,7 @@ pub async fn load_billing(refresh: bool) -> Result<BillingOverview, AppError> {
     };
     let returned = checkouts::returned(&state.db, &session.user.id)
         .await
-        .or_else(|err| {
-            tracing::error!("listing purchases failed: {err}");
-            refuse(AppError::Unavailable)
-        })?;
+        .map_err(AppError::dependency_failed("listing purchases failed"))?;
     let purchases = returned
         .into_iter()
         .filter_map(|checkout| {
@@ -200,7 +194,7 @@ pub async fn load_billing(refresh: bool) -> Result<BillingOverview, AppError> {
 pub async fn confirm_checkout(session_id: Option<String>) -> Result<CheckoutOutcome, AppError> {
     use super::catalog::PlanKind;
     use super::ssr::{Freshness, checkouts};
-    use crate::accounts::ssr::context::{app_state, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, signed_in};
     use std::time::Duration;
 
     const ATTEMPTS: u32 = 5;
@@ -212,10 +206,9 @@ pub async fn confirm_checkout(session_id: Option<String>) -> Result<CheckoutOutc
         Some(id) if checkouts::plausible_session_id(id) => {
             checkouts::mark_returned(&state.db, id, user_id)
                 .await
-                .or_else(|err| {
-                    tracing::error!("recording a return from checkout failed: {err}");
-                    refuse(AppError::Unavailable)
-                })?
+                .map_err(AppError::dependency_failed(
+                    "recording a return from checkout failed",
+                ))?
         }
         _ => None,
     };

@@ -16,9 +16,8 @@ pub async fn quickstart_key() -> Result<Option<Option<String>>, AppError> {
     };
     let keys = crate::api_keys::ssr::list(&app_state().db, &session.user.id)
         .await
-        .map_err(|err| {
-            tracing::error!("listing keys for the quickstart: {err}");
-            AppError::Unavailable
-        })?;
+        .map_err(AppError::dependency_failed(
+            "listing keys for the quickstart",
+        ))?;
     Ok(Some(keys.into_iter().next().map(|key| key.masked)))
 }

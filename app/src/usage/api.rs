@@ -7,18 +7,14 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "usage_overview")]
 pub async fn load_usage_overview() -> Result<UsageOverview, AppError> {
-    use crate::accounts::ssr::context::{app_state, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::overview(&state, &session.user.id)
-        .await
-        .or_else(refuse)
+    super::ssr::service::overview(&state, &session.user.id).await
 }
 
 #[server(prefix = "/api", endpoint = "getting_started")]
 pub async fn load_getting_started() -> Result<GettingStarted, AppError> {
-    use crate::accounts::ssr::context::{app_state, refuse, signed_in};
+    use crate::accounts::ssr::context::{app_state, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::getting_started(&state, &session)
-        .await
-        .or_else(refuse)
+    super::ssr::service::getting_started(&state, &session).await
 }

@@ -61,7 +61,7 @@ pub fn current_session() -> Option<Session> {
 
 /// The current session, or `SignedOut` (401 for scripted callers).
 pub fn signed_in() -> Result<Session, AppError> {
-    current_session().map_or_else(|| refuse(AppError::SignedOut), Ok)
+    current_session().ok_or(AppError::SignedOut)
 }
 
 /// The peer address, for per-client throttling.
@@ -95,30 +95,6 @@ pub fn leave_site_for(url: String) -> Result<String, AppError> {
     Ok(url)
 }
 
-/// Answers with `err`: scripted callers get its HTTP status; plain form posts
-/// keep their redirect (a 4xx there would strand the browser on a JSON body),
-/// and a page that called the function while rendering keeps its own status
-/// (it shows the message in place).
-pub fn refuse<T>(err: AppError) -> Result<T, AppError> {
-    let Some(response) = use_context::<ResponseOptions>() else {
-        return Err(err);
-    };
-    let is_server_function_call =
-        request_parts().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
-    if !is_server_function_call {
-        return Err(err);
-    }
-    if let AppError::Throttled { retry_after_secs }
-    | AppError::TooManyRequests { retry_after_secs } = &err
-    {
-        response.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-    }
-    if !is_plain_form_post() {
-        response.set_status(err.status());
-    }
-    Err(err)
-}
-
 /// Signs `user_id` in with a brand-new token (ending any session the
 /// browser had) and sends them on to `next` if it is a path on this site.
 pub async fn start_session_and_redirect(
@@ -126,10 +102,7 @@ pub async fn start_session_and_redirect(
     user_id: &str,
     next: Option<&str>,
 ) -> Result<(), AppError> {
-    let unavailable = |err: sqlx::Error| {
-        tracing::error!("starting a session failed: {err}");
-        AppError::Unavailable
-    };
+    let unavailable = AppError::dependency_failed("starting a session failed");
     if let Some(previous) = current_session() {
         sessions::end(&state.db, &previous.token_hash)
             .await

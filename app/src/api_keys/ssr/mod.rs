@@ -277,11 +277,6 @@ pub mod service {
         }
     }
 
-    fn unavailable(context: &str, err: impl std::fmt::Display) -> AppError {
-        tracing::error!("{context}: {err}");
-        AppError::Unavailable
-    }
-
     /// The name rules of the form and of `POST /v1/api-keys`: 1–64 characters.
     pub fn clean_name(name: &str) -> Result<String, AppError> {
         let name = name.trim();
@@ -299,7 +294,7 @@ pub mod service {
         let user_id = &session.user.id;
         let records = super::list(&state.db, user_id)
             .await
-            .map_err(|err| unavailable("listing keys", err))?;
+            .map_err(AppError::dependency_failed("listing keys"))?;
         let subscribed = state
             .payments
             .subscription(&state.catalog, user_id, Freshness::for_page(session))
@@ -342,7 +337,7 @@ pub mod service {
                 view: view(record),
             }),
             Err(CreateKeyError::TooMany) => Err(AppError::TooManyKeys),
-            Err(err) => Err(unavailable("creating a key", err)),
+            Err(err) => Err(AppError::dependency_failed("creating a key")(err)),
         }
     }
 
@@ -355,7 +350,7 @@ pub mod service {
         match super::revoke(&state.db, user_id, key_id, client).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(AppError::NoSuchKey),
-            Err(err) => Err(unavailable("revoking a key", err)),
+            Err(err) => Err(AppError::dependency_failed("revoking a key")(err)),
         }
     }
 }

@@ -23,10 +23,7 @@ pub async fn current(state: &AppState, user_id: &str) -> Result<PeriodUsage, App
         CHART_DAYS,
     )
     .await
-    .map_err(|err| {
-        tracing::error!("reading usage: {err}");
-        AppError::Unavailable
-    })
+    .map_err(AppError::dependency_failed("reading usage"))
 }
 
 pub async fn overview(state: &AppState, user_id: &str) -> Result<UsageOverview, AppError> {
