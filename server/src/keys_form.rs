@@ -6,8 +6,8 @@
 
 use app::accounts::ssr::activity::peer_address;
 use app::accounts::ssr::context::RequestSession;
-use app::api_keys::KeyFormOutcome;
 use app::api_keys::ssr::service;
+use app::api_keys::{CreatedKey, KeyFormOutcome};
 use app::error::AppError;
 use app::shell;
 use app::state::AppState;
@@ -31,16 +31,23 @@ pub async fn create(
     else {
         return Redirect::to("/login?next=/keys").into_response();
     };
-    let bytes = axum::body::to_bytes(body, 16 * 1024)
-        .await
-        .unwrap_or_default();
+    // Bounded by MAX_BODY_BYTES (the limit layer): over it, a 413 that
+    // `explain_limits` puts in words. Never a silently cut body.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
     let name = url::form_urlencoded::parse(&bytes)
         .find(|(field, _)| field == "name")
         .map(|(_, value)| value.into_owned());
     let outcome = match name {
         Some(name) => {
             let client = peer_address(&parts.extensions);
-            service::create(&state, &session.user.id, &name, &client).await
+            service::create(&state, &session.user.id, &name, &client)
+                .await
+                .map(|(record, key)| CreatedKey {
+                    key,
+                    view: service::view(record),
+                })
         }
         None => Err(AppError::BadRequest("missing field `name`".to_owned())),
     };

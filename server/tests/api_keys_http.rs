@@ -42,7 +42,7 @@ async fn a_key_identifies_its_user_and_bad_keys_get_401() {
 #[tokio::test]
 async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
     let app = sqlite_app().await;
-    let (_, key) = user_with_key(&app, "owner").await;
+    let (_, key) = subscriber_with_key(&app, "owner").await;
 
     let created = api(
         &app.router,
@@ -160,7 +160,7 @@ async fn one_user_cannot_see_or_revoke_another_s_keys() {
 #[tokio::test]
 async fn malformed_requests_get_the_envelope_and_change_nothing() {
     let app = sqlite_app().await;
-    let (_, key) = user_with_key(&app, "careless").await;
+    let (_, key) = subscriber_with_key(&app, "careless").await;
     let post = |content_type: &'static str, body: &'static str| {
         let (router, key) = (app.router.clone(), key.clone());
         async move {
@@ -215,7 +215,7 @@ async fn malformed_requests_get_the_envelope_and_change_nothing() {
 #[tokio::test]
 async fn every_answer_carries_rate_limit_headers_and_the_limit_holds() {
     let app = sqlite_app().await;
-    let (_, key) = user_with_key(&app, "busy").await;
+    let (_, key) = subscriber_with_key(&app, "busy").await;
     let read = users_me(&app.router, &key).await;
     assert_eq!(
         (
@@ -664,6 +664,16 @@ async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
     let empty = send(&app.router, post("name=", &cookie)).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("1 to 64 characters"));
+    // A name far over the limit is refused as a name, a body over
+    // MAX_BODY_BYTES (64 KiB) as too large: never as a missing field.
+    let long = format!("name={}", "a".repeat(20 * 1024));
+    let long = send(&app.router, post(&long, &cookie)).await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(long.body.contains("1 to 64 characters"), "{}", long.body);
+    let huge = format!("name={}", "a".repeat(70 * 1024));
+    let huge = send(&app.router, post(&huge, &cookie)).await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(huge.body.contains("larger than 64 KiB"), "{}", huge.body);
 
     let email = format!("free-{}@example.com", uuid::Uuid::new_v4());
     let free = session_cookie(&register(&app.router, &email, "Free Rider").await);
@@ -678,4 +688,52 @@ async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
 
     let signed_out = send(&app.router, post("name=laptop", "tp_session=nope")).await;
     assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
+}
+
+/// One rule through both doors: creating a key needs an active plan, on the
+/// /keys page and through `POST /v1/api-keys` alike (a key of a user whose
+/// plan ended keeps working for reads, but makes no new keys).
+#[tokio::test]
+async fn creating_a_key_needs_an_active_plan_through_the_api_too() {
+    let app = sqlite_app().await;
+    let email = format!("lapsed-{}@example.com", uuid::Uuid::new_v4());
+    let cookie = session_cookie(&register(&app.router, &email, "Lapsed").await);
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    // A key made while the plan was active.
+    let (_, key) = keys::create(&app.state.db, &user_id, "old", "127.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
+
+    let through_api = api(
+        &app.router,
+        "POST",
+        "/v1/api-keys",
+        Some(&key),
+        Some(("application/json", r#"{"name":"new"}"#)),
+    )
+    .await;
+    assert_envelope(&through_api, StatusCode::FORBIDDEN, "forbidden");
+    assert!(
+        through_api.body.contains("needs an active plan"),
+        "{}",
+        through_api.body
+    );
+    let through_page = call(
+        &app.router,
+        "create_api_key",
+        &form(&[("name", "new")]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(through_page.status, StatusCode::FORBIDDEN);
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_keys")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count.0, 1, "nothing was created");
 }

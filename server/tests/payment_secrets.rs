@@ -127,6 +127,7 @@ async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
+    common::api::subscribe(&app, &user_id).await;
     let (_, first_key) = keys::create(&app.state.db, &user_id, "first", "127.0.0.1")
         .await
         .unwrap();

@@ -19,7 +19,12 @@ pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
     let (state, session) = (app_state(), signed_in()?);
     expect_context::<leptos_axum::ResponseOptions>()
         .insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    super::ssr::service::create(&state, &session.user.id, &name, &client_address()).await
+    let (record, key) =
+        super::ssr::service::create(&state, &session.user.id, &name, &client_address()).await?;
+    Ok(CreatedKey {
+        key,
+        view: super::ssr::service::view(record),
+    })
 }
 
 #[server(prefix = "/api", endpoint = "revoke_api_key")]

@@ -53,6 +53,15 @@ impl ApiError {
         self
     }
 
+    /// The storefront's own error, with its status, message and wait.
+    pub fn from_app(err: app::error::AppError) -> Self {
+        let error = Self::new(err.status(), err.to_string());
+        match err.retry_after_secs() {
+            Some(secs) => error.retry_after(secs.max(0) as u64),
+            None => error,
+        }
+    }
+
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!("/v1 {context}: {err}");
         Self::new(
@@ -83,6 +92,7 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS => "rate_limited",
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
             StatusCode::REQUEST_TIMEOUT => "request_timeout",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
             _ => "internal_error",
         }
     }
@@ -357,9 +367,11 @@ struct CreateKeyBody {
         (status = 201, description = "The new key, shown this once", body = ApiKeyCreated),
         (status = 400, description = "Not JSON", body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "No active plan: creating keys needs one", body = ErrorEnvelope),
         (status = 409, description = "20 active keys already", body = ErrorEnvelope),
         (status = 422, description = "Invalid name or unknown field", body = ErrorEnvelope),
         (status = 429, description = "Over the key's limit (10 changes a minute)", body = ErrorEnvelope),
+        (status = 503, description = "The plan could not be checked or the key stored; nothing was created", body = ErrorEnvelope),
     )
 )]
 async fn create_key(
@@ -385,27 +397,11 @@ async fn create_key(
         serde_json::from_slice(&body)
             .map_err(|err| ApiError::unreadable_body("The body is not a valid key request", err))?
     };
-    // The same rule as the /keys form.
-    let name = match body.name.as_deref().map(keys::service::clean_name) {
-        None => "API key".to_owned(),
-        Some(Ok(name)) => name,
-        Some(Err(refused)) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                refused.to_string(),
-            ));
-        }
-    };
-    let (record, key) = match keys::create(&state.db, &owner.user_id, &name, &client).await {
-        Ok(created) => created,
-        Err(keys::CreateKeyError::TooMany) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                app::error::AppError::TooManyKeys.to_string(),
-            ));
-        }
-        Err(err) => return Err(ApiError::internal("creating a key", err)),
-    };
+    // The same rules as the /keys form: the name's, and an active plan.
+    let name = body.name.as_deref().unwrap_or("API key");
+    let (record, key) = keys::service::create(&state, &owner.user_id, name, &client)
+        .await
+        .map_err(ApiError::from_app)?;
     let created = ApiKeyCreated {
         api_key: ApiKey::from(record),
         key,

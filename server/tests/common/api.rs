@@ -20,6 +20,27 @@ pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
     (user.0, key)
 }
 
+/// `user_with_key`, with an active plan: may create keys through `/v1`.
+pub async fn subscriber_with_key(app: &TestApp, tag: &str) -> (String, String) {
+    let (user_id, key) = user_with_key(app, tag).await;
+    subscribe(app, &user_id).await;
+    (user_id, key)
+}
+
+/// An active Starter plan for `user_id`, in the sandbox payment service.
+pub async fn subscribe(app: &TestApp, user_id: &str) {
+    sqlx::query(
+        "INSERT INTO sandbox_subscriptions (id, user_id, customer_id, product_id, price_id, status, \
+         current_period_end, cancel_at_period_end, created_at) \
+         VALUES ($1, $2, 'c1', 'prod_TpStarter001', 'price_TpStarterMonthly001', 'active', 4102444800, 0, 0)",
+    )
+    .bind(format!("sub_{}", uuid::Uuid::new_v4()))
+    .bind(user_id)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+}
+
 pub async fn api(
     router: &Router,
     method: &str,
@@ -82,15 +103,6 @@ pub async fn subscriber(app: &TestApp, tag: &str) -> (String, String) {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    sqlx::query(
-        "INSERT INTO sandbox_subscriptions (id, user_id, customer_id, product_id, price_id, status, \
-         current_period_end, cancel_at_period_end, created_at) \
-         VALUES ($1, $2, 'c1', 'prod_TpStarter001', 'price_TpStarterMonthly001', 'active', 4102444800, 0, 0)",
-    )
-    .bind(format!("sub_{tag}"))
-    .bind(&user_id)
-    .execute(&app.state.db)
-    .await
-    .unwrap();
+    subscribe(app, &user_id).await;
     (cookie, user_id)
 }

@@ -257,7 +257,7 @@ pub mod service {
     use super::{CreateKeyError, KeyRecord, MAX_ACTIVE_KEYS};
     use crate::accounts::ssr::sessions::Session;
     use crate::accounts::{Field, FieldError};
-    use crate::api_keys::{ApiKeyView, CreatedKey, KeyList};
+    use crate::api_keys::{ApiKeyView, KeyList};
     use crate::billing::ssr::{Freshness, date_label};
     use crate::error::AppError;
     use crate::state::AppState;
@@ -311,13 +311,15 @@ pub mod service {
         })
     }
 
-    /// Creates a key for a subscriber; the key is in the answer and nowhere else.
+    /// Creates a key for a subscriber, through either door (the /keys page
+    /// and `POST /v1/api-keys`): one rule, an active plan. The key is in the
+    /// answer and nowhere else.
     pub async fn create(
         state: &AppState,
         user_id: &str,
         name: &str,
         client: &str,
-    ) -> Result<CreatedKey, AppError> {
+    ) -> Result<(KeyRecord, String), AppError> {
         let name = clean_name(name)?;
         let subscribed = state
             .payments
@@ -332,10 +334,7 @@ pub mod service {
             return Err(AppError::SubscriptionRequired);
         }
         match super::create(&state.db, user_id, &name, client).await {
-            Ok((record, key)) => Ok(CreatedKey {
-                key,
-                view: view(record),
-            }),
+            Ok(created) => Ok(created),
             Err(CreateKeyError::TooMany) => Err(AppError::TooManyKeys),
             Err(err) => Err(AppError::dependency_failed("creating a key")(err)),
         }
