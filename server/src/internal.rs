@@ -95,6 +95,7 @@ pub struct SubscriptionSummary {
         (status = 200, description = "Whether the key is valid, and whose it is", body = Verification),
         (status = 400, description = "Not JSON", body = crate::v1::ErrorEnvelope),
         (status = 401, description = "Missing or wrong service token", body = crate::v1::ErrorEnvelope),
+        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = crate::v1::ErrorEnvelope),
         (status = 422, description = "No `key` field, or others", body = crate::v1::ErrorEnvelope),
     )
 )]
@@ -167,6 +168,7 @@ pub struct ReportReceipt {
         (status = 200, description = "The same report again: counted once", body = ReportReceipt),
         (status = 400, description = "Not JSON", body = crate::v1::ErrorEnvelope),
         (status = 401, description = "Missing or wrong service token", body = crate::v1::ErrorEnvelope),
+        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = crate::v1::ErrorEnvelope),
         (status = 409, description = "The idempotency key was used for a different report", body = crate::v1::ErrorEnvelope),
         (status = 422, description = "A value out of range, an unknown field or user, or no idempotency key; `details.field` names it", body = crate::v1::ErrorEnvelope),
     )
@@ -183,7 +185,7 @@ pub async fn report_usage(
         reports::ReportError::Conflict => {
             ApiError::new(StatusCode::CONFLICT, err.to_string()).for_field("idempotency_key")
         }
-        reports::ReportError::Store(err) => ApiError::internal("recording usage", err),
+        reports::ReportError::Store(err) => ApiError::unavailable("recording usage", err),
     };
     let report = reports::parse(&body).map_err(refused)?;
     let recorded = reports::record(&state.db, &report, unix_now())

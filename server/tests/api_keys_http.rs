@@ -345,7 +345,9 @@ async fn a_key_store_that_cannot_be_read_fails_the_check_instead_of_passing_it()
     app.state.db.close().await;
     assert!(app.state.key_lookup.owner_of(&key).await.is_err());
     let me = users_me(&app.router, &key).await;
-    assert_envelope(&me, StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
+    assert_envelope(&me, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert_eq!(me.header("retry-after"), "5");
+    assert!(me.body.contains("nothing was changed"), "{}", me.body);
 }
 
 #[tokio::test]

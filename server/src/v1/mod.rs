@@ -62,12 +62,11 @@ impl ApiError {
         }
     }
 
-    pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+    /// A dependency (the database) failed: logged once, here, and answered
+    /// 503 `unavailable` with `Retry-After`, as the pages answer it.
+    pub fn unavailable(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!("/v1 {context}: {err}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong on our side; nothing was changed. Try again shortly.",
-        )
+        Self::from_app(app::error::AppError::Unavailable)
     }
 
     /// A body that is not JSON (400) or not the expected JSON (422); `what`
@@ -107,8 +106,8 @@ pub struct ErrorEnvelope {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     /// bad_request, unauthorized, forbidden, not_found, conflict,
-    /// validation_error, rate_limited, payload_too_large, request_timeout
-    /// or internal_error.
+    /// validation_error, rate_limited, payload_too_large, request_timeout,
+    /// unavailable or internal_error.
     code: String,
     message: String,
     details: serde_json::Map<String, Value>,
@@ -226,7 +225,7 @@ async fn authenticate(
             )
             .into_response();
         }
-        Err(err) => return ApiError::internal("key lookup", err).into_response(),
+        Err(err) => return ApiError::unavailable("key lookup", err).into_response(),
     };
     let class = if matches!(*request.method(), Method::GET | Method::HEAD) {
         Class::Read
@@ -275,6 +274,7 @@ struct User {
     responses(
         (status = 200, description = "The key's owner", body = User),
         (status = 401, description = "Missing, invalid or revoked key", body = ErrorEnvelope),
+        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
         (status = 429, description = "Over the key's limit (100 reads a minute)", body = ErrorEnvelope),
     )
 )]
@@ -335,6 +335,7 @@ struct ApiKeyCreated {
     responses(
         (status = 200, description = "Active keys, masked", body = ApiKeyList),
         (status = 401, body = ErrorEnvelope),
+        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope),
     )
 )]
@@ -344,7 +345,7 @@ async fn list_keys(
 ) -> Result<Response, ApiError> {
     let records = keys::list(&state.db, &owner.user_id)
         .await
-        .map_err(|err| ApiError::internal("listing keys", err))?;
+        .map_err(|err| ApiError::unavailable("listing keys", err))?;
     let items = records.into_iter().map(ApiKey::from).collect();
     Ok(Json(ApiKeyList { items }).into_response())
 }
@@ -418,6 +419,7 @@ async fn create_key(
     responses(
         (status = 204, description = "Revoked: it answers 401 from the next request on"),
         (status = 401, body = ErrorEnvelope),
+        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
         (status = 404, description = "No such key of yours", body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope),
     )
@@ -431,7 +433,7 @@ async fn revoke_key(
     match keys::revoke(&state.db, &owner.user_id, &id, &client).await {
         Ok(true) => Ok(StatusCode::NO_CONTENT),
         Ok(false) => Err(ApiError::new(StatusCode::NOT_FOUND, "No such API key.")),
-        Err(err) => Err(ApiError::internal("revoking a key", err)),
+        Err(err) => Err(ApiError::unavailable("revoking a key", err)),
     }
 }
 
@@ -488,6 +490,7 @@ struct EstimatedCost {
     responses(
         (status = 200, description = "Usage in the current billing period", body = Usage),
         (status = 401, body = ErrorEnvelope),
+        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope),
     )
 )]
@@ -497,7 +500,7 @@ async fn usage(
 ) -> Result<Json<Usage>, ApiError> {
     let usage = app::usage::ssr::service::current(&state, &owner.user_id)
         .await
-        .map_err(|err| ApiError::internal("reading usage", err))?;
+        .map_err(|err| ApiError::unavailable("reading usage", err))?;
     let cost = usage.cost(&state.usage_rates);
     Ok(Json(Usage {
         billing_period: BillingPeriod {
