@@ -698,13 +698,7 @@ async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
 #[tokio::test]
 async fn creating_a_key_needs_an_active_plan_through_the_api_too() {
     let app = sqlite_app().await;
-    let email = format!("lapsed-{}@example.com", uuid::Uuid::new_v4());
-    let cookie = session_cookie(&register(&app.router, &email, "Lapsed").await);
-    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
+    let (cookie, user_id) = registered(&app, "lapsed").await;
     // A key made while the plan was active.
     let (_, key) = keys::create(&app.state.db, &user_id, "old", "127.0.0.1")
         .await

@@ -94,8 +94,8 @@ pub async fn verify(router: &Router, token: Option<&str>, body: &str) -> TestRes
     send(router, request.body(Body::from(body.to_owned())).unwrap()).await
 }
 
-/// A signed-in user with an active (sandbox) subscription: their cookie and id.
-pub async fn subscriber(app: &TestApp, tag: &str) -> (String, String) {
+/// A newly registered, signed-in user without a plan: their cookie and id.
+pub async fn registered(app: &TestApp, tag: &str) -> (String, String) {
     let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
     let cookie = session_cookie(&register(&app.router, &email, "Key Maker").await);
     let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
@@ -103,6 +103,12 @@ pub async fn subscriber(app: &TestApp, tag: &str) -> (String, String) {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
+    (cookie, user_id)
+}
+
+/// A signed-in user with an active (sandbox) subscription: their cookie and id.
+pub async fn subscriber(app: &TestApp, tag: &str) -> (String, String) {
+    let (cookie, user_id) = registered(app, tag).await;
     subscribe(app, &user_id).await;
     (cookie, user_id)
 }
