@@ -6,8 +6,10 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod auth;
 pub mod billing;
 pub mod components;
+pub mod dashboard;
 pub mod docs;
 pub mod error;
 pub mod landing;
@@ -17,12 +19,12 @@ pub mod site;
 pub mod state;
 pub mod usage;
 
-use accounts::pages::{
-    AccountPage, DashboardPage, LoginPage, RegisterPage, SignedOut, provide_auth,
-};
+use accounts::pages::{AccountPage, LoginPage, RegisterPage};
 use api_keys::pages::KeysPage;
+use auth::{SignedOut, provide_auth};
 use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage, PricingPage};
 use components::{SiteFooter, SiteHeader, SkipLink};
+use dashboard::DashboardPage;
 use docs::pages::QuickstartPage;
 use landing::LandingPage;
 use leptos::prelude::*;

@@ -14,12 +14,13 @@ pub struct SiteInfo {
     pub catalog: Arc<PublicCatalog>,
     /// Payments go to the built-in sandbox: payment pages must say so.
     pub payments_sandbox: bool,
-    /// The JSON-LD document, built on first use and shared by every clone.
-    /// Server-only: crawlers read it from the HTML, and hydration keeps the
-    /// server's script as it is, so the browser bundle never builds it.
+    /// The landing page's JSON-LD, built once at start-up (see
+    /// `landing::structured_data`) and shared by every clone. Server-only:
+    /// crawlers read it from the HTML, and hydration keeps the server's script
+    /// as it is, so the browser bundle never needs it.
     #[cfg(feature = "ssr")]
     #[serde(skip)]
-    structured_data: Arc<std::sync::OnceLock<String>>,
+    pub structured_data: Arc<str>,
 }
 
 impl SiteInfo {
@@ -45,11 +46,12 @@ impl SiteInfo {
         format!("{}{}", self.public_url, path)
     }
 
-    /// Organization and offers as JSON-LD, built once (the inputs never change).
     #[cfg(feature = "ssr")]
-    pub fn structured_data(&self) -> &str {
-        self.structured_data
-            .get_or_init(|| crate::landing::structured_data::organization_and_offers(self))
+    pub fn with_structured_data(self, json_ld: String) -> Self {
+        Self {
+            structured_data: json_ld.into(),
+            ..self
+        }
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crate::accounts::ssr::sessions::SessionPolicy;
 use crate::accounts::ssr::throttle::ThrottlePolicy;
 use crate::api_keys::ssr::KeyLookup;
-use crate::billing::catalog::ssr::Catalog;
 use crate::billing::ssr::Payments;
+use crate::billing::ssr::catalog::Catalog;
 use crate::usage::ssr::Rates;
 use crate::usage::ssr::recorder::RequestCounter;
 

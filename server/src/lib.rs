@@ -21,9 +21,10 @@ pub mod v1;
 use app::accounts::ssr::sessions::SessionPolicy;
 use app::accounts::ssr::throttle::ThrottlePolicy;
 use app::api_keys::ssr::KeyLookup;
-use app::billing::catalog::ssr::{Catalog, CatalogError};
 use app::billing::ssr::Payments;
+use app::billing::ssr::catalog::{Catalog, CatalogError};
 use app::billing::ssr::payment_client::{ApiKey, PaymentClient};
+use app::landing::structured_data::organization_and_offers;
 use app::site::SiteInfo;
 use app::state::{AppState, SharedState};
 use app::usage::ssr::recorder::RequestCounter;
@@ -80,9 +81,13 @@ pub async fn build_state(
     let request_counter = RequestCounter::new(config.usage_recording);
     request_counter.spawn_flusher(db.clone());
     let content_security_policy = security::content_security_policy(config, &leptos_options);
+    let site =
+        SiteInfo::new(&config.public_url, catalog.public()).with_payments_sandbox(payments.sandbox);
+    let site = site
+        .clone()
+        .with_structured_data(organization_and_offers(&site));
     Ok(AppState::new(SharedState {
-        site: SiteInfo::new(&config.public_url, catalog.public())
-            .with_payments_sandbox(payments.sandbox),
+        site,
         catalog,
         assets,
         leptos_options,

@@ -1,7 +1,7 @@
 //! Accounts: registration, sign-in, sessions and the account page.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

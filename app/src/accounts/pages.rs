@@ -1,98 +1,16 @@
-//! Account pages: register, sign in, dashboard, and the signed-in guard.
+//! Account pages: register, sign in, and the account page (name, password,
+//! sessions, recent activity, deletion).
 
-use crate::accounts::api::{
-    ChangePassword, DeleteAccount, Login, Logout, Register, SignOutEverywhere, UpdateDisplayName,
-    recent_activity,
-};
+use crate::accounts::server_fns::{ChangePassword, SignOutEverywhere, recent_activity};
 use crate::accounts::{ActivityEntry, CurrentUser, Field};
-use crate::billing::pages::{RetryNotice, SubscriptionPanel, subscription_resource};
-use crate::components::{FormField, PageMeta, SubmitButton};
+use crate::auth::{AuthActions, PrivatePage};
+use crate::components::{
+    FormField, Loaded, PageMeta, SubmitButton, field_error, form_error, query_value,
+};
 use crate::error::AppError;
-use crate::usage::pages::{GettingStartedPanel, getting_started_resource};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_location, use_query_map};
-
-/// The actions that change who is signed in or how they are shown, shared
-/// app-wide so that the signed-in user (the header's name, the account page's
-/// form) is refetched whenever one of them completes.
-#[derive(Clone, Copy)]
-pub struct AuthActions {
-    pub login: ServerAction<Login>,
-    pub register: ServerAction<Register>,
-    pub logout: ServerAction<Logout>,
-    pub delete_account: ServerAction<DeleteAccount>,
-    pub rename: ServerAction<UpdateDisplayName>,
-}
-
-pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
-
-pub fn provide_auth() {
-    let actions = AuthActions {
-        login: ServerAction::new(),
-        register: ServerAction::new(),
-        logout: ServerAction::new(),
-        delete_account: ServerAction::new(),
-        rename: ServerAction::new(),
-    };
-    // Blocking: the navigation must be right in the first HTML, with no flash.
-    let user: UserResource = Resource::new_blocking(
-        move || {
-            (
-                actions.login.version().get(),
-                actions.register.version().get(),
-                actions.logout.version().get(),
-                actions.delete_account.version().get(),
-                actions.rename.version().get(),
-            )
-        },
-        |_| super::api::signed_in_user(),
-    );
-    show_error_from_form_post(&actions);
-    provide_context(actions);
-    provide_context(user);
-}
-
-/// After a form post without JavaScript, the server redirects back with the
-/// error in the address (`__path`, `__err`). The router hands it only to
-/// actions created below `<Routes>`; these are app-wide, so they read it here.
-fn show_error_from_form_post(actions: &AuthActions) {
-    use leptos::server_fn::ServerFn;
-    use leptos::server_fn::error::ServerFnUrlError;
-
-    let (path, encoded) =
-        use_query_map().with_untracked(|query| (query.get("__path"), query.get("__err")));
-    let (Some(path), Some(encoded)) = (path, encoded) else {
-        return;
-    };
-    let error = Some(Err(ServerFnUrlError::<AppError>::decode_err(&encoded)));
-    if path == Login::PATH {
-        actions.login.value().set(error);
-    } else if path == Register::PATH {
-        actions.register.value().set(error);
-    } else if path == DeleteAccount::PATH {
-        actions.delete_account.value().set(error);
-    } else if path == UpdateDisplayName::PATH {
-        actions.rename.value().set(error);
-    }
-}
-
-/// The message for `field` from the last failed submission, if any.
-pub(crate) fn field_error(error: Signal<Option<AppError>>, field: Field) -> Signal<Option<String>> {
-    Signal::derive(move || match error.get() {
-        Some(AppError::Invalid(invalid)) if invalid.field == field => Some(invalid.message),
-        _ => None,
-    })
-}
-
-/// A failure that belongs to the whole form rather than one field.
-pub(crate) fn form_error(error: Signal<Option<AppError>>) -> impl Fn() -> Option<String> {
-    move || match error.get() {
-        None | Some(AppError::Invalid(_)) => None,
-        Some(other) => Some(other.to_string()),
-    }
-}
+use leptos_router::hooks::use_query_map;
 
 fn next_param() -> Option<String> {
     use_query_map().with_untracked(|query| query.get("next"))
@@ -110,7 +28,7 @@ fn AuthPanel(
 ) -> impl IntoView {
     let (question, link_text, path) = alternative;
     let href = match next_param() {
-        Some(next) => format!("{path}?next={}", urlencode(&next)),
+        Some(next) => format!("{path}?next={}", query_value(&next)),
         None => path.to_owned(),
     };
     view! {
@@ -214,135 +132,6 @@ pub fn LoginPage() -> impl IntoView {
                 <SubmitButton pending=action.pending() label="Sign in" busy_label="Signing in…" primary=true />
             </ActionForm>
         </AuthPanel>
-    }
-}
-
-/// A page for signed-in users only: its head (never indexed), then
-/// `children` with the user, or a redirect to sign-in with a `next` back here.
-///
-/// Pages create their resources before this, never in `children`: on the
-/// server, Leptos walks a Suspense's children more than once (leptos#4688),
-/// so a resource created there would load its data once per walk.
-#[component]
-pub fn PrivatePage<V: IntoView + 'static>(
-    title: &'static str,
-    description: &'static str,
-    /// The page's path, e.g. `/keys`.
-    path: &'static str,
-    children: impl Fn(CurrentUser) -> V + Send + Sync + 'static,
-) -> impl IntoView {
-    let user = expect_context::<UserResource>();
-    let location = use_location();
-    let children = std::sync::Arc::new(children);
-    view! {
-        <PageMeta title description path noindex=true />
-        <Transition>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(user)) => Either::Left(children(user)),
-                        _ => {
-                            let here = location.pathname.get_untracked();
-                            Either::Right(view! { <Redirect path=format!("/login?next={}", urlencode(&here)) /> })
-                        }
-                    }
-                })
-            }}
-        </Transition>
-    }
-}
-
-/// Signed-out only: a signed-in visitor goes to the dashboard instead.
-#[component]
-pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
-    let user = expect_context::<UserResource>();
-    view! {
-        <Transition>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(_)) => Either::Left(view! { <Redirect path="/dashboard" /> }),
-                        _ => Either::Right(children()),
-                    }
-                })
-            }}
-        </Transition>
-    }
-}
-
-#[component]
-pub fn DashboardPage() -> impl IntoView {
-    // Outside the guard's Suspense, so that they load once (see `PrivatePage`).
-    let progress = getting_started_resource();
-    let subscription = subscription_resource();
-    view! {
-        <PrivatePage
-            title="Dashboard — Tracepipe"
-            description="Your Tracepipe plan, keys and usage."
-            path="/dashboard"
-            children=move |user: CurrentUser| {
-                view! {
-                    <section class="section" aria-labelledby="dashboard-title">
-                        <div class="container">
-                            <h1 id="dashboard-title">{format!("Welcome, {}", user.display_name)}</h1>
-                            <div class="dashboard-panels">
-                                <GettingStartedPanel progress />
-                                <SubscriptionPanel subscription />
-                            </div>
-                            <DashboardShortcuts />
-                        </div>
-                    </section>
-                }
-            }
-        />
-    }
-}
-
-/// The app's places, always linked from the dashboard (the checklist above
-/// points only at the next step).
-#[component]
-fn DashboardShortcuts() -> impl IntoView {
-    const SHORTCUTS: &[(&str, &str, &str)] = &[
-        (
-            "/keys",
-            "API keys",
-            "Create, list and revoke the keys your code uses.",
-        ),
-        (
-            "/usage",
-            "Usage",
-            "Requests per day and per key, tokens, estimated cost.",
-        ),
-        (
-            "/billing",
-            "Billing",
-            "Your plan and its renewal; invoices and cards in Stripe.",
-        ),
-        (
-            "/docs/quickstart",
-            "Quickstart",
-            "From a key to your first API call.",
-        ),
-    ];
-    view! {
-        <nav class="shortcuts" aria-labelledby="shortcuts-title">
-            <h2 id="shortcuts-title">"Your workspace"</h2>
-            <ul class="shortcut-list">
-                {SHORTCUTS
-                    .iter()
-                    .map(|(href, label, what)| {
-                        view! {
-                            <li class="shortcut">
-                                <a href=*href>{*label}</a>
-                                <p>{*what}</p>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        </nav>
     }
 }
 
@@ -466,16 +255,7 @@ fn RecentActivity(events: ActivityResource) -> impl IntoView {
     view! {
         <h2 id="activity-title">"Recent activity"</h2>
         <p>"Sign-ins, password changes and API keys, with where they came from. Something you don't recognise? Change your password."</p>
-        <Transition fallback=|| view! { <p>"Loading your activity…"</p> }>
-            {move || Suspend::new(async move {
-                match events.await {
-                    Ok(events) => Either::Left(view! { <ActivityTable events /> }),
-                    Err(error) => Either::Right(view! {
-                        <RetryNotice error retry_href="/account".to_owned() />
-                    }),
-                }
-            })}
-        </Transition>
+        <Loaded resource=events loading="Loading your activity…" retry_href="/account" children=|events| view! { <ActivityTable events /> } />
     }
 }
 
@@ -545,16 +325,4 @@ fn DeleteAccountForm() -> impl IntoView {
             />
         </ActionForm>
     }
-}
-
-/// Percent-encodes a path for use as a query value.
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

@@ -1,8 +1,8 @@
 //! API keys: created (shown once), listed masked, revoked; and the lookup
 //! the `/v1` API and other Tracepipe services authenticate with.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

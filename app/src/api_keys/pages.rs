@@ -2,12 +2,11 @@
 //! masked, revoke with a confirmation step. Without JavaScript the create
 //! form posts to `/keys` itself, whose answer is this page with the new key.
 
-use super::api::{CreateApiKey, RevokeApiKey, list_api_keys};
+use super::server_fns::{CreateApiKey, RevokeApiKey, list_api_keys};
 use super::{ApiKeyView, CreatedKey, KeyFormOutcome, KeyList};
-use crate::accounts::pages::{PrivatePage, field_error, form_error};
 use crate::accounts::{CurrentUser, Field};
-use crate::billing::pages::RetryNotice;
-use crate::components::{CopyButton, FormField, SubmitButton};
+use crate::auth::PrivatePage;
+use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
 use crate::error::AppError;
 use leptos::either::{Either, EitherOf3};
 use leptos::form::FromFormData;
@@ -60,21 +59,15 @@ fn KeysManager(
                         .map(|_| view! { <p class="notice" role="status">"The key is revoked: it stops working at once."</p> })
                 }}
                 {move || created.get().map(|created| view! { <NewKeyPanel created /> })}
-                <Transition fallback=|| view! { <p>"Loading your keys…"</p> }>
-                    {move || {
-                        Suspend::new(async move {
-                            match keys.await {
-                                Ok(list) => Either::Left(view! {
-                                    <CreateKeyForm list=list.clone() create error />
-                                    <KeyTable list revoke />
-                                }),
-                                Err(error) => Either::Right(view! {
-                                    <RetryNotice error retry_href="/keys".to_owned() />
-                                }),
-                            }
-                        })
-                    }}
-                </Transition>
+                <Loaded
+                    resource=keys
+                    loading="Loading your keys…"
+                    retry_href="/keys"
+                    children=move |list: KeyList| view! {
+                        <CreateKeyForm list=list.clone() create error />
+                        <KeyTable list revoke />
+                    }
+                />
             </div>
         </section>
     }

@@ -1,10 +1,10 @@
 //! Billing: the plan catalog, checkout through the Payment microservice,
 //! subscription status and the customer portal.
 
-pub mod api;
 pub mod catalog;
 pub mod components;
 pub mod pages;
+pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

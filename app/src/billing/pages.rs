@@ -1,15 +1,15 @@
 //! Billing pages: pricing, the return pages from checkout, /billing, and the
 //! subscription panel the dashboard shows.
 
-use super::api::{
-    Checkout, OpenBillingPortal, confirm_checkout, current_subscription, load_billing,
-};
 use super::catalog::{PlanKind, PlanSummary};
 use super::components::PlanCard;
+use super::server_fns::{
+    Checkout, OpenBillingPortal, confirm_checkout, current_subscription, load_billing,
+};
 use super::{BillingOverview, CheckoutOutcome, SubscriptionState, SubscriptionView};
 use crate::accounts::CurrentUser;
-use crate::accounts::pages::{PrivatePage, UserResource};
-use crate::components::{PageMeta, SubmitButton};
+use crate::auth::{PrivatePage, UserResource};
+use crate::components::{Loaded, PageMeta, RetryNotice, SubmitButton, query_value};
 use crate::error::AppError;
 use crate::site::SiteInfo;
 use leptos::either::{Either, EitherOf4};
@@ -194,17 +194,6 @@ fn SubscriptionSummary(subscription: Option<SubscriptionView>) -> impl IntoView 
     }
 }
 
-/// A Payment MS failure as a plain message with a way to retry.
-#[component]
-pub(crate) fn RetryNotice(error: AppError, retry_href: String) -> impl IntoView {
-    view! {
-        <div class="notice notice--error" role="alert">
-            <p>{error.to_string()}</p>
-            <a href=retry_href>"Try again"</a>
-        </div>
-    }
-}
-
 pub type SubscriptionResource = Resource<Result<Option<SubscriptionView>, AppError>>;
 
 pub fn subscription_resource() -> SubscriptionResource {
@@ -214,24 +203,21 @@ pub fn subscription_resource() -> SubscriptionResource {
 /// The dashboard's plan panel.
 #[component]
 pub fn SubscriptionPanel(subscription: SubscriptionResource) -> impl IntoView {
+    let summary = |subscription: Option<SubscriptionView>| {
+        let details = subscription.is_some().then(|| {
+            view! { <p class="section-more"><a href="/billing">"Billing details"</a></p> }
+        });
+        view! { <SubscriptionSummary subscription />{details} }
+    };
     view! {
         <section class="panel" aria-labelledby="plan-panel-title">
             <h2 id="plan-panel-title">"Your plan"</h2>
-            <Transition fallback=|| view! { <p>"Checking your plan…"</p> }>
-                {move || Suspend::new(async move {
-                    match subscription.await {
-                        Ok(subscription) => {
-                            let details = subscription.is_some().then(|| view! {
-                                <p class="section-more"><a href="/billing">"Billing details"</a></p>
-                            });
-                            Either::Left(view! { <SubscriptionSummary subscription />{details} })
-                        }
-                        Err(error) => Either::Right(view! {
-                            <RetryNotice error retry_href="/dashboard".to_owned() />
-                        }),
-                    }
-                })}
-            </Transition>
+            <Loaded
+                resource=subscription
+                loading="Checking your plan…"
+                retry_href="/dashboard"
+                children=summary
+            />
         </section>
     }
 }
@@ -264,16 +250,7 @@ fn BillingDetails(
             <div class="container container--form">
                 <h1 id="billing-title">"Billing"</h1>
                 <SandboxNotice />
-                <Transition fallback=|| view! { <p>"Loading your billing…"</p> }>
-                    {move || Suspend::new(async move {
-                        match overview.await {
-                            Ok(overview) => Either::Left(view! { <BillingOverviewView overview portal /> }),
-                            Err(error) => Either::Right(view! {
-                                <RetryNotice error retry_href="/billing".to_owned() />
-                            }),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=overview loading="Loading your billing…" retry_href="/billing" children=move |overview| view! { <BillingOverviewView overview portal /> } />
             </div>
         </section>
     }
@@ -341,10 +318,7 @@ fn BillingOverviewView(
 pub fn CheckoutSuccessPage() -> impl IntoView {
     let session_id = use_query_map().with_untracked(|query| query.get("session_id"));
     let retry_href = match &session_id {
-        Some(id) => format!(
-            "/billing/success?session_id={}",
-            crate::accounts::pages::urlencode(id)
-        ),
+        Some(id) => format!("/billing/success?session_id={}", query_value(id)),
         None => "/billing/success".to_owned(),
     };
     // Outside the guard's Suspense, so that the Payment MS is asked once

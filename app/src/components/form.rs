@@ -1,3 +1,5 @@
+use crate::accounts::Field;
+use crate::error::AppError;
 use leptos::prelude::*;
 
 /// A labelled input with its hint and its error, wired for screen readers.
@@ -73,5 +75,21 @@ pub fn SubmitButton(
         >
             {move || if pending.get() { busy_label } else { label }}
         </button>
+    }
+}
+
+/// The message for `field` from the last failed submission, if any.
+pub fn field_error(error: Signal<Option<AppError>>, field: Field) -> Signal<Option<String>> {
+    Signal::derive(move || match error.get() {
+        Some(AppError::Invalid(invalid)) if invalid.field == field => Some(invalid.message),
+        _ => None,
+    })
+}
+
+/// A failure that belongs to the whole form rather than one field.
+pub fn form_error(error: Signal<Option<AppError>>) -> impl Fn() -> Option<String> {
+    move || match error.get() {
+        None | Some(AppError::Invalid(_)) => None,
+        Some(other) => Some(other.to_string()),
     }
 }

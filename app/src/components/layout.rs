@@ -1,5 +1,5 @@
 use crate::accounts::CurrentUser;
-use crate::accounts::pages::{AuthActions, UserResource};
+use crate::auth::{AuthActions, UserResource};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;

@@ -3,7 +3,7 @@
 #[cfg(feature = "ssr")]
 pub mod ssr;
 #[cfg(feature = "ssr")]
-pub(crate) mod structured_data;
+pub mod structured_data;
 
 use crate::billing::components::PlanCard;
 use crate::components::{CopyButton, PageMeta};
@@ -22,7 +22,7 @@ pub fn LandingPage() -> impl IntoView {
     // Crawlers read the JSON-LD from the server's HTML; hydration keeps that
     // script as it is, so the browser bundle does not carry the builder.
     #[cfg(feature = "ssr")]
-    let json_ld = site.structured_data().to_owned();
+    let json_ld = site.structured_data.to_string();
     #[cfg(not(feature = "ssr"))]
     let json_ld = String::new();
     // Where deleting an account ends up.

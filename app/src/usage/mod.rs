@@ -2,9 +2,9 @@
 //! usage reported by other services, the `/usage` page, and the dashboard's
 //! getting-started checklist.
 
-pub mod api;
 pub mod chart;
 pub mod pages;
+pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

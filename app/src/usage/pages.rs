@@ -1,11 +1,11 @@
 //! `/usage` (the period's summary, the daily chart, usage per key) and the
 //! dashboard's getting-started checklist.
 
-use super::api::{load_getting_started, load_usage_overview};
+use super::server_fns::{load_getting_started, load_usage_overview};
 use super::{GettingStarted, UsageOverview, chart, counted, grouped};
 use crate::accounts::CurrentUser;
-use crate::accounts::pages::PrivatePage;
-use crate::billing::pages::RetryNotice;
+use crate::auth::PrivatePage;
+use crate::components::Loaded;
 use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -30,16 +30,7 @@ fn UsageReport(overview: Resource<Result<UsageOverview, AppError>>) -> impl Into
         <section class="section" aria-labelledby="usage-title">
             <div class="container prose">
                 <h1 id="usage-title">"Usage"</h1>
-                <Transition fallback=|| view! { <p>"Loading your usage…"</p> }>
-                    {move || Suspend::new(async move {
-                        match overview.await {
-                            Ok(overview) => Either::Left(view! { <UsageDetails overview /> }),
-                            Err(error) => Either::Right(view! {
-                                <RetryNotice error retry_href="/usage".to_owned() />
-                            }),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=overview loading="Loading your usage…" retry_href="/usage" children=|overview| view! { <UsageDetails overview /> } />
             </div>
         </section>
     }
@@ -175,16 +166,7 @@ pub fn GettingStartedPanel(progress: ProgressResource) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="start-panel-title">
             <h2 id="start-panel-title">"Getting started"</h2>
-            <Transition fallback=|| view! { <p>"Checking your progress…"</p> }>
-                {move || Suspend::new(async move {
-                    match progress.await {
-                        Ok(progress) => Either::Left(view! { <Checklist progress /> }),
-                        Err(error) => Either::Right(view! {
-                            <RetryNotice error retry_href="/dashboard".to_owned() />
-                        }),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=progress loading="Checking your progress…" retry_href="/dashboard" children=|progress| view! { <Checklist progress /> } />
         </section>
     }
 }

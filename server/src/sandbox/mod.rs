@@ -16,7 +16,7 @@ pub mod api;
 pub mod pages;
 pub mod store;
 
-use app::billing::catalog::ssr::{Catalog, CatalogPlan};
+use app::billing::ssr::catalog::{Catalog, CatalogPlan};
 use rand::Rng;
 use sqlx::AnyPool;
 use std::sync::Arc;

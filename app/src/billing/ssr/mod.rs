@@ -1,13 +1,14 @@
 //! Server-only billing: the Payment MS client, the per-user status cache and
 //! the checkouts table. Pages and server functions go through `Payments`.
 
+pub mod catalog;
 pub mod checkouts;
 pub mod payment_client;
 pub mod status_cache;
 
 use super::catalog::PlanKind;
-use super::catalog::ssr::{Catalog, CatalogPlan};
 use super::{DateLabel, SubscriptionState, SubscriptionView};
+use catalog::{Catalog, CatalogPlan};
 use payment_client::{PaymentClient, PaymentError, Standing, SubscriptionStatus};
 use status_cache::{CachedStatuses, StatusCache};
 use std::sync::Arc;

@@ -217,7 +217,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     use super::ssr::context::{app_state, end_session_cookie, signed_in};
     use super::ssr::{passwords, users};
     use crate::accounts::{Field, FieldError};
-    use crate::billing::api::payment_failed;
+    use crate::billing::server_fns::payment_failed;
     use crate::billing::ssr::Freshness;
     use crate::billing::ssr::payment_client::Standing;
 

@@ -1,0 +1,99 @@
+//! What the /keys page, its forms and `POST /v1/api-keys` need, over the
+//! keys table in `super`: views, the plan rule, activity entries.
+
+use super::{CreateKeyError, KeyRecord, MAX_ACTIVE_KEYS};
+use crate::accounts::ssr::sessions::Session;
+use crate::accounts::{Field, FieldError};
+use crate::api_keys::{ApiKeyView, KeyList};
+use crate::billing::ssr::{Freshness, date_label};
+use crate::error::AppError;
+use crate::state::AppState;
+use time::OffsetDateTime;
+
+fn label(unix: i64) -> crate::billing::DateLabel {
+    date_label(OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+}
+
+pub fn view(record: KeyRecord) -> ApiKeyView {
+    ApiKeyView {
+        id: record.id,
+        name: record.name,
+        masked: record.masked,
+        created: label(record.created_at),
+        last_used: record.last_used_at.map(label),
+    }
+}
+
+/// The name rules of the form and of `POST /v1/api-keys`: 1–64 characters.
+pub fn clean_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if (1..=64).contains(&name.chars().count()) {
+        Ok(name.to_owned())
+    } else {
+        Err(AppError::Invalid(FieldError::new(
+            Field::KeyName,
+            "Give the key a name of 1 to 64 characters, such as \"laptop\" or \"ci\".",
+        )))
+    }
+}
+
+pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppError> {
+    let user_id = &session.user.id;
+    let records = super::list(&state.db, user_id)
+        .await
+        .map_err(AppError::dependency_failed("listing keys"))?;
+    let subscribed = state
+        .payments
+        .subscription(&state.catalog, user_id, Freshness::for_page(session))
+        .await
+        .map(|current| current.is_some_and(|current| current.is_active()))
+        .inspect_err(|err| tracing::warn!(error = %err, "keys page without subscription status"))
+        .ok();
+    Ok(KeyList {
+        keys: records.into_iter().map(view).collect(),
+        subscribed,
+        max_active: MAX_ACTIVE_KEYS as usize,
+    })
+}
+
+/// Creates a key for a subscriber, through either door (the /keys page
+/// and `POST /v1/api-keys`): one rule, an active plan. The key is in the
+/// answer and nowhere else.
+pub async fn create(
+    state: &AppState,
+    user_id: &str,
+    name: &str,
+    client: &str,
+) -> Result<(KeyRecord, String), AppError> {
+    let name = clean_name(name)?;
+    let subscribed = state
+        .payments
+        .subscription(&state.catalog, user_id, Freshness::Cached)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "creating a key: no subscription status");
+            AppError::PaymentUnavailable
+        })?
+        .is_some_and(|current| current.is_active());
+    if !subscribed {
+        return Err(AppError::SubscriptionRequired);
+    }
+    match super::create(&state.db, user_id, &name, client).await {
+        Ok(created) => Ok(created),
+        Err(CreateKeyError::TooMany) => Err(AppError::TooManyKeys),
+        Err(err) => Err(AppError::dependency_failed("creating a key")(err)),
+    }
+}
+
+pub async fn revoke(
+    state: &AppState,
+    user_id: &str,
+    key_id: &str,
+    client: &str,
+) -> Result<(), AppError> {
+    match super::revoke(&state.db, user_id, key_id, client).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AppError::NoSuchKey),
+        Err(err) => Err(AppError::dependency_failed("revoking a key")(err)),
+    }
+}

@@ -1,0 +1,132 @@
+//! Who is signed in, shared by every page: the app-wide user resource, the
+//! actions that change it, and the guards for signed-in and signed-out pages.
+
+use crate::accounts::CurrentUser;
+use crate::accounts::server_fns::{
+    DeleteAccount, Login, Logout, Register, UpdateDisplayName, signed_in_user,
+};
+use crate::components::{PageMeta, query_value};
+use crate::error::AppError;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// The actions that change who is signed in or how they are shown, shared
+/// app-wide so that the signed-in user (the header's name, the account page's
+/// form) is refetched whenever one of them completes.
+#[derive(Clone, Copy)]
+pub struct AuthActions {
+    pub login: ServerAction<Login>,
+    pub register: ServerAction<Register>,
+    pub logout: ServerAction<Logout>,
+    pub delete_account: ServerAction<DeleteAccount>,
+    pub rename: ServerAction<UpdateDisplayName>,
+}
+
+pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+
+pub fn provide_auth() {
+    let actions = AuthActions {
+        login: ServerAction::new(),
+        register: ServerAction::new(),
+        logout: ServerAction::new(),
+        delete_account: ServerAction::new(),
+        rename: ServerAction::new(),
+    };
+    // Blocking: the navigation must be right in the first HTML, with no flash.
+    let user: UserResource = Resource::new_blocking(
+        move || {
+            (
+                actions.login.version().get(),
+                actions.register.version().get(),
+                actions.logout.version().get(),
+                actions.delete_account.version().get(),
+                actions.rename.version().get(),
+            )
+        },
+        |_| signed_in_user(),
+    );
+    show_error_from_form_post(&actions);
+    provide_context(actions);
+    provide_context(user);
+}
+
+/// After a form post without JavaScript, the server redirects back with the
+/// error in the address (`__path`, `__err`). The router hands it only to
+/// actions created below `<Routes>`; these are app-wide, so they read it here.
+fn show_error_from_form_post(actions: &AuthActions) {
+    use leptos::server_fn::ServerFn;
+    use leptos::server_fn::error::ServerFnUrlError;
+
+    let (path, encoded) =
+        use_query_map().with_untracked(|query| (query.get("__path"), query.get("__err")));
+    let (Some(path), Some(encoded)) = (path, encoded) else {
+        return;
+    };
+    let error = Some(Err(ServerFnUrlError::<AppError>::decode_err(&encoded)));
+    if path == Login::PATH {
+        actions.login.value().set(error);
+    } else if path == Register::PATH {
+        actions.register.value().set(error);
+    } else if path == DeleteAccount::PATH {
+        actions.delete_account.value().set(error);
+    } else if path == UpdateDisplayName::PATH {
+        actions.rename.value().set(error);
+    }
+}
+
+/// A page for signed-in users only: its head (never indexed), then
+/// `children` with the user, or a redirect to sign-in with a `next` back here.
+///
+/// Pages create their resources before this, never in `children`: on the
+/// server, Leptos walks a Suspense's children more than once (leptos#4688),
+/// so a resource created there would load its data once per walk.
+#[component]
+pub fn PrivatePage<V: IntoView + 'static>(
+    title: &'static str,
+    description: &'static str,
+    /// The page's path, e.g. `/keys`.
+    path: &'static str,
+    children: impl Fn(CurrentUser) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    let location = use_location();
+    let children = std::sync::Arc::new(children);
+    view! {
+        <PageMeta title description path noindex=true />
+        <Transition>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => Either::Left(children(user)),
+                        _ => {
+                            let here = location.pathname.get_untracked();
+                            Either::Right(view! { <Redirect path=format!("/login?next={}", query_value(&here)) /> })
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// Signed-out only: a signed-in visitor goes to the dashboard instead.
+#[component]
+pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    view! {
+        <Transition>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(_)) => Either::Left(view! { <Redirect path="/dashboard" /> }),
+                        _ => Either::Right(children()),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}

@@ -1,0 +1,50 @@
+//! What a page shows while its data loads, and when it cannot be loaded.
+
+use crate::error::AppError;
+use leptos::either::Either;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// A failure (the database or the Payment MS not answering) as a plain
+/// message with a way to retry.
+#[component]
+pub fn RetryNotice(error: AppError, #[prop(into)] retry_href: String) -> impl IntoView {
+    view! {
+        <div class="notice notice--error" role="alert">
+            <p>{error.to_string()}</p>
+            <a href=retry_href>"Try again"</a>
+        </div>
+    }
+}
+
+/// `loading` while `resource` loads, then `children` with its value, or a
+/// [`RetryNotice`] that reloads `retry_href`. Rendered in place on the server
+/// (in-order streaming), so it reads the same without JavaScript.
+#[component]
+pub fn Loaded<T, V>(
+    resource: Resource<Result<T, AppError>>,
+    /// Said while the data loads, e.g. "Loading your keys…".
+    loading: &'static str,
+    /// The page to reload after a failure.
+    retry_href: &'static str,
+    children: impl Fn(T) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let children = Arc::new(children);
+    view! {
+        <Transition fallback=move || view! { <p>{loading}</p> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => Either::Left(children(value)),
+                        Err(error) => Either::Right(view! { <RetryNotice error retry_href /> }),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
