@@ -17,6 +17,8 @@ pub mod not_found;
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod support;
 pub mod usage;
 
 use accounts::pages::{AccountPage, LoginPage, RegisterPage};

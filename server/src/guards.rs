@@ -138,7 +138,7 @@ pub async fn explain_limits(
         return response;
     }
     if api {
-        crate::v1::ApiError::new(status, message).into_response()
+        crate::api::ApiError::new(status, message).into_response()
     } else {
         (
             status,
@@ -220,7 +220,8 @@ pub async fn limit_client_writes(
         retry_after_secs: retry_after_secs as i64,
     };
     let mut response = if path.starts_with("/v1/") {
-        crate::v1::ApiError::new(StatusCode::TOO_MANY_REQUESTS, refusal.to_string()).into_response()
+        crate::api::ApiError::new(StatusCode::TOO_MANY_REQUESTS, refusal.to_string())
+            .into_response()
     } else if path.starts_with("/api/") && !accepts_html(request.headers()) {
         // What a server function's caller decodes: the error as JSON.
         let body = serde_json::to_string(&refusal).unwrap_or_default();

@@ -3,12 +3,12 @@
 // Leptos view types nest deeply; the default limit (128) is too low for them.
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod assets;
 pub mod coalesce;
 pub mod config;
 pub mod db;
 pub mod guards;
-pub mod internal;
 pub mod keys_form;
 pub mod ops;
 pub mod page_cache;
@@ -16,7 +16,6 @@ pub mod router;
 pub mod sandbox;
 pub mod security;
 pub mod telemetry;
-pub mod v1;
 
 use app::accounts::ssr::sessions::SessionPolicy;
 use app::accounts::ssr::throttle::ThrottlePolicy;
@@ -119,7 +118,8 @@ async fn payments(
         PaymentsConfig::Sandbox { api_key } => {
             let api_key = api_key
                 .as_ref()
-                .map_or_else(sandbox::random_project_key, |key| key.0.clone());
+                .map_or_else(sandbox::random_project_key, |key| Ok(key.0.clone()))
+                .map_err(|err| StartError::Sandbox(std::io::Error::other(err)))?;
             let state = sandbox::SandboxState::new(
                 db.clone(),
                 catalog.clone(),

@@ -123,19 +123,17 @@ pub async fn build(state: AppState, config: &Config) -> Router {
 
     // The JSON APIs authenticate with keys and tokens, not browser sessions:
     // they join after the page layers (session, same-origin, page cache).
-    let apis = crate::v1::router(
+    let apis = crate::api::router(
         state.clone(),
-        crate::v1::rate_limit::RateLimits::per_minute(
+        crate::api::rate_limit::RateLimits::per_minute(
             config.api_manage_per_minute,
             config.api_reads_per_minute,
         ),
-    )
-    .merge(crate::internal::router(
         config
             .internal_service_token
             .as_ref()
             .map(|token| std::sync::Arc::from(token.0.as_str())),
-    ))
+    )
     .with_state(state);
     let app = app.merge(apis);
 

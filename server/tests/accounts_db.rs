@@ -5,8 +5,8 @@ mod common;
 
 use app::accounts::ssr::sessions::{self, SessionPolicy};
 use app::accounts::ssr::throttle::{ThrottlePolicy, account_subject, client_subject};
-use app::accounts::ssr::unix_now;
 use app::accounts::ssr::users::{self, CreateUserError};
+use app::support::time::unix_now;
 use common::*;
 use server::db;
 use sqlx::{AnyPool, Row};

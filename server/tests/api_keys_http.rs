@@ -450,6 +450,17 @@ async fn other_services_verify_keys_with_the_service_token() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_error",
     );
+    let untyped = Request::post("/internal/v1/keys/verify")
+        .header(header::AUTHORIZATION, format!("Bearer {SERVICE_TOKEN}"))
+        .body(Body::from(body.clone()))
+        .unwrap();
+    let untyped = send(&app.router, untyped).await;
+    assert_envelope(&untyped, StatusCode::BAD_REQUEST, "bad_request");
+    assert!(
+        untyped.body.contains("Content-Type: application/json"),
+        "{}",
+        untyped.body
+    );
 
     let id = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&key), None).await)["items"][0]
         ["id"]
@@ -498,68 +509,46 @@ async fn verify_reports_the_active_plan() {
     );
 }
 
-#[tokio::test]
-async fn the_openapi_document_lists_every_route_and_schema() {
-    let app = sqlite_app().await;
-    let response = get(&app.router, "/v1/openapi.json").await;
-    assert_eq!(response.status, StatusCode::OK);
-    let doc = json_of(&response);
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
-    let routes = [
-        ("/v1/users/me", "get"),
-        ("/v1/api-keys", "get"),
-        ("/v1/api-keys", "post"),
-        ("/v1/api-keys/{id}", "delete"),
-        ("/v1/usage", "get"),
-        ("/internal/v1/keys/verify", "post"),
-        ("/internal/v1/usage", "post"),
-    ];
-    let paths = doc["paths"].as_object().unwrap();
-    let listed: usize = paths
-        .values()
-        .map(|methods| methods.as_object().unwrap().len())
-        .sum();
-    assert_eq!(
-        listed,
-        routes.len(),
-        "{}",
-        serde_json::to_string_pretty(paths).unwrap()
-    );
-    for (path, method) in routes {
-        let operation = &doc["paths"][path][method];
-        assert!(operation.is_object(), "{method} {path} missing");
-        assert!(
-            operation["responses"]
-                .as_object()
-                .is_some_and(|r| !r.is_empty())
-        );
-        assert!(
-            operation["security"].is_array(),
-            "{method} {path} names its auth"
-        );
+/// The operations a document lists, as "METHOD path", sorted.
+fn operations(doc: &Value) -> Vec<String> {
+    let mut listed: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, methods)| {
+            let methods = methods.as_object().unwrap();
+            methods
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+/// Every operation answers something and names its auth; every schema is
+/// there and every `$ref` points at one that exists.
+fn assert_complete(doc: &Value, text: &str, schemas: &[&str]) {
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            assert!(
+                operation["responses"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty()),
+                "{method} {path} answers nothing"
+            );
+            assert!(
+                operation["security"].is_array(),
+                "{method} {path} names its auth"
+            );
+        }
     }
-    let schemes = &doc["components"]["securitySchemes"];
-    assert_eq!(schemes["api_key"]["name"], "X-API-Key");
-    assert_eq!(schemes["service_token"]["scheme"], "bearer");
-    for schema in [
-        "User",
-        "ApiKey",
-        "ApiKeyCreated",
-        "ApiKeyList",
-        "ErrorEnvelope",
-        "VerifyBody",
-        "Verification",
-        "Usage",
-        "UsageReport",
-        "ReportReceipt",
-    ] {
+    for schema in schemas {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
             "schema {schema} missing"
         );
     }
-    // Every $ref points at a schema that exists.
-    let text = response.body.clone();
     for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
         let name = reference.split('"').next().unwrap();
         assert!(
@@ -567,6 +556,80 @@ async fn the_openapi_document_lists_every_route_and_schema() {
             "dangling $ref {name}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_public_openapi_document_lists_exactly_the_public_operations() {
+    let app = sqlite_app().await;
+    let response = get(&app.router, "/v1/openapi.json").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let doc = json_of(&response);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    assert_eq!(
+        operations(&doc),
+        [
+            "DELETE /v1/api-keys/{id}",
+            "GET /v1/api-keys",
+            "GET /v1/usage",
+            "GET /v1/users/me",
+            "POST /v1/api-keys",
+        ]
+    );
+    assert!(!response.body.contains("/internal"), "{}", response.body);
+    assert!(!response.body.contains("service_token"));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["name"],
+        "X-API-Key"
+    );
+    assert_complete(
+        &doc,
+        &response.body,
+        &[
+            "User",
+            "ApiKey",
+            "ApiKeyCreated",
+            "ApiKeyList",
+            "ErrorEnvelope",
+            "Usage",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn the_internal_openapi_document_is_for_services_with_the_token() {
+    let app = app_on(
+        sqlite_database(),
+        &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
+    )
+    .await;
+    let anonymous = get(&app.router, "/internal/v1/openapi.json").await;
+    assert_envelope(&anonymous, StatusCode::UNAUTHORIZED, "unauthorized");
+    let request = Request::get("/internal/v1/openapi.json")
+        .header(header::AUTHORIZATION, format!("Bearer {SERVICE_TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = send(&app.router, request).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let doc = json_of(&response);
+    assert_eq!(
+        operations(&doc),
+        ["POST /internal/v1/keys/verify", "POST /internal/v1/usage"]
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["service_token"]["scheme"],
+        "bearer"
+    );
+    assert_complete(
+        &doc,
+        &response.body,
+        &[
+            "VerifyBody",
+            "Verification",
+            "UsageReport",
+            "ReportReceipt",
+            "ErrorEnvelope",
+        ],
+    );
 }
 
 #[tokio::test]

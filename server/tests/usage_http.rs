@@ -341,7 +341,7 @@ async fn usage_is_split_at_month_boundaries() {
         ] {
             let body = json!({"idempotency_key": format!("b-{n}"), "user_id": user_id,
                 "occurred_at": occurred_at, "tokens": {"m": tokens}, "sessions_uploaded": 1});
-            let parsed = reports::parse(body.to_string().as_bytes()).unwrap();
+            let parsed: reports::UsageReport = serde_json::from_value(body).unwrap();
             reports::record(&app.state.db, &parsed, now).await.unwrap();
         }
         // Requests on 31 Oct, 1 Nov, 30 Nov and 1 Dec (days since 1970).
@@ -419,8 +419,8 @@ async fn v1_usage_has_the_spec_shape_and_prices_from_configuration() {
         usage,
         json!({
             "billing_period": {
-                "start": server::v1::rfc3339(period.start.unix_timestamp()),
-                "end": server::v1::rfc3339(period.end.unix_timestamp()),
+                "start": app::support::time::rfc3339(period.start),
+                "end": app::support::time::rfc3339(period.end),
             },
             "tokens": {"total": 2_000_000, "by_model": {"tp-small": 2_000_000}},
             "storage": {"gb_hours": 150.0, "current_gb": 0.0},

@@ -149,8 +149,9 @@ pub async fn current_subscription() -> Result<Option<SubscriptionView>, AppError
 pub async fn load_billing(refresh: bool) -> Result<BillingOverview, AppError> {
     use super::Purchase;
     use super::catalog::PlanKind;
-    use super::ssr::{Freshness, checkouts, date_label};
+    use super::ssr::{Freshness, checkouts};
     use crate::accounts::ssr::context::{app_state, signed_in};
+    use crate::support::time::date_label;
 
     let (state, session) = (app_state(), signed_in()?);
     let freshness = if refresh {

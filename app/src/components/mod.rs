@@ -35,6 +35,9 @@ mod tests {
     #[test]
     fn a_query_value_keeps_its_path_readable_and_cannot_add_parameters() {
         assert_eq!(query_value("/keys"), "/keys");
-        assert_eq!(query_value("/usage?x=1&y=é #"), "/usage%3Fx%3D1%26y%3D%C3%A9%20%23");
+        assert_eq!(
+            query_value("/usage?x=1&y=é #"),
+            "/usage%3Fx%3D1%26y%3D%C3%A9%20%23"
+        );
     }
 }

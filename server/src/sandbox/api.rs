@@ -3,6 +3,7 @@
 
 use super::SandboxState;
 use super::store::{self, LineItem, Mode, NewCheckoutSession};
+use app::support::time::{moment, rfc3339};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
@@ -15,7 +16,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 pub fn router(state: SandboxState, api_key: Arc<str>) -> Router {
     let api = Router::new()
@@ -120,9 +120,7 @@ impl IntoResponse for ApiError {
         if let Some(field) = self.field {
             error["field"] = json!(field);
         }
-        let timestamp = OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_default();
+        let timestamp = rfc3339(OffsetDateTime::now_utc());
         let body = json!({ "error": error, "meta": { "request_id": "", "timestamp": timestamp } });
         json_body(self.status, &body, "application/json")
     }
@@ -179,9 +177,7 @@ async fn unknown_path(method: Method) -> Response {
 }
 
 async fn health() -> Response {
-    let timestamp = OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default();
+    let timestamp = rfc3339(OffsetDateTime::now_utc());
     ok(json!({ "status": "healthy", "timestamp": timestamp, "service": "billing-service" }))
 }
 
@@ -417,10 +413,7 @@ async fn subscription_status(
     Ok(match latest {
         None => ok(json!({ "exists": false })),
         Some(row) => {
-            let period_end = OffsetDateTime::from_unix_timestamp(row.current_period_end)
-                .ok()
-                .and_then(|moment| moment.format(&Rfc3339).ok())
-                .unwrap_or_default();
+            let period_end = rfc3339(moment(row.current_period_end));
             ok(json!({
                 "exists": true,
                 "stripe_subscription_id": row.id,

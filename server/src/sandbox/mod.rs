@@ -17,7 +17,7 @@ pub mod pages;
 pub mod store;
 
 use app::billing::ssr::catalog::{Catalog, CatalogPlan};
-use rand::Rng;
+use app::support::tokens::{NoRandomness, random_base62};
 use sqlx::AnyPool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -82,15 +82,6 @@ pub async fn start_api(state: SandboxState, api_key: &str) -> std::io::Result<St
 }
 
 /// A key shaped like the Payment MS's: `proj_` + 43 url-safe characters.
-pub fn random_project_key() -> String {
-    format!("proj_{}", random_token(43))
-}
-
-/// Random url-safe characters from the OS-seeded CSPRNG.
-pub fn random_token(length: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..length)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
+pub fn random_project_key() -> Result<String, NoRandomness> {
+    Ok(format!("proj_{}", random_base62(43)?))
 }

@@ -4,8 +4,8 @@
 
 use super::SandboxState;
 use super::store::{self, CheckoutSessionRow, PortalChange, SubscriptionRow};
-use app::accounts::ssr::unix_now;
-use app::billing::ssr::date_label;
+use app::support::time::date_label;
+use app::support::time::unix_now;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};

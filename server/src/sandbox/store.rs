@@ -1,7 +1,7 @@
 //! The sandbox's tables: what Stripe and the Payment MS would remember.
 
-use super::random_token;
-use app::accounts::ssr::unix_now;
+use app::support::time::unix_now;
+use app::support::tokens::random_base62;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, FromRow};
 use time::OffsetDateTime;
@@ -127,7 +127,7 @@ pub async fn create_checkout_session(
     db: &AnyPool,
     session: &NewCheckoutSession<'_>,
 ) -> Result<String, sqlx::Error> {
-    let id = format!("cs_test_{}", random_token(40));
+    let id = format!("cs_test_{}", random_base62(40)?);
     let line_items = serde_json::to_string(&session.items).unwrap_or_else(|_| "[]".to_owned());
     sqlx::query(
         "INSERT INTO sandbox_checkout_sessions \
@@ -211,7 +211,7 @@ pub async fn complete_checkout(
                  status, current_period_end, cancel_at_period_end, created_at) \
                  VALUES ($1, $2, $3, $4, $5, 'active', $6, 0, $7)",
             )
-            .bind(format!("sub_{}", random_token(24)))
+            .bind(format!("sub_{}", random_base62(24)?))
             .bind(&session.user_id)
             .bind(&customer_id)
             .bind(&item.product_id)
@@ -225,7 +225,7 @@ pub async fn complete_checkout(
                 "INSERT INTO sandbox_purchases (id, checkout_session_id, user_id, product_id, \
                  price_id, quantity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(format!("pi_{}", random_token(24)))
+            .bind(format!("pi_{}", random_base62(24)?))
             .bind(&session.id)
             .bind(&session.user_id)
             .bind(&item.product_id)
@@ -290,7 +290,7 @@ pub async fn create_portal_session(
     user_id: &str,
     return_url: &str,
 ) -> Result<String, sqlx::Error> {
-    let id = format!("bps_{}", random_token(24));
+    let id = format!("bps_{}", random_base62(24)?);
     sqlx::query(
         "INSERT INTO sandbox_portal_sessions (id, user_id, return_url, created_at) \
          VALUES ($1, $2, $3, $4)",

@@ -3,8 +3,8 @@
 //! action it describes (the action already happened); a failed write is
 //! logged.
 
-use super::unix_now;
 use crate::accounts::{ActivityEntry, ActivityKind};
+use crate::support::time::{moment, time_label, unix_now};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::Extensions;
 use axum::http::request::Parts;
@@ -113,24 +113,8 @@ pub async fn recent(db: &AnyPool, user_id: &str) -> Result<Vec<ActivityEntry>, s
                 kind: ActivityKind::parse(&row.kind)?,
                 detail: row.detail,
                 client_address: row.client_address,
-                when: time_label(row.occurred_at),
+                when: time_label(moment(row.occurred_at)),
             })
         })
         .collect())
-}
-
-/// "30 November 2026, 11:44 UTC".
-fn time_label(unix: i64) -> crate::billing::DateLabel {
-    let moment =
-        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let day = crate::billing::ssr::date_label(moment);
-    crate::billing::DateLabel {
-        text: format!(
-            "{}, {:02}:{:02} UTC",
-            day.text,
-            moment.hour(),
-            moment.minute()
-        ),
-        iso: day.iso,
-    }
 }

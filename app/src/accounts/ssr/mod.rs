@@ -9,12 +9,3 @@ pub mod sessions;
 pub mod throttle;
 pub mod users;
 pub mod validation;
-
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Seconds since the Unix epoch: how every timestamp is stored.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64)
-}

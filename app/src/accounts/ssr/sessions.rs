@@ -4,11 +4,10 @@
 //! raw 128-bit id (this design stores only a hash of a 256-bit token) and has
 //! no per-user index for "sign out everywhere"; the little that remains is here.
 
-use super::unix_now;
 use crate::accounts::CurrentUser;
+use crate::support::time::unix_now;
+use crate::support::tokens::{random_hex, sha256_hex};
 use cookie::{Cookie, SameSite};
-use rand::TryRngCore;
-use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
 
 /// How long sessions live and how their cookie is marked.
@@ -79,16 +78,12 @@ impl SessionPolicy {
 }
 
 pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    sha256_hex(token)
 }
 
 /// Starts a session for `user_id`; returns the token for the cookie.
 pub async fn start(db: &AnyPool, user_id: &str) -> Result<String, sqlx::Error> {
-    let mut bytes = [0u8; TOKEN_BYTES];
-    rand::rngs::OsRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|err| sqlx::Error::Protocol(format!("no randomness from the OS: {err}")))?;
-    let token = hex::encode(bytes);
+    let token = random_hex(TOKEN_BYTES)?;
     let now = unix_now();
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",

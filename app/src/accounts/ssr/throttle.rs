@@ -2,7 +2,7 @@
 //! many failures for one account, or from one client address, within the
 //! window, and further attempts are refused until the oldest failure ages out.
 
-use super::unix_now;
+use crate::support::time::unix_now;
 use sqlx::{AnyPool, Row};
 
 #[derive(Clone, Debug)]

@@ -1,8 +1,8 @@
 //! The users table. `UserRecord` holds the password hash and so is never
 //! serialised; pages get `CurrentUser`.
 
-use super::unix_now;
 use crate::accounts::CurrentUser;
+use crate::support::time::unix_now;
 use sqlx::{AnyPool, FromRow};
 
 #[derive(Debug, FromRow)]

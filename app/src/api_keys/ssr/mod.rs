@@ -2,9 +2,9 @@
 //! keys table, and authentication of a presented key.
 
 use crate::accounts::ActivityKind;
-use crate::accounts::ssr::{activity, unix_now};
-use rand::TryRngCore;
-use sha2::{Digest, Sha256};
+use crate::accounts::ssr::activity;
+use crate::support::time::unix_now;
+use crate::support::tokens::{NoRandomness, random_base62, sha256_hex};
 use sqlx::{AnyPool, FromRow};
 
 mod lookup;
@@ -15,7 +15,6 @@ pub use lookup::{KeyLookup, LookupFailed};
 pub const KEY_PREFIX: &str = "tp_live_";
 /// 40 base62 characters: 238 bits from the OS.
 const SECRET_CHARS: usize = 40;
-const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// Active keys one user may hold.
 pub const MAX_ACTIVE_KEYS: i64 = 20;
 /// `last_used_at` is written at most this often per key.
@@ -28,21 +27,9 @@ pub struct NewKey {
     pub masked: String,
 }
 
-/// Makes a key from the OS CSPRNG (rejection sampling keeps every
-/// character uniform).
-pub fn generate() -> Result<NewKey, rand::rand_core::OsError> {
-    let mut secret = String::with_capacity(SECRET_CHARS);
-    let mut bytes = [0u8; 64];
-    while secret.len() < SECRET_CHARS {
-        rand::rngs::OsRng.try_fill_bytes(&mut bytes)?;
-        for byte in bytes {
-            // 248 = 4 × 62: bytes above it would favour the first characters.
-            if byte < 248 && secret.len() < SECRET_CHARS {
-                secret.push(BASE62[usize::from(byte % 62)] as char);
-            }
-        }
-    }
-    let key = format!("{KEY_PREFIX}{secret}");
+/// Makes a key from the OS CSPRNG.
+pub fn generate() -> Result<NewKey, NoRandomness> {
+    let key = format!("{KEY_PREFIX}{}", random_base62(SECRET_CHARS)?);
     Ok(NewKey {
         hash: key_hash(&key),
         masked: mask(&key),
@@ -51,7 +38,7 @@ pub fn generate() -> Result<NewKey, rand::rand_core::OsError> {
 }
 
 pub fn key_hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    sha256_hex(key)
 }
 
 /// "tp_live_" + the first 4 secret characters + "…" + the last 4.

@@ -5,13 +5,13 @@ use super::{CreateKeyError, KeyRecord, MAX_ACTIVE_KEYS};
 use crate::accounts::ssr::sessions::Session;
 use crate::accounts::{Field, FieldError};
 use crate::api_keys::{ApiKeyView, KeyList};
-use crate::billing::ssr::{Freshness, date_label};
+use crate::billing::ssr::Freshness;
 use crate::error::AppError;
 use crate::state::AppState;
-use time::OffsetDateTime;
+use crate::support::time::{date_label, moment};
 
 fn label(unix: i64) -> crate::billing::DateLabel {
-    date_label(OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+    date_label(moment(unix))
 }
 
 pub fn view(record: KeyRecord) -> ApiKeyView {

@@ -2,7 +2,7 @@
 //! they came back from it. Never proof of payment on its own (the status
 //! route is); it ties a return to its user and lists purchases on /billing.
 
-use crate::accounts::ssr::unix_now;
+use crate::support::time::unix_now;
 use sqlx::{AnyPool, FromRow};
 
 #[derive(Clone, Debug, PartialEq, FromRow)]

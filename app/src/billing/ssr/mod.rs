@@ -7,7 +7,8 @@ pub mod payment_client;
 pub mod status_cache;
 
 use super::catalog::PlanKind;
-use super::{DateLabel, SubscriptionState, SubscriptionView};
+use super::{SubscriptionState, SubscriptionView};
+use crate::support::time::date_label;
 use catalog::{Catalog, CatalogPlan};
 use payment_client::{PaymentClient, PaymentError, Standing, SubscriptionStatus};
 use status_cache::{CachedStatuses, StatusCache};
@@ -188,17 +189,6 @@ impl CurrentSubscription {
             },
             period_end: self.period_end.map(date_label),
         }
-    }
-}
-
-/// "21 December 2026", in UTC like every date the Payment MS sends.
-pub fn date_label(moment: OffsetDateTime) -> DateLabel {
-    use time::format_description::well_known::Rfc3339;
-    let moment = moment.to_offset(time::UtcOffset::UTC);
-    let text = format!("{} {} {}", moment.day(), moment.month(), moment.year());
-    DateLabel {
-        iso: moment.format(&Rfc3339).unwrap_or_default(),
-        text,
     }
 }
 

@@ -5,7 +5,7 @@ pub mod recorder;
 pub mod reports;
 pub mod service;
 
-use crate::accounts::ssr::unix_now;
+use crate::support::time::unix_now;
 use recorder::{RequestCounter, day_of};
 use sqlx::{AnyPool, FromRow};
 use std::collections::BTreeMap;

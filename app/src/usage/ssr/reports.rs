@@ -2,8 +2,8 @@
 //! (`POST /internal/v1/usage`): checked field by field, stored once per
 //! idempotency key, all or nothing.
 
+use crate::support::tokens::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -47,10 +47,9 @@ pub struct UsageReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// Not JSON at all (400).
-    #[error("The body is not JSON: {0}.")]
-    NotJson(String),
-    /// JSON, but not a valid report (422), naming the field.
+    /// A valid report's JSON, but a value out of bounds (422), naming the
+    /// field. (A body that is not a report's JSON never gets here: the API's
+    /// JSON extractor refuses it, naming the field too.)
     #[error("{message}")]
     Invalid { field: String, message: String },
     #[error("The idempotency key was used before for a different report.")]
@@ -74,16 +73,6 @@ pub enum Recorded {
 }
 
 /// Reads a report, naming the field that is wrong.
-pub fn parse(body: &[u8]) -> Result<UsageReport, ReportError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|err| ReportError::NotJson(err.to_string()))?;
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let field = err.path().to_string();
-        let message = format!("{field}: {}", err.inner());
-        invalid(field, message)
-    })
-}
-
 impl UsageReport {
     /// Checks every bound; answers when the usage happened (unix seconds).
     fn check(&self, now: i64) -> Result<i64, ReportError> {
@@ -184,7 +173,7 @@ impl UsageReport {
     /// What makes two reports the same report.
     fn fingerprint(&self) -> String {
         let canonical = serde_json::to_vec(self).unwrap_or_default();
-        hex::encode(Sha256::digest(canonical))
+        sha256_hex(canonical)
     }
 }
 
@@ -245,11 +234,21 @@ pub async fn record(db: &AnyPool, report: &UsageReport, now: i64) -> Result<Reco
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::json::{self, JsonRefusal};
 
     const NOW: i64 = 1_795_262_400; // 2026-11-21T12:00:00Z
 
-    fn report(json: &str) -> Result<i64, ReportError> {
-        parse(json.as_bytes())?.check(NOW)
+    /// The report as the API decodes and then checks it.
+    fn report(body: &str) -> Result<i64, ReportError> {
+        match json::decode::<UsageReport>(body.as_bytes()) {
+            Ok(report) => report.check(NOW),
+            Err(JsonRefusal::Invalid { field, message }) => Err(invalid(field, message)),
+            Err(refusal) => panic!("{body}: {refusal}"),
+        }
+    }
+
+    fn parse(body: &[u8]) -> Result<UsageReport, JsonRefusal> {
+        json::decode(body)
     }
 
     fn refused_field(json: &str) -> String {
@@ -330,7 +329,7 @@ mod tests {
         ] {
             assert_eq!(refused_field(&body), field, "{body}");
         }
-        assert!(matches!(report("{not json"), Err(ReportError::NotJson(_))));
+        assert!(matches!(parse(b"{not json"), Err(JsonRefusal::NotJson(_))));
     }
 
     #[test]

@@ -2,10 +2,11 @@
 
 use super::{Cost, Period, PeriodUsage, period_usage};
 use crate::accounts::ssr::sessions::Session;
-use crate::accounts::ssr::unix_now;
-use crate::billing::ssr::{Freshness, date_label};
+use crate::billing::ssr::Freshness;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::support::time::date_label;
+use crate::support::time::unix_now;
 use crate::usage::{CostView, DayRequests, GettingStarted, KeyUsage, UsageOverview, grouped};
 use time::OffsetDateTime;
 

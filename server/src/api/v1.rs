@@ -1,199 +1,54 @@
 //! The user/key part of Tracepipe's public `/v1` API, served by the
-//! storefront as the system of record for users and keys: the error
-//! envelope, API-key authentication, per-key rate limits and the handlers.
+//! storefront as the system of record for users and keys: API-key
+//! authentication, per-key rate limits and the handlers.
 
-pub mod rate_limit;
-
+use super::rate_limit::{Class, RateLimits};
+use super::{ApiError, ApiJson, ErrorEnvelope, secured, serve_document};
 use app::accounts::ssr::activity::ClientAddress;
-use app::accounts::ssr::unix_now;
 use app::api_keys::ssr::{self as keys, KeyOwner};
 use app::state::AppState;
+use app::support::time::{moment, rfc3339, unix_now};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
-use rate_limit::{Class, RateLimits};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use utoipa::openapi::security::{ApiKey as KeyScheme, ApiKeyValue, SecurityScheme};
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The envelope every error answers with.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    message: String,
-    details: serde_json::Map<String, Value>,
-    retry_after_secs: Option<u64>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            details: serde_json::Map::new(),
-            retry_after_secs: None,
-        }
-    }
-
-    /// Adds `Retry-After`: when a refused request may be made again.
-    pub fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after_secs = Some(secs);
-        self
-    }
-
-    /// Adds `"field": name` to the details: which input was refused.
-    pub fn for_field(mut self, field: impl Into<String>) -> Self {
-        self.details
-            .insert("field".to_owned(), Value::String(field.into()));
-        self
-    }
-
-    /// The storefront's own error, with its status, message and wait.
-    pub fn from_app(err: app::error::AppError) -> Self {
-        let error = Self::new(err.status(), err.to_string());
-        match err.retry_after_secs() {
-            Some(secs) => error.retry_after(secs.max(0) as u64),
-            None => error,
-        }
-    }
-
-    /// A dependency (the database) failed: logged once, here, and answered
-    /// 503 `unavailable` with `Retry-After`, as the pages answer it.
-    pub fn unavailable(context: &str, err: impl std::fmt::Display) -> Self {
-        tracing::error!("/v1 {context}: {err}");
-        Self::from_app(app::error::AppError::Unavailable)
-    }
-
-    /// A body that is not JSON (400) or not the expected JSON (422); `what`
-    /// says what to send.
-    pub fn unreadable_body(what: &str, err: serde_json::Error) -> Self {
-        let status = if err.is_syntax() || err.is_eof() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        Self::new(status, format!("{what}: {err}."))
-    }
-
-    fn code(&self) -> &'static str {
-        match self.status {
-            StatusCode::BAD_REQUEST => "bad_request",
-            StatusCode::UNAUTHORIZED => "unauthorized",
-            StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::CONFLICT => "conflict",
-            StatusCode::UNPROCESSABLE_ENTITY => "validation_error",
-            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::REQUEST_TIMEOUT => "request_timeout",
-            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-            _ => "internal_error",
-        }
-    }
-}
-
-/// `{"error": {"code", "message", "details"}}`, as every error answers.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorEnvelope {
-    error: ErrorBody,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// bad_request, unauthorized, forbidden, not_found, conflict,
-    /// validation_error, rate_limited, payload_too_large, request_timeout,
-    /// unavailable or internal_error.
-    code: String,
-    message: String,
-    details: serde_json::Map<String, Value>,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = json!({
-            "error": { "code": self.code(), "message": self.message, "details": self.details }
-        });
-        let mut response = (self.status, Json(body)).into_response();
-        if let Some(secs) = self.retry_after_secs {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        response
-    }
-}
-
-/// The API's description, generated from the handlers and types below.
+/// The public API's description; its operations come from the router.
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "Tracepipe storefront API",
-        description = "Users, API keys and usage (`/v1`, authenticated with `X-API-Key`); key verification and usage reports for other Tracepipe services (`/internal/v1`, bearer service token)."
+        title = "Tracepipe API: users, keys and usage",
+        description = "The part of Tracepipe's `/v1` API served by the storefront: the signed-in user, API keys and usage, authenticated with `X-API-Key`."
     ),
-    paths(
-        users_me,
-        list_keys,
-        create_key,
-        revoke_key,
-        usage,
-        crate::internal::verify_key,
-        crate::internal::report_usage
-    ),
-    modifiers(&SecuritySchemes),
-    tags((name = "v1", description = "Public API"), (name = "internal", description = "Service to service"))
+    tags((name = "v1", description = "Public API"))
 )]
-pub struct ApiDoc;
-
-struct SecuritySchemes;
-
-impl utoipa::Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            ApiKey as KeyScheme, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
-        };
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::ApiKey(KeyScheme::Header(ApiKeyValue::new("X-API-Key"))),
-        );
-        components.add_security_scheme(
-            "service_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
+struct PublicApi;
 
 pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
-    Router::new()
-        .route("/v1/users/me", get(users_me))
-        .route("/v1/api-keys", get(list_keys).post(create_key))
-        .route("/v1/api-keys/{id}", delete(revoke_key))
-        .route("/v1/usage", get(usage))
+    let (router, document) = OpenApiRouter::with_openapi(PublicApi::openapi())
+        .routes(routes!(users_me))
+        .routes(routes!(list_keys, create_key))
+        .routes(routes!(revoke_key))
+        .routes(routes!(usage))
+        .split_for_parts();
+    let document = secured(
+        document,
+        "api_key",
+        SecurityScheme::ApiKey(KeyScheme::Header(ApiKeyValue::new("X-API-Key"))),
+    );
+    router
         .route_layer(middleware::from_fn_with_state(
             (state, limits),
             authenticate,
         ))
         // Public: added after the key check, which guards only the routes above.
-        .route("/v1/openapi.json", get(openapi_json))
-}
-
-/// The OpenAPI document, generated once.
-async fn openapi_json() -> Response {
-    static DOCUMENT: std::sync::LazyLock<axum::body::Bytes> = std::sync::LazyLock::new(|| {
-        serde_json::to_vec(&ApiDoc::openapi())
-            .expect("the OpenAPI document serialises")
-            .into()
-    });
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        DOCUMENT.clone(),
-    )
-        .into_response()
+        .route("/v1/openapi.json", serve_document(&document))
 }
 
 /// Resolves `X-API-Key`, applies the key's rate limit, and stamps the
@@ -294,21 +149,13 @@ struct ApiKey {
     last_used_at: Option<String>,
 }
 
-/// Unix seconds as RFC 3339 in UTC, as every time in the API is written.
-pub fn rfc3339(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|moment| moment.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 impl From<keys::KeyRecord> for ApiKey {
     fn from(record: keys::KeyRecord) -> Self {
         Self {
             id: record.id,
             prefix: record.masked,
-            created_at: rfc3339(record.created_at),
-            last_used_at: record.last_used_at.map(rfc3339),
+            created_at: rfc3339(moment(record.created_at)),
+            last_used_at: record.last_used_at.map(|unix| rfc3339(moment(unix))),
         }
     }
 }
@@ -366,7 +213,7 @@ struct CreateKeyBody {
     request_body(content = Option<CreateKeyBody>, content_type = "application/json"),
     responses(
         (status = 201, description = "The new key, shown this once", body = ApiKeyCreated),
-        (status = 400, description = "Not JSON", body = ErrorEnvelope),
+        (status = 400, description = "Not JSON, or not sent as Content-Type: application/json", body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope),
         (status = 403, description = "No active plan: creating keys needs one", body = ErrorEnvelope),
         (status = 409, description = "20 active keys already", body = ErrorEnvelope),
@@ -379,30 +226,12 @@ async fn create_key(
     State(state): State<AppState>,
     Extension(owner): Extension<KeyOwner>,
     ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Option<ApiJson<CreateKeyBody>>,
 ) -> Result<Response, ApiError> {
-    let body: CreateKeyBody = if body.iter().all(u8::is_ascii_whitespace) {
-        CreateKeyBody::default()
-    } else {
-        let is_json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.starts_with("application/json"));
-        if !is_json {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "Send the body as JSON with Content-Type: application/json.",
-            ));
-        }
-        serde_json::from_slice(&body)
-            .map_err(|err| ApiError::unreadable_body("The body is not a valid key request", err))?
-    };
+    let body = body.map(|ApiJson(body)| body).unwrap_or_default();
     // The same rules as the /keys form: the name's, and an active plan.
     let name = body.name.as_deref().unwrap_or("API key");
-    let (record, key) = keys::service::create(&state, &owner.user_id, name, &client)
-        .await
-        .map_err(ApiError::from_app)?;
+    let (record, key) = keys::service::create(&state, &owner.user_id, name, &client).await?;
     let created = ApiKeyCreated {
         api_key: ApiKey::from(record),
         key,
@@ -504,8 +333,8 @@ async fn usage(
     let cost = usage.cost(&state.usage_rates);
     Ok(Json(Usage {
         billing_period: BillingPeriod {
-            start: rfc3339(usage.period.start.unix_timestamp()),
-            end: rfc3339(usage.period.end.unix_timestamp()),
+            start: rfc3339(usage.period.start),
+            end: rfc3339(usage.period.end),
         },
         tokens: Tokens {
             total: usage.tokens(),

@@ -2,26 +2,48 @@
 //! authenticated with the configured bearer service token, never with
 //! browser cookies.
 
-use crate::v1::ApiError;
-use app::accounts::ssr::unix_now;
+use super::{ApiError, ApiJson, ErrorEnvelope, secured, serve_document};
 use app::api_keys::ssr as keys;
 use app::billing::ssr::Freshness;
 use app::state::AppState;
+use app::support::time::{rfc3339, unix_now};
 use app::usage::ssr::reports;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::ToSchema;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The internal API's description, for the services that call it.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tracepipe storefront internal API",
+        description = "Key verification and usage reports for other Tracepipe services, authenticated with the bearer service token."
+    ),
+    tags((name = "internal", description = "Service to service"))
+)]
+struct InternalApi;
 
 pub fn router(token: Option<Arc<str>>) -> Router<AppState> {
-    Router::new()
-        .route("/internal/v1/keys/verify", post(verify_key))
-        .route("/internal/v1/usage", post(report_usage))
+    let (router, document) = OpenApiRouter::with_openapi(InternalApi::openapi())
+        .routes(routes!(verify_key))
+        .routes(routes!(report_usage))
+        .split_for_parts();
+    let document = secured(
+        document,
+        "service_token",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    router
+        // Behind the token too: it is for Tracepipe's services only.
+        .route("/internal/v1/openapi.json", serve_document(&document))
         .route_layer(middleware::from_fn_with_state(token, require_service_token))
 }
 
@@ -93,29 +115,21 @@ pub struct SubscriptionSummary {
     request_body = VerifyBody,
     responses(
         (status = 200, description = "Whether the key is valid, and whose it is", body = Verification),
-        (status = 400, description = "Not JSON", body = crate::v1::ErrorEnvelope),
-        (status = 401, description = "Missing or wrong service token", body = crate::v1::ErrorEnvelope),
-        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = crate::v1::ErrorEnvelope),
-        (status = 422, description = "No `key` field, or others", body = crate::v1::ErrorEnvelope),
+        (status = 400, description = "Not JSON, or not sent as Content-Type: application/json", body = ErrorEnvelope),
+        (status = 401, description = "Missing or wrong service token", body = ErrorEnvelope),
+        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
+        (status = 422, description = "No `key` field, or others", body = ErrorEnvelope),
     )
 )]
 pub async fn verify_key(
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<Verification>, ApiError> {
-    let body: VerifyBody = serde_json::from_slice(&body)
-        .map_err(|err| ApiError::unreadable_body("Send {\"key\": \"tp_live_…\"}", err))?;
     let owner = state
         .key_lookup
         .owner_of(body.key.trim())
         .await
-        .map_err(|err| {
-            tracing::error!("verifying a key: {err}");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The key store did not answer. Try again.",
-            )
-        })?;
+        .map_err(|err| ApiError::unavailable("verifying a key", err))?;
     let Some(owner) = owner else {
         return Ok(Json(Verification::Invalid { valid: false }));
     };
@@ -130,9 +144,7 @@ pub async fn verify_key(
             Some(SubscriptionSummary {
                 active: active.is_some(),
                 plan_id: active.map(|current| current.plan.id.clone()),
-                period_end: active
-                    .and_then(|current| current.period_end)
-                    .map(|end| crate::v1::rfc3339(end.unix_timestamp())),
+                period_end: active.and_then(|current| current.period_end).map(rfc3339),
             })
         }
         Err(err) => {
@@ -166,19 +178,18 @@ pub struct ReportReceipt {
     responses(
         (status = 201, description = "Recorded", body = ReportReceipt),
         (status = 200, description = "The same report again: counted once", body = ReportReceipt),
-        (status = 400, description = "Not JSON", body = crate::v1::ErrorEnvelope),
-        (status = 401, description = "Missing or wrong service token", body = crate::v1::ErrorEnvelope),
-        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = crate::v1::ErrorEnvelope),
-        (status = 409, description = "The idempotency key was used for a different report", body = crate::v1::ErrorEnvelope),
-        (status = 422, description = "A value out of range, an unknown field or user, or no idempotency key; `details.field` names it", body = crate::v1::ErrorEnvelope),
+        (status = 400, description = "Not JSON, or not sent as Content-Type: application/json", body = ErrorEnvelope),
+        (status = 401, description = "Missing or wrong service token", body = ErrorEnvelope),
+        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
+        (status = 409, description = "The idempotency key was used for a different report", body = ErrorEnvelope),
+        (status = 422, description = "A value out of range, an unknown field or user, or no idempotency key; `details.field` names it", body = ErrorEnvelope),
     )
 )]
 pub async fn report_usage(
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    ApiJson(report): ApiJson<reports::UsageReport>,
 ) -> Result<Response, ApiError> {
     let refused = |err: reports::ReportError| match err {
-        reports::ReportError::NotJson(_) => ApiError::new(StatusCode::BAD_REQUEST, err.to_string()),
         reports::ReportError::Invalid { field, message } => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).for_field(field)
         }
@@ -187,7 +198,6 @@ pub async fn report_usage(
         }
         reports::ReportError::Store(err) => ApiError::unavailable("recording usage", err),
     };
-    let report = reports::parse(&body).map_err(refused)?;
     let recorded = reports::record(&state.db, &report, unix_now())
         .await
         .map_err(refused)?;

@@ -1,0 +1,52 @@
+//! The JSON APIs: `/v1` for customers' code (API keys) and `/internal/v1`
+//! for other Tracepipe services (a bearer service token). Both answer with
+//! one error type and envelope (`error`), read bodies with one extractor
+//! (`json::ApiJson`), and register each route together with its OpenAPI
+//! operation (utoipa-axum's `routes!`), so a document cannot drift from its
+//! router: `/v1/openapi.json` describes exactly the public operations,
+//! `/internal/v1/openapi.json` (token required) the internal ones.
+
+pub mod error;
+pub mod internal;
+pub mod json;
+pub mod rate_limit;
+pub mod v1;
+
+pub use error::{ApiError, ErrorEnvelope};
+pub use json::ApiJson;
+
+use app::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::header;
+use axum::routing::{MethodRouter, get};
+use rate_limit::RateLimits;
+use std::sync::Arc;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::SecurityScheme;
+
+pub fn router(
+    state: AppState,
+    limits: RateLimits,
+    service_token: Option<Arc<str>>,
+) -> Router<AppState> {
+    v1::router(state, limits).merge(internal::router(service_token))
+}
+
+/// `document` with the one security scheme its operations name.
+fn secured(mut document: OpenApi, name: &str, scheme: SecurityScheme) -> OpenApi {
+    document
+        .components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(name, scheme);
+    document
+}
+
+/// Serves `document`, serialised once.
+fn serve_document(document: &OpenApi) -> MethodRouter<AppState> {
+    let body = Bytes::from(serde_json::to_vec(document).expect("an OpenAPI document serialises"));
+    get(move || {
+        let body = body.clone();
+        async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+    })
+}
