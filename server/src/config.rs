@@ -2,6 +2,7 @@
 //! validated once at start. Every error names the variable and what it expects.
 
 use app::usage::ssr::Rates;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,23 +15,13 @@ pub enum LogFormat {
 }
 
 /// Where payments go. Never silently the sandbox in production.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum PaymentsConfig {
     /// The real Payment microservice.
     Service { url: String, api_key: SecretString },
     /// The built-in stand-in. `api_key` is what its auth layer accepts
     /// (a fresh random key per process when not configured).
     Sandbox { api_key: Option<SecretString> },
-}
-
-/// A configured secret: `Debug` never prints it, so logging a `Config` is safe.
-#[derive(Clone, PartialEq)]
-pub struct SecretString(pub String);
-
-impl std::fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -192,7 +183,7 @@ impl Config {
             Some(token)
                 if token.trim().len() >= 32 && !token.trim().contains(char::is_whitespace) =>
             {
-                Some(SecretString(token.trim().to_owned()))
+                Some(SecretString::from(token.trim()))
             }
             Some(_) => {
                 return Err(fail(
@@ -324,9 +315,13 @@ fn payments_config(
         value: value.to_owned(),
     };
     let sandbox_requested = parse_flag("PAYMENT_SANDBOX", var("PAYMENT_SANDBOX"), false)?;
-    let api_key = var("PAYMENT_SERVICE_API_KEY").map(|key| SecretString(key.trim().to_owned()));
+    let api_key = var("PAYMENT_SERVICE_API_KEY").map(|key| SecretString::from(key.trim()));
     if let Some(key) = &api_key
-        && (key.0.len() < 16 || key.0.chars().any(|c| c.is_whitespace() || c.is_control()))
+        && (key.expose_secret().len() < 16
+            || key
+                .expose_secret()
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control()))
     {
         // The value itself is a secret: never echoed.
         return Err(fail(
@@ -466,7 +461,10 @@ mod tests {
         assert!(config.page_cache);
         assert!(config.database_max_connections >= 4);
         assert_eq!(config.environment, Environment::Development);
-        assert_eq!(config.payments, PaymentsConfig::Sandbox { api_key: None });
+        assert!(matches!(
+            config.payments,
+            PaymentsConfig::Sandbox { api_key: None }
+        ));
         assert_eq!(config.payment_timeout, Duration::from_secs(10));
         assert!(config.usage_recording);
         assert_eq!(
@@ -497,13 +495,13 @@ mod tests {
             ("PAYMENT_SERVICE_API_KEY", key),
         ])
         .unwrap();
-        assert_eq!(
-            service.payments,
-            PaymentsConfig::Service {
-                url: "http://payments.internal:9000".to_owned(),
-                api_key: SecretString(key.to_owned()),
+        match &service.payments {
+            PaymentsConfig::Service { url, api_key } => {
+                assert_eq!(url, "http://payments.internal:9000");
+                assert_eq!(api_key.expose_secret(), key);
             }
-        );
+            other => panic!("{other:?}"),
+        }
         assert!(!format!("{service:?}").contains(key), "Debug hides the key");
         let missing = config(&[("PAYMENT_SERVICE_URL", "http://payments.internal:9000")]);
         assert_eq!(missing.unwrap_err().name, "PAYMENT_SERVICE_API_KEY");

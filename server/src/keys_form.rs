@@ -11,11 +11,19 @@ use app::api_keys::{CreatedKey, KeyFormOutcome};
 use app::error::AppError;
 use app::shell;
 use app::state::AppState;
+use axum::Form;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::{LeptosOptions, provide_context};
+use serde::Deserialize;
+
+/// What the form posts.
+#[derive(Deserialize)]
+struct KeyForm {
+    name: String,
+}
 
 pub async fn create(
     state: AppState,
@@ -31,16 +39,10 @@ pub async fn create(
     else {
         return Redirect::to("/login?next=/keys").into_response();
     };
-    // Bounded by MAX_BODY_BYTES (the limit layer): over it, a 413 that
-    // `explain_limits` puts in words. Never a silently cut body.
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let name = url::form_urlencoded::parse(&bytes)
-        .find(|(field, _)| field == "name")
-        .map(|(_, value)| value.into_owned());
-    let outcome = match name {
-        Some(name) => {
+    let form =
+        Form::<KeyForm>::from_request(Request::from_parts(parts.clone(), body), &state).await;
+    let outcome = match form {
+        Ok(Form(KeyForm { name })) => {
             let client = peer_address(&parts.extensions);
             service::create(&state, &session.user.id, &name, &client)
                 .await
@@ -49,7 +51,12 @@ pub async fn create(
                     view: service::view(record),
                 })
         }
-        None => Err(AppError::BadRequest("missing field `name`".to_owned())),
+        // Over MAX_BODY_BYTES (the limit layer): the 413 that `explain_limits`
+        // puts in words. Never a silently cut body.
+        Err(refused) if refused.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return refused.into_response();
+        }
+        Err(refused) => Err(AppError::BadRequest(refused.body_text())),
     };
     let status = outcome
         .as_ref()

@@ -22,7 +22,7 @@ use app::accounts::ssr::throttle::ThrottlePolicy;
 use app::api_keys::ssr::KeyLookup;
 use app::billing::ssr::Payments;
 use app::billing::ssr::catalog::{Catalog, CatalogError};
-use app::billing::ssr::payment_client::{ApiKey, PaymentClient};
+use app::billing::ssr::payment_client::PaymentClient;
 use app::landing::structured_data::organization_and_offers;
 use app::site::SiteInfo;
 use app::state::{AppState, SharedState};
@@ -30,6 +30,7 @@ use app::usage::ssr::recorder::RequestCounter;
 use config::Config;
 use config::PaymentsConfig;
 use leptos::prelude::LeptosOptions;
+use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,11 +115,14 @@ async fn payments(
     assets: &app::state::ShellAssets,
 ) -> Result<Payments, StartError> {
     let (base, api_key, sandbox) = match &config.payments {
-        PaymentsConfig::Service { url, api_key } => (url.clone(), api_key.0.clone(), false),
+        PaymentsConfig::Service { url, api_key } => (url.clone(), api_key.clone(), false),
         PaymentsConfig::Sandbox { api_key } => {
             let api_key = api_key
                 .as_ref()
-                .map_or_else(sandbox::random_project_key, |key| Ok(key.0.clone()))
+                .map_or_else(
+                    || sandbox::random_project_key().map(SecretString::from),
+                    |key| Ok(key.clone()),
+                )
                 .map_err(|err| StartError::Sandbox(std::io::Error::other(err)))?;
             let state = sandbox::SandboxState::new(
                 db.clone(),
@@ -126,7 +130,7 @@ async fn payments(
                 &config.public_url,
                 assets.stylesheet_href.clone(),
             );
-            let base = sandbox::start_api(state, &api_key)
+            let base = sandbox::start_api(state, api_key.expose_secret())
                 .await
                 .map_err(StartError::Sandbox)?;
             tracing::warn!(
@@ -137,7 +141,7 @@ async fn payments(
             (base, api_key, true)
         }
     };
-    let client = PaymentClient::new(&base, ApiKey::new(&api_key), config.payment_timeout)
+    let client = PaymentClient::new(&base, api_key, config.payment_timeout)
         .map_err(StartError::PaymentService)?;
     Ok(Payments {
         client,

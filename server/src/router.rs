@@ -132,7 +132,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         config
             .internal_service_token
             .as_ref()
-            .map(|token| std::sync::Arc::from(token.0.as_str())),
+            .map(|token| std::sync::Arc::from(secrecy::ExposeSecret::expose_secret(token))),
     )
     .with_state(state);
     let app = app.merge(apis);

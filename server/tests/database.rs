@@ -74,7 +74,7 @@ async fn sqlite_runs_in_wal_mode_with_a_busy_timeout_on_every_connection() {
 
 #[tokio::test]
 async fn the_sqlite_file_and_its_folder_are_created_on_first_start() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let file = dir.path().join("fresh/nested/storefront.db");
     let url = format!("sqlite://{}?mode=rwc", file.display());
     assert!(!file.exists());

@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[tokio::test]
 async fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     for (name, value) in [
         ("PUBLIC_URL", "tracepipe.ai"),
         ("LISTEN_ADDR", "everywhere"),
@@ -32,7 +32,7 @@ async fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
 
 #[tokio::test]
 async fn settings_are_read_from_a_dotenv_file_and_validated_the_same_way() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     std::fs::write(
         dir.path().join(".env"),
         "# local overrides\nLOG_FORMAT=yaml\n",
@@ -56,7 +56,7 @@ async fn settings_are_read_from_a_dotenv_file_and_validated_the_same_way() {
 
 #[tokio::test]
 async fn first_start_creates_the_database_and_sigterm_stops_cleanly() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let addr = free_address().await;
     let mut child = server_command(&dir)
         .env("LISTEN_ADDR", addr.to_string())

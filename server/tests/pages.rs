@@ -58,7 +58,7 @@ async fn landing_page_carries_every_seo_essential() {
 
 #[tokio::test]
 async fn plans_on_the_landing_page_come_from_the_catalog_file() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let catalog_path = dir.path().join("catalog.toml");
     let shipped = std::fs::read_to_string(repo_root().join("catalog.toml")).unwrap();
     std::fs::write(
@@ -84,7 +84,7 @@ async fn plans_on_the_landing_page_come_from_the_catalog_file() {
 
 #[tokio::test]
 async fn a_bad_catalog_stops_start_up_with_a_specific_reason() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let catalog_path = dir.path().join("catalog.toml");
     std::fs::write(&catalog_path, "currency = \"USD\"\nplans = []\n").unwrap();
     let database = sqlite_database();

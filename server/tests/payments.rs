@@ -5,7 +5,7 @@
 mod common;
 
 use app::billing::ssr::payment_client::{
-    ApiKey, CartItem, CartRequest, CheckoutRequest, PaymentClient, PaymentError, Standing,
+    CartItem, CartRequest, CheckoutRequest, PaymentClient, PaymentError, Standing,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -191,7 +191,7 @@ fn the_spec_s_fixtures_pass_the_shape_checks_and_broken_ones_fail() {
 }
 
 fn client(base: &str, key: &str) -> PaymentClient {
-    PaymentClient::new(base, ApiKey::new(key), Duration::from_secs(2)).unwrap()
+    PaymentClient::new(base, key.into(), Duration::from_secs(2)).unwrap()
 }
 
 fn checkout_request() -> CheckoutRequest {

@@ -117,7 +117,7 @@ async fn counts_survive_a_graceful_shutdown_in_the_middle_of_a_run() {
         for tag in ["dee", "eve", "fay"] {
             users.push(user_with_key(&setup, tag).await);
         }
-        let dir = TempDir::new();
+        let dir = temp_dir();
         let addr = free_address().await;
         let mut child = server_command(&dir)
             .env("DATABASE_URL", &setup.database.url)

@@ -17,33 +17,19 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
 use tower::ServiceExt;
 
 pub const PUBLIC_URL: &str = "https://tracepipe.example";
 
+pub use tempfile::TempDir;
+
 /// A folder under the system temp dir, removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let path = std::env::temp_dir().join(format!("tracepipe-test-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create temp dir");
-        Self(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+pub fn temp_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("tracepipe-test-")
+        .tempdir()
+        .expect("create temp dir")
 }
 
 /// One database to run a test on.
@@ -54,7 +40,7 @@ pub struct TestDatabase {
 }
 
 pub fn sqlite_database() -> TestDatabase {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     // A nested folder that does not exist yet: connect must create it.
     let url = format!(
         "sqlite://{}/data/storefront.db?mode=rwc",
@@ -198,24 +184,11 @@ pub async fn get(router: &Router, path: &str) -> TestResponse {
 pub const ORIGIN: &str = PUBLIC_URL;
 pub const PASSWORD: &str = "correct horse battery";
 
+/// `pairs` as a browser encodes a form (`application/x-www-form-urlencoded`).
 pub fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(key, value)| format!("{key}={}", encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 /// A same-origin POST of a server function, as a script would send it.
@@ -305,19 +278,10 @@ impl Captured {
     }
 }
 
-/// A plain HTTP/1.1 GET over a real socket; returns the status code.
-pub async fn http_status(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await?;
-    let head = String::from_utf8_lossy(&response);
-    Ok(head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0))
+/// A GET over a real socket, as any HTTP client sends it; the status code.
+pub async fn http_status(addr: SocketAddr, path: &str) -> reqwest::Result<u16> {
+    let response = reqwest::get(format!("http://{addr}{path}")).await?;
+    Ok(response.status().as_u16())
 }
 
 pub fn server_command(dir: &TempDir) -> tokio::process::Command {

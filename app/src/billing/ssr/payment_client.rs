@@ -4,9 +4,9 @@
 //! sandbox, over HTTP either way.
 
 use reqwest::{StatusCode, Url, header};
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -14,32 +14,13 @@ use time::OffsetDateTime;
 const MAX_BODY_BYTES: usize = 64 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The project key: shown as `[redacted]` by `Debug`, never logged.
-#[derive(Clone)]
-pub struct ApiKey(Arc<str>);
-
-impl ApiKey {
-    pub fn new(key: &str) -> Self {
-        Self(key.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct PaymentClient {
     http: reqwest::Client,
     /// The service root; may carry a path prefix (kept, never replaced).
     base: Url,
-    api_key: ApiKey,
+    /// The project key: `Debug` shows it redacted; never logged.
+    api_key: SecretString,
 }
 
 /// Why a call to the Payment MS did not give the answer we asked for. The
@@ -221,7 +202,7 @@ fn parse_timestamp(value: &serde_json::Value) -> Result<OffsetDateTime, String> 
 
 impl PaymentClient {
     /// `base` is the service root, e.g. `http://localhost:9000`.
-    pub fn new(base: &str, api_key: ApiKey, timeout: Duration) -> Result<Self, String> {
+    pub fn new(base: &str, api_key: SecretString, timeout: Duration) -> Result<Self, String> {
         let mut base = Url::parse(base).map_err(|err| err.to_string())?;
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             return Err("must be an http(s) URL".to_owned());
@@ -316,7 +297,7 @@ impl PaymentClient {
         request: reqwest::RequestBuilder,
     ) -> Result<(StatusCode, T), PaymentError> {
         let mut response = request
-            .header("X-API-Key", self.api_key.expose())
+            .header("X-API-Key", self.api_key.expose_secret())
             .header(header::ACCEPT, "application/json")
             .send()
             .await
@@ -500,7 +481,7 @@ mod tests {
     fn path_segments_are_percent_encoded_under_the_base_path() {
         let client = PaymentClient::new(
             "http://payments.internal:9000/billing",
-            ApiKey::new("proj_x"),
+            SecretString::from("proj_x"),
             Duration::from_secs(1),
         )
         .unwrap();
@@ -515,7 +496,7 @@ mod tests {
     fn the_key_never_shows_in_debug_output() {
         let client = PaymentClient::new(
             "http://127.0.0.1:9000",
-            ApiKey::new("proj_supersecret"),
+            SecretString::from("proj_supersecret"),
             Duration::from_secs(1),
         )
         .unwrap();
