@@ -5,13 +5,12 @@
 
 pub mod api;
 pub mod assets;
-pub mod coalesce;
 pub mod config;
 pub mod db;
-pub mod guards;
+pub mod keyed_limit;
 pub mod keys_form;
+pub mod middleware;
 pub mod ops;
-pub mod page_cache;
 pub mod router;
 pub mod sandbox;
 pub mod security;

@@ -1,9 +1,20 @@
-//! Every route and layer of the storefront, assembled in one place.
+//! Every route and layer of the storefront, assembled in one place: three
+//! sub-routers (pages with their server functions, `/v1`, `/internal/v1`),
+//! each behind its own layers, then the layers every response passes.
 
+use crate::api::rate_limit::RateLimits;
 use crate::config::Config;
-use crate::page_cache::{PageCache, serve_public_pages};
-use crate::security::{SecurityHeaders, add_security_headers};
-use crate::{guards, ops, sandbox, telemetry};
+use crate::keyed_limit::KeyedLimit;
+use crate::middleware::Clients;
+use crate::middleware::cache_control::cache_control;
+use crate::middleware::client_writes::limit_client_writes;
+use crate::middleware::coalesce::coalesce_pages;
+use crate::middleware::limits::RequestLimits;
+use crate::middleware::page_cache::{PageCache, serve_public_pages};
+use crate::middleware::same_origin::same_origin_writes;
+use crate::middleware::server_fn_errors::server_function_errors;
+use crate::security::security_headers;
+use crate::{api, ops, sandbox, telemetry};
 use app::accounts::ssr::context::load_session;
 use app::landing::ssr::{robots_txt, sitemap_xml};
 use app::site::SiteInfo;
@@ -12,34 +23,84 @@ use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
-use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::header;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context,
     generate_route_list_with_exclusions_and_ssg_and_context,
 };
-use tower::ServiceExt;
+use secrecy::ExposeSecret;
+use std::net::IpAddr;
+use std::sync::Arc;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
-use tower_http::timeout::TimeoutLayer;
-
-/// Hashed asset names change with their content: a browser may keep them forever.
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// Pages change with every deploy.
-const REVALIDATE: &str = "no-cache";
-/// Anything answered to a request with cookies may be personal.
-const PERSONAL: &str = "private, no-store";
-/// Favicon, Open Graph image, robots.txt, sitemap.xml.
-const SHORT_LIVED: &str = "public, max-age=3600";
 
 pub async fn build(state: AppState, config: &Config) -> Router {
+    let limits = RequestLimits {
+        max_body_bytes: config.max_body_bytes,
+        timeout: config.request_timeout,
+    };
+    // One allowance per client address, shared by the pages and /v1.
+    let client_writes = KeyedLimit::<IpAddr>::per_minute(config.client_writes_per_minute);
+
+    let pages = pages(&state, config).await.layer(
+        ServiceBuilder::new()
+            .layer(from_fn_with_state(
+                (client_writes.clone(), Clients::Browsers),
+                limit_client_writes,
+            ))
+            .option_layer(
+                config
+                    .page_cache
+                    .then(|| from_fn_with_state(PageCache::default(), serve_public_pages)),
+            ),
+    );
+    let v1 = api::v1::router(
+        state.clone(),
+        RateLimits::per_minute(config.api_manage_per_minute, config.api_reads_per_minute),
+    )
+    .layer(from_fn_with_state(
+        (client_writes, Clients::Apis),
+        limit_client_writes,
+    ));
+    let internal = api::internal::router(
+        config
+            .internal_service_token
+            .as_ref()
+            .map(|token| Arc::from(token.expose_secret())),
+    );
+    let apis = v1.merge(internal).with_state(state.clone());
+
+    let app = limits
+        .apply(pages, Clients::Browsers)
+        .merge(limits.apply(apis, Clients::Apis));
+    // Read top-down: the first layer sees the request first.
+    app.layer(
+        ServiceBuilder::new()
+            .layer(telemetry::request_log_layer())
+            // Around compression (see `coalesce`): the encoder gets each page
+            // in one piece, and the compressed page leaves in one write with
+            // its length.
+            .layer(from_fn(coalesce_pages))
+            .layer(compression())
+            .layer(from_fn(coalesce_pages))
+            .layer(security_headers(config, &state.content_security_policy))
+            .layer(from_fn_with_state(
+                state.leptos_options.hash_files,
+                cache_control,
+            )),
+    )
+}
+
+/// The pages, their server functions, the files and (in sandbox mode) the
+/// sandbox's hosted checkout and portal, behind the browser-only layers:
+/// same-origin writes, the session, server-function statuses.
+async fn pages(state: &AppState, config: &Config) -> Router {
     let options = state.leptos_options.clone();
-    let content_security_policy = state.content_security_policy.clone();
-    let state_for_layers = state.clone();
     let pkg_route = format!("/{}", options.site_pkg_dir);
     let pkg_files = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
         .precompressed_br()
@@ -64,7 +125,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     };
 
     let routes = route_list(leptos_context.clone());
-    let app = Router::new()
+    let pages = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/robots.txt", get(robots))
@@ -76,7 +137,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
             "/payment",
             get(|| async { Redirect::permanent("/pricing") }),
         )
-        .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
+        .leptos_routes_with_context(state, routes, leptos_context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
@@ -85,88 +146,32 @@ pub async fn build(state: AppState, config: &Config) -> Router {
             shell,
         ))
         .with_state(state.clone());
-    let app = if state.payments.sandbox {
+    let pages = if state.payments.sandbox {
         let sandbox = sandbox::SandboxState::new(
             state.db.clone(),
             state.catalog.clone(),
             &config.public_url,
             state.assets.stylesheet_href.clone(),
         );
-        app.nest(sandbox::HOSTED_PREFIX, sandbox::pages::router(sandbox))
+        pages.nest(sandbox::HOSTED_PREFIX, sandbox::pages::router(sandbox))
     } else {
-        app
+        pages
     };
 
-    let app = app
-        .layer(middleware::from_fn(guards::server_function_errors))
-        .layer(middleware::from_fn_with_state(
-            state_for_layers.clone(),
-            load_session,
-        ))
-        .layer(middleware::from_fn_with_state(
-            std::sync::Arc::<str>::from(config.public_url.as_str()),
-            guards::same_origin_writes,
-        ));
-    let app = if config.bench_routes {
-        with_landing_copy(app).await
+    let pages = pages.layer(
+        ServiceBuilder::new()
+            .layer(from_fn_with_state(
+                Arc::<str>::from(config.public_url.as_str()),
+                same_origin_writes,
+            ))
+            .layer(from_fn_with_state(state.clone(), load_session))
+            .layer(from_fn(server_function_errors)),
+    );
+    if config.bench_routes {
+        with_landing_copy(pages).await
     } else {
-        app
-    };
-    let app = if config.page_cache {
-        app.layer(middleware::from_fn_with_state(
-            PageCache::default(),
-            serve_public_pages,
-        ))
-    } else {
-        app
-    };
-
-    // The JSON APIs authenticate with keys and tokens, not browser sessions:
-    // they join after the page layers (session, same-origin, page cache).
-    let apis = crate::api::router(
-        state.clone(),
-        crate::api::rate_limit::RateLimits::per_minute(
-            config.api_manage_per_minute,
-            config.api_reads_per_minute,
-        ),
-        config
-            .internal_service_token
-            .as_ref()
-            .map(|token| std::sync::Arc::from(secrecy::ExposeSecret::expose_secret(token))),
-    )
-    .with_state(state);
-    let app = app.merge(apis);
-
-    let hashed_assets = options.hash_files;
-    let security = SecurityHeaders::new(config, content_security_policy);
-    let limits = guards::RequestLimits {
-        max_body_bytes: config.max_body_bytes,
-        timeout: config.request_timeout,
-    };
-    app.layer(middleware::from_fn_with_state(
-        guards::ClientWriteLimit::per_minute(config.client_writes_per_minute),
-        guards::limit_client_writes,
-    ))
-    .layer(TimeoutLayer::with_status_code(
-        axum::http::StatusCode::REQUEST_TIMEOUT,
-        limits.timeout,
-    ))
-    .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
-    .layer(middleware::from_fn_with_state(
-        limits,
-        guards::explain_limits,
-    ))
-    .layer(middleware::from_fn_with_state(hashed_assets, cache_control))
-    .layer(middleware::from_fn_with_state(
-        security,
-        add_security_headers,
-    ))
-    // Around compression (see `coalesce`): the encoder gets each page in one
-    // piece, and the compressed page leaves in one write with its length.
-    .layer(middleware::from_fn(crate::coalesce::coalesce_pages))
-    .layer(compression())
-    .layer(middleware::from_fn(crate::coalesce::coalesce_pages))
-    .layer(telemetry::request_log_layer())
+        pages
+    }
 }
 
 /// Rendered pages are gzipped at level 1 (zlib-rs), never brotli: they are
@@ -210,40 +215,6 @@ async fn sitemap(State(site): State<SiteInfo>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
         sitemap_xml(&site),
     )
-}
-
-/// Gives every response a deliberate `Cache-Control` unless its handler chose
-/// one. `/pkg/` files are immutable only when their names carry hashes.
-async fn cache_control(
-    State(hashed_assets): State<bool>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let cacheable_method = matches!(*request.method(), Method::GET | Method::HEAD);
-    let under_pkg = request.uri().path().starts_with("/pkg/");
-    let has_cookies = request.headers().contains_key(header::COOKIE);
-    let mut response = next.run(request).await;
-    if response.headers().contains_key(header::CACHE_CONTROL) {
-        return response;
-    }
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
-    let success = response.status().is_success() || response.status().as_u16() == 304;
-    let policy = match (cacheable_method && success, under_pkg, is_html) {
-        (true, true, _) if hashed_assets => IMMUTABLE,
-        (true, true, _) => REVALIDATE,
-        (true, false, false) => SHORT_LIVED,
-        _ if is_html && has_cookies => PERSONAL,
-        _ if is_html => REVALIDATE,
-        _ => "no-store",
-    };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    response
 }
 
 /// For `bench/`: the landing page's exact bytes served from memory, the

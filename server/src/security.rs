@@ -1,16 +1,16 @@
-//! Security headers on every response, from one layer: the pages'
-//! Content-Security-Policy (its nonce set by the shell as each page
+//! The security headers every response carries, as tower-http layers: the
+//! pages' Content-Security-Policy (its nonce set by the shell as each page
 //! renders), a script-free policy for everything else, `nosniff`, the
 //! referrer policy, and HSTS when the site is served over https.
 
 use crate::config::{Config, PaymentsConfig};
 use app::state::ContentSecurityPolicy;
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::Response;
 use leptos::prelude::LeptosOptions;
-use std::sync::Arc;
+use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
+use tower::util::option_layer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Where Stripe's hosted checkout and customer portal live: the Payment MS
 /// answers a form post with a redirect there, which `form-action` governs.
@@ -33,51 +33,40 @@ pub fn content_security_policy(config: &Config, options: &LeptosOptions) -> Cont
     ContentSecurityPolicy::new(&form_action, reload_socket)
 }
 
-#[derive(Clone)]
-pub struct SecurityHeaders {
-    pub policy: Arc<ContentSecurityPolicy>,
-    /// `PUBLIC_URL` is https: browsers are told to use nothing else.
-    pub hsts: bool,
-}
+type HeaderLayer = SetResponseHeaderLayer<HeaderValue>;
 
-impl SecurityHeaders {
-    pub fn new(config: &Config, policy: ContentSecurityPolicy) -> Self {
-        Self {
-            policy: Arc::new(policy),
-            hsts: config.public_url.starts_with("https://"),
-        }
-    }
-}
+/// The layers, outermost first.
+pub type SecurityHeaders = ServiceBuilder<
+    Stack<
+        tower::util::Either<HeaderLayer, Identity>,
+        Stack<HeaderLayer, Stack<HeaderLayer, Stack<HeaderLayer, Identity>>>,
+    >,
+>;
 
-pub async fn add_security_headers(
-    State(security): State<SecurityHeaders>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        // Not a Leptos page (an API answer, a file, a sandbox page): no script may run.
-        let policy = security.policy.without_scripts();
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, value);
-        }
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    if security.hsts {
-        headers.insert(
+pub fn security_headers(config: &Config, policy: &ContentSecurityPolicy) -> SecurityHeaders {
+    // Not a Leptos page (an API answer, a file, a sandbox page): no script may run.
+    let scriptless = HeaderValue::from_str(&policy.without_scripts())
+        .expect("the policy is built from header-safe origins");
+    let hsts = config.public_url.starts_with("https://").then(|| {
+        SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        );
-    }
-    response
+        )
+    });
+    ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            scriptless,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(option_layer(hsts))
 }
 
 #[cfg(test)]

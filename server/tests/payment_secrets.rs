@@ -61,7 +61,7 @@ async fn secrets_never_leave_the_server() {
         let response = call(&app.router, function, body, Some(&cookie)).await;
         seen.push(format!("{:?} {}", response.headers, response.body));
     }
-    assert!(format!("{:?}", app.state.payments).contains("[redacted]"));
+    assert!(format!("{:?}", app.state.payments).contains("[REDACTED]"));
     seen.push(format!("{:?}", app.state.payments));
 
     // Failures are logged with detail; the detail never carries the key.

@@ -16,22 +16,11 @@ pub use error::{ApiError, ErrorEnvelope};
 pub use json::ApiJson;
 
 use app::state::AppState;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::header;
 use axum::routing::{MethodRouter, get};
-use rate_limit::RateLimits;
-use std::sync::Arc;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::SecurityScheme;
-
-pub fn router(
-    state: AppState,
-    limits: RateLimits,
-    service_token: Option<Arc<str>>,
-) -> Router<AppState> {
-    v1::router(state, limits).merge(internal::router(service_token))
-}
 
 /// `document` with the one security scheme its operations name.
 fn secured(mut document: OpenApi, name: &str, scheme: SecurityScheme) -> OpenApi {
