@@ -4,11 +4,13 @@
 use app::usage::ssr::Rates;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 use url::Url;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LogFormat {
     Text,
     Json,
@@ -35,41 +37,73 @@ pub struct Config {
     pub environment: Environment,
     /// Absolute origin the site is reached at, without a trailing slash.
     pub public_url: String,
+    pub catalog_path: PathBuf,
+    pub server: Server,
+    pub database: Database,
+    pub sessions: Sessions,
+    pub limits: Limits,
+    pub payments: Payments,
+    pub usage: Usage,
+    /// Bearer token other Tracepipe services present on `/internal/v1`;
+    /// unset: every internal call is refused.
+    pub internal_service_token: Option<SecretString>,
+}
+
+/// The process: where it listens and keeps files, how it logs and stops.
+#[derive(Clone, Debug)]
+pub struct Server {
     pub listen_addr: SocketAddr,
     pub data_dir: PathBuf,
-    pub database_url: String,
-    pub database_max_connections: u32,
-    pub catalog_path: PathBuf,
     pub log_format: LogFormat,
     pub shutdown_timeout: Duration,
-    /// Sign out after this long without a request.
-    pub session_idle_timeout: Duration,
-    /// Sign out this long after signing in, however active.
-    pub session_absolute_timeout: Duration,
     /// Serve public pages to anonymous visitors from a per-process render cache.
     pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
     pub bench_routes: bool,
-    /// Bearer token other Tracepipe services present on `/internal/v1`;
-    /// unset: every internal call is refused.
-    pub internal_service_token: Option<SecretString>,
-    /// Per-key `/v1` limits a minute: key management, and reads.
-    pub api_manage_per_minute: u32,
-    pub api_reads_per_minute: u32,
-    /// Per client address: state-changing requests a minute, on every route
-    /// but `/internal` (`CLIENT_WRITES_PER_MINUTE`).
-    pub client_writes_per_minute: u32,
-    pub payments: PaymentsConfig,
-    /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
-    pub payment_timeout: Duration,
-    /// Count authenticated `/v1` requests per key per day (`USAGE_RECORDING`).
-    pub usage_recording: bool,
-    /// Prices for the estimated cost (`USAGE_PRICE_*`, `USAGE_CURRENCY`).
-    pub usage_rates: Rates,
+}
+
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sessions {
+    /// Sign out after this long without a request.
+    pub idle_timeout: Duration,
+    /// Sign out this long after signing in, however active.
+    pub absolute_timeout: Duration,
+}
+
+/// What one request, one client and one key may ask for.
+#[derive(Clone, Debug)]
+pub struct Limits {
     /// Larger request bodies are refused with 413 (forms and both APIs).
     pub max_body_bytes: usize,
     /// Requests taking longer are stopped with 408.
     pub request_timeout: Duration,
+    /// Per client address: state-changing requests a minute, on every route
+    /// but `/internal` (`CLIENT_WRITES_PER_MINUTE`).
+    pub client_writes_per_minute: u32,
+    /// Per-key `/v1` limits a minute: key management, and reads.
+    pub api_manage_per_minute: u32,
+    pub api_reads_per_minute: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Payments {
+    pub service: PaymentsConfig,
+    /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
+    pub timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Usage {
+    /// Count authenticated `/v1` requests per key per day (`USAGE_RECORDING`).
+    pub recording: bool,
+    /// Prices for the estimated cost (`USAGE_PRICE_*`, `USAGE_CURRENCY`).
+    pub rates: Rates,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -80,40 +114,142 @@ pub struct ConfigError {
     pub value: String,
 }
 
+fn fail(name: &'static str, expected: &'static str, value: &str) -> ConfigError {
+    ConfigError {
+        name,
+        expected,
+        value: value.to_owned(),
+    }
+}
+
+/// The variables, read through a lookup (tests need not touch the process
+/// environment). Unset or blank means the default; anything else must
+/// parse, or the error names the variable and says what it must be.
+struct Vars<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    fn get(&self, name: &'static str) -> Option<String> {
+        (self.0)(name)
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| value.trim().to_owned())
+    }
+
+    /// A number in `range`, else `expected`; `default` when unset.
+    fn number<T: FromStr + PartialOrd>(
+        &self,
+        name: &'static str,
+        range: RangeInclusive<T>,
+        expected: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            Some(value) => value
+                .parse::<T>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| fail(name, expected, &value)),
+            None => Ok(default),
+        }
+    }
+
+    /// Whole seconds in `range`, else `expected`; `default` when unset.
+    fn seconds(
+        &self,
+        name: &'static str,
+        range: RangeInclusive<u64>,
+        expected: &'static str,
+        default: u64,
+    ) -> Result<Duration, ConfigError> {
+        self.number(name, range, expected, default)
+            .map(Duration::from_secs)
+    }
+
+    fn per_minute(&self, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+        let expected = "must be a whole number of requests a minute, at least 1";
+        self.number(name, 1..=u32::MAX, expected, default)
+    }
+
+    fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(value) => match value.to_ascii_lowercase().as_str() {
+                "0" | "false" | "no" | "off" => Ok(false),
+                "1" | "true" | "yes" | "on" => Ok(true),
+                _ => Err(fail(name, "must be true or false", &value)),
+            },
+        }
+    }
+
+    /// One of `choices` (the first is the default), else `expected`.
+    fn choice<T: Copy>(
+        &self,
+        name: &'static str,
+        choices: &[(&str, T)],
+        expected: &'static str,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(choices[0].1),
+            Some(value) => choices
+                .iter()
+                .find(|(text, _)| *text == value)
+                .map(|(_, choice)| *choice)
+                .ok_or_else(|| fail(name, expected, &value)),
+        }
+    }
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
-        let fail = |name, expected, value: &str| ConfigError {
-            name,
-            expected,
-            value: value.to_owned(),
-        };
-
-        // A whole number within `range`, or `default` when the variable is unset.
-        let whole_number = |name: &'static str,
-                            range: std::ops::RangeInclusive<u64>,
-                            expected: &'static str,
-                            default: u64| match var(name) {
-            Some(value) => value
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| range.contains(n))
-                .ok_or_else(|| fail(name, expected, &value)),
-            None => Ok(default),
-        };
-
-        let public_url = match var("PUBLIC_URL") {
-            Some(value) => parse_public_url(&value)
-                .ok_or_else(|| fail("PUBLIC_URL", "must be an absolute http(s) origin such as https://tracepipe.ai (no path, query or fragment)", &value))?,
+        let vars = Vars(lookup);
+        let environment = vars.choice(
+            "APP_ENV",
+            &[
+                ("development", Environment::Development),
+                ("production", Environment::Production),
+            ],
+            "must be development or production",
+        )?;
+        let public_url = match vars.get("PUBLIC_URL") {
+            Some(value) => parse_public_url(&value).ok_or_else(|| {
+                fail(
+                    "PUBLIC_URL",
+                    "must be an absolute http(s) origin such as https://tracepipe.ai (no path, query or fragment)",
+                    &value,
+                )
+            })?,
             None => "http://127.0.0.1:8081".to_owned(),
         };
-        let listen_addr = match var("LISTEN_ADDR") {
+        let catalog_path = vars
+            .get("CATALOG_PATH")
+            .unwrap_or_else(|| "catalog.toml".to_owned());
+        let server = Server::read(&vars)?;
+        Ok(Self {
+            environment,
+            public_url,
+            catalog_path: PathBuf::from(catalog_path),
+            database: Database::read(&vars, &server.data_dir)?,
+            server,
+            sessions: Sessions::read(&vars)?,
+            limits: Limits::read(&vars)?,
+            payments: Payments::read(&vars, environment)?,
+            usage: Usage::read(&vars)?,
+            internal_service_token: internal_service_token(&vars)?,
+        })
+    }
+
+    /// Session cookies get `Secure` and the `__Host-` prefix on https.
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+impl Server {
+    fn read(vars: &Vars<impl Fn(&str) -> Option<String>>) -> Result<Self, ConfigError> {
+        let listen_addr = match vars.get("LISTEN_ADDR") {
             Some(value) => value.parse().map_err(|_| {
                 fail(
                     "LISTEN_ADDR",
@@ -123,8 +259,32 @@ impl Config {
             })?,
             None => SocketAddr::from(([127, 0, 0, 1], 8081)),
         };
-        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
-        let database_url = match var("DATABASE_URL") {
+        Ok(Self {
+            listen_addr,
+            data_dir: PathBuf::from(vars.get("DATA_DIR").unwrap_or_else(|| "data".to_owned())),
+            log_format: vars.choice(
+                "LOG_FORMAT",
+                &[("text", LogFormat::Text), ("json", LogFormat::Json)],
+                "must be text or json",
+            )?,
+            shutdown_timeout: vars.seconds(
+                "SHUTDOWN_TIMEOUT_SECS",
+                0..=3600,
+                "must be a whole number of seconds from 0 to 3600",
+                20,
+            )?,
+            page_cache: vars.flag("PAGE_CACHE", true)?,
+            bench_routes: vars.flag("BENCH_ROUTES", false)?,
+        })
+    }
+}
+
+impl Database {
+    fn read(
+        vars: &Vars<impl Fn(&str) -> Option<String>>,
+        data_dir: &Path,
+    ) -> Result<Self, ConfigError> {
+        let url = match vars.get("DATABASE_URL") {
             Some(value)
                 if value.starts_with("sqlite:")
                     || value.starts_with("postgres://")
@@ -141,112 +301,80 @@ impl Config {
             }
             None => format!("sqlite://{}/storefront.db?mode=rwc", data_dir.display()),
         };
-        let database_max_connections = whole_number(
-            "DATABASE_MAX_CONNECTIONS",
-            1..=1000,
-            "must be a whole number from 1 to 1000",
-            u64::from(default_pool_size()),
-        )? as u32;
-        let catalog_path =
-            PathBuf::from(var("CATALOG_PATH").unwrap_or_else(|| "catalog.toml".to_owned()));
-        let log_format = match var("LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => return Err(fail("LOG_FORMAT", "must be text or json", other)),
+        Ok(Self {
+            url,
+            max_connections: vars.number(
+                "DATABASE_MAX_CONNECTIONS",
+                1..=1000,
+                "must be a whole number from 1 to 1000",
+                default_pool_size(),
+            )?,
+        })
+    }
+}
+
+impl Sessions {
+    fn read(vars: &Vars<impl Fn(&str) -> Option<String>>) -> Result<Self, ConfigError> {
+        // From a minute to ten years.
+        let seconds = |name, default| {
+            vars.seconds(
+                name,
+                60..=10 * 365 * 24 * 3600,
+                "must be a whole number of seconds from 60 to 315360000",
+                default,
+            )
         };
-        let shutdown_timeout = Duration::from_secs(whole_number(
-            "SHUTDOWN_TIMEOUT_SECS",
-            0..=3600,
-            "must be a whole number of seconds from 0 to 3600",
-            20,
-        )?);
-        let session_idle_timeout = parse_duration_secs(
-            "SESSION_IDLE_TIMEOUT_SECS",
-            var("SESSION_IDLE_TIMEOUT_SECS"),
-            7 * 24 * 3600,
-        )?;
-        let session_absolute_timeout = parse_duration_secs(
-            "SESSION_ABSOLUTE_TIMEOUT_SECS",
-            var("SESSION_ABSOLUTE_TIMEOUT_SECS"),
-            30 * 24 * 3600,
-        )?;
-        if session_idle_timeout > session_absolute_timeout {
+        let idle_timeout = seconds("SESSION_IDLE_TIMEOUT_SECS", 7 * 24 * 3600)?;
+        let absolute_timeout = seconds("SESSION_ABSOLUTE_TIMEOUT_SECS", 30 * 24 * 3600)?;
+        if idle_timeout > absolute_timeout {
             return Err(fail(
                 "SESSION_IDLE_TIMEOUT_SECS",
                 "must not exceed SESSION_ABSOLUTE_TIMEOUT_SECS",
-                &session_idle_timeout.as_secs().to_string(),
+                &idle_timeout.as_secs().to_string(),
             ));
         }
-        let page_cache = parse_flag("PAGE_CACHE", var("PAGE_CACHE"), true)?;
-        let bench_routes = parse_flag("BENCH_ROUTES", var("BENCH_ROUTES"), false)?;
-        let internal_service_token = match var("INTERNAL_SERVICE_TOKEN") {
-            Some(token)
-                if token.trim().len() >= 32 && !token.trim().contains(char::is_whitespace) =>
-            {
-                Some(SecretString::from(token.trim()))
-            }
-            Some(_) => {
-                return Err(fail(
-                    "INTERNAL_SERVICE_TOKEN",
-                    "must be at least 32 characters without spaces (value not shown)",
-                    "",
-                ));
-            }
-            None => None,
+        Ok(Self {
+            idle_timeout,
+            absolute_timeout,
+        })
+    }
+}
+
+impl Limits {
+    fn read(vars: &Vars<impl Fn(&str) -> Option<String>>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            max_body_bytes: vars.number(
+                "MAX_BODY_BYTES",
+                1024..=10 * 1024 * 1024,
+                "must be a number of bytes from 1024 to 10485760",
+                64 * 1024,
+            )?,
+            request_timeout: vars.seconds(
+                "REQUEST_TIMEOUT_SECS",
+                1..=600,
+                "must be a whole number of seconds from 1 to 600",
+                30,
+            )?,
+            client_writes_per_minute: vars.per_minute("CLIENT_WRITES_PER_MINUTE", 120)?,
+            api_manage_per_minute: vars.per_minute("API_KEY_MANAGE_PER_MINUTE", 10)?,
+            api_reads_per_minute: vars.per_minute("API_READS_PER_MINUTE", 100)?,
+        })
+    }
+}
+
+impl Usage {
+    fn read(vars: &Vars<impl Fn(&str) -> Option<String>>) -> Result<Self, ConfigError> {
+        let price = |name, default| {
+            vars.number(
+                name,
+                0.0..=1_000_000.0,
+                "must be a price from 0 to 1000000, such as 2.50",
+                default,
+            )
         };
-        let per_minute = |name: &'static str, default: u32| match var(name) {
-            Some(value) => value
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| {
-                    fail(
-                        name,
-                        "must be a whole number of requests a minute, at least 1",
-                        &value,
-                    )
-                }),
-            None => Ok(default),
-        };
-        let api_manage_per_minute = per_minute("API_KEY_MANAGE_PER_MINUTE", 10)?;
-        let api_reads_per_minute = per_minute("API_READS_PER_MINUTE", 100)?;
-        let client_writes_per_minute = per_minute("CLIENT_WRITES_PER_MINUTE", 120)?;
-        let environment = match var("APP_ENV").as_deref() {
-            None | Some("development") => Environment::Development,
-            Some("production") => Environment::Production,
-            Some(other) => {
-                return Err(fail("APP_ENV", "must be development or production", other));
-            }
-        };
-        let payments = payments_config(environment, &var)?;
-        let payment_timeout = Duration::from_secs(whole_number(
-            "PAYMENT_SERVICE_TIMEOUT_SECS",
-            1..=60,
-            "must be a whole number of seconds from 1 to 60",
-            10,
-        )?);
-        let usage_recording = parse_flag("USAGE_RECORDING", var("USAGE_RECORDING"), true)?;
-        let price = |name: &'static str, default: f64| match var(name) {
-            Some(value) => value
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|price| (0.0..=1_000_000.0).contains(price))
-                .ok_or_else(|| {
-                    fail(
-                        name,
-                        "must be a price from 0 to 1000000, such as 2.50",
-                        &value,
-                    )
-                }),
-            None => Ok(default),
-        };
-        let currency = match var("USAGE_CURRENCY") {
-            Some(value)
-                if value.trim().len() == 3
-                    && value.trim().bytes().all(|byte| byte.is_ascii_uppercase()) =>
-            {
-                value.trim().to_owned()
+        let currency = match vars.get("USAGE_CURRENCY") {
+            Some(value) if value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) => {
+                value
             }
             Some(value) => {
                 return Err(fail(
@@ -257,163 +385,104 @@ impl Config {
             }
             None => "USD".to_owned(),
         };
-        let max_body_bytes = whole_number(
-            "MAX_BODY_BYTES",
-            1024..=10 * 1024 * 1024,
-            "must be a number of bytes from 1024 to 10485760",
-            64 * 1024,
-        )? as usize;
-        let request_timeout = Duration::from_secs(whole_number(
-            "REQUEST_TIMEOUT_SECS",
-            1..=600,
-            "must be a whole number of seconds from 1 to 600",
-            30,
-        )?);
-        let usage_rates = Rates {
-            per_million_tokens: price("USAGE_PRICE_PER_MILLION_TOKENS", 2.0)?,
-            per_gb_hour: price("USAGE_PRICE_PER_GB_HOUR", 0.0005)?,
-            currency,
-        };
-
         Ok(Self {
-            environment,
-            public_url,
-            listen_addr,
-            data_dir,
-            database_url,
-            database_max_connections,
-            catalog_path,
-            log_format,
-            shutdown_timeout,
-            session_idle_timeout,
-            session_absolute_timeout,
-            page_cache,
-            bench_routes,
-            internal_service_token,
-            api_manage_per_minute,
-            api_reads_per_minute,
-            client_writes_per_minute,
-            payments,
-            payment_timeout,
-            usage_recording,
-            usage_rates,
-            max_body_bytes,
-            request_timeout,
+            recording: vars.flag("USAGE_RECORDING", true)?,
+            rates: Rates {
+                per_million_tokens: price("USAGE_PRICE_PER_MILLION_TOKENS", 2.0)?,
+                per_gb_hour: price("USAGE_PRICE_PER_GB_HOUR", 0.0005)?,
+                currency,
+            },
         })
     }
 }
 
-/// The Payment MS when `PAYMENT_SERVICE_URL` is set; otherwise the sandbox,
-/// which production takes only when `PAYMENT_SANDBOX=true` says so.
-fn payments_config(
-    environment: Environment,
-    var: &impl Fn(&'static str) -> Option<String>,
-) -> Result<PaymentsConfig, ConfigError> {
-    let fail = |name, expected, value: &str| ConfigError {
-        name,
-        expected,
-        value: value.to_owned(),
-    };
-    let sandbox_requested = parse_flag("PAYMENT_SANDBOX", var("PAYMENT_SANDBOX"), false)?;
-    let api_key = var("PAYMENT_SERVICE_API_KEY").map(|key| SecretString::from(key.trim()));
-    if let Some(key) = &api_key
-        && (key.expose_secret().len() < 16
-            || key
-                .expose_secret()
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control()))
-    {
+fn internal_service_token(
+    vars: &Vars<impl Fn(&str) -> Option<String>>,
+) -> Result<Option<SecretString>, ConfigError> {
+    match vars.get("INTERNAL_SERVICE_TOKEN") {
+        Some(token) if token.len() >= 32 && !token.contains(char::is_whitespace) => {
+            Ok(Some(SecretString::from(token)))
+        }
         // The value itself is a secret: never echoed.
-        return Err(fail(
-            "PAYMENT_SERVICE_API_KEY",
-            "must be at least 16 characters without spaces (value not shown)",
+        Some(_) => Err(fail(
+            "INTERNAL_SERVICE_TOKEN",
+            "must be at least 32 characters without spaces (value not shown)",
             "",
-        ));
+        )),
+        None => Ok(None),
     }
-    match var("PAYMENT_SERVICE_URL") {
-        Some(url) => {
-            if sandbox_requested {
+}
+
+impl Payments {
+    /// The Payment MS when `PAYMENT_SERVICE_URL` is set; otherwise the
+    /// sandbox, which production takes only when `PAYMENT_SANDBOX=true`
+    /// says so.
+    fn read(
+        vars: &Vars<impl Fn(&str) -> Option<String>>,
+        environment: Environment,
+    ) -> Result<Self, ConfigError> {
+        let timeout = vars.seconds(
+            "PAYMENT_SERVICE_TIMEOUT_SECS",
+            1..=60,
+            "must be a whole number of seconds from 1 to 60",
+            10,
+        )?;
+        let sandbox_requested = vars.flag("PAYMENT_SANDBOX", false)?;
+        let api_key = vars.get("PAYMENT_SERVICE_API_KEY").map(SecretString::from);
+        if let Some(key) = &api_key
+            && (key.expose_secret().len() < 16
+                || key
+                    .expose_secret()
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control()))
+        {
+            // The value itself is a secret: never echoed.
+            return Err(fail(
+                "PAYMENT_SERVICE_API_KEY",
+                "must be at least 16 characters without spaces (value not shown)",
+                "",
+            ));
+        }
+        let service = match vars.get("PAYMENT_SERVICE_URL") {
+            Some(_) if sandbox_requested => {
                 return Err(fail(
                     "PAYMENT_SANDBOX",
                     "must not be true while PAYMENT_SERVICE_URL is set (choose one)",
                     "true",
                 ));
             }
-            let parsed = Url::parse(url.trim()).ok().filter(|parsed| {
-                matches!(parsed.scheme(), "http" | "https")
-                    && parsed.host_str().is_some()
-                    && parsed.query().is_none()
-            });
-            if parsed.is_none() {
+            Some(url) => {
+                let parsed = Url::parse(&url).ok().filter(|parsed| {
+                    matches!(parsed.scheme(), "http" | "https")
+                        && parsed.host_str().is_some()
+                        && parsed.query().is_none()
+                });
+                if parsed.is_none() {
+                    return Err(fail(
+                        "PAYMENT_SERVICE_URL",
+                        "must be an http(s) URL such as http://localhost:9000",
+                        &url,
+                    ));
+                }
+                let api_key = api_key.ok_or_else(|| {
+                    fail(
+                        "PAYMENT_SERVICE_API_KEY",
+                        "must be set when PAYMENT_SERVICE_URL is",
+                        "",
+                    )
+                })?;
+                PaymentsConfig::Service { url, api_key }
+            }
+            None if environment == Environment::Production && !sandbox_requested => {
                 return Err(fail(
                     "PAYMENT_SERVICE_URL",
-                    "must be an http(s) URL such as http://localhost:9000",
-                    &url,
+                    "must be set when APP_ENV=production (or set PAYMENT_SANDBOX=true to take sandbox payments on purpose)",
+                    "",
                 ));
             }
-            let api_key = api_key.ok_or_else(|| {
-                fail(
-                    "PAYMENT_SERVICE_API_KEY",
-                    "must be set when PAYMENT_SERVICE_URL is",
-                    "",
-                )
-            })?;
-            Ok(PaymentsConfig::Service {
-                url: url.trim().to_owned(),
-                api_key,
-            })
-        }
-        None if environment == Environment::Production && !sandbox_requested => Err(fail(
-            "PAYMENT_SERVICE_URL",
-            "must be set when APP_ENV=production (or set PAYMENT_SANDBOX=true to take sandbox payments on purpose)",
-            "",
-        )),
-        None => Ok(PaymentsConfig::Sandbox { api_key }),
-    }
-}
-
-fn parse_flag(
-    name: &'static str,
-    value: Option<String>,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None => Ok(default),
-        Some("0" | "false" | "no" | "off") => Ok(false),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some(_) => Err(ConfigError {
-            name,
-            expected: "must be true or false",
-            value: value.unwrap_or_default(),
-        }),
-    }
-}
-
-/// A whole number of seconds from 60 to ten years.
-fn parse_duration_secs(
-    name: &'static str,
-    value: Option<String>,
-    default: u64,
-) -> Result<Duration, ConfigError> {
-    match value {
-        None => Ok(Duration::from_secs(default)),
-        Some(text) => text
-            .parse::<u64>()
-            .ok()
-            .filter(|secs| (60..=10 * 365 * 24 * 3600).contains(secs))
-            .map(Duration::from_secs)
-            .ok_or(ConfigError {
-                name,
-                expected: "must be a whole number of seconds from 60 to 315360000",
-                value: text,
-            }),
-    }
-}
-
-impl Config {
-    /// Session cookies get `Secure` and the `__Host-` prefix on https.
-    pub fn https(&self) -> bool {
-        self.public_url.starts_with("https://")
+            None => PaymentsConfig::Sandbox { api_key },
+        };
+        Ok(Self { service, timeout })
     }
 }
 
@@ -454,21 +523,26 @@ mod tests {
     fn defaults_serve_the_seed_port_with_an_embedded_database() {
         let config = config(&[]).unwrap();
         assert_eq!(config.public_url, "http://127.0.0.1:8081");
-        assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8081");
-        assert_eq!(config.database_url, "sqlite://data/storefront.db?mode=rwc");
-        assert_eq!(config.log_format, LogFormat::Text);
-        assert!(!config.bench_routes);
-        assert!(config.page_cache);
-        assert!(config.database_max_connections >= 4);
+        assert_eq!(config.server.listen_addr.to_string(), "127.0.0.1:8081");
+        assert_eq!(config.database.url, "sqlite://data/storefront.db?mode=rwc");
+        assert_eq!(config.server.log_format, LogFormat::Text);
+        assert!(!config.server.bench_routes);
+        assert!(config.server.page_cache);
+        assert!(config.database.max_connections >= 4);
         assert_eq!(config.environment, Environment::Development);
         assert!(matches!(
-            config.payments,
+            config.payments.service,
             PaymentsConfig::Sandbox { api_key: None }
         ));
-        assert_eq!(config.payment_timeout, Duration::from_secs(10));
-        assert!(config.usage_recording);
+        assert_eq!(config.payments.timeout, Duration::from_secs(10));
+        assert!(config.usage.recording);
+        assert_eq!(config.limits.max_body_bytes, 64 * 1024);
         assert_eq!(
-            config.usage_rates,
+            config.sessions.idle_timeout,
+            Duration::from_secs(7 * 24 * 3600)
+        );
+        assert_eq!(
+            config.usage.rates,
             Rates {
                 per_million_tokens: 2.0,
                 per_gb_hour: 0.0005,
@@ -483,7 +557,10 @@ mod tests {
         assert_eq!(err.name, "PAYMENT_SERVICE_URL");
         assert!(err.to_string().contains("PAYMENT_SANDBOX=true"), "{err}");
         let chosen = config(&[("APP_ENV", "production"), ("PAYMENT_SANDBOX", "true")]).unwrap();
-        assert!(matches!(chosen.payments, PaymentsConfig::Sandbox { .. }));
+        assert!(matches!(
+            chosen.payments.service,
+            PaymentsConfig::Sandbox { .. }
+        ));
     }
 
     #[test]
@@ -495,7 +572,7 @@ mod tests {
             ("PAYMENT_SERVICE_API_KEY", key),
         ])
         .unwrap();
-        match &service.payments {
+        match &service.payments.service {
             PaymentsConfig::Service { url, api_key } => {
                 assert_eq!(url, "http://payments.internal:9000");
                 assert_eq!(api_key.expose_secret(), key);
@@ -530,7 +607,7 @@ mod tests {
     fn data_dir_moves_the_default_database() {
         let config = config(&[("DATA_DIR", "/var/lib/tp")]).unwrap();
         assert_eq!(
-            config.database_url,
+            config.database.url,
             "sqlite:///var/lib/tp/storefront.db?mode=rwc"
         );
     }

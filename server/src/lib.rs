@@ -62,7 +62,7 @@ pub fn leptos_options(config: &Config) -> Result<LeptosOptions, StartError> {
     let mut options = leptos::prelude::get_configuration(None)
         .map_err(|err| StartError::Leptos(err.to_string()))?
         .leptos_options;
-    options.site_addr = config.listen_addr;
+    options.site_addr = config.server.listen_addr;
     Ok(options)
 }
 
@@ -72,12 +72,12 @@ pub async fn build_state(
     leptos_options: LeptosOptions,
 ) -> Result<AppState, StartError> {
     let catalog = Arc::new(Catalog::load(&config.catalog_path)?);
-    let db = db::connect(&config.database_url, config.database_max_connections).await?;
+    let db = db::connect(&config.database.url, config.database.max_connections).await?;
     db::migrate(&db).await?;
     let assets = assets::shell_assets(&leptos_options);
     let payments = payments(config, &db, &catalog, &assets).await?;
     let key_lookup = KeyLookup::start(db.clone());
-    let request_counter = RequestCounter::new(config.usage_recording);
+    let request_counter = RequestCounter::new(config.usage.recording);
     request_counter.spawn_flusher(db.clone());
     let content_security_policy = security::content_security_policy(config, &leptos_options);
     let site =
@@ -92,15 +92,15 @@ pub async fn build_state(
         leptos_options,
         db,
         sessions: SessionPolicy {
-            idle_timeout_secs: config.session_idle_timeout.as_secs() as i64,
-            absolute_timeout_secs: config.session_absolute_timeout.as_secs() as i64,
+            idle_timeout_secs: config.sessions.idle_timeout.as_secs() as i64,
+            absolute_timeout_secs: config.sessions.absolute_timeout.as_secs() as i64,
             secure: config.https(),
         },
         throttle: ThrottlePolicy::default(),
         payments,
         key_lookup,
         request_counter,
-        usage_rates: config.usage_rates.clone(),
+        usage_rates: config.usage.rates.clone(),
         content_security_policy,
     }))
 }
@@ -113,7 +113,7 @@ async fn payments(
     catalog: &Arc<Catalog>,
     assets: &app::state::ShellAssets,
 ) -> Result<Payments, StartError> {
-    let (base, api_key, sandbox) = match &config.payments {
+    let (base, api_key, sandbox) = match &config.payments.service {
         PaymentsConfig::Service { url, api_key } => (url.clone(), api_key.clone(), false),
         PaymentsConfig::Sandbox { api_key } => {
             let api_key = api_key
@@ -140,7 +140,7 @@ async fn payments(
             (base, api_key, true)
         }
     };
-    let client = PaymentClient::new(&base, api_key, config.payment_timeout)
+    let client = PaymentClient::new(&base, api_key, config.payments.timeout)
         .map_err(StartError::PaymentService)?;
     Ok(Payments {
         client,
@@ -195,18 +195,24 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let state = build_state(&config, leptos_options(&config)?).await?;
     let (db, request_counter) = (state.db.clone(), state.request_counter.clone());
     let app = router::build(state, &config).await;
-    let listener = TcpListener::bind(config.listen_addr)
+    let listener = TcpListener::bind(config.server.listen_addr)
         .await
         .map_err(|source| StartError::Listen {
-            addr: config.listen_addr,
+            addr: config.server.listen_addr,
             source,
         })?;
     tracing::info!(
-        address = %config.listen_addr,
+        address = %config.server.listen_addr,
         public_url = %config.public_url,
         "storefront listening"
     );
-    serve_until(listener, app, shutdown_signal(), config.shutdown_timeout).await?;
+    serve_until(
+        listener,
+        app,
+        shutdown_signal(),
+        config.server.shutdown_timeout,
+    )
+    .await?;
     // The requests answered since the last flush are counted too.
     request_counter.flush_before_exit(&db).await;
     db.close().await;

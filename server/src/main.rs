@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    server::telemetry::init(&config.log_format);
+    server::telemetry::init(&config.server.log_format);
     match server::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

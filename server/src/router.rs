@@ -41,11 +41,11 @@ use tower_http::services::ServeDir;
 
 pub async fn build(state: AppState, config: &Config) -> Router {
     let limits = RequestLimits {
-        max_body_bytes: config.max_body_bytes,
-        timeout: config.request_timeout,
+        max_body_bytes: config.limits.max_body_bytes,
+        timeout: config.limits.request_timeout,
     };
     // One allowance per client address, shared by the pages and /v1.
-    let client_writes = KeyedLimit::<IpAddr>::per_minute(config.client_writes_per_minute);
+    let client_writes = KeyedLimit::<IpAddr>::per_minute(config.limits.client_writes_per_minute);
 
     let pages = pages(&state, config).await.layer(
         ServiceBuilder::new()
@@ -55,13 +55,17 @@ pub async fn build(state: AppState, config: &Config) -> Router {
             ))
             .option_layer(
                 config
+                    .server
                     .page_cache
                     .then(|| from_fn_with_state(PageCache::default(), serve_public_pages)),
             ),
     );
     let v1 = api::v1::router(
         state.clone(),
-        RateLimits::per_minute(config.api_manage_per_minute, config.api_reads_per_minute),
+        RateLimits::per_minute(
+            config.limits.api_manage_per_minute,
+            config.limits.api_reads_per_minute,
+        ),
     )
     .layer(from_fn_with_state(
         (client_writes, Clients::Apis),
@@ -167,7 +171,7 @@ async fn pages(state: &AppState, config: &Config) -> Router {
             .layer(from_fn_with_state(state.clone(), load_session))
             .layer(from_fn(server_function_errors)),
     );
-    if config.bench_routes {
+    if config.server.bench_routes {
         with_landing_copy(pages).await
     } else {
         pages

@@ -17,7 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 const STRIPE_ORIGINS: [&str; 2] = ["https://checkout.stripe.com", "https://billing.stripe.com"];
 
 pub fn content_security_policy(config: &Config, options: &LeptosOptions) -> ContentSecurityPolicy {
-    let form_action: Vec<String> = match &config.payments {
+    let form_action: Vec<String> = match &config.payments.service {
         PaymentsConfig::Service { url, .. } => url::Url::parse(url)
             .ok()
             .map(|url| url.origin().ascii_serialization())

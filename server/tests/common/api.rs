@@ -4,8 +4,9 @@ use super::*;
 use app::api_keys::ssr as keys;
 use serde_json::Value;
 
-/// A registered user and one key of theirs (made through the service, as
-/// the /keys page does).
+/// A registered user and one key of theirs, written straight to the keys
+/// table (no plan needed: a fixture for the calls a key makes, not a test
+/// of the rules for making one).
 pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
     let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
     register(&app.router, &email, &format!("{tag} user")).await;
