@@ -1,242 +1,48 @@
-//! Server functions for billing: checkout, the customer portal, and the
-//! subscription status pages show. Each one asks the Payment MS through
-//! `Payments`; its failures reach the page as `PaymentUnavailable`.
+//! Server functions for billing: thin wrappers over `ssr::service`, which
+//! asks the Payment MS; its failures reach the page as `PaymentUnavailable`.
 
 use super::{BillingOverview, CheckoutOutcome, SubscriptionView};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-use super::ssr::payment_client::PaymentError;
-
-/// Logs the service's detail (never our key) and answers with the
-/// retryable message.
-#[cfg(feature = "ssr")]
-pub(crate) fn payment_failed<T>(during: &str, err: PaymentError) -> Result<T, AppError> {
-    tracing::error!(error = %err, "payment service call failed during {during}");
-    Err(AppError::PaymentUnavailable)
-}
-
-/// Only http(s) pages may be sent to the browser as a place to go.
-#[cfg(feature = "ssr")]
-fn checked_page_url(url: &str) -> Result<String, PaymentError> {
-    match reqwest::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(url.to_owned()),
-        _ => Err(PaymentError::Malformed {
-            status: 200,
-            detail: format!("not an http(s) URL: {url:?}"),
-        }),
-    }
-}
-
 /// Starts Stripe Checkout for `plan_id` and sends the browser there.
 #[server(prefix = "/api/payment", endpoint = "checkout")]
 pub async fn checkout(plan_id: String) -> Result<String, AppError> {
-    use super::catalog::PlanKind;
-    use super::ssr::Freshness;
-    use super::ssr::checkouts;
-    use super::ssr::payment_client::CheckoutRequest;
     use crate::accounts::ssr::context::{app_state, leave_site_for, signed_in};
-    use crate::accounts::{Field, FieldError};
-
     let (state, session) = (app_state(), signed_in()?);
-    let Some(plan) = state.catalog.find(plan_id.trim()) else {
-        return Err(AppError::Invalid(FieldError::new(
-            Field::Plan,
-            "That plan doesn't exist. Pick one on the pricing page.",
-        )));
-    };
-    let user = &session.user;
-    if plan.kind == PlanKind::Subscription {
-        // Fresh, not cached: a second subscription would bill twice.
-        let current = match state
-            .payments
-            .subscription(&state.catalog, &user.id, Freshness::Refresh)
-            .await
-        {
-            Ok(current) => current,
-            Err(err) => return payment_failed("checkout (status check)", err),
-        };
-        if let Some(current) = current.filter(|current| current.is_active()) {
-            return Err(AppError::AlreadySubscribed {
-                plan_name: current.plan.name,
-            });
-        }
-    }
-    let request = CheckoutRequest {
-        user_id: user.id.clone(),
-        email: user.email.clone(),
-        product_id: plan.stripe_product_id.clone(),
-        price_id: plan.stripe_price_id.clone(),
-        // Stripe replaces the placeholder with the session id.
-        success_url: state
-            .site
-            .absolute_url("/billing/success?session_id={CHECKOUT_SESSION_ID}"),
-        cancel_url: state.site.absolute_url("/billing/cancel"),
-        quantity: (plan.kind == PlanKind::OneTime).then_some(1),
-    };
-    let client = &state.payments.client;
-    let started = match plan.kind {
-        PlanKind::Subscription => client.subscription_checkout(&request).await,
-        PlanKind::OneTime => client.item_checkout(&request).await,
-    };
-    let session = match started
-        .and_then(|session| checked_page_url(&session.checkout_url).map(|_| session))
-    {
-        Ok(session) => session,
-        Err(err) => return payment_failed("checkout", err),
-    };
-    // Recorded only once the Payment MS made the session: a failure above leaves nothing.
-    checkouts::record(&state.db, &session.checkout_session_id, &user.id, &plan.id)
-        .await
-        .map_err(AppError::dependency_failed("recording a checkout failed"))?;
-    leave_site_for(session.checkout_url)
+    leave_site_for(super::ssr::service::checkout(&state, &session.user, &plan_id).await?)
 }
 
 /// Opens the Stripe Customer Portal, which returns to /billing.
 #[server(prefix = "/api/payment", endpoint = "portal")]
 pub async fn open_billing_portal() -> Result<String, AppError> {
     use crate::accounts::ssr::context::{app_state, leave_site_for, signed_in};
-
     let (state, session) = (app_state(), signed_in()?);
-    let return_url = state.site.absolute_url("/billing?from=portal");
-    let portal = state
-        .payments
-        .client
-        .portal(&session.user.id, &return_url)
-        .await
-        .and_then(|portal| checked_page_url(&portal.portal_url));
-    match portal {
-        Ok(url) => leave_site_for(url),
-        Err(err)
-            if matches!(
-                err.code(),
-                Some("CUSTOMER_NOT_FOUND" | "NO_STRIPE_CUSTOMER")
-            ) =>
-        {
-            Err(AppError::NoBillingAccount)
-        }
-        Err(err) => payment_failed("opening the portal", err),
-    }
+    leave_site_for(super::ssr::service::portal(&state, &session.user.id).await?)
 }
 
 /// The signed-in user's subscription (None: signed out or never subscribed).
 #[server(prefix = "/api", endpoint = "subscription")]
 pub async fn current_subscription() -> Result<Option<SubscriptionView>, AppError> {
-    use super::ssr::Freshness;
     use crate::accounts::ssr::context::{app_state, current_session};
-
-    let Some(session) = current_session() else {
-        return Ok(None);
-    };
-    let state = app_state();
-    match state
-        .payments
-        .subscription(
-            &state.catalog,
-            &session.user.id,
-            Freshness::for_page(&session),
-        )
-        .await
-    {
-        Ok(current) => Ok(current.map(|current| current.view())),
-        Err(err) => payment_failed("reading the subscription", err),
+    match current_session() {
+        Some(session) => super::ssr::service::subscription(&app_state(), &session).await,
+        None => Ok(None),
     }
 }
 
 /// Everything /billing shows. `refresh`: just back from the portal.
 #[server(prefix = "/api", endpoint = "load_billing")]
 pub async fn load_billing(refresh: bool) -> Result<BillingOverview, AppError> {
-    use super::Purchase;
-    use super::catalog::PlanKind;
-    use super::ssr::{Freshness, checkouts};
     use crate::accounts::ssr::context::{app_state, signed_in};
-    use crate::support::time::date_label;
-
     let (state, session) = (app_state(), signed_in()?);
-    let freshness = if refresh {
-        Freshness::Refresh
-    } else {
-        Freshness::for_page(&session)
-    };
-    let subscription = match state
-        .payments
-        .subscription(&state.catalog, &session.user.id, freshness)
-        .await
-    {
-        Ok(current) => current.map(|current| current.view()),
-        Err(err) => return payment_failed("reading billing", err),
-    };
-    let returned = checkouts::returned(&state.db, &session.user.id)
-        .await
-        .map_err(AppError::dependency_failed("listing purchases failed"))?;
-    let purchases = returned
-        .into_iter()
-        .filter_map(|checkout| {
-            let plan = state.catalog.find(&checkout.plan_id)?;
-            let completed =
-                time::OffsetDateTime::from_unix_timestamp(checkout.returned_at?).ok()?;
-            Some(Purchase {
-                plan_name: plan.name.clone(),
-                one_time: plan.kind == PlanKind::OneTime,
-                completed: date_label(completed),
-            })
-        })
-        .collect();
-    Ok(BillingOverview {
-        subscription,
-        purchases,
-    })
+    super::ssr::service::overview(&state, &session, refresh).await
 }
 
-/// The return from checkout: confirmed with the Payment MS (its webhooks
-/// can lag a little, so it asks a few times), never from the address alone.
+/// The return from checkout, confirmed with the Payment MS.
 #[server(prefix = "/api", endpoint = "confirm_checkout")]
 pub async fn confirm_checkout(session_id: Option<String>) -> Result<CheckoutOutcome, AppError> {
-    use super::catalog::PlanKind;
-    use super::ssr::{Freshness, checkouts};
     use crate::accounts::ssr::context::{app_state, signed_in};
-    use std::time::Duration;
-
-    const ATTEMPTS: u32 = 5;
-    const PAUSE: Duration = Duration::from_millis(600);
-
     let (state, session) = (app_state(), signed_in()?);
-    let user_id = &session.user.id;
-    let checkout = match session_id.as_deref().map(str::trim) {
-        Some(id) if checkouts::plausible_session_id(id) => {
-            checkouts::mark_returned(&state.db, id, user_id)
-                .await
-                .map_err(AppError::dependency_failed(
-                    "recording a return from checkout failed",
-                ))?
-        }
-        _ => None,
-    };
-    let plan = checkout.and_then(|checkout| state.catalog.find(&checkout.plan_id));
-    if let Some(plan) = plan.filter(|plan| plan.kind == PlanKind::OneTime) {
-        return Ok(CheckoutOutcome::ItemPurchased {
-            plan_name: plan.name.clone(),
-        });
-    }
-    for attempt in 1..=ATTEMPTS {
-        match state
-            .payments
-            .subscription(&state.catalog, user_id, Freshness::Refresh)
-            .await
-        {
-            Ok(Some(current)) if current.is_active() => {
-                return Ok(CheckoutOutcome::Subscribed(current.view()));
-            }
-            Ok(_) if attempt < ATTEMPTS => tokio::time::sleep(PAUSE).await,
-            Ok(_) => {}
-            Err(err) => return payment_failed("confirming a checkout", err),
-        }
-    }
-    Ok(match plan {
-        Some(plan) => CheckoutOutcome::AwaitingConfirmation {
-            plan_name: plan.name.clone(),
-        },
-        None => CheckoutOutcome::Unknown,
-    })
+    super::ssr::service::confirm_checkout(&state, &session.user.id, session_id.as_deref()).await
 }

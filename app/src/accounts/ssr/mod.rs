@@ -5,6 +5,7 @@ pub mod activity;
 pub mod common_passwords;
 pub mod context;
 pub mod passwords;
+pub mod service;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -1,13 +1,16 @@
-//! Server-only billing: the Payment MS client, the per-user status cache and
-//! the checkouts table. Pages and server functions go through `Payments`.
+//! Server-only billing: the catalog, the Payment MS client, the per-user
+//! status cache, the checkouts table, and the service the server functions
+//! call. Everything reaches the Payment MS through `Payments`.
 
 pub mod catalog;
 pub mod checkouts;
 pub mod payment_client;
+pub mod service;
 pub mod status_cache;
 
 use super::catalog::PlanKind;
 use super::{SubscriptionState, SubscriptionView};
+use crate::error::AppError;
 use crate::support::time::date_label;
 use catalog::{Catalog, CatalogPlan};
 use payment_client::{PaymentClient, PaymentError, Standing, SubscriptionStatus};
@@ -190,6 +193,13 @@ impl CurrentSubscription {
             period_end: self.period_end.map(date_label),
         }
     }
+}
+
+/// Logs the service's detail (never our key) and answers with the
+/// retryable message.
+pub fn payment_failed<T>(during: &str, err: PaymentError) -> Result<T, AppError> {
+    tracing::error!(error = %err, "payment service call failed during {during}");
+    Err(AppError::PaymentUnavailable)
 }
 
 #[cfg(test)]

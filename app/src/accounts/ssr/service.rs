@@ -1,0 +1,218 @@
+//! The account rules the server functions apply: registering, signing in
+//! (throttled, with the same answer for an unknown e-mail and a wrong
+//! password), renaming, changing the password, signing out elsewhere and
+//! deleting the account. Each takes what the request carries and answers
+//! with an `AppError` a page can show; sessions, cookies and redirects stay
+//! with the server functions.
+
+use super::sessions::{self, Session};
+use super::throttle::{account_subject, client_subject};
+use super::users::{self, CreateUserError};
+use super::{activity, passwords, validation};
+use crate::accounts::{ActivityKind, Field, FieldError};
+use crate::billing::ssr::payment_client::Standing;
+use crate::billing::ssr::{Freshness, payment_failed};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A new account for a valid, unused e-mail; its id.
+pub async fn register(
+    state: &AppState,
+    email: &str,
+    password: String,
+    display_name: &str,
+    client: &str,
+) -> Result<String, AppError> {
+    let email = validation::normalize_email(email).map_err(AppError::Invalid)?;
+    let display_name = validation::clean_display_name(display_name).map_err(AppError::Invalid)?;
+    validation::check_new_password(&password, Field::Password).map_err(AppError::Invalid)?;
+    let hash = passwords::hash_password(password)
+        .await
+        .map_err(AppError::dependency_failed("hashing a new password"))?;
+    let user = match users::create(&state.db, &email, &display_name, &hash).await {
+        Ok(user) => user,
+        Err(CreateUserError::DuplicateEmail) => {
+            return Err(AppError::Invalid(FieldError::new(
+                Field::Email,
+                "An account with this e-mail already exists. Sign in instead.",
+            )));
+        }
+        Err(CreateUserError::Database(err)) => {
+            return Err(AppError::dependency_failed("registration failed")(err));
+        }
+    };
+    let kind = ActivityKind::AccountCreated;
+    activity::record(&state.db, &user.id, kind, "", client);
+    Ok(user.id)
+}
+
+/// The id of the account `email` and `password` open, unless this account
+/// or this client must wait first.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: String,
+    client: &str,
+) -> Result<String, AppError> {
+    // An unparseable address cannot belong to an account: same answer as a wrong password.
+    let email = validation::normalize_email(email).unwrap_or_default();
+    let account = account_subject(&email);
+    let client_key = client_subject(client);
+    let unavailable = AppError::dependency_failed("sign-in failed");
+    if let Some(retry_after_secs) = state
+        .throttle
+        .retry_after(&state.db, &account, &client_key)
+        .await
+        .map_err(unavailable)?
+    {
+        return Err(AppError::Throttled { retry_after_secs });
+    }
+    let user = if email.is_empty() {
+        None
+    } else {
+        users::find_by_email(&state.db, &email)
+            .await
+            .map_err(unavailable)?
+    };
+    // Unknown e-mail or wrong password: the same work, time and answer.
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    let matched = passwords::verify_password(password, stored_hash).await;
+    let user = match user {
+        Some(user) if matched => user,
+        unmatched => {
+            if let Some(user) = unmatched {
+                let kind = ActivityKind::SignInFailed;
+                activity::record(&state.db, &user.id, kind, "", client);
+            }
+            state
+                .throttle
+                .record_failure(&state.db, &account, &client_key)
+                .await
+                .map_err(unavailable)?;
+            return Err(AppError::BadCredentials);
+        }
+    };
+    state
+        .throttle
+        .clear(&state.db, &account)
+        .await
+        .map_err(unavailable)?;
+    activity::record(&state.db, &user.id, ActivityKind::SignedIn, "", client);
+    Ok(user.id)
+}
+
+pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    sessions::end(&state.db, &session.token_hash)
+        .await
+        .map_err(AppError::dependency_failed("sign-out failed"))
+}
+
+pub async fn rename(state: &AppState, user_id: &str, display_name: &str) -> Result<(), AppError> {
+    let display_name = validation::clean_display_name(display_name).map_err(AppError::Invalid)?;
+    users::set_display_name(&state.db, user_id, &display_name)
+        .await
+        .map_err(AppError::dependency_failed(
+            "changing a display name failed",
+        ))
+}
+
+/// Changing the password signs out every other session (a thief's included).
+pub async fn change_password(
+    state: &AppState,
+    session: &Session,
+    current_password: String,
+    new_password: String,
+    client: &str,
+) -> Result<(), AppError> {
+    let unavailable = AppError::dependency_failed("changing a password failed");
+    let user_id = &session.user.id;
+    check_password(
+        state,
+        user_id,
+        current_password,
+        "That is not your current password.",
+    )
+    .await?;
+    validation::check_new_password(&new_password, Field::NewPassword).map_err(AppError::Invalid)?;
+    let hash = passwords::hash_password(new_password)
+        .await
+        .map_err(AppError::dependency_failed("hashing a new password"))?;
+    users::set_password_hash(&state.db, user_id, &hash)
+        .await
+        .map_err(unavailable)?;
+    sessions::end_others(&state.db, user_id, &session.token_hash)
+        .await
+        .map_err(unavailable)?;
+    activity::record(
+        &state.db,
+        user_id,
+        ActivityKind::PasswordChanged,
+        "",
+        client,
+    );
+    Ok(())
+}
+
+pub async fn sign_out_everywhere(
+    state: &AppState,
+    session: &Session,
+    client: &str,
+) -> Result<(), AppError> {
+    let user_id = &session.user.id;
+    sessions::end_others(&state.db, user_id, &session.token_hash)
+        .await
+        .map_err(AppError::dependency_failed("signing out everywhere failed"))?;
+    let kind = ActivityKind::SignedOutEverywhere;
+    activity::record(&state.db, user_id, kind, "", client);
+    Ok(())
+}
+
+/// Deletes the account after the password is entered again. A subscription
+/// lives on with the Payment MS, so one that still bills must be cancelled
+/// first; its status is asked fresh, and if it cannot be asked nothing happens.
+pub async fn delete_account(
+    state: &AppState,
+    user_id: &str,
+    password: String,
+) -> Result<(), AppError> {
+    let wrong = "That is not your password, so the account was kept.";
+    check_password(state, user_id, password, wrong).await?;
+    let subscription = state
+        .payments
+        .subscription(&state.catalog, user_id, Freshness::Refresh)
+        .await
+        .or_else(|err| payment_failed("deleting an account", err))?;
+    if let Some(current) = subscription
+        .filter(|current| matches!(current.standing, Standing::Active | Standing::PaymentDue))
+    {
+        return Err(AppError::SubscriptionStillActive {
+            plan_name: current.plan.name.clone(),
+        });
+    }
+    users::delete(&state.db, user_id)
+        .await
+        .map_err(AppError::dependency_failed("deleting an account failed"))?;
+    tracing::info!("an account was deleted");
+    Ok(())
+}
+
+/// `password` is the signed-in user's, or `wrong` (on the current-password field).
+async fn check_password(
+    state: &AppState,
+    user_id: &str,
+    password: String,
+    wrong: &'static str,
+) -> Result<(), AppError> {
+    let user = users::find_by_id(&state.db, user_id)
+        .await
+        .map_err(AppError::dependency_failed("checking a password failed"))?
+        .ok_or(AppError::SignedOut)?;
+    if passwords::verify_password(password, Some(user.password_hash)).await {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(FieldError::new(
+            Field::CurrentPassword,
+            wrong,
+        )))
+    }
+}
