@@ -82,9 +82,8 @@ pub async fn build_state(
     let content_security_policy = security::content_security_policy(config, &leptos_options);
     let site =
         SiteInfo::new(&config.public_url, catalog.public()).with_payments_sandbox(payments.sandbox);
-    let site = site
-        .clone()
-        .with_structured_data(organization_and_offers(&site));
+    let json_ld = organization_and_offers(&site);
+    let site = site.with_structured_data(json_ld);
     Ok(AppState::new(SharedState {
         site,
         catalog,

@@ -526,17 +526,26 @@ fn operations(doc: &Value) -> Vec<String> {
     listed
 }
 
-/// Every operation answers something and names its auth; every schema is
-/// there and every `$ref` points at one that exists.
-fn assert_complete(doc: &Value, text: &str, schemas: &[&str]) {
+/// Every operation documents the refusals every one of them may answer and
+/// names its auth; every schema is there and every `$ref` points at one
+/// that exists.
+fn assert_complete(doc: &Value, text: &str, refusals: &[&str], schemas: &[&str]) {
     for (path, methods) in doc["paths"].as_object().unwrap() {
         for (method, operation) in methods.as_object().unwrap() {
-            assert!(
-                operation["responses"]
-                    .as_object()
-                    .is_some_and(|r| !r.is_empty()),
-                "{method} {path} answers nothing"
-            );
+            for status in refusals {
+                let refusal = &operation["responses"][status];
+                assert!(
+                    refusal["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{method} {path} does not document {status}"
+                );
+                assert_eq!(
+                    refusal["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorEnvelope",
+                    "{method} {path} {status}"
+                );
+            }
             assert!(
                 operation["security"].is_array(),
                 "{method} {path} names its auth"
@@ -584,6 +593,7 @@ async fn the_public_openapi_document_lists_exactly_the_public_operations() {
     assert_complete(
         &doc,
         &response.body,
+        &["401", "429", "503"],
         &[
             "User",
             "ApiKey",
@@ -622,6 +632,7 @@ async fn the_internal_openapi_document_is_for_services_with_the_token() {
     assert_complete(
         &doc,
         &response.body,
+        &["400", "401", "503"],
         &[
             "VerifyBody",
             "Verification",

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -105,4 +105,28 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Answers several operations document alike, written once here. Only
+/// described (`responses(...)` in `utoipa::path`), never constructed: the
+/// handlers answer with `ApiError`.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum BodyRefused {
+    #[response(
+        status = 400,
+        description = "Not JSON, or not sent as Content-Type: application/json"
+    )]
+    NotJson(ErrorEnvelope),
+}
+
+/// See `BodyRefused`.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum DatabaseDown {
+    #[response(
+        status = 503,
+        description = "The database is not answering: nothing was changed; retry after Retry-After"
+    )]
+    Unavailable(ErrorEnvelope),
 }

@@ -2,7 +2,7 @@
 //! authenticated with the configured bearer service token, never with
 //! browser cookies.
 
-use super::{ApiError, ApiJson, ErrorEnvelope, secured, serve_document};
+use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, secured, serve_document};
 use app::api_keys::ssr as keys;
 use app::billing::ssr::Freshness;
 use app::state::AppState;
@@ -16,9 +16,17 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{IntoResponses, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+/// What every internal operation may answer before its handler runs.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum TokenRefused {
+    #[response(status = 401, description = "Missing or wrong service token")]
+    Unauthorized(ErrorEnvelope),
+}
 
 /// The internal API's description, for the services that call it.
 #[derive(OpenApi)]
@@ -115,9 +123,9 @@ pub struct SubscriptionSummary {
     request_body = VerifyBody,
     responses(
         (status = 200, description = "Whether the key is valid, and whose it is", body = Verification),
-        (status = 400, description = "Not JSON, or not sent as Content-Type: application/json", body = ErrorEnvelope),
-        (status = 401, description = "Missing or wrong service token", body = ErrorEnvelope),
-        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
+        BodyRefused,
+        TokenRefused,
+        DatabaseDown,
         (status = 422, description = "No `key` field, or others", body = ErrorEnvelope),
     )
 )]
@@ -178,9 +186,9 @@ pub struct ReportReceipt {
     responses(
         (status = 201, description = "Recorded", body = ReportReceipt),
         (status = 200, description = "The same report again: counted once", body = ReportReceipt),
-        (status = 400, description = "Not JSON, or not sent as Content-Type: application/json", body = ErrorEnvelope),
-        (status = 401, description = "Missing or wrong service token", body = ErrorEnvelope),
-        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
+        BodyRefused,
+        TokenRefused,
+        DatabaseDown,
         (status = 409, description = "The idempotency key was used for a different report", body = ErrorEnvelope),
         (status = 422, description = "A value out of range, an unknown field or user, or no idempotency key; `details.field` names it", body = ErrorEnvelope),
     )

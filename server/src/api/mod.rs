@@ -12,7 +12,7 @@ pub mod json;
 pub mod rate_limit;
 pub mod v1;
 
-pub use error::{ApiError, ErrorEnvelope};
+pub use error::{ApiError, BodyRefused, DatabaseDown, ErrorEnvelope};
 pub use json::ApiJson;
 
 use app::state::AppState;

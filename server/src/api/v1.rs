@@ -3,7 +3,7 @@
 //! authentication, per-key rate limits and the handlers.
 
 use super::rate_limit::{Class, RateLimits};
-use super::{ApiError, ApiJson, ErrorEnvelope, secured, serve_document};
+use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, secured, serve_document};
 use app::accounts::ssr::activity::ClientAddress;
 use app::api_keys::ssr::{self as keys, KeyOwner};
 use app::state::AppState;
@@ -15,9 +15,22 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey as KeyScheme, ApiKeyValue, SecurityScheme};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{IntoResponses, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+/// What every `/v1` operation may answer before its handler runs.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum KeyRefused {
+    #[response(status = 401, description = "Missing, invalid or revoked key")]
+    Unauthorized(ErrorEnvelope),
+    #[response(
+        status = 429,
+        description = "Over the key's limit (100 reads or 10 changes a minute); see Retry-After and X-RateLimit-*"
+    )]
+    RateLimited(ErrorEnvelope),
+}
 
 /// The public API's description; its operations come from the router.
 #[derive(OpenApi)]
@@ -128,9 +141,8 @@ struct User {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The key's owner", body = User),
-        (status = 401, description = "Missing, invalid or revoked key", body = ErrorEnvelope),
-        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
-        (status = 429, description = "Over the key's limit (100 reads a minute)", body = ErrorEnvelope),
+        KeyRefused,
+        DatabaseDown,
     )
 )]
 async fn users_me(Extension(owner): Extension<KeyOwner>) -> Json<User> {
@@ -181,9 +193,8 @@ struct ApiKeyCreated {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Active keys, masked", body = ApiKeyList),
-        (status = 401, body = ErrorEnvelope),
-        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
-        (status = 429, body = ErrorEnvelope),
+        KeyRefused,
+        DatabaseDown,
     )
 )]
 async fn list_keys(
@@ -213,12 +224,11 @@ struct CreateKeyBody {
     request_body(content = Option<CreateKeyBody>, content_type = "application/json"),
     responses(
         (status = 201, description = "The new key, shown this once", body = ApiKeyCreated),
-        (status = 400, description = "Not JSON, or not sent as Content-Type: application/json", body = ErrorEnvelope),
-        (status = 401, body = ErrorEnvelope),
+        BodyRefused,
+        KeyRefused,
         (status = 403, description = "No active plan: creating keys needs one", body = ErrorEnvelope),
         (status = 409, description = "20 active keys already", body = ErrorEnvelope),
         (status = 422, description = "Invalid name or unknown field", body = ErrorEnvelope),
-        (status = 429, description = "Over the key's limit (10 changes a minute)", body = ErrorEnvelope),
         (status = 503, description = "The plan could not be checked or the key stored; nothing was created", body = ErrorEnvelope),
     )
 )]
@@ -247,10 +257,9 @@ async fn create_key(
     params(("id" = String, Path, description = "The key's id")),
     responses(
         (status = 204, description = "Revoked: it answers 401 from the next request on"),
-        (status = 401, body = ErrorEnvelope),
-        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
+        KeyRefused,
+        DatabaseDown,
         (status = 404, description = "No such key of yours", body = ErrorEnvelope),
-        (status = 429, body = ErrorEnvelope),
     )
 )]
 async fn revoke_key(
@@ -318,9 +327,8 @@ struct EstimatedCost {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Usage in the current billing period", body = Usage),
-        (status = 401, body = ErrorEnvelope),
-        (status = 503, description = "The database is not answering: nothing was changed; retry after Retry-After", body = ErrorEnvelope),
-        (status = 429, body = ErrorEnvelope),
+        KeyRefused,
+        DatabaseDown,
     )
 )]
 async fn usage(

@@ -43,25 +43,25 @@ pub async fn limit_client_writes(
     let scripted_server_function = clients == Clients::Browsers
         && path.starts_with(SERVER_FUNCTIONS)
         && !accepts_html(request.headers());
-    if scripted_server_function {
-        // What a server function's caller decodes: the error as JSON.
-        let body = serde_json::to_string(&refusal).unwrap_or_default();
-        let mut response = (
+    if !scripted_server_function {
+        return clients.refusal(
             StatusCode::TOO_MANY_REQUESTS,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        return response;
+            refusal.to_string(),
+            Some(retry_after_secs),
+        );
     }
-    clients.refusal(
+    // What a server function's caller decodes: the error as JSON.
+    let body = serde_json::to_string(&refusal).unwrap_or_default();
+    let mut response = (
         StatusCode::TOO_MANY_REQUESTS,
-        refusal.to_string(),
-        Some(retry_after_secs),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
     )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
 }
 
 /// A browser navigating (a form posted without JavaScript), not a script.

@@ -5,7 +5,7 @@ use super::{CreateKeyError, KeyRecord, MAX_ACTIVE_KEYS};
 use crate::accounts::ssr::sessions::Session;
 use crate::accounts::{Field, FieldError};
 use crate::api_keys::{ApiKeyView, KeyList};
-use crate::billing::ssr::Freshness;
+use crate::billing::ssr::{Freshness, payment_failed};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::support::time::{date_label, moment};
@@ -44,11 +44,8 @@ pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppErr
         .map_err(AppError::dependency_failed("listing keys"))?;
     let subscribed = state
         .payments
-        .subscription(&state.catalog, user_id, Freshness::for_page(session))
-        .await
-        .map(|current| current.is_some_and(|current| current.is_active()))
-        .inspect_err(|err| tracing::warn!(error = %err, "keys page without subscription status"))
-        .ok();
+        .active_plan_for_page(&state.catalog, session)
+        .await;
     Ok(KeyList {
         keys: records.into_iter().map(view).collect(),
         subscribed,
@@ -70,10 +67,7 @@ pub async fn create(
         .payments
         .subscription(&state.catalog, user_id, Freshness::Cached)
         .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "creating a key: no subscription status");
-            AppError::PaymentUnavailable
-        })?
+        .or_else(|err| payment_failed("creating a key (status check)", err))?
         .is_some_and(|current| current.is_active());
     if !subscribed {
         return Err(AppError::SubscriptionRequired);

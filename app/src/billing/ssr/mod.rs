@@ -10,6 +10,7 @@ pub mod status_cache;
 
 use super::catalog::PlanKind;
 use super::{SubscriptionState, SubscriptionView};
+use crate::accounts::ssr::sessions::Session;
 use crate::error::AppError;
 use crate::support::time::date_label;
 use catalog::{Catalog, CatalogPlan};
@@ -67,7 +68,7 @@ impl Freshness {
     }
 
     /// For a page shown to `session`'s user.
-    pub fn for_page(session: &crate::accounts::ssr::sessions::Session) -> Self {
+    pub fn for_page(session: &Session) -> Self {
         Self::ForPage {
             checkout_activity: session.checkout_activity,
         }
@@ -145,6 +146,17 @@ impl Payments {
                 })
             })
             .collect()
+    }
+
+    /// Whether the page's user has an active plan, for what a page shows
+    /// next to it (the checklist, the keys form); `None` when the Payment MS
+    /// cannot say, logged, so the page still renders the rest.
+    pub async fn active_plan_for_page(&self, catalog: &Catalog, session: &Session) -> Option<bool> {
+        self.subscription(catalog, &session.user.id, Freshness::for_page(session))
+            .await
+            .map(|current| current.is_some_and(|current| current.is_active()))
+            .inspect_err(|err| tracing::warn!(error = %err, "a page without subscription status"))
+            .ok()
     }
 }
 

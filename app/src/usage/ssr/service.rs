@@ -2,7 +2,6 @@
 
 use super::{Cost, Period, PeriodUsage, period_usage};
 use crate::accounts::ssr::sessions::Session;
-use crate::billing::ssr::Freshness;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::support::time::date_label;
@@ -78,11 +77,8 @@ pub async fn getting_started(
     let usage = current(state, user_id).await?;
     let subscribed = state
         .payments
-        .subscription(&state.catalog, user_id, Freshness::for_page(session))
-        .await
-        .map(|current| current.is_some_and(|current| current.is_active()))
-        .inspect_err(|err| tracing::warn!(error = %err, "checklist without subscription status"))
-        .ok();
+        .active_plan_for_page(&state.catalog, session)
+        .await;
     let Cost {
         total, currency, ..
     } = usage.cost(&state.usage_rates);
