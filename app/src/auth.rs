@@ -76,12 +76,32 @@ fn show_error_from_form_post(actions: &AuthActions) {
     }
 }
 
+/// Renders `view` with who is signed in, without a `Suspense` boundary.
+///
+/// On the server the user is known before rendering starts (the session
+/// layer loaded it), so the view renders once, in place. A `Suspense` would
+/// walk its children three times there (once to find resources, once to
+/// check for more, once to render: leptos#4688), and the guarded page and
+/// header are most of each signed-in page. In the browser, while the user is
+/// being fetched again (after signing in or out, or a rename), the current
+/// view stays until the answer arrives, as a `Transition` would keep it.
+pub fn with_signed_in_user<V: IntoView + 'static>(
+    user: UserResource,
+    view: impl Fn(Option<CurrentUser>) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let view = std::sync::Arc::new(view);
+    move || {
+        let view = view.clone();
+        Suspend::new(async move { view(user.await.ok().flatten()) })
+    }
+}
+
 /// A page for signed-in users only: its head (never indexed), then
 /// `children` with the user, or a redirect to sign-in with a `next` back here.
 ///
-/// Pages create their resources before this, never in `children`: on the
-/// server, Leptos walks a Suspense's children more than once (leptos#4688),
-/// so a resource created there would load its data once per walk.
+/// Pages create their resources before this, never in `children`: children
+/// run again whenever the signed-in user is fetched again (a rename), and a
+/// resource created there would load its data again with them.
 #[component]
 pub fn PrivatePage<V: IntoView + 'static>(
     title: &'static str,
@@ -92,23 +112,15 @@ pub fn PrivatePage<V: IntoView + 'static>(
 ) -> impl IntoView {
     let user = expect_context::<UserResource>();
     let location = use_location();
-    let children = std::sync::Arc::new(children);
     view! {
         <PageMeta title description path noindex=true />
-        <Transition>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(user)) => Either::Left(children(user)),
-                        _ => {
-                            let here = location.pathname.get_untracked();
-                            Either::Right(view! { <Redirect path=format!("/login?next={}", query_value(&here)) /> })
-                        }
-                    }
-                })
-            }}
-        </Transition>
+        {with_signed_in_user(user, move |signed_in| match signed_in {
+            Some(user) => Either::Left(children(user)),
+            None => {
+                let here = location.pathname.get_untracked();
+                Either::Right(view! { <Redirect path=format!("/login?next={}", query_value(&here)) /> })
+            }
+        })}
     }
 }
 
@@ -116,17 +128,8 @@ pub fn PrivatePage<V: IntoView + 'static>(
 #[component]
 pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
     let user = expect_context::<UserResource>();
-    view! {
-        <Transition>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(_)) => Either::Left(view! { <Redirect path="/dashboard" /> }),
-                        _ => Either::Right(children()),
-                    }
-                })
-            }}
-        </Transition>
-    }
+    with_signed_in_user(user, move |signed_in| match signed_in {
+        Some(_) => Either::Left(view! { <Redirect path="/dashboard" /> }),
+        None => Either::Right(children()),
+    })
 }

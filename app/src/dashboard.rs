@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    // Outside the guard's Suspense, so that they load once (see `PrivatePage`).
+    // Outside the guard, so that they load once (see `PrivatePage`).
     let progress = getting_started_resource();
     let subscription = subscription_resource();
     view! {

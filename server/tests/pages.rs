@@ -142,7 +142,12 @@ async fn unknown_paths_get_a_helpful_404_page() {
             || page.body.contains("We couldn't find that page")
     );
     assert!(page.body.contains("href=\"/\""), "links back home");
-    assert!(page.body.contains("noindex"));
+    assert_eq!(meta_content(&page.body, "robots"), Some("noindex"));
+    assert_eq!(
+        meta_content(&page.body, "og:title"),
+        None,
+        "no sharing card on a page kept out of search"
+    );
     assert!(
         !page.body.contains("<script>alert"),
         "the path is shown as text"

@@ -137,7 +137,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    // Outside the guard's Suspense, so that the activity loads once (see
+    // Outside the guard, so that the activity loads once (see
     // `PrivatePage`); refetched after the page's own actions add an event.
     let change_password = ServerAction::<ChangePassword>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();

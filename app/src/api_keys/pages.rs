@@ -15,9 +15,8 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn KeysPage() -> impl IntoView {
-    // Created here, outside the sign-in guard's Suspense: the server walks
-    // a Suspense's children more than once, and a resource created inside
-    // would load once per walk.
+    // Created here, outside the sign-in guard, so that they live as long as
+    // the page (see `PrivatePage`).
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let keys = Resource::new(

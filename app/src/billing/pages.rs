@@ -224,7 +224,7 @@ pub fn SubscriptionPanel(subscription: SubscriptionResource) -> impl IntoView {
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
-    // Outside the guard's Suspense, so that it loads once (see `PrivatePage`).
+    // Outside the guard, so that it loads once (see `PrivatePage`).
     // Back from the portal: whatever changed there must show now.
     let refresh = use_query_map().with_untracked(|query| query.get("from").is_some());
     let overview = Resource::new(|| (), move |_| load_billing(refresh));
@@ -321,7 +321,7 @@ pub fn CheckoutSuccessPage() -> impl IntoView {
         Some(id) => format!("/billing/success?session_id={}", query_value(id)),
         None => "/billing/success".to_owned(),
     };
-    // Outside the guard's Suspense, so that the Payment MS is asked once
+    // Outside the guard, so that the Payment MS is asked once
     // (see `PrivatePage`).
     let outcome = Resource::new(|| (), move |_| confirm_checkout(session_id.clone()));
     view! {

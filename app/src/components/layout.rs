@@ -1,5 +1,5 @@
 use crate::accounts::CurrentUser;
-use crate::auth::{AuthActions, UserResource};
+use crate::auth::{AuthActions, UserResource, with_signed_in_user};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -187,14 +187,10 @@ pub fn SiteHeader() -> impl IntoView {
         <header class="site-header">
             <div class="container header-inner">
                 <Logo />
-                <Transition>
-                    {move || Suspend::new(async move {
-                        match user.await {
-                            Ok(Some(user)) => Either::Left(view! { <AppNav user /> }),
-                            _ => Either::Right(view! { <PublicNav /> }),
-                        }
-                    })}
-                </Transition>
+                {with_signed_in_user(user, |signed_in| match signed_in {
+                    Some(user) => Either::Left(view! { <AppNav user /> }),
+                    None => Either::Right(view! { <PublicNav /> }),
+                })}
             </div>
         </header>
     }

@@ -2,8 +2,9 @@ use crate::site::SiteInfo;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 
-/// Title, description, canonical URL and the Open Graph / Twitter card tags
-/// for one page, all absolute against `PUBLIC_URL`.
+/// Title, description and canonical URL for one page, absolute against
+/// `PUBLIC_URL`; on pages meant to be found and shared, the Open Graph /
+/// Twitter card tags too.
 #[component]
 pub fn PageMeta(
     title: &'static str,
@@ -11,17 +12,28 @@ pub fn PageMeta(
     /// The page's path, e.g. `/pricing`.
     path: &'static str,
     /// Pages that must not appear in search results (errors, private pages).
+    /// They get no sharing card either: a link preview service fetches them
+    /// signed out, so it sees the sign-in page's card, never theirs.
     #[prop(optional)]
     noindex: bool,
 ) -> impl IntoView {
     let site = expect_context::<SiteInfo>();
     let url = site.absolute_url(path);
-    let image = site.absolute_url("/og-image.png");
-    view! {
+    let head = view! {
         <Title text=title />
         <Meta name="description" content=description />
-        {noindex.then(|| view! { <Meta name="robots" content="noindex" /> })}
         <Link rel="canonical" href=url.clone() />
+    };
+    if noindex {
+        return view! {
+            {head}
+            <Meta name="robots" content="noindex" />
+        }
+        .into_any();
+    }
+    let image = site.absolute_url("/og-image.png");
+    view! {
+        {head}
         <Meta property="og:type" content="website" />
         <Meta property="og:site_name" content="Tracepipe" />
         <Meta property="og:title" content=title />

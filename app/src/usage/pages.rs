@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn UsagePage() -> impl IntoView {
-    // Outside the guard's Suspense, so that it loads once (see `PrivatePage`).
+    // Outside the guard, so that it loads once (see `PrivatePage`).
     let overview = Resource::new(|| (), |_| load_usage_overview());
     view! {
         <PrivatePage
