@@ -6,6 +6,7 @@ export REPO_ROOT
 # Pinned tool versions. The wasm-bindgen CLI must equal the crate in Cargo.lock.
 CARGO_LEPTOS_VERSION="0.3.10"
 BINARYEN_VERSION="132"
+AIOSMTPD_VERSION="1.4.6"
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock")"
 
 # npm-installed tools live outside the clone so fresh clones reuse them.

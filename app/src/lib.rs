@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod docs;
 pub mod error;
 pub mod landing;
+pub mod mail;
 pub mod not_found;
 pub mod site;
 #[cfg(feature = "ssr")]

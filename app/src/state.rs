@@ -11,6 +11,7 @@ use crate::accounts::ssr::throttle::ThrottlePolicy;
 use crate::api_keys::ssr::KeyLookup;
 use crate::billing::ssr::Payments;
 use crate::billing::ssr::catalog::Catalog;
+use crate::mail::ssr::delivery::Mailer;
 use crate::usage::ssr::Rates;
 use crate::usage::ssr::recorder::RequestCounter;
 
@@ -29,6 +30,8 @@ pub struct SharedState {
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
     pub payments: Payments,
+    /// Sends the outbox's mail; woken after a commit that enqueued some.
+    pub mailer: Mailer,
     pub key_lookup: KeyLookup,
     pub request_counter: RequestCounter,
     /// Prices for the estimated cost on `/usage` and `GET /v1/usage`.

@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 // colour schemes. They catch regressions; they do not replace a manual review.
 
 for (const colorScheme of ['light', 'dark'] as const) {
-  for (const path of ['/', '/pricing', '/docs/quickstart', '/billing/cancel', '/missing-page']) {
+  for (const path of ['/', '/pricing', '/docs/quickstart', '/billing/cancel', '/missing-page', '/sandbox/mail']) {
     test(`${path} has no WCAG A/AA violations in the ${colorScheme} scheme`, async ({ page }) => {
       await page.emulateMedia({ colorScheme });
       await page.goto(path);

@@ -4,7 +4,7 @@ import { accessibilityViolations, register, subscribedUser } from './support';
 // Runs with and without JavaScript: the key is shown once either way.
 
 test('a subscriber creates a key that works at once, then revokes it', async ({ page, request, javaScriptEnabled, context }) => {
-  await subscribedUser(page, 'Key Holder');
+  const email = await subscribedUser(page, 'Key Holder');
   await page.getByRole('link', { name: 'Create your API key' }).click();
   await expect(page).toHaveURL(/\/keys$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
@@ -25,6 +25,16 @@ test('a subscriber creates a key that works at once, then revokes it', async ({ 
   const me = await request.get('/v1/users/me', { headers: { 'X-API-Key': key } });
   expect(me.status()).toBe(200);
   expect((await me.json()).display_name).toBe('Key Holder');
+
+  // The security notice, in the sandbox mailbox (these runs have no SMTP).
+  await page.goto('/sandbox/mail');
+  await expect(page.getByRole('note')).toContainText('Sandbox — not sent.');
+  const notice = page.getByRole('article').filter({ hasText: email });
+  await expect(notice.getByRole('heading')).toHaveText('A new API key was created — Tracepipe');
+  await expect(notice).toContainText('Key: laptop');
+  await expect(notice).not.toContainText(key);
+  await notice.getByRole('link', { name: /\/keys$/ }).click();
+  await expect(page).toHaveURL(/\/keys$/);
 
   // Listed masked, never in full again.
   await page.goto('/keys');

@@ -10,13 +10,16 @@ export function uniqueEmail(tag: string): string {
 }
 
 /** Registers a new account and lands on the dashboard. */
-export async function register(page: Page, name: string) {
+/** Registers a new account named `name`; answers its e-mail address. */
+export async function register(page: Page, name: string): Promise<string> {
+  const email = uniqueEmail('user');
   await page.goto('/register');
   await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('E-mail').fill(uniqueEmail('user'));
+  await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
+  return email;
 }
 
 /** Signs out through the header's account menu (a disclosure: opened first). */
@@ -46,11 +49,12 @@ export async function payWith(page: Page, card: string, button: 'Subscribe' | 'P
 }
 
 /** A new account with an active Starter subscription (sandbox checkout). */
-export async function subscribedUser(page: Page, name: string) {
-  await register(page, name);
+export async function subscribedUser(page: Page, name: string): Promise<string> {
+  const email = await register(page, name);
   await startCheckout(page, 'Starter', 'Subscribe');
   await payWith(page, '4242 4242 4242 4242', 'Subscribe');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText("You're subscribed");
+  return email;
 }
 
 /** WCAG 2.1 A/AA violations on the current page in both colour schemes, as `url scheme rule: targets` lines. */

@@ -43,6 +43,7 @@ pub struct Config {
     pub sessions: Sessions,
     pub limits: Limits,
     pub payments: Payments,
+    pub mail: Mail,
     pub usage: Usage,
     /// Bearer token other Tracepipe services present on `/internal/v1`;
     /// unset: every internal call is refused.
@@ -96,6 +97,24 @@ pub struct Payments {
     pub service: PaymentsConfig,
     /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
     pub timeout: Duration,
+}
+
+/// Where mail goes. Never silently the sandbox mailbox in production.
+#[derive(Clone, Debug)]
+pub enum MailTransport {
+    /// `SMTP_URL`: it may carry the password, so Debug shows it redacted.
+    Smtp(SecretString),
+    /// The labelled sandbox mailbox at `/sandbox/mail`.
+    Sandbox,
+}
+
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub transport: MailTransport,
+    /// `MAIL_FROM`, e.g. `Tracepipe <no-reply@tracepipe.ai>`.
+    pub from: String,
+    /// Longest one SMTP delivery may take (`SMTP_TIMEOUT_SECS`).
+    pub smtp_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -236,6 +255,7 @@ impl Config {
             sessions: Sessions::read(&vars)?,
             limits: Limits::read(&vars)?,
             payments: Payments::read(&vars, environment)?,
+            mail: Mail::read(&vars, environment)?,
             usage: Usage::read(&vars)?,
             internal_service_token: internal_service_token(&vars)?,
         })
@@ -486,6 +506,88 @@ impl Payments {
     }
 }
 
+impl Mail {
+    /// SMTP when `SMTP_URL` is set; otherwise the sandbox mailbox, which
+    /// production takes only when `MAIL_SANDBOX=true` says so.
+    fn read(
+        vars: &Vars<impl Fn(&str) -> Option<String>>,
+        environment: Environment,
+    ) -> Result<Self, ConfigError> {
+        let sandbox_requested = vars.flag("MAIL_SANDBOX", false)?;
+        let smtp_timeout = vars.seconds(
+            "SMTP_TIMEOUT_SECS",
+            1..=300,
+            "must be a whole number of seconds from 1 to 300",
+            30,
+        )?;
+        let production = environment == Environment::Production;
+        let transport = match vars.get("SMTP_URL") {
+            Some(_) if sandbox_requested => {
+                return Err(fail(
+                    "MAIL_SANDBOX",
+                    "must not be true while SMTP_URL is set (choose one)",
+                    "true",
+                ));
+            }
+            Some(url) => {
+                // The URL may hold a password: errors never show it.
+                app::mail::ssr::delivery::smtp_transport(&url, smtp_timeout)
+                    .map_err(|_| fail("SMTP_URL", SMTP_URL_FORMAT, ""))?;
+                if production && !smtp_is_encrypted(&url) {
+                    return Err(fail(
+                        "SMTP_URL",
+                        "must use smtps:// or ?tls=required when APP_ENV=production, unless the server is on this machine (value not shown)",
+                        "",
+                    ));
+                }
+                MailTransport::Smtp(SecretString::from(url))
+            }
+            None if production && !sandbox_requested => {
+                return Err(fail(
+                    "SMTP_URL",
+                    "must be set when APP_ENV=production (or set MAIL_SANDBOX=true to keep mail in the sandbox mailbox on purpose)",
+                    "",
+                ));
+            }
+            None => MailTransport::Sandbox,
+        };
+        let from = match vars.get("MAIL_FROM") {
+            Some(from) => from,
+            None if production => {
+                return Err(fail(
+                    "MAIL_FROM",
+                    "must be set when APP_ENV=production, e.g. Tracepipe <no-reply@tracepipe.ai>",
+                    "",
+                ));
+            }
+            None => "Tracepipe <no-reply@tracepipe.localhost>".to_owned(),
+        };
+        app::mail::ssr::delivery::sender(&from)
+            .map_err(|expected| fail("MAIL_FROM", expected, &from))?;
+        Ok(Self {
+            transport,
+            from,
+            smtp_timeout,
+        })
+    }
+}
+
+const SMTP_URL_FORMAT: &str = "must be smtps://user:password@host:465 or smtp://user:password@host:587?tls=required (value not shown)";
+
+/// TLS from the start (`smtps`), STARTTLS required, or a server on this
+/// machine (where the mail does not cross a network).
+fn smtp_is_encrypted(url: &str) -> bool {
+    let Ok(parsed) = Url::parse(url) else {
+        return false;
+    };
+    let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    parsed.scheme() == "smtps"
+        || parsed
+            .query_pairs()
+            .any(|(name, value)| name == "tls" && value == "required")
+        || loopback
+}
+
 /// An origin (scheme, host, optional port) with nothing after it.
 fn parse_public_url(value: &str) -> Option<String> {
     let url = Url::parse(value.trim()).ok()?;
@@ -556,10 +658,70 @@ mod tests {
         let err = config(&[("APP_ENV", "production")]).unwrap_err();
         assert_eq!(err.name, "PAYMENT_SERVICE_URL");
         assert!(err.to_string().contains("PAYMENT_SANDBOX=true"), "{err}");
-        let chosen = config(&[("APP_ENV", "production"), ("PAYMENT_SANDBOX", "true")]).unwrap();
+        let chosen = config(&[
+            ("APP_ENV", "production"),
+            ("PAYMENT_SANDBOX", "true"),
+            ("MAIL_SANDBOX", "true"),
+            ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
+        ])
+        .unwrap();
         assert!(matches!(
             chosen.payments.service,
             PaymentsConfig::Sandbox { .. }
+        ));
+    }
+
+    #[test]
+    fn production_mail_goes_over_encrypted_smtp_or_to_the_sandbox_on_purpose() {
+        let production = [
+            ("APP_ENV", "production"),
+            ("PAYMENT_SANDBOX", "true"),
+            ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
+        ];
+        let with =
+            |extra: &[(&'static str, &'static str)]| config(&[&production[..], extra].concat());
+        let err = with(&[]).unwrap_err();
+        assert_eq!(err.name, "SMTP_URL");
+        assert!(err.to_string().contains("MAIL_SANDBOX=true"), "{err}");
+        let plain = with(&[("SMTP_URL", "smtp://mailer:s3cret@smtp.example.com:587")]);
+        let err = plain.unwrap_err();
+        assert_eq!(err.name, "SMTP_URL");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        for url in [
+            "smtps://mailer:s3cret@smtp.example.com",
+            "smtp://mailer:s3cret@smtp.example.com:587?tls=required",
+            "smtp://127.0.0.1:2525",
+        ] {
+            let chosen = with(&[("SMTP_URL", url)]).unwrap();
+            assert!(
+                matches!(chosen.mail.transport, MailTransport::Smtp(_)),
+                "{url}"
+            );
+            assert!(
+                !format!("{chosen:?}").contains("s3cret"),
+                "Debug hides the password"
+            );
+        }
+        let both = with(&[
+            ("SMTP_URL", "smtps://smtp.example.com"),
+            ("MAIL_SANDBOX", "true"),
+        ]);
+        assert_eq!(both.unwrap_err().name, "MAIL_SANDBOX");
+        let broken = with(&[("SMTP_URL", "mailto:s3cret@example.com")]).unwrap_err();
+        assert_eq!(broken.name, "SMTP_URL");
+        assert!(!broken.to_string().contains("s3cret"), "{broken}");
+        let no_from = config(&[
+            ("APP_ENV", "production"),
+            ("PAYMENT_SANDBOX", "true"),
+            ("MAIL_SANDBOX", "true"),
+        ]);
+        assert_eq!(no_from.unwrap_err().name, "MAIL_FROM");
+        let bad_from = config(&[("MAIL_FROM", "no-reply at tracepipe")]).unwrap_err();
+        assert_eq!(bad_from.name, "MAIL_FROM");
+        // Development: the sandbox mailbox, no setting needed.
+        assert!(matches!(
+            config(&[]).unwrap().mail.transport,
+            MailTransport::Sandbox
         ));
     }
 
@@ -570,6 +732,8 @@ mod tests {
             ("APP_ENV", "production"),
             ("PAYMENT_SERVICE_URL", "http://payments.internal:9000"),
             ("PAYMENT_SERVICE_API_KEY", key),
+            ("SMTP_URL", "smtps://mailer:s3cret@smtp.example.com"),
+            ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
         ])
         .unwrap();
         match &service.payments.service {

@@ -23,11 +23,12 @@ use app::billing::ssr::Payments;
 use app::billing::ssr::catalog::{Catalog, CatalogError};
 use app::billing::ssr::payment_client::PaymentClient;
 use app::landing::structured_data::organization_and_offers;
+use app::mail::ssr::delivery::Mailer;
 use app::site::SiteInfo;
 use app::state::{AppState, SharedState};
 use app::usage::ssr::recorder::RequestCounter;
 use config::Config;
-use config::PaymentsConfig;
+use config::{MailTransport, PaymentsConfig};
 use leptos::prelude::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
@@ -43,6 +44,8 @@ pub enum StartError {
     Database(#[from] db::DbError),
     #[error("PAYMENT_SERVICE_URL {0}")]
     PaymentService(String),
+    #[error("SMTP_URL {0}")]
+    Mail(String),
     #[error("cannot start the sandbox payment service: {0}")]
     Sandbox(std::io::Error),
     #[error("leptos settings: {0}")]
@@ -76,6 +79,8 @@ pub async fn build_state(
     db::migrate(&db).await?;
     let assets = assets::shell_assets(&leptos_options);
     let payments = payments(config, &db, &catalog, &assets).await?;
+    let mailer = mailer(config, &db)?;
+    mailer.spawn();
     let key_lookup = KeyLookup::start(db.clone());
     let request_counter = RequestCounter::new(config.usage.recording);
     request_counter.spawn_flusher(db.clone());
@@ -97,11 +102,38 @@ pub async fn build_state(
         },
         throttle: ThrottlePolicy::default(),
         payments,
+        mailer,
         key_lookup,
         request_counter,
         usage_rates: config.usage.rates.clone(),
         content_security_policy,
     }))
+}
+
+/// The mail sender: SMTP as configured, or the sandbox mailbox.
+fn mailer(config: &Config, db: &sqlx::AnyPool) -> Result<Mailer, StartError> {
+    use app::mail::ssr::delivery::{self, RetryPolicy, Transport};
+    let transport = match &config.mail.transport {
+        MailTransport::Smtp(url) => {
+            delivery::smtp_transport(url.expose_secret(), config.mail.smtp_timeout)
+                .map_err(StartError::Mail)?
+        }
+        MailTransport::Sandbox => {
+            tracing::warn!(
+                "mail goes to the built-in SANDBOX mailbox at /sandbox/mail: nothing is sent \
+                 (set SMTP_URL and MAIL_FROM to send it)"
+            );
+            Transport::Sandbox
+        }
+    };
+    let from =
+        delivery::sender(&config.mail.from).map_err(|err| StartError::Mail(err.to_owned()))?;
+    Ok(Mailer::new(
+        db.clone(),
+        transport,
+        from,
+        RetryPolicy::default(),
+    ))
 }
 
 /// The Payment MS client, pointed at the configured service or at the

@@ -161,6 +161,14 @@ async fn pages(state: &AppState, config: &Config) -> Router {
     } else {
         pages
     };
+    let pages = if state.mailer.sandbox() {
+        pages.nest(
+            sandbox::mailbox::PREFIX,
+            sandbox::mailbox::router(state.db.clone(), state.assets.stylesheet_href.clone()),
+        )
+    } else {
+        pages
+    };
 
     let pages = pages.layer(
         ServiceBuilder::new()

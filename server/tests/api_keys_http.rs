@@ -376,9 +376,15 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
             .fetch_one(&first.state.db)
             .await
             .unwrap();
-        keys::create(&first.state.db, &user.0, "second", "127.0.0.1")
-            .await
-            .unwrap()
+        keys::create(
+            &first.state.db,
+            &first.state.site.public_url,
+            &user.0,
+            "second",
+            "127.0.0.1",
+        )
+        .await
+        .unwrap()
     };
     let revoked = api(
         &first.router,
@@ -774,9 +780,15 @@ async fn creating_a_key_needs_an_active_plan_through_the_api_too() {
     let app = sqlite_app().await;
     let (cookie, user_id) = registered(&app, "lapsed").await;
     // A key made while the plan was active.
-    let (_, key) = keys::create(&app.state.db, &user_id, "old", "127.0.0.1")
-        .await
-        .unwrap();
+    let (_, key) = keys::create(
+        &app.state.db,
+        &app.state.site.public_url,
+        &user_id,
+        "old",
+        "127.0.0.1",
+    )
+    .await
+    .unwrap();
     assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
 
     let through_api = api(

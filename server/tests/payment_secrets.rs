@@ -128,9 +128,15 @@ async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
         .await
         .unwrap();
     common::api::subscribe(&app, &user_id).await;
-    let (_, first_key) = keys::create(&app.state.db, &user_id, "first", "127.0.0.1")
-        .await
-        .unwrap();
+    let (_, first_key) = keys::create(
+        &app.state.db,
+        &app.state.site.public_url,
+        &user_id,
+        "first",
+        "127.0.0.1",
+    )
+    .await
+    .unwrap();
     let request = |method: &str, path: &str, key: &str, body: String| {
         Request::builder()
             .method(method)

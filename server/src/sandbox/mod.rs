@@ -13,11 +13,15 @@
 //!   so restarts and several instances keep one consistent view.
 
 pub mod api;
+pub mod mailbox;
 pub mod pages;
 pub mod store;
 
 use app::billing::ssr::catalog::{Catalog, CatalogPlan};
 use app::support::tokens::{NoRandomness, random_base62};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use leptos::prelude::*;
 use sqlx::AnyPool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -84,4 +88,39 @@ pub async fn start_api(state: SandboxState, api_key: &str) -> std::io::Result<St
 /// A key shaped like the Payment MS's: `proj_` + 43 url-safe characters.
 pub fn random_project_key() -> Result<String, NoRandomness> {
     Ok(format!("proj_{}", random_base62(43)?))
+}
+
+/// A sandbox page: never indexed or cached, and labelled at the top with
+/// `banner` (bold) and its explanation, so nobody takes it for the real thing.
+pub fn sandbox_page(
+    stylesheet: &str,
+    status: StatusCode,
+    title: &str,
+    banner: (&'static str, &'static str),
+    body: AnyView,
+) -> Response {
+    let (stylesheet, title) = (stylesheet.to_owned(), format!("{title} — Sandbox"));
+    let html = view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="robots" content="noindex" />
+                <title>{title}</title>
+                <link rel="stylesheet" href=stylesheet />
+            </head>
+            <body class="sandbox">
+                <p class="sandbox-banner" role="note">
+                    <strong>{banner.0}</strong>
+                    {banner.1}
+                </p>
+                <main class="section">
+                    <div class="container container--form">{body}</div>
+                </main>
+            </body>
+        </html>
+    }
+    .to_html();
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }

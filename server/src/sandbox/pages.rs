@@ -8,8 +8,8 @@ use app::support::time::date_label;
 use app::support::time::unix_now;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -28,30 +28,16 @@ pub fn router(state: SandboxState) -> Router {
 }
 
 fn page(state: &SandboxState, status: StatusCode, title: String, body: AnyView) -> Response {
-    let stylesheet = state.stylesheet_href.to_string();
-    let html = view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="robots" content="noindex" />
-                <title>{format!("{title} — Sandbox")}</title>
-                <link rel="stylesheet" href=stylesheet />
-            </head>
-            <body class="sandbox">
-                <p class="sandbox-banner" role="note">
-                    <strong>"Sandbox — no real payment."</strong>
-                    " This page stands in for Stripe in test mode."
-                </p>
-                <main class="section">
-                    <div class="container container--form">{body}</div>
-                </main>
-            </body>
-        </html>
-    }
-    .to_html();
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    super::sandbox_page(
+        &state.stylesheet_href,
+        status,
+        &title,
+        (
+            "Sandbox — no real payment.",
+            " This page stands in for Stripe in test mode.",
+        ),
+        body,
+    )
 }
 
 fn message_page(state: &SandboxState, status: StatusCode, title: &str, text: &str) -> Response {

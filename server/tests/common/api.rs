@@ -15,9 +15,15 @@ pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    let (_, key) = keys::create(&app.state.db, &user.0, "laptop", "127.0.0.1")
-        .await
-        .unwrap();
+    let (_, key) = keys::create(
+        &app.state.db,
+        &app.state.site.public_url,
+        &user.0,
+        "laptop",
+        "127.0.0.1",
+    )
+    .await
+    .unwrap();
     (user.0, key)
 }
 

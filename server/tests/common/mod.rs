@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod api;
+pub mod smtp;
 pub mod stub;
 
 use app::state::AppState;

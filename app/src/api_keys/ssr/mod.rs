@@ -3,7 +3,9 @@
 
 use crate::accounts::ActivityKind;
 use crate::accounts::ssr::activity;
-use crate::support::time::unix_now;
+use crate::mail::ssr::outbox;
+use crate::mail::ssr::templates::SecurityNotice;
+use crate::support::time::{moment, time_label, unix_now};
 use crate::support::tokens::{NoRandomness, random_base62, sha256_hex};
 use sqlx::{AnyPool, FromRow};
 
@@ -88,9 +90,12 @@ pub enum CreateKeyError {
 
 /// Creates a key named `name` for `user_id` (at most `MAX_ACTIVE_KEYS`
 /// active), asked for from `client`; answers the record and the secret,
-/// which is never seen again.
+/// which is never seen again. The "new API key" notice to the account's
+/// address is written in the same transaction, so it exists exactly when
+/// the key does; `public_url` makes its links absolute.
 pub async fn create(
     db: &AnyPool,
+    public_url: &str,
     user_id: &str,
     name: &str,
     client: &str,
@@ -98,8 +103,10 @@ pub async fn create(
     let new_key = generate().map_err(|err| CreateKeyError::Randomness(err.to_string()))?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = unix_now();
-    // One statement checks the limit and inserts: no read-then-write
-    // transaction, which SQLite would refuse when another write lands between.
+    let mut tx = db.begin().await?;
+    // One statement checks the limit and inserts, and it is the
+    // transaction's first: it takes SQLite's write lock before anything is
+    // read, so a write landing meanwhile cannot make the transaction fail.
     let inserted = sqlx::query(
         "INSERT INTO api_keys (id, user_id, name, key_hash, masked, created_at) \
          SELECT $1, $2, $3, $4, $5, $6 \
@@ -112,11 +119,26 @@ pub async fn create(
     .bind(&new_key.masked)
     .bind(now)
     .bind(MAX_ACTIVE_KEYS)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(CreateKeyError::TooMany);
     }
+    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let notice = SecurityNotice {
+        headline: "A new API key was created",
+        facts: vec![
+            format!("Key: {name} ({})", new_key.masked),
+            format!("When: {}", time_label(moment(now)).text),
+            format!("From: {client}"),
+        ],
+        review: ("/keys", "Review your API keys"),
+    };
+    outbox::enqueue(&mut tx, &notice.email(public_url, &email)).await?;
+    tx.commit().await?;
     activity::record(db, user_id, ActivityKind::KeyCreated, name, client);
     let record = KeyRecord {
         id,

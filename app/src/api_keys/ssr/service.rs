@@ -72,8 +72,11 @@ pub async fn create(
     if !subscribed {
         return Err(AppError::SubscriptionRequired);
     }
-    match super::create(&state.db, user_id, &name, client).await {
-        Ok(created) => Ok(created),
+    match super::create(&state.db, &state.site.public_url, user_id, &name, client).await {
+        Ok(created) => {
+            state.mailer.wake();
+            Ok(created)
+        }
         Err(CreateKeyError::TooMany) => Err(AppError::TooManyKeys),
         Err(err) => Err(AppError::dependency_failed("creating a key")(err)),
     }

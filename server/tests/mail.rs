@@ -1,0 +1,294 @@
+//! The mail pipeline against a real SMTP server on loopback (aiosmtpd):
+//! delivery with absolute links, an SMTP outage, two senders on one
+//! database, permanent failures, and the sandbox mailbox.
+
+mod common;
+
+use app::mail::ssr::delivery::{Mailer, RetryPolicy, sender, smtp_transport};
+use app::mail::ssr::outbox;
+use app::mail::ssr::templates::{Email, SecurityNotice};
+use common::api::{subscriber_with_key, user_with_key};
+use common::smtp::SmtpSink;
+use common::*;
+use std::time::Duration;
+
+const FROM: &str = "Tracepipe <no-reply@tracepipe.example>";
+
+/// A mailer on `db` that retries after a second (the default waits 30 s).
+fn quick_mailer(db: &sqlx::AnyPool, sink: &SmtpSink) -> Mailer {
+    let policy = RetryPolicy {
+        first_retry_secs: 1,
+        ..RetryPolicy::default()
+    };
+    Mailer::new(
+        db.clone(),
+        smtp_transport(&sink.url(), Duration::from_secs(5)).unwrap(),
+        sender(FROM).unwrap(),
+        policy,
+    )
+}
+
+async fn database_on(database: &TestDatabase) -> sqlx::AnyPool {
+    let db = server::db::connect(&database.url, 8).await.unwrap();
+    server::db::migrate(&db).await.unwrap();
+    db
+}
+
+fn email(to: &str, subject: &str) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: format!("{subject}\nhttps://tracepipe.example/keys\n"),
+        html: format!("<p>{subject}</p>"),
+    }
+}
+
+async fn enqueue(db: &sqlx::AnyPool, email: &Email) -> String {
+    let mut tx = db.begin().await.unwrap();
+    let id = outbox::enqueue(&mut tx, email).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_new_key_notice_arrives_over_smtp_with_absolute_links() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = app_on(
+        sqlite_database(),
+        &[("SMTP_URL", &sink.url()), ("MAIL_FROM", FROM)],
+    )
+    .await;
+    let (user_id, key) = subscriber_with_key(&app, "notice").await;
+    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(&user_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+
+    let messages = sink.wait_for(1).await;
+    assert_eq!(messages.len(), 1, "one notice for one key");
+    let message = &messages[0];
+    assert_eq!(message.rcpt_to, std::slice::from_ref(&email));
+    assert_eq!(message.header("to"), email);
+    assert_eq!(message.header("from"), FROM);
+    assert_eq!(
+        message.header("subject"),
+        "A new API key was created — Tracepipe"
+    );
+    let (text, html) = (
+        message.text.as_deref().unwrap(),
+        message.html.as_deref().unwrap(),
+    );
+    for part in [text, html] {
+        assert!(part.contains("https://tracepipe.example/keys"), "{part}");
+        assert!(part.contains("laptop"), "names the key: {part}");
+    }
+    assert!(
+        text.contains("From: 127.0.0.1") || text.contains("From: unknown"),
+        "{text}"
+    );
+    assert!(!message.raw.contains(&key), "never the key itself");
+    assert_eq!(
+        outbox::waiting(&app.state.db).await.unwrap(),
+        0,
+        "sent mail leaves the outbox"
+    );
+    // The sandbox mailbox exists only when mail is not sent.
+    assert_eq!(get(&app.router, "/sandbox/mail").await.status, 404);
+}
+
+#[tokio::test]
+async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_it_is_back() {
+    let Some(mut sink) = SmtpSink::start() else {
+        return;
+    };
+    for database in all_databases().await {
+        let db = database_on(&database).await;
+        let mailer = quick_mailer(&db, &sink);
+        let before = sink.messages().len();
+        sink.stop();
+        enqueue(&db, &email("ada@example.com", "While the server is down")).await;
+
+        assert_eq!(
+            mailer.deliver_due().await.unwrap(),
+            0,
+            "{}",
+            database.backend
+        );
+        let (attempts, error): (i64, Option<String>) =
+            sqlx::query_as("SELECT attempts, last_error FROM mail_outbox")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(attempts, 1);
+        assert!(
+            error.is_some_and(|error| !error.is_empty()),
+            "the reason is kept"
+        );
+        assert_eq!(
+            mailer.deliver_due().await.unwrap(),
+            0,
+            "not retried before its time"
+        );
+
+        sink.resume();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(
+            mailer.deliver_due().await.unwrap(),
+            1,
+            "{}",
+            database.backend
+        );
+        assert_eq!(mailer.deliver_due().await.unwrap(), 0, "and only once");
+        let received = sink.messages();
+        assert_eq!(received.len(), before + 1, "{}", database.backend);
+        assert_eq!(
+            received.last().unwrap().header("subject"),
+            "While the server is down"
+        );
+        assert_eq!(outbox::waiting(&db).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_send_each_message_once() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    for database in all_databases().await {
+        let before = sink.messages().len();
+        // Two pools: two instances' views of one database.
+        let (first, second) = (database_on(&database).await, database_on(&database).await);
+        let mut ids = Vec::new();
+        for n in 0..24 {
+            ids.push(
+                enqueue(
+                    &first,
+                    &email(&format!("user{n}@example.com"), &format!("Message {n}")),
+                )
+                .await,
+            );
+        }
+        let (a, b) = (quick_mailer(&first, &sink), quick_mailer(&second, &sink));
+        let (sent_a, sent_b) = tokio::join!(a.deliver_due(), b.deliver_due());
+        assert_eq!(
+            sent_a.unwrap() + sent_b.unwrap(),
+            24,
+            "{}",
+            database.backend
+        );
+
+        let received = &sink.wait_for(before + 24).await[before..];
+        assert_eq!(
+            received.len(),
+            24,
+            "{}: each message once",
+            database.backend
+        );
+        let mut message_ids: Vec<&str> = received
+            .iter()
+            .map(|message| message.header("message-id"))
+            .collect();
+        message_ids.sort_unstable();
+        message_ids.dedup();
+        assert_eq!(message_ids.len(), 24, "no message twice");
+        assert!(
+            ids.iter()
+                .all(|id| message_ids.iter().any(|mid| mid.contains(id.as_str())))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_message_that_can_never_be_delivered_is_given_up_without_its_body() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let database = sqlite_database();
+    let db = database_on(&database).await;
+    let mailer = quick_mailer(&db, &sink);
+    let id = enqueue(&db, &email("not an address", "Undeliverable")).await;
+    assert_eq!(mailer.deliver_due().await.unwrap(), 0);
+    assert_eq!(
+        outbox::waiting(&db).await.unwrap(),
+        0,
+        "not retried forever"
+    );
+    let (failed_id, error): (String, String) =
+        sqlx::query_as("SELECT id, last_error FROM mail_failed")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(failed_id, id);
+    assert!(error.contains("recipient"), "{error}");
+}
+
+#[tokio::test]
+async fn without_smtp_mail_lands_in_the_labelled_sandbox_mailbox() {
+    let app = sqlite_app().await;
+    let empty = get(&app.router, "/sandbox/mail").await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.body.contains("Sandbox — not sent."), "{}", empty.body);
+    assert!(empty.body.contains("No mail yet"));
+
+    let (user_id, key) = user_with_key(&app, "sandbox").await;
+    app.state.mailer.wake();
+    let mut page = get(&app.router, "/sandbox/mail").await;
+    for _ in 0..100 {
+        if page.body.contains("A new API key was created") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        page = get(&app.router, "/sandbox/mail").await;
+    }
+    assert!(
+        page.body.contains("A new API key was created — Tracepipe"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<a href=\"https://tracepipe.example/keys\""),
+        "links are clickable"
+    );
+    assert!(!page.body.contains(&key), "never the key itself");
+    assert_eq!(page.header("cache-control"), "no-store");
+    assert!(page.body.contains("noindex"));
+    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(&user_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert!(page.body.contains(&email));
+
+    let (id,): (String,) = sqlx::query_as("SELECT id FROM sandbox_mailbox")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let html = get(&app.router, &format!("/sandbox/mail/{id}/html")).await;
+    assert_eq!(html.status, 200);
+    assert!(html.body.contains("A new API key was created"));
+    assert!(
+        html.header("content-security-policy")
+            .contains("default-src 'none'")
+    );
+    assert_eq!(
+        get(&app.router, "/sandbox/mail/nope/html").await.status,
+        404
+    );
+}
+
+#[test]
+fn the_notice_says_what_happened_where_and_what_to_do() {
+    let email = SecurityNotice {
+        headline: "A new API key was created",
+        facts: vec!["From: 203.0.113.9".to_owned()],
+        review: ("/keys", "Review your API keys"),
+    }
+    .email(PUBLIC_URL, "ada@example.com");
+    assert!(email.text.contains("203.0.113.9"));
+    assert!(email.text.contains("If this was not you"));
+    assert!(email.text.contains(&format!("{PUBLIC_URL}/account")));
+}
