@@ -531,7 +531,7 @@ impl Mail {
             }
             Some(url) => {
                 // The URL may hold a password: errors never show it.
-                app::mail::ssr::delivery::smtp_transport(&url, smtp_timeout)
+                app::mail::ssr::delivery::check_smtp_url(&url)
                     .map_err(|_| fail("SMTP_URL", SMTP_URL_FORMAT, ""))?;
                 if production && !smtp_is_encrypted(&url) {
                     return Err(fail(

@@ -23,9 +23,17 @@ pub enum Transport {
     Sandbox,
 }
 
-/// An SMTP transport from `SMTP_URL`: `smtps://user:pass@host:465` (TLS),
+/// Whether `SMTP_URL` can be used: `smtps://user:pass@host:465` (TLS),
 /// `smtp://user:pass@host:587?tls=required` (STARTTLS), or plain `smtp://`.
 /// lettre's errors never repeat the URL (it may hold a password).
+pub fn check_smtp_url(url: &str) -> Result<(), String> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map(drop)
+        .map_err(|err| format!("is not a usable SMTP URL ({err})"))
+}
+
+/// The SMTP transport for a checked `SMTP_URL`. Starts its connection pool's
+/// reaper, so it needs the tokio runtime.
 pub fn smtp_transport(url: &str, timeout: Duration) -> Result<Transport, String> {
     AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map(|builder| Transport::Smtp(builder.timeout(Some(timeout)).build()))
