@@ -3,7 +3,7 @@
 
 use crate::accounts::CurrentUser;
 use crate::accounts::server_fns::{
-    DeleteAccount, Login, Logout, Register, UpdateDisplayName, signed_in_user,
+    DeleteAccount, Login, Logout, Register, ResetPassword, UpdateDisplayName, signed_in_user,
 };
 use crate::components::{PageMeta, query_value};
 use crate::error::AppError;
@@ -22,6 +22,8 @@ pub struct AuthActions {
     pub logout: ServerAction<Logout>,
     pub delete_account: ServerAction<DeleteAccount>,
     pub rename: ServerAction<UpdateDisplayName>,
+    /// A password set through a reset link signs its owner in.
+    pub reset_password: ServerAction<ResetPassword>,
 }
 
 pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
@@ -33,6 +35,7 @@ pub fn provide_auth() {
         logout: ServerAction::new(),
         delete_account: ServerAction::new(),
         rename: ServerAction::new(),
+        reset_password: ServerAction::new(),
     };
     // Blocking: the navigation must be right in the first HTML, with no flash.
     let user: UserResource = Resource::new_blocking(
@@ -43,6 +46,7 @@ pub fn provide_auth() {
                 actions.logout.version().get(),
                 actions.delete_account.version().get(),
                 actions.rename.version().get(),
+                actions.reset_password.version().get(),
             )
         },
         |_| signed_in_user(),
@@ -73,6 +77,8 @@ fn show_error_from_form_post(actions: &AuthActions) {
         actions.delete_account.value().set(error);
     } else if path == UpdateDisplayName::PATH {
         actions.rename.value().set(error);
+    } else if path == ResetPassword::PATH {
+        actions.reset_password.value().set(error);
     }
 }
 

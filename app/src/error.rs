@@ -18,6 +18,12 @@ pub enum AppError {
     Throttled { retry_after_secs: i64 },
     #[error("Your session has ended. Sign in again to continue.")]
     SignedOut,
+    /// Too many reset links asked for one address or from one network.
+    #[error("Too many reset links were asked for. Wait {} and try again.", wait_label(*.retry_after_secs))]
+    ResetsThrottled { retry_after_secs: i64 },
+    /// A reset link that expired, was used, or was replaced by a newer one.
+    #[error("This reset link has expired or was already used. Ask for a new one.")]
+    ResetLinkUnusable,
     /// The request itself was malformed: missing or undecodable fields.
     #[error("The form arrived incomplete ({0}). Reload the page and try again.")]
     BadRequest(String),
@@ -86,7 +92,10 @@ impl AppError {
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadCredentials | Self::SignedOut => StatusCode::UNAUTHORIZED,
-            Self::Throttled { .. } | Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Throttled { .. }
+            | Self::TooManyRequests { .. }
+            | Self::ResetsThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ResetLinkUnusable => StatusCode::GONE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::AlreadySubscribed { .. }
             | Self::SubscriptionStillActive { .. }
@@ -102,9 +111,9 @@ impl AppError {
     /// (sent as `Retry-After`; the messages say the same in words).
     pub fn retry_after_secs(&self) -> Option<i64> {
         match self {
-            Self::Throttled { retry_after_secs } | Self::TooManyRequests { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+            Self::Throttled { retry_after_secs }
+            | Self::TooManyRequests { retry_after_secs }
+            | Self::ResetsThrottled { retry_after_secs } => Some(*retry_after_secs),
             Self::Unavailable => Some(5),
             Self::PaymentUnavailable => Some(60),
             _ => None,

@@ -22,7 +22,9 @@ pub mod state;
 pub mod support;
 pub mod usage;
 
-use accounts::pages::{AccountPage, LoginPage, RegisterPage};
+use accounts::pages::{
+    AccountPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage,
+};
 use api_keys::pages::KeysPage;
 use auth::{SignedOut, provide_auth};
 use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage, PricingPage};
@@ -121,6 +123,8 @@ lazy_page!(
     view! { <SignedOut><RegisterPage /></SignedOut> }
 );
 lazy_page!(LoginRoute, view! { <SignedOut><LoginPage /></SignedOut> });
+lazy_page!(ForgotPasswordRoute, view! { <ForgotPasswordPage /> });
+lazy_page!(ResetPasswordRoute, view! { <ResetPasswordPage /> });
 lazy_page!(PricingRoute, view! { <PricingPage /> });
 lazy_page!(BillingRoute, view! { <BillingPage /> });
 lazy_page!(CheckoutSuccessRoute, view! { <CheckoutSuccessPage /> });
@@ -147,6 +151,16 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/") view=LandingPage ssr=SsrMode::InOrder />
                 <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::InOrder />
                 <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::InOrder />
+                <Route
+                    path=path!("/forgot-password")
+                    view={Lazy::<ForgotPasswordRoute>::new()}
+                    ssr=SsrMode::InOrder
+                />
+                <Route
+                    path=path!("/reset-password")
+                    view={Lazy::<ResetPasswordRoute>::new()}
+                    ssr=SsrMode::InOrder
+                />
                 <Route path=path!("/pricing") view={Lazy::<PricingRoute>::new()} ssr=SsrMode::InOrder />
                 <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::InOrder />
                 <Route

@@ -54,17 +54,19 @@ pub enum ActivityKind {
     SignedIn,
     SignInFailed,
     PasswordChanged,
+    PasswordReset,
     SignedOutEverywhere,
     KeyCreated,
     KeyRevoked,
 }
 
 impl ActivityKind {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::AccountCreated,
         Self::SignedIn,
         Self::SignInFailed,
         Self::PasswordChanged,
+        Self::PasswordReset,
         Self::SignedOutEverywhere,
         Self::KeyCreated,
         Self::KeyRevoked,
@@ -77,6 +79,7 @@ impl ActivityKind {
             Self::SignedIn => "signed_in",
             Self::SignInFailed => "sign_in_failed",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
             Self::SignedOutEverywhere => "signed_out_everywhere",
             Self::KeyCreated => "key_created",
             Self::KeyRevoked => "key_revoked",
@@ -94,6 +97,7 @@ impl ActivityKind {
             Self::SignedIn => "Signed in",
             Self::SignInFailed => "Failed sign-in (wrong password)",
             Self::PasswordChanged => "Password changed",
+            Self::PasswordReset => "Password reset by e-mail (every session signed out)",
             Self::SignedOutEverywhere => "Signed out every other session",
             Self::KeyCreated => "API key created",
             Self::KeyRevoked => "API key revoked",

@@ -1,7 +1,9 @@
 //! Account pages: register, sign in, and the account page (name, password,
 //! sessions, recent activity, deletion).
 
-use crate::accounts::server_fns::{ChangePassword, SignOutEverywhere, recent_activity};
+use crate::accounts::server_fns::{
+    ChangePassword, RequestPasswordReset, SignOutEverywhere, recent_activity, reset_link_status,
+};
 use crate::accounts::{ActivityEntry, CurrentUser, Field};
 use crate::auth::{AuthActions, PrivatePage};
 use crate::components::{
@@ -47,6 +49,111 @@ fn AuthPanel(
 #[component]
 fn NextField() -> impl IntoView {
     view! { <input type="hidden" name="next" value=next_param().unwrap_or_default() /> }
+}
+
+/// A page of the account-recovery flow: its head (never indexed) and a
+/// narrow panel with `heading`.
+#[component]
+fn RecoveryPanel(
+    title: &'static str,
+    path: &'static str,
+    heading: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <PageMeta title description="Reset the password of your Tracepipe account." path noindex=true />
+        <section class="section auth" aria-labelledby="auth-title">
+            <div class="container container--form">
+                <h1 id="auth-title">{heading}</h1>
+                {children()}
+            </div>
+        </section>
+    }
+}
+
+/// `/forgot-password`: an address in, the same answer whether or not it has
+/// an account.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let query = use_query_map();
+    // `?sent=1` is where the form lands, with or without JavaScript.
+    let sent = move || query.with(|query| query.get("sent").is_some());
+    view! {
+        <RecoveryPanel title="Reset your password — Tracepipe" path="/forgot-password" heading="Reset your password">
+            <Show when=sent>
+                <p class="notice" role="status">
+                    "If an account uses that address, a reset link is on its way. "
+                    "It works once, for 30 minutes. Nothing arrived? Check the spam folder, or ask again."
+                </p>
+            </Show>
+            <p class="lead">"Enter your account's e-mail address and we'll send you a link to choose a new password."</p>
+            <ActionForm action=action attr:class="form">
+                <FormField
+                    label="E-mail"
+                    name="email"
+                    input_type="email"
+                    autocomplete="email"
+                    error=field_error(error, Field::Email)
+                />
+                <p class="form-error" role="alert">{form_error(error)}</p>
+                <SubmitButton pending=action.pending() label="Send the reset link" busy_label="Sending…" primary=true />
+            </ActionForm>
+            <p class="form-alternative">"Remembered it? " <a href="/login">"Sign in"</a></p>
+        </RecoveryPanel>
+    }
+}
+
+/// `/reset-password?token=…`, the link from the e-mail: a new-password form
+/// while the link is live. Opening it uses nothing up.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = use_query_map()
+        .with_untracked(|query| query.get("token"))
+        .unwrap_or_default();
+    let status = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        reset_link_status,
+    );
+    let action = expect_context::<AuthActions>().reset_password;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <RecoveryPanel title="Choose a new password — Tracepipe" path="/reset-password" heading="Choose a new password">
+            <Loaded resource=status loading="Checking your link…" retry_href="/forgot-password" children=move |live| {
+                let token = token.clone();
+                if live {
+                    Either::Left(view! {
+                        <p class="lead">"Every device signed in to your account will be signed out; this one will be signed in."</p>
+                        <ActionForm action=action attr:class="form">
+                            <input type="hidden" name="token" value=token />
+                            <FormField
+                                label="New password"
+                                name="new_password"
+                                input_type="password"
+                                autocomplete="new-password"
+                                hint="At least 10 characters. A few unrelated words work well."
+                                error=field_error(error, Field::NewPassword)
+                            />
+                            <p class="form-error" role="alert">{form_error(error)}</p>
+                            <SubmitButton pending=action.pending() label="Set the new password" busy_label="Saving…" primary=true />
+                        </ActionForm>
+                        <p class="form-alternative">"Link not working? " <a href="/forgot-password">"Ask for a new one"</a></p>
+                    })
+                } else {
+                    Either::Right(view! {
+                        <p class="notice notice--error" role="alert">
+                            "This reset link has expired or was already used. Links work once, for 30 minutes, and a newer one replaces it."
+                        </p>
+                        <a class="button button--primary" href="/forgot-password">"Ask for a new link"</a>
+                    })
+                }
+            } />
+        </RecoveryPanel>
+    }
 }
 
 #[component]
@@ -131,6 +238,9 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="form-error" role="alert">{form_error(error)}</p>
                 <SubmitButton pending=action.pending() label="Sign in" busy_label="Signing in…" primary=true />
             </ActionForm>
+            <p class="form-alternative">
+                <a href="/forgot-password">"Forgot your password?"</a>
+            </p>
         </AuthPanel>
     }
 }

@@ -99,3 +99,30 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     leptos_axum::redirect("/?account=deleted");
     Ok(())
 }
+
+/// Mails a reset link if `email` has an account; the same answer either way.
+#[server(prefix = "/api", endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address};
+    super::ssr::recovery::request_link(&app_state(), &email, &client_address()).await?;
+    leptos_axum::redirect("/forgot-password?sent=1");
+    Ok(())
+}
+
+/// Whether a reset link still works (opening it uses nothing up).
+#[server(prefix = "/api", endpoint = "reset_link_status")]
+pub async fn reset_link_status(token: String) -> Result<bool, AppError> {
+    use super::ssr::context::app_state;
+    super::ssr::recovery::link_is_live(&app_state().db, &token).await
+}
+
+/// Sets a new password through a reset link, then signs the owner in.
+#[server(prefix = "/api", endpoint = "reset_password")]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, start_session_and_redirect};
+    let state = app_state();
+    let user_id =
+        super::ssr::recovery::reset_password(&state, &token, new_password, &client_address())
+            .await?;
+    start_session_and_redirect(&state, &user_id, Some("/dashboard")).await
+}

@@ -97,6 +97,9 @@ pub async fn sign_in(
         .clear(&state.db, &account)
         .await
         .map_err(unavailable)?;
+    super::recovery::forget_links(&state.db, &user.id)
+        .await
+        .map_err(unavailable)?;
     activity::record(&state.db, &user.id, ActivityKind::SignedIn, "", client);
     Ok(user.id)
 }

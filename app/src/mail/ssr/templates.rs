@@ -2,6 +2,7 @@
 //! the same pieces, with the product's name and absolute links built from
 //! `PUBLIC_URL` (never from a request's Host header, which a client chooses).
 
+use crate::support::time::{moment, time_label};
 use html_escape::{encode_double_quoted_attribute, encode_text};
 
 /// A message ready for the outbox.
@@ -63,6 +64,32 @@ impl SecurityNotice<'_> {
             text,
             html,
         }
+    }
+}
+
+/// The password reset link for `to`, asked for from `client` at `now`.
+pub fn reset_link(to: &str, link: &str, client: &str, now: i64) -> Email {
+    let when = time_label(moment(now)).text;
+    let text = format!(
+        "Someone asked to reset the password of your Tracepipe account ({when}, from {client}).\n\n\
+         Choose a new password here (the link works once, for 30 minutes):\n{link}\n\n\
+         If it was not you, ignore this message: your password stays as it is.\n"
+    );
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Reset your password</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2328\">\
+         <h1 style=\"font-size:20px\">Reset your password</h1>\
+         <p>Someone asked to reset the password of your Tracepipe account ({when}, from {client}).</p>\
+         <p><a href=\"{href}\">Choose a new password</a> (the link works once, for 30 minutes).</p>\
+         <p>If it was not you, ignore this message: your password stays as it is.</p></body></html>",
+        client = encode_text(client),
+        href = encode_double_quoted_attribute(link),
+    );
+    Email {
+        to: to.to_owned(),
+        subject: "Reset your Tracepipe password".to_owned(),
+        text,
+        html,
     }
 }
 

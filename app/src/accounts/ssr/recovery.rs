@@ -1,0 +1,180 @@
+//! Password reset by e-mail. Asking gives the same answer, status and time
+//! whether or not the address has an account (the work happens after the
+//! answer); the link carries a single-use token of 256 random bits, stored
+//! only as its SHA-256, valid 30 minutes, replaced by a newer one and
+//! deleted when the user signs in with the old password. Opening the link
+//! never uses it up: only setting the new password does, and that ends every
+//! session of the account, logs the event, and sends a notice.
+
+use super::throttle::{ThrottlePolicy, client_subject};
+use super::{activity, passwords, users, validation};
+use crate::accounts::{ActivityKind, Field};
+use crate::error::AppError;
+use crate::mail::ssr::outbox;
+use crate::mail::ssr::templates::{self, SecurityNotice};
+use crate::state::AppState;
+use crate::support::time::{moment, time_label, unix_now};
+use crate::support::tokens::{random_base62, sha256_hex};
+use sqlx::AnyPool;
+
+/// How long a reset link works.
+pub const LINK_VALID_SECS: i64 = 30 * 60;
+
+/// At most 3 links per address and 20 per client address in 15 minutes, so
+/// nobody can flood a mailbox. Counted in the sign-in throttle's table under
+/// their own subjects.
+pub const REQUEST_LIMITS: ThrottlePolicy = ThrottlePolicy {
+    window_secs: 15 * 60,
+    max_failures_per_account: 3,
+    max_failures_per_client: 20,
+};
+
+fn address_subject(email: &str) -> String {
+    format!("reset:{email}")
+}
+
+/// Asks for a reset link for `email`. Answers before anything about the
+/// account is looked up; the link is written and mailed in the background.
+pub async fn request_link(state: &AppState, email: &str, client: &str) -> Result<(), AppError> {
+    let email = validation::normalize_email(email).map_err(AppError::Invalid)?;
+    let (address, client_key) = (
+        address_subject(&email),
+        format!("reset-{}", client_subject(client)),
+    );
+    let unavailable = AppError::dependency_failed("asking for a reset link failed");
+    if let Some(retry_after_secs) = REQUEST_LIMITS
+        .retry_after(&state.db, &address, &client_key)
+        .await
+        .map_err(unavailable)?
+    {
+        return Err(AppError::ResetsThrottled { retry_after_secs });
+    }
+    REQUEST_LIMITS
+        .record_failure(&state.db, &address, &client_key)
+        .await
+        .map_err(unavailable)?;
+    let (state, client) = (state.clone(), client.to_owned());
+    tokio::spawn(async move {
+        if let Err(err) = write_link(&state, &email, &client).await {
+            tracing::error!("writing a reset link failed: {err}");
+        }
+    });
+    Ok(())
+}
+
+/// For an existing account: a new link (replacing any older one) and its
+/// e-mail, in one transaction.
+async fn write_link(state: &AppState, email: &str, client: &str) -> Result<(), sqlx::Error> {
+    let Some(user) = users::find_by_email(&state.db, email).await? else {
+        return Ok(());
+    };
+    let token = random_base62(43)?;
+    let now = unix_now();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(sha256_hex(&token))
+    .bind(&user.id)
+    .bind(now)
+    .bind(now + LINK_VALID_SECS)
+    .execute(&mut *tx)
+    .await?;
+    let link = format!("{}/reset-password?token={token}", state.site.public_url);
+    outbox::enqueue(&mut tx, &templates::reset_link(email, &link, client, now)).await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// Whether `token` is a live link (for showing its form; nothing changes).
+pub async fn link_is_live(db: &AnyPool, token: &str) -> Result<bool, AppError> {
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM password_resets WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(sha256_hex(token))
+    .bind(unix_now())
+    .fetch_optional(db)
+    .await
+    .map_err(AppError::dependency_failed("checking a reset link failed"))?;
+    Ok(found.is_some())
+}
+
+/// Sets `new_password` through the link `token`, using it up; every session
+/// of the account ends and the owner is told. Answers the account's id.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    new_password: String,
+    client: &str,
+) -> Result<String, AppError> {
+    validation::check_new_password(&new_password, Field::NewPassword).map_err(AppError::Invalid)?;
+    let unavailable = AppError::dependency_failed("resetting a password failed");
+    // Refused links are refused before the (slow) hashing.
+    if !link_is_live(&state.db, token).await? {
+        return Err(AppError::ResetLinkUnusable);
+    }
+    let hash = passwords::hash_password(new_password)
+        .await
+        .map_err(AppError::dependency_failed("hashing a new password"))?;
+    let now = unix_now();
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    // Claimed and deleted in one statement: two uses at once, one wins.
+    let claimed: Option<(String,)> = sqlx::query_as(
+        "DELETE FROM password_resets WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id",
+    )
+    .bind(sha256_hex(token))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(unavailable)?;
+    let Some((user_id,)) = claimed else {
+        return Err(AppError::ResetLinkUnusable);
+    };
+    let (email,): (String,) = sqlx::query_as(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING email",
+    )
+    .bind(&hash)
+    .bind(now)
+    .bind(&user_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(unavailable)?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+    let notice = SecurityNotice {
+        headline: "Your password was changed",
+        facts: vec![
+            "How: with a reset link sent to this address".to_owned(),
+            format!("When: {}", time_label(moment(now)).text),
+            format!("From: {client}"),
+            "Every device was signed out.".to_owned(),
+        ],
+        review: ("/account", "Review your account"),
+    };
+    outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &email))
+        .await
+        .map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)?;
+    state.mailer.wake();
+    activity::record(&state.db, &user_id, ActivityKind::PasswordReset, "", client);
+    Ok(user_id)
+}
+
+/// Signing in with the password shows the user still knows it: any link
+/// they (or someone else) asked for stops working.
+pub async fn forget_links(db: &AnyPool, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

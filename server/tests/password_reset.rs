@@ -1,0 +1,227 @@
+//! Password reset by e-mail, against a real SMTP server on loopback: the
+//! link arrives and works once; reused, expired and superseded links are
+//! refused; known and unknown addresses get the same answer; the throttle
+//! holds; every session ends; no token reaches a page or the database.
+
+mod common;
+
+use app::accounts::ssr::recovery::LINK_VALID_SECS;
+use axum::http::StatusCode;
+use common::smtp::{Received, SmtpSink};
+use common::*;
+
+const NEW_PASSWORD: &str = "a brand new passphrase";
+
+async fn app_with(sink: &SmtpSink) -> TestApp {
+    app_on(
+        sqlite_database(),
+        &[
+            ("SMTP_URL", &sink.url()),
+            ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.example>"),
+        ],
+    )
+    .await
+}
+
+async fn ask(app: &TestApp, email: &str) -> TestResponse {
+    call(
+        &app.router,
+        "request_password_reset",
+        &form(&[("email", email)]),
+        None,
+    )
+    .await
+}
+
+async fn reset(app: &TestApp, token: &str, password: &str) -> TestResponse {
+    let body = form(&[("token", token), ("new_password", password)]);
+    call(&app.router, "reset_password", &body, None).await
+}
+
+/// The token of the reset link in `message` (both parts carry the same link).
+fn token_in(message: &Received) -> String {
+    let text = message.text.as_deref().expect("a text part");
+    let link = text
+        .split_whitespace()
+        .find(|word| word.starts_with(&format!("{PUBLIC_URL}/reset-password?token=")))
+        .unwrap_or_else(|| panic!("no reset link in {text}"));
+    assert!(
+        message.html.as_deref().unwrap().contains(link),
+        "the same link in the HTML part"
+    );
+    link.rsplit('=').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_mailed_link_sets_a_new_password_once_and_ends_every_session() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = app_with(&sink).await;
+    let email = "reset-me@example.com";
+    let first_device = session_cookie(&register(&app.router, email, "Reset Me").await);
+    let second_device = session_cookie(&login(&app.router, email, PASSWORD, None).await);
+
+    let asked = ask(&app, email).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert_eq!(asked.header("location"), "/forgot-password?sent=1");
+    let messages = sink.wait_for(1).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].rcpt_to, [email]);
+    assert_eq!(
+        messages[0].header("subject"),
+        "Reset your Tracepipe password"
+    );
+    let token = token_in(&messages[0]);
+    assert!(token.len() >= 43, "at least 256 bits");
+
+    // Opening the link shows the form and uses nothing up, however often.
+    for _ in 0..2 {
+        let opened = page(&app.router, &format!("/reset-password?token={token}"), None).await;
+        assert_eq!(opened.status, StatusCode::OK);
+        assert!(opened.body.contains("New password"), "{}", opened.body);
+    }
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM password_resets")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].0, token, "only a hash is stored");
+
+    let weak = reset(&app, &token, "short").await;
+    assert_eq!(
+        weak.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        weak.body
+    );
+    let done = reset(&app, &token, NEW_PASSWORD).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.header("location"), "/dashboard");
+    let signed_in = session_cookie(&done);
+    assert_eq!(
+        page(&app.router, "/dashboard", Some(&signed_in))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for old in [&first_device, &second_device] {
+        let after = page(&app.router, "/dashboard", Some(old)).await;
+        assert_eq!(after.status, StatusCode::FOUND, "every other session ended");
+    }
+    assert_eq!(
+        login(&app.router, email, PASSWORD, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login(&app.router, email, NEW_PASSWORD, None).await.status,
+        StatusCode::OK
+    );
+
+    let reused = reset(&app, &token, "another new passphrase").await;
+    assert_eq!(reused.status, StatusCode::GONE, "{}", reused.body);
+    assert!(reused.body.contains("ResetLinkUnusable"), "{}", reused.body);
+    let opened = page(&app.router, &format!("/reset-password?token={token}"), None).await;
+    assert!(
+        opened.body.contains("Ask for a new link"),
+        "{}",
+        opened.body
+    );
+
+    let notices = sink.wait_for(2).await;
+    assert_eq!(
+        notices[1].header("subject"),
+        "Your password was changed — Tracepipe"
+    );
+    assert!(!notices[1].raw.contains(&token));
+}
+
+#[tokio::test]
+async fn known_and_unknown_addresses_get_the_same_answer() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = app_with(&sink).await;
+    register(&app.router, "known@example.com", "Known").await;
+    let known = ask(&app, "known@example.com").await;
+    let unknown = ask(&app, "nobody@example.com").await;
+    assert_eq!(known.status, unknown.status);
+    assert_eq!(known.header("location"), unknown.header("location"));
+    assert_eq!(known.body, unknown.body);
+    let messages = sink.wait_for(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 1, "mail only for the account");
+    assert_eq!(messages[0].rcpt_to, ["known@example.com"]);
+    let invalid = ask(&app, "not an address").await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn expired_and_superseded_links_are_refused_and_signing_in_cancels_them() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = app_with(&sink).await;
+    let email = "often@example.com";
+    register(&app.router, email, "Often").await;
+    ask(&app, email).await;
+    let first = token_in(&sink.wait_for(1).await[0]);
+    ask(&app, email).await;
+    let second = token_in(&sink.wait_for(2).await[1]);
+    assert_ne!(first, second);
+    assert_eq!(
+        reset(&app, &first, NEW_PASSWORD).await.status,
+        StatusCode::GONE,
+        "superseded"
+    );
+
+    sqlx::query("UPDATE password_resets SET expires_at = created_at + $1 - $2")
+        .bind(LINK_VALID_SECS)
+        .bind(LINK_VALID_SECS + 1)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        reset(&app, &second, NEW_PASSWORD).await.status,
+        StatusCode::GONE,
+        "expired"
+    );
+
+    ask(&app, email).await;
+    let third = token_in(&sink.wait_for(3).await[2]);
+    assert_eq!(
+        login(&app.router, email, PASSWORD, None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        reset(&app, &third, NEW_PASSWORD).await.status,
+        StatusCode::GONE,
+        "signing in with the old password cancels the link"
+    );
+    assert_eq!(
+        login(&app.router, email, PASSWORD, None).await.status,
+        StatusCode::OK,
+        "unchanged"
+    );
+}
+
+#[tokio::test]
+async fn asking_too_often_is_throttled_per_address() {
+    let app = sqlite_app().await;
+    for _ in 0..3 {
+        assert_eq!(ask(&app, "flood@example.com").await.status, StatusCode::OK);
+    }
+    let throttled = ask(&app, "flood@example.com").await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        throttled.body.contains("ResetsThrottled"),
+        "{}",
+        throttled.body
+    );
+    assert!(!throttled.header("retry-after").is_empty());
+    assert_eq!(
+        ask(&app, "someone-else@example.com").await.status,
+        StatusCode::OK,
+        "per address"
+    );
+}
