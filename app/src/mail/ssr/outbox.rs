@@ -124,7 +124,7 @@ pub async fn give_up(db: &AnyPool, message: &Outgoing, error: &str) -> Result<()
     tx.commit().await
 }
 
-/// Messages still waiting, for `/readyz`-style checks and tests.
+/// How many messages are still waiting (sent ones leave the outbox).
 pub async fn waiting(db: &AnyPool) -> Result<i64, sqlx::Error> {
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM mail_outbox")
         .fetch_one(db)

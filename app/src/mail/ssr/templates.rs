@@ -45,18 +45,17 @@ impl SecurityNotice<'_> {
             .iter()
             .map(|fact| format!("<li>{}</li>", encode_text(fact)))
             .collect();
-        let html = format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-             <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2328\">\
-             <h1 style=\"font-size:20px\">{title}</h1><ul>{facts}</ul>\
-             <p><a href=\"{review_href}\">{review_label}</a></p>\
-             <p>If this was not you, <a href=\"{account_href}\">change your password and sign out everywhere</a> \
-             on your account page, then write to hello@tracepipe.ai.</p>\
-             <p style=\"color:#59636e;font-size:13px\">{FOOTER}</p></body></html>",
-            title = encode_text(self.headline),
-            review_href = encode_double_quoted_attribute(&review_url),
-            review_label = encode_text(self.review.1),
-            account_href = encode_double_quoted_attribute(&account_url),
+        let html = html_document(
+            self.headline,
+            &format!(
+                "<ul>{facts}</ul><p><a href=\"{review_href}\">{review_label}</a></p>\
+                 <p>If this was not you, <a href=\"{account_href}\">change your password and sign out everywhere</a> \
+                 on your account page, then write to hello@tracepipe.ai.</p>\
+                 <p style=\"color:#59636e;font-size:13px\">{FOOTER}</p>",
+                review_href = encode_double_quoted_attribute(&review_url),
+                review_label = encode_text(self.review.1),
+                account_href = encode_double_quoted_attribute(&account_url),
+            ),
         );
         Email {
             to: to.to_owned(),
@@ -75,15 +74,15 @@ pub fn reset_link(to: &str, link: &str, client: &str, now: i64) -> Email {
          Choose a new password here (the link works once, for 30 minutes):\n{link}\n\n\
          If it was not you, ignore this message: your password stays as it is.\n"
     );
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Reset your password</title></head>\
-         <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2328\">\
-         <h1 style=\"font-size:20px\">Reset your password</h1>\
-         <p>Someone asked to reset the password of your Tracepipe account ({when}, from {client}).</p>\
-         <p><a href=\"{href}\">Choose a new password</a> (the link works once, for 30 minutes).</p>\
-         <p>If it was not you, ignore this message: your password stays as it is.</p></body></html>",
-        client = encode_text(client),
-        href = encode_double_quoted_attribute(link),
+    let html = html_document(
+        "Reset your password",
+        &format!(
+            "<p>Someone asked to reset the password of your Tracepipe account ({when}, from {client}).</p>\
+             <p><a href=\"{href}\">Choose a new password</a> (the link works once, for 30 minutes).</p>\
+             <p>If it was not you, ignore this message: your password stays as it is.</p>",
+            client = encode_text(client),
+            href = encode_double_quoted_attribute(link),
+        ),
     );
     Email {
         to: to.to_owned(),
@@ -91,6 +90,17 @@ pub fn reset_link(to: &str, link: &str, client: &str, now: i64) -> Email {
         text,
         html,
     }
+}
+
+/// An HTML part: `title` (escaped here) as the document's title and
+/// heading, then `body` (markup, its text already escaped).
+fn html_document(title: &str, body: &str) -> String {
+    let title = encode_text(title);
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2328\">\
+         <h1 style=\"font-size:20px\">{title}</h1>{body}</body></html>"
+    )
 }
 
 /// Why the message came: every message is about the reader's own account.
