@@ -2,8 +2,10 @@
 //! actions that change it, and the guards for signed-in and signed-out pages.
 
 use crate::accounts::CurrentUser;
+use crate::accounts::pages::ConfirmEmailBanner;
 use crate::accounts::server_fns::{
-    DeleteAccount, Login, Logout, Register, ResetPassword, UpdateDisplayName, signed_in_user,
+    ConfirmEmail, DeleteAccount, Login, Logout, Register, ResendConfirmation, ResetPassword,
+    UpdateDisplayName, signed_in_user,
 };
 use crate::components::{PageMeta, query_value};
 use crate::error::AppError;
@@ -24,6 +26,8 @@ pub struct AuthActions {
     pub rename: ServerAction<UpdateDisplayName>,
     /// A password set through a reset link signs its owner in.
     pub reset_password: ServerAction<ResetPassword>,
+    /// Confirming an address changes it, or marks it confirmed.
+    pub confirm_email: ServerAction<ConfirmEmail>,
 }
 
 pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
@@ -36,6 +40,7 @@ pub fn provide_auth() {
         delete_account: ServerAction::new(),
         rename: ServerAction::new(),
         reset_password: ServerAction::new(),
+        confirm_email: ServerAction::new(),
     };
     // Blocking: the navigation must be right in the first HTML, with no flash.
     let user: UserResource = Resource::new_blocking(
@@ -47,6 +52,7 @@ pub fn provide_auth() {
                 actions.delete_account.version().get(),
                 actions.rename.version().get(),
                 actions.reset_password.version().get(),
+                actions.confirm_email.version().get(),
             )
         },
         |_| signed_in_user(),
@@ -79,6 +85,8 @@ fn show_error_from_form_post(actions: &AuthActions) {
         actions.rename.value().set(error);
     } else if path == ResetPassword::PATH {
         actions.reset_password.value().set(error);
+    } else if path == ConfirmEmail::PATH {
+        actions.confirm_email.value().set(error);
     }
 }
 
@@ -102,8 +110,9 @@ pub fn with_signed_in_user<V: IntoView + 'static>(
     }
 }
 
-/// A page for signed-in users only: its head (never indexed), then
-/// `children` with the user, or a redirect to sign-in with a `next` back here.
+/// A page for signed-in users only: its head (never indexed), a banner while
+/// the account's address is unconfirmed, then `children` with the user, or a
+/// redirect to sign-in with a `next` back here.
 ///
 /// Pages create their resources before this, never in `children`: children
 /// run again whenever the signed-in user is fetched again (a rename), and a
@@ -118,10 +127,15 @@ pub fn PrivatePage<V: IntoView + 'static>(
 ) -> impl IntoView {
     let user = expect_context::<UserResource>();
     let location = use_location();
+    let resend = ServerAction::<ResendConfirmation>::new();
     view! {
         <PageMeta title description path noindex=true />
         {with_signed_in_user(user, move |signed_in| match signed_in {
-            Some(user) => Either::Left(children(user)),
+            Some(user) => Either::Left(view! {
+                {(!user.email_verified)
+                    .then(|| view! { <ConfirmEmailBanner email=user.email.clone() resend /> })}
+                {children(user)}
+            }),
             None => {
                 let here = location.pathname.get_untracked();
                 Either::Right(view! { <Redirect path=format!("/login?next={}", query_value(&here)) /> })

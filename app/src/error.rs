@@ -18,12 +18,28 @@ pub enum AppError {
     Throttled { retry_after_secs: i64 },
     #[error("Your session has ended. Sign in again to continue.")]
     SignedOut,
-    /// Too many reset links asked for one address or from one network.
-    #[error("Too many reset links were asked for. Wait {} and try again.", wait_label(*.retry_after_secs))]
-    ResetsThrottled { retry_after_secs: i64 },
+    /// Too many links (reset, confirmation) mailed for one address, one
+    /// account or from one network: nobody can flood a mailbox.
+    #[error("Too many e-mails were asked for in a short time. Wait {} and try again.", wait_label(*.retry_after_secs))]
+    MailThrottled { retry_after_secs: i64 },
     /// A reset link that expired, was used, or was replaced by a newer one.
     #[error("This reset link has expired or was already used. Ask for a new one.")]
     ResetLinkUnusable,
+    /// A confirmation link that expired, was used, or was replaced by a newer one.
+    #[error(
+        "This confirmation link has expired or was already used. Send a new one from your account page."
+    )]
+    EmailLinkUnusable,
+    /// Keys are only made for accounts whose address is proven, so that
+    /// security notices about them reach their owner.
+    #[error(
+        "Confirm your e-mail address first: creating API keys needs it. Use the link we sent you, or send a new one from your account page."
+    )]
+    EmailUnverified,
+    /// The address an account was switching to was taken by another account
+    /// before the link was used.
+    #[error("Another account uses that address now, so your e-mail address was not changed.")]
+    EmailTaken,
     /// The request itself was malformed: missing or undecodable fields.
     #[error("The form arrived incomplete ({0}). Reload the page and try again.")]
     BadRequest(String),
@@ -92,16 +108,17 @@ impl AppError {
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadCredentials | Self::SignedOut => StatusCode::UNAUTHORIZED,
-            Self::Throttled { .. }
-            | Self::TooManyRequests { .. }
-            | Self::ResetsThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::ResetLinkUnusable => StatusCode::GONE,
+            Self::Throttled { .. } | Self::TooManyRequests { .. } | Self::MailThrottled { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::ResetLinkUnusable | Self::EmailLinkUnusable => StatusCode::GONE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::AlreadySubscribed { .. }
             | Self::SubscriptionStillActive { .. }
             | Self::NoBillingAccount
-            | Self::TooManyKeys => StatusCode::CONFLICT,
-            Self::SubscriptionRequired => StatusCode::FORBIDDEN,
+            | Self::TooManyKeys
+            | Self::EmailTaken => StatusCode::CONFLICT,
+            Self::SubscriptionRequired | Self::EmailUnverified => StatusCode::FORBIDDEN,
             Self::NoSuchKey => StatusCode::NOT_FOUND,
             Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -113,7 +130,7 @@ impl AppError {
         match self {
             Self::Throttled { retry_after_secs }
             | Self::TooManyRequests { retry_after_secs }
-            | Self::ResetsThrottled { retry_after_secs } => Some(*retry_after_secs),
+            | Self::MailThrottled { retry_after_secs } => Some(*retry_after_secs),
             Self::Unavailable => Some(5),
             Self::PaymentUnavailable => Some(60),
             _ => None,

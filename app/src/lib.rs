@@ -23,7 +23,7 @@ pub mod support;
 pub mod usage;
 
 use accounts::pages::{
-    AccountPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage,
+    AccountPage, ConfirmEmailPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage,
 };
 use api_keys::pages::KeysPage;
 use auth::{SignedOut, provide_auth};
@@ -125,6 +125,7 @@ lazy_page!(
 lazy_page!(LoginRoute, view! { <SignedOut><LoginPage /></SignedOut> });
 lazy_page!(ForgotPasswordRoute, view! { <ForgotPasswordPage /> });
 lazy_page!(ResetPasswordRoute, view! { <ResetPasswordPage /> });
+lazy_page!(ConfirmEmailRoute, view! { <ConfirmEmailPage /> });
 lazy_page!(PricingRoute, view! { <PricingPage /> });
 lazy_page!(BillingRoute, view! { <BillingPage /> });
 lazy_page!(CheckoutSuccessRoute, view! { <CheckoutSuccessPage /> });
@@ -159,6 +160,11 @@ fn Layout() -> impl IntoView {
                 <Route
                     path=path!("/reset-password")
                     view={Lazy::<ResetPasswordRoute>::new()}
+                    ssr=SsrMode::InOrder
+                />
+                <Route
+                    path=path!("/confirm-email")
+                    view={Lazy::<ConfirmEmailRoute>::new()}
                     ssr=SsrMode::InOrder
                 />
                 <Route path=path!("/pricing") view={Lazy::<PricingRoute>::new()} ssr=SsrMode::InOrder />

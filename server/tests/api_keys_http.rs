@@ -757,8 +757,7 @@ async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(huge.body.contains("larger than 64 KiB"), "{}", huge.body);
 
-    let email = format!("free-{}@example.com", uuid::Uuid::new_v4());
-    let free = session_cookie(&register(&app.router, &email, "Free Rider").await);
+    let (free, _) = registered(&app, "free").await;
     let refused = send(&app.router, post("name=laptop", &free)).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.body.contains("needs an active plan"));

@@ -128,6 +128,7 @@ async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
         .await
         .unwrap();
     common::api::subscribe(&app, &user_id).await;
+    common::api::confirm_address(&app, &user_id).await;
     let (_, first_key) = keys::create(
         &app.state.db,
         &app.state.site.public_url,

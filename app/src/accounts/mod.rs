@@ -13,6 +13,8 @@ pub struct CurrentUser {
     pub id: String,
     pub email: String,
     pub display_name: String,
+    /// Whether `email` was proven by its confirmation link (API keys need it).
+    pub email_verified: bool,
 }
 
 /// A form field a validation message belongs to.
@@ -24,6 +26,8 @@ pub enum Field {
     DisplayName,
     CurrentPassword,
     NewPassword,
+    /// The address an account is switching to.
+    NewEmail,
     /// The plan a checkout asks for.
     Plan,
     /// An API key's name.
@@ -55,18 +59,26 @@ pub enum ActivityKind {
     SignInFailed,
     PasswordChanged,
     PasswordReset,
+    PasswordResetRequested,
+    EmailVerified,
+    EmailChangeRequested,
+    EmailChanged,
     SignedOutEverywhere,
     KeyCreated,
     KeyRevoked,
 }
 
 impl ActivityKind {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 12] = [
         Self::AccountCreated,
         Self::SignedIn,
         Self::SignInFailed,
         Self::PasswordChanged,
         Self::PasswordReset,
+        Self::PasswordResetRequested,
+        Self::EmailVerified,
+        Self::EmailChangeRequested,
+        Self::EmailChanged,
         Self::SignedOutEverywhere,
         Self::KeyCreated,
         Self::KeyRevoked,
@@ -80,6 +92,10 @@ impl ActivityKind {
             Self::SignInFailed => "sign_in_failed",
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::EmailVerified => "email_verified",
+            Self::EmailChangeRequested => "email_change_requested",
+            Self::EmailChanged => "email_changed",
             Self::SignedOutEverywhere => "signed_out_everywhere",
             Self::KeyCreated => "key_created",
             Self::KeyRevoked => "key_revoked",
@@ -98,6 +114,10 @@ impl ActivityKind {
             Self::SignInFailed => "Failed sign-in (wrong password)",
             Self::PasswordChanged => "Password changed",
             Self::PasswordReset => "Password reset by e-mail (every session signed out)",
+            Self::PasswordResetRequested => "Password reset link asked for",
+            Self::EmailVerified => "E-mail address confirmed",
+            Self::EmailChangeRequested => "E-mail change asked for, waiting for confirmation",
+            Self::EmailChanged => "E-mail address changed",
             Self::SignedOutEverywhere => "Signed out every other session",
             Self::KeyCreated => "API key created",
             Self::KeyRevoked => "API key revoked",
@@ -113,4 +133,29 @@ pub struct ActivityEntry {
     pub detail: String,
     pub client_address: String,
     pub when: crate::billing::DateLabel,
+}
+
+/// What an e-mail confirmation link proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailLinkPurpose {
+    /// The account's own address, mailed at registration.
+    Verify,
+    /// A new address the account is switching to.
+    Change,
+}
+
+/// A live confirmation link, as its page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EmailLink {
+    pub purpose: EmailLinkPurpose,
+    /// The address it confirms.
+    pub email: String,
+}
+
+/// An e-mail change waiting for its link to be used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingEmailChange {
+    pub email: String,
+    pub sent: crate::billing::DateLabel,
 }

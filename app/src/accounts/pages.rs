@@ -1,10 +1,13 @@
-//! Account pages: register, sign in, and the account page (name, password,
-//! sessions, recent activity, deletion).
+//! Account pages: register, sign in, recovery, confirming an address, and
+//! the account page (name, e-mail, password, sessions, recent activity,
+//! deletion).
 
 use crate::accounts::server_fns::{
-    ChangePassword, RequestPasswordReset, SignOutEverywhere, recent_activity, reset_link_status,
+    CancelEmailChange, ChangePassword, RequestEmailChange, RequestPasswordReset,
+    ResendConfirmation, SignOutEverywhere, email_link_status, recent_activity, reset_link_status,
+    waiting_email_change,
 };
-use crate::accounts::{ActivityEntry, CurrentUser, Field};
+use crate::accounts::{ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PendingEmailChange};
 use crate::auth::{AuthActions, PrivatePage};
 use crate::components::{
     FormField, Loaded, PageMeta, SubmitButton, field_error, form_error, query_value,
@@ -12,7 +15,7 @@ use crate::components::{
 use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_location, use_query_map};
 
 fn next_param() -> Option<String> {
     use_query_map().with_untracked(|query| query.get("next"))
@@ -51,17 +54,18 @@ fn NextField() -> impl IntoView {
     view! { <input type="hidden" name="next" value=next_param().unwrap_or_default() /> }
 }
 
-/// A page of the account-recovery flow: its head (never indexed) and a
-/// narrow panel with `heading`.
+/// A page opened from an e-mail (recovery, confirming an address): its head
+/// (never indexed) and a narrow panel with `heading`.
 #[component]
-fn RecoveryPanel(
+fn LinkPanel(
     title: &'static str,
+    description: &'static str,
     path: &'static str,
     heading: &'static str,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <PageMeta title description="Reset the password of your Tracepipe account." path noindex=true />
+        <PageMeta title description path noindex=true />
         <section class="section auth" aria-labelledby="auth-title">
             <div class="container container--form">
                 <h1 id="auth-title">{heading}</h1>
@@ -70,6 +74,8 @@ fn RecoveryPanel(
         </section>
     }
 }
+
+const RESET_DESCRIPTION: &str = "Reset the password of your Tracepipe account.";
 
 /// `/forgot-password`: an address in, the same answer whether or not it has
 /// an account.
@@ -81,7 +87,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     // `?sent=1` is where the form lands, with or without JavaScript.
     let sent = move || query.with(|query| query.get("sent").is_some());
     view! {
-        <RecoveryPanel title="Reset your password — Tracepipe" path="/forgot-password" heading="Reset your password">
+        <LinkPanel title="Reset your password — Tracepipe" description=RESET_DESCRIPTION path="/forgot-password" heading="Reset your password">
             <Show when=sent>
                 <p class="notice" role="status">
                     "If an account uses that address, a reset link is on its way. "
@@ -101,7 +107,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 <SubmitButton pending=action.pending() label="Send the reset link" busy_label="Sending…" primary=true />
             </ActionForm>
             <p class="form-alternative">"Remembered it? " <a href="/login">"Sign in"</a></p>
-        </RecoveryPanel>
+        </LinkPanel>
     }
 }
 
@@ -122,7 +128,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let action = expect_context::<AuthActions>().reset_password;
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
-        <RecoveryPanel title="Choose a new password — Tracepipe" path="/reset-password" heading="Choose a new password">
+        <LinkPanel title="Choose a new password — Tracepipe" description=RESET_DESCRIPTION path="/reset-password" heading="Choose a new password">
             <Loaded resource=status loading="Checking your link…" retry_href="/forgot-password" children=move |live| {
                 let token = token.clone();
                 if live {
@@ -152,7 +158,93 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     })
                 }
             } />
-        </RecoveryPanel>
+        </LinkPanel>
+    }
+}
+
+/// `/confirm-email?token=…`, the link from a confirmation e-mail: what it
+/// confirms and a button that does it. Opening it uses nothing up (mail
+/// scanners open links too); signed in or not, the link alone is the proof.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let token = use_query_map()
+        .with_untracked(|query| query.get("token"))
+        .unwrap_or_default();
+    let status = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        email_link_status,
+    );
+    let action = expect_context::<AuthActions>().confirm_email;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <LinkPanel
+            title="Confirm your e-mail address — Tracepipe"
+            description="Confirm the e-mail address of your Tracepipe account."
+            path="/confirm-email"
+            heading="Confirm your e-mail address"
+        >
+            <Loaded resource=status loading="Checking your link…" retry_href="/account" children=move |link| {
+                let token = token.clone();
+                match link {
+                    Some(link) => Either::Left(view! {
+                        <p class="lead">
+                            {match link.purpose {
+                                EmailLinkPurpose::Verify => format!("Confirm that {} is your account's address.", link.email),
+                                EmailLinkPurpose::Change => format!(
+                                    "Confirm {} as your account's new address. You will sign in with it from now on, and the old address gets a notice.",
+                                    link.email,
+                                ),
+                            }}
+                        </p>
+                        <ActionForm action=action attr:class="form">
+                            <input type="hidden" name="token" value=token />
+                            <p class="form-error" role="alert">{form_error(error)}</p>
+                            <SubmitButton pending=action.pending() label="Confirm this address" busy_label="Confirming…" primary=true />
+                        </ActionForm>
+                    }),
+                    None => Either::Right(view! {
+                        <p class="notice notice--error" role="alert">
+                            "This confirmation link has expired or was already used. Links work once, for 24 hours, and a newer one replaces it."
+                        </p>
+                        <a class="button button--primary" href="/account">"Go to your account"</a>
+                    }),
+                }
+            } />
+        </LinkPanel>
+    }
+}
+
+/// Shown above every signed-in page until the account's address is
+/// confirmed: why it matters, and a way to have the link sent again.
+#[component]
+pub fn ConfirmEmailBanner(
+    email: String,
+    resend: ServerAction<ResendConfirmation>,
+) -> impl IntoView {
+    let error = Signal::derive(move || resend.value().get().and_then(Result::err));
+    let query = use_query_map();
+    let sent = move || query.with(|query| query.get("confirmation").as_deref() == Some("sent"));
+    let here = use_location().pathname.get_untracked();
+    view! {
+        <section class="confirm-banner" aria-labelledby="confirm-banner-title">
+            <div class="container confirm-banner__inner">
+                <p>
+                    <strong id="confirm-banner-title">"Confirm your e-mail address."</strong>
+                    {format!(" We sent a link to {email}: open it to confirm. Creating API keys needs it.")}
+                </p>
+                <ActionForm action=resend attr:class="confirm-banner__form">
+                    <input type="hidden" name="next" value=here />
+                    <SubmitButton pending=resend.pending() label="Send a new link" busy_label="Sending…" />
+                </ActionForm>
+                <Show when=sent>
+                    <p role="status">"A new link is on its way. It works once, for 24 hours."</p>
+                </Show>
+                <p class="form-error" role="alert">{form_error(error)}</p>
+            </div>
+        </section>
     }
 }
 
@@ -212,6 +304,8 @@ pub fn LoginPage() -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     // One message for the whole form: which field was wrong is not revealed.
     let no_field_error = Signal::stored(None::<String>);
+    // `?confirmed=email`: an address was confirmed by a link opened signed out.
+    let confirmed = use_query_map();
     view! {
         <PageMeta
             title="Sign in — Tracepipe"
@@ -219,6 +313,9 @@ pub fn LoginPage() -> impl IntoView {
             path="/login"
         />
         <AuthPanel heading="Sign in" alternative=("New to Tracepipe?", "Create an account", "/register")>
+            <Show when=move || confirmed.with(|query| query.get("confirmed").is_some())>
+                <p class="notice" role="status">"Your e-mail address is confirmed. Sign in to continue."</p>
+            </Show>
             <ActionForm action=action attr:class="form">
                 <NextField />
                 <FormField
@@ -251,32 +348,57 @@ pub fn AccountPage() -> impl IntoView {
     // `PrivatePage`); refetched after the page's own actions add an event.
     let change_password = ServerAction::<ChangePassword>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let email = EmailActions {
+        request_change: ServerAction::new(),
+        cancel_change: ServerAction::new(),
+    };
     let events = Resource::new(
         move || {
             (
                 change_password.version().get(),
                 sign_out_everywhere.version().get(),
+                email.request_change.version().get(),
             )
         },
         |_| recent_activity(),
     );
+    let pending = Resource::new(
+        move || {
+            (
+                email.request_change.version().get(),
+                email.cancel_change.version().get(),
+            )
+        },
+        |_| waiting_email_change(),
+    );
     view! {
         <PrivatePage
             title="Your account — Tracepipe"
-            description="Your name, password and sessions."
+            description="Your name, e-mail address, password and sessions."
             path="/account"
             children=move |user: CurrentUser| {
-                view! { <AccountSettings user change_password sign_out_everywhere events /> }
+                view! { <AccountSettings user email pending change_password sign_out_everywhere events /> }
             }
         />
     }
 }
+
+/// The account page's e-mail forms.
+#[derive(Clone, Copy)]
+struct EmailActions {
+    request_change: ServerAction<RequestEmailChange>,
+    cancel_change: ServerAction<CancelEmailChange>,
+}
+
+type PendingResource = Resource<Result<Option<PendingEmailChange>, AppError>>;
 
 type ActivityResource = Resource<Result<Vec<ActivityEntry>, AppError>>;
 
 #[component]
 fn AccountSettings(
     user: CurrentUser,
+    email: EmailActions,
+    pending: PendingResource,
     change_password: ServerAction<ChangePassword>,
     sign_out_everywhere: ServerAction<SignOutEverywhere>,
     events: ActivityResource,
@@ -294,8 +416,21 @@ fn AccountSettings(
         Some("name") => Some("Your name is saved."),
         Some("password") => Some("Your password is changed. Every other session was signed out."),
         Some("sessions") => Some("Every other session was signed out."),
+        Some("email-confirmed") => {
+            Some("Your e-mail address is confirmed. You can create API keys now.")
+        }
+        Some("email-change") => Some(
+            "Check the new address's inbox: the change is made when you open the link we sent there.",
+        ),
+        Some("email-change-cancelled") => {
+            Some("The e-mail change is cancelled: its link no longer works.")
+        }
+        Some("email-changed") => {
+            Some("Your e-mail address is changed. Sign in with the new one from now on.")
+        }
         _ => None,
     };
+    let display_name = user.display_name.clone();
     view! {
         <section class="section" aria-labelledby="account-title">
             <div class="container container--form">
@@ -309,12 +444,14 @@ fn AccountSettings(
                         label="Display name"
                         name="display_name"
                         autocomplete="name"
-                        value=user.display_name
+                        value=display_name
                         error=field_error(rename_error, Field::DisplayName)
                     />
                     <p class="form-error" role="alert">{form_error(rename_error)}</p>
                     <SubmitButton pending=rename.pending() label="Save name" busy_label="Saving…" />
                 </ActionForm>
+
+                <EmailSection user=user.clone() email pending />
 
                 <h2>"Password"</h2>
                 <ActionForm action=change_password attr:class="form">
@@ -359,12 +496,75 @@ fn AccountSettings(
     }
 }
 
+/// The account's address, whether it is confirmed, and changing it: the
+/// password again, then a link to the new address; until it is used the
+/// account keeps the old one.
+#[component]
+fn EmailSection(user: CurrentUser, email: EmailActions, pending: PendingResource) -> impl IntoView {
+    let request_error =
+        Signal::derive(move || email.request_change.value().get().and_then(Result::err));
+    let cancel_error =
+        Signal::derive(move || email.cancel_change.value().get().and_then(Result::err));
+    let state = if user.email_verified {
+        "Confirmed."
+    } else {
+        "Not confirmed yet: open the link we sent to it (see above)."
+    };
+    view! {
+        <h2>"E-mail address"</h2>
+        <p>
+            <strong>{user.email.clone()}</strong>
+            " — "
+            {state}
+        </p>
+        <Loaded resource=pending loading="Loading your e-mail settings…" retry_href="/account" children=move |pending| {
+            pending.map(|pending| view! {
+                <div class="notice">
+                    <p>
+                        {format!("Waiting for you to confirm {}: we sent a link there ", pending.email)}
+                        <time datetime=pending.sent.iso>{pending.sent.text}</time>
+                        ". Until then, sign in with your current address."
+                    </p>
+                    <ActionForm action=email.cancel_change attr:class="form">
+                        <p class="form-error" role="alert">{form_error(cancel_error)}</p>
+                        <SubmitButton pending=email.cancel_change.pending() label="Cancel the change" busy_label="Cancelling…" />
+                    </ActionForm>
+                </div>
+            })
+        } />
+        <ActionForm action=email.request_change attr:class="form">
+            <FormField
+                label="New e-mail address"
+                name="new_email"
+                input_type="email"
+                autocomplete="email"
+                hint="We send a link there; the change is made when you open it."
+                error=field_error(request_error, Field::NewEmail)
+            />
+            <FormField
+                label="Account password"
+                name="current_password"
+                id="field-email-change-password"
+                input_type="password"
+                autocomplete="current-password"
+                error=field_error(request_error, Field::CurrentPassword)
+            />
+            <p class="form-error" role="alert">{form_error(request_error)}</p>
+            <SubmitButton
+                pending=email.request_change.pending()
+                label="Change e-mail address"
+                busy_label="Sending the link…"
+            />
+        </ActionForm>
+    }
+}
+
 /// The user's security events, newest first.
 #[component]
 fn RecentActivity(events: ActivityResource) -> impl IntoView {
     view! {
         <h2 id="activity-title">"Recent activity"</h2>
-        <p>"Sign-ins, password changes and API keys, with where they came from. Something you don't recognise? Change your password."</p>
+        <p>"Sign-ins, password and e-mail changes and API keys, with where they came from. Something you don't recognise? Change your password."</p>
         <Loaded resource=events loading="Loading your activity…" retry_href="/account" children=|events| view! { <ActivityTable events /> } />
     }
 }

@@ -1,7 +1,7 @@
 //! Server functions for accounts: thin wrappers that call `ssr::service`
 //! and answer with the session cookie, a redirect or an `AppError`.
 
-use crate::accounts::CurrentUser;
+use crate::accounts::{CurrentUser, EmailLink, PendingEmailChange};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -92,9 +92,10 @@ pub async fn recent_activity() -> Result<Vec<crate::accounts::ActivityEntry>, Ap
 
 #[server(prefix = "/api", endpoint = "delete_account")]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, end_session_cookie, signed_in};
+    use super::ssr::context::{app_state, client_address, end_session_cookie, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::delete_account(&state, &session.user.id, password).await?;
+    let client = client_address();
+    super::ssr::service::delete_account(&state, &session.user.id, password, &client).await?;
     end_session_cookie(&state);
     leptos_axum::redirect("/?account=deleted");
     Ok(())
@@ -125,4 +126,85 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
         super::ssr::recovery::reset_password(&state, &token, new_password, &client_address())
             .await?;
     start_session_and_redirect(&state, &user_id, Some("/dashboard")).await
+}
+
+/// Mails a new link confirming the signed-in account's address, then goes
+/// back to the page it was asked from (`next`), which says it was sent.
+#[server(prefix = "/api", endpoint = "resend_confirmation")]
+pub async fn resend_confirmation(next: String) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    use super::ssr::validation::safe_next;
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::addresses::resend_verification(&state, &session, &client_address()).await?;
+    let back = safe_next(Some(&next))
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("/dashboard");
+    leptos_axum::redirect(&format!("{back}?confirmation=sent"));
+    Ok(())
+}
+
+/// Mails a link to `new_email` that switches the account to it.
+#[server(prefix = "/api", endpoint = "request_email_change")]
+pub async fn request_email_change(
+    new_email: String,
+    current_password: String,
+) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    let client = client_address();
+    super::ssr::addresses::request_change(&state, &session, &new_email, current_password, &client)
+        .await?;
+    leptos_axum::redirect("/account?saved=email-change");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "cancel_email_change")]
+pub async fn cancel_email_change() -> Result<(), AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::addresses::cancel_change(&state.db, &session.user.id)
+        .await
+        .map_err(AppError::dependency_failed(
+            "cancelling an e-mail change failed",
+        ))?;
+    leptos_axum::redirect("/account?saved=email-change-cancelled");
+    Ok(())
+}
+
+/// The e-mail change waiting for confirmation, if any.
+#[server(prefix = "/api", endpoint = "waiting_email_change")]
+pub async fn waiting_email_change() -> Result<Option<PendingEmailChange>, AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::addresses::pending_change(&state.db, &session.user.id)
+        .await
+        .map_err(AppError::dependency_failed(
+            "reading an e-mail change failed",
+        ))
+}
+
+/// What a confirmation link would confirm (opening it uses nothing up).
+#[server(prefix = "/api", endpoint = "email_link_status")]
+pub async fn email_link_status(token: String) -> Result<Option<EmailLink>, AppError> {
+    use super::ssr::context::app_state;
+    super::ssr::addresses::link_status(&app_state().db, &token).await
+}
+
+/// Uses a confirmation link. Its owner, if signed in here, goes to their
+/// account page; anyone else to sign-in.
+#[server(prefix = "/api", endpoint = "confirm_email")]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, current_session};
+    use crate::accounts::EmailLinkPurpose;
+    let state = app_state();
+    let (user_id, purpose) =
+        super::ssr::addresses::confirm(&state, &token, &client_address()).await?;
+    let owner_signed_in = current_session().is_some_and(|session| session.user.id == user_id);
+    leptos_axum::redirect(match (owner_signed_in, purpose) {
+        (true, EmailLinkPurpose::Verify) => "/account?saved=email-confirmed",
+        (true, EmailLinkPurpose::Change) => "/account?saved=email-changed",
+        (false, _) => "/login?confirmed=email",
+    });
+    Ok(())
 }

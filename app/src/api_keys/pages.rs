@@ -8,7 +8,7 @@ use crate::accounts::{CurrentUser, Field};
 use crate::auth::PrivatePage;
 use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
 use crate::error::AppError;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::{Either, EitherOf4};
 use leptos::form::FromFormData;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -28,7 +28,9 @@ pub fn KeysPage() -> impl IntoView {
             title="API keys — Tracepipe"
             description="Create, list and revoke your Tracepipe API keys."
             path="/keys"
-            children=move |_user: CurrentUser| view! { <KeysManager create revoke keys /> }
+            children=move |user: CurrentUser| {
+                view! { <KeysManager create revoke keys email_verified=user.email_verified /> }
+            }
         />
     }
 }
@@ -38,6 +40,8 @@ fn KeysManager(
     create: ServerAction<CreateApiKey>,
     revoke: ServerAction<RevokeApiKey>,
     keys: Resource<Result<KeyList, AppError>>,
+    /// Keys are only made for a confirmed address.
+    email_verified: bool,
 ) -> impl IntoView {
     // The answer to a post without JavaScript, rendered on the server.
     let posted =
@@ -63,7 +67,7 @@ fn KeysManager(
                     loading="Loading your keys…"
                     retry_href="/keys"
                     children=move |list: KeyList| view! {
-                        <CreateKeyForm list=list.clone() create error />
+                        <CreateKeyForm list=list.clone() create error email_verified />
                         <KeyTable list revoke />
                     }
                 />
@@ -90,6 +94,7 @@ fn CreateKeyForm(
     list: KeyList,
     create: ServerAction<CreateApiKey>,
     error: Signal<Option<AppError>>,
+    email_verified: bool,
 ) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -98,16 +103,22 @@ fn CreateKeyForm(
         }
     };
     match list.subscribed {
-        Some(false) => EitherOf3::A(view! {
+        _ if !email_verified => EitherOf4::A(view! {
+            <p class="notice">
+                "Creating API keys needs a confirmed e-mail address, so that notices about your keys reach you. "
+                "Open the link we sent you, or send a new one from the banner above."
+            </p>
+        }),
+        Some(false) => EitherOf4::B(view! {
             <div class="notice">
                 <p>"Creating API keys needs an active plan."</p>
                 <a class="button button--primary" href="/pricing">"Choose a plan"</a>
             </div>
         }),
-        _ if list.keys.len() >= list.max_active => EitherOf3::B(view! {
+        _ if list.keys.len() >= list.max_active => EitherOf4::C(view! {
             <p class="notice">{format!("You have {} active keys, the most allowed. Revoke one to create another.", list.max_active)}</p>
         }),
-        _ => EitherOf3::C(view! {
+        _ => EitherOf4::D(view! {
             <h2>"Create a key"</h2>
             <form method="post" action="/keys" class="form" on:submit=on_submit>
                 <FormField

@@ -15,8 +15,11 @@ pub fn FormField(
     /// What is stored now, for forms that edit it.
     #[prop(optional, into)]
     value: Option<String>,
+    /// The input's id when another form on the page has a field `name`.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = {

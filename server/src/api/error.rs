@@ -68,7 +68,18 @@ impl ApiError {
 /// The storefront's own error, with its status, message and wait.
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
-        let error = Self::new(err.status(), err.to_string());
+        let mut error = Self::new(err.status(), err.to_string());
+        // Which of several refusals with one status this is, for programs.
+        let reason = match err {
+            AppError::EmailUnverified => Some("email_unverified"),
+            AppError::SubscriptionRequired => Some("subscription_required"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            error
+                .details
+                .insert("reason".to_owned(), Value::String(reason.to_owned()));
+        }
         match err.retry_after_secs() {
             Some(secs) => error.retry_after(secs.max(0) as u64),
             None => error,

@@ -226,7 +226,7 @@ struct CreateKeyBody {
         (status = 201, description = "The new key, shown this once", body = ApiKeyCreated),
         BodyRefused,
         KeyRefused,
-        (status = 403, description = "No active plan: creating keys needs one", body = ErrorEnvelope),
+        (status = 403, description = "The account's e-mail address is not confirmed yet (`details.reason` = `email_unverified`), or it has no active plan (`subscription_required`): creating keys needs both", body = ErrorEnvelope),
         (status = 409, description = "20 active keys already", body = ErrorEnvelope),
         (status = 422, description = "Invalid name or unknown field", body = ErrorEnvelope),
         (status = 503, description = "The plan could not be checked or the key stored; nothing was created", body = ErrorEnvelope),

@@ -4,9 +4,19 @@ use super::*;
 use app::api_keys::ssr as keys;
 use serde_json::Value;
 
-/// A registered user and one key of theirs, written straight to the keys
-/// table (no plan needed: a fixture for the calls a key makes, not a test
-/// of the rules for making one).
+/// Marks the address of `user_id` confirmed, as its link would: a fixture
+/// for accounts past that step (`email_addresses.rs` tests the link itself).
+pub async fn confirm_address(app: &TestApp, user_id: &str) {
+    sqlx::query("UPDATE users SET email_verified_at = 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+}
+
+/// A registered user with a confirmed address and one key of theirs,
+/// written straight to the keys table (no plan needed: a fixture for the
+/// calls a key makes, not a test of the rules for making one).
 pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
     let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
     register(&app.router, &email, &format!("{tag} user")).await;
@@ -15,6 +25,7 @@ pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
+    confirm_address(app, &user.0).await;
     let (_, key) = keys::create(
         &app.state.db,
         &app.state.site.public_url,
@@ -101,7 +112,8 @@ pub async fn verify(router: &Router, token: Option<&str>, body: &str) -> TestRes
     send(router, request.body(Body::from(body.to_owned())).unwrap()).await
 }
 
-/// A newly registered, signed-in user without a plan: their cookie and id.
+/// A newly registered, signed-in user with a confirmed address and no
+/// plan: their cookie and id.
 pub async fn registered(app: &TestApp, tag: &str) -> (String, String) {
     let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
     let cookie = session_cookie(&register(&app.router, &email, "Key Maker").await);
@@ -110,6 +122,7 @@ pub async fn registered(app: &TestApp, tag: &str) -> (String, String) {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
+    confirm_address(app, &user_id).await;
     (cookie, user_id)
 }
 

@@ -120,6 +120,25 @@ impl SmtpSink {
     }
 }
 
+impl SmtpSink {
+    /// Waits (up to 10 s) until at least `count` messages with `subject`
+    /// arrived; answers those, oldest first.
+    pub async fn wait_for_subject(&self, subject: &str, count: usize) -> Vec<Received> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let messages: Vec<Received> = self
+                .messages()
+                .into_iter()
+                .filter(|message| message.header("subject") == subject)
+                .collect();
+            if messages.len() >= count || Instant::now() > deadline {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
 impl Drop for SmtpSink {
     fn drop(&mut self) {
         self.stop();

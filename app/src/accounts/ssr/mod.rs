@@ -1,7 +1,8 @@
 //! Server-only account logic: validation, password hashing, users, sessions
-//! sign-in throttling and password reset. Every query runs unchanged on SQLite and PostgreSQL.
+//! sign-in throttling, password reset and e-mail confirmation. Every query runs unchanged on SQLite and PostgreSQL.
 
 pub mod activity;
+pub mod addresses;
 pub mod common_passwords;
 pub mod context;
 pub mod passwords;

@@ -11,9 +11,9 @@ use super::{activity, passwords, users, validation};
 use crate::accounts::{ActivityKind, Field};
 use crate::error::AppError;
 use crate::mail::ssr::outbox;
-use crate::mail::ssr::templates::{self, SecurityNotice};
+use crate::mail::ssr::templates;
 use crate::state::AppState;
-use crate::support::time::{moment, time_label, unix_now};
+use crate::support::time::unix_now;
 use crate::support::tokens::{random_base62, sha256_hex};
 use sqlx::AnyPool;
 
@@ -47,7 +47,7 @@ pub async fn request_link(state: &AppState, email: &str, client: &str) -> Result
         .await
         .map_err(unavailable)?
     {
-        return Err(AppError::ResetsThrottled { retry_after_secs });
+        return Err(AppError::MailThrottled { retry_after_secs });
     }
     REQUEST_LIMITS
         .record_failure(&state.db, &address, &client_key)
@@ -68,6 +68,8 @@ async fn write_link(state: &AppState, email: &str, client: &str) -> Result<(), s
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());
     };
+    let kind = ActivityKind::PasswordResetRequested;
+    activity::record(&state.db, &user.id, kind, "", client);
     let token = random_base62(43)?;
     let now = unix_now();
     let mut tx = state.db.begin().await?;
@@ -136,30 +138,23 @@ pub async fn reset_password(
     let Some((user_id,)) = claimed else {
         return Err(AppError::ResetLinkUnusable);
     };
-    let (email,): (String,) = sqlx::query_as(
-        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING email",
-    )
-    .bind(&hash)
-    .bind(now)
-    .bind(&user_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(unavailable)?;
+    let email = users::set_password_hash(&mut *tx, &user_id, &hash)
+        .await
+        .map_err(unavailable)?;
+    // The link came to this address, which proves it is the owner's.
+    users::mark_verified(&mut *tx, &user_id, &email)
+        .await
+        .map_err(unavailable)?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(&user_id)
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
-    let notice = SecurityNotice {
-        headline: "Your password was changed",
-        facts: vec![
-            "How: with a reset link sent to this address".to_owned(),
-            format!("When: {}", time_label(moment(now)).text),
-            format!("From: {client}"),
-            "Every device was signed out.".to_owned(),
-        ],
-        review: ("/account", "Review your account"),
-    };
+    let notice = super::service::password_changed_notice(
+        "with a reset link sent to this address",
+        "Every device was signed out.",
+        client,
+    );
     outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &email))
         .await
         .map_err(unavailable)?;

@@ -8,14 +8,18 @@
 use super::sessions::{self, Session};
 use super::throttle::{account_subject, client_subject};
 use super::users::{self, CreateUserError};
-use super::{activity, passwords, validation};
-use crate::accounts::{ActivityKind, Field, FieldError};
+use super::{activity, addresses, passwords, validation};
+use crate::accounts::{ActivityKind, EmailLinkPurpose, Field, FieldError};
 use crate::billing::ssr::payment_client::Standing;
 use crate::billing::ssr::{Freshness, payment_failed};
 use crate::error::AppError;
+use crate::mail::ssr::outbox;
+use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;
+use crate::support::time::{moment, time_label, unix_now};
 
-/// A new account for a valid, unused e-mail; its id.
+/// A new account for a valid, unused e-mail; its id. The link confirming
+/// the address is written and mailed in the same transaction.
 pub async fn register(
     state: &AppState,
     email: &str,
@@ -29,7 +33,9 @@ pub async fn register(
     let hash = passwords::hash_password(password)
         .await
         .map_err(AppError::dependency_failed("hashing a new password"))?;
-    let user = match users::create(&state.db, &email, &display_name, &hash).await {
+    let unavailable = AppError::dependency_failed("registration failed");
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let user = match users::create(&mut *tx, &email, &display_name, &hash).await {
         Ok(user) => user,
         Err(CreateUserError::DuplicateEmail) => {
             return Err(AppError::Invalid(FieldError::new(
@@ -37,10 +43,20 @@ pub async fn register(
                 "An account with this e-mail already exists. Sign in instead.",
             )));
         }
-        Err(CreateUserError::Database(err)) => {
-            return Err(AppError::dependency_failed("registration failed")(err));
-        }
+        Err(CreateUserError::Database(err)) => return Err(unavailable(err)),
     };
+    let public_url = &state.site.public_url;
+    addresses::write_link(
+        &mut tx,
+        public_url,
+        &user.id,
+        EmailLinkPurpose::Verify,
+        &email,
+    )
+    .await
+    .map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)?;
+    state.mailer.wake();
     let kind = ActivityKind::AccountCreated;
     activity::record(&state.db, &user.id, kind, "", client);
     Ok(user.id)
@@ -119,7 +135,28 @@ pub async fn rename(state: &AppState, user_id: &str, display_name: &str) -> Resu
         ))
 }
 
-/// Changing the password signs out every other session (a thief's included).
+/// The notice a password change sends: `how` it was changed, and what
+/// happened to the sessions.
+pub(super) fn password_changed_notice(
+    how: &str,
+    sessions: &str,
+    client: &str,
+) -> SecurityNotice<'static> {
+    SecurityNotice {
+        headline: "Your password was changed",
+        facts: vec![
+            format!("How: {how}"),
+            format!("When: {}", time_label(moment(unix_now())).text),
+            format!("From: {client}"),
+            sessions.to_owned(),
+        ],
+        review: ("/account", "Review your account"),
+        if_not_you: None,
+    }
+}
+
+/// Changing the password signs out every other session (a thief's included)
+/// and tells the account's address.
 pub async fn change_password(
     state: &AppState,
     session: &Session,
@@ -140,12 +177,23 @@ pub async fn change_password(
     let hash = passwords::hash_password(new_password)
         .await
         .map_err(AppError::dependency_failed("hashing a new password"))?;
-    users::set_password_hash(&state.db, user_id, &hash)
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let email = users::set_password_hash(&mut *tx, user_id, &hash)
         .await
         .map_err(unavailable)?;
-    sessions::end_others(&state.db, user_id, &session.token_hash)
+    sessions::end_others(&mut *tx, user_id, &session.token_hash)
         .await
         .map_err(unavailable)?;
+    let notice = password_changed_notice(
+        "on your account page, with the current password",
+        "Every other device was signed out.",
+        client,
+    );
+    outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &email))
+        .await
+        .map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)?;
+    state.mailer.wake();
     activity::record(
         &state.db,
         user_id,
@@ -173,10 +221,12 @@ pub async fn sign_out_everywhere(
 /// Deletes the account after the password is entered again. A subscription
 /// lives on with the Payment MS, so one that still bills must be cancelled
 /// first; its status is asked fresh, and if it cannot be asked nothing happens.
+/// The address gets a last notice, written with the deletion.
 pub async fn delete_account(
     state: &AppState,
     user_id: &str,
     password: String,
+    client: &str,
 ) -> Result<(), AppError> {
     let wrong = "That is not your password, so the account was kept.";
     check_password(state, user_id, password, wrong).await?;
@@ -192,15 +242,37 @@ pub async fn delete_account(
             plan_name: current.plan.name.clone(),
         });
     }
-    users::delete(&state.db, user_id)
+    let unavailable = AppError::dependency_failed("deleting an account failed");
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    if let Some(email) = users::delete(&mut *tx, user_id)
         .await
-        .map_err(AppError::dependency_failed("deleting an account failed"))?;
+        .map_err(unavailable)?
+    {
+        let notice = SecurityNotice {
+            headline: "Your Tracepipe account was deleted",
+            facts: vec![
+                format!("When: {}", time_label(moment(unix_now())).text),
+                format!("From: {client}"),
+                "Every API key stopped working and every session was signed out.".to_owned(),
+                "Your usage records and activity log were deleted with it.".to_owned(),
+            ],
+            review: ("/register", "Create a new account"),
+            if_not_you: Some(
+                "someone knew your password. Write to hello@tracepipe.ai from this address at once.",
+            ),
+        };
+        outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &email))
+            .await
+            .map_err(unavailable)?;
+    }
+    tx.commit().await.map_err(unavailable)?;
+    state.mailer.wake();
     tracing::info!("an account was deleted");
     Ok(())
 }
 
 /// `password` is the signed-in user's, or `wrong` (on the current-password field).
-async fn check_password(
+pub(super) async fn check_password(
     state: &AppState,
     user_id: &str,
     password: String,

@@ -105,7 +105,7 @@ pub async fn resolve(
 ) -> Result<Option<Session>, sqlx::Error> {
     let hash = token_hash(token);
     let row = sqlx::query(
-        "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name, \
+        "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.email_verified_at, \
          (SELECT COUNT(*) + COUNT(c.returned_at) FROM checkouts c WHERE c.user_id = u.id) \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
@@ -135,9 +135,10 @@ pub async fn resolve(
             id: row.try_get(2)?,
             email: row.try_get(3)?,
             display_name: row.try_get(4)?,
+            email_verified: row.try_get::<Option<i64>, _>(5)?.is_some(),
         },
         token_hash: hash,
-        checkout_activity: row.try_get(5)?,
+        checkout_activity: row.try_get(6)?,
     }))
 }
 
@@ -150,8 +151,8 @@ pub async fn end(db: &AnyPool, token_hash: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Ends every session of `user_id` except the one being used.
-pub async fn end_others(
-    db: &AnyPool,
+pub async fn end_others<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
     user_id: &str,
     keep_token_hash: &str,
 ) -> Result<u64, sqlx::Error> {

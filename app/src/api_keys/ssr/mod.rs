@@ -2,7 +2,7 @@
 //! keys table, and authentication of a presented key.
 
 use crate::accounts::ActivityKind;
-use crate::accounts::ssr::activity;
+use crate::accounts::ssr::{activity, users};
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::support::time::{moment, time_label, unix_now};
@@ -124,10 +124,10 @@ pub async fn create(
     if inserted.rows_affected() == 0 {
         return Err(CreateKeyError::TooMany);
     }
-    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let email = users::find_by_id(&mut *tx, user_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?
+        .email;
     let notice = SecurityNotice {
         headline: "A new API key was created",
         facts: vec![
@@ -136,6 +136,7 @@ pub async fn create(
             format!("From: {client}"),
         ],
         review: ("/keys", "Review your API keys"),
+        if_not_you: None,
     };
     outbox::enqueue(&mut tx, &notice.email(public_url, &email)).await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@
 //! keys table in `super`: views, the plan rule, activity entries.
 
 use super::{CreateKeyError, KeyRecord, MAX_ACTIVE_KEYS};
-use crate::accounts::ssr::sessions::Session;
+use crate::accounts::ssr::{sessions::Session, users};
 use crate::accounts::{Field, FieldError};
 use crate::api_keys::{ApiKeyView, KeyList};
 use crate::billing::ssr::{Freshness, payment_failed};
@@ -54,7 +54,8 @@ pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppErr
 }
 
 /// Creates a key for a subscriber, through either door (the /keys page
-/// and `POST /v1/api-keys`): one rule, an active plan. The key is in the
+/// and `POST /v1/api-keys`): one rule, a confirmed e-mail address (so that
+/// the key's notices reach its owner) and an active plan. The key is in the
 /// answer and nowhere else.
 pub async fn create(
     state: &AppState,
@@ -63,6 +64,15 @@ pub async fn create(
     client: &str,
 ) -> Result<(KeyRecord, String), AppError> {
     let name = clean_name(name)?;
+    let verified = users::find_by_id(&state.db, user_id)
+        .await
+        .map_err(AppError::dependency_failed(
+            "creating a key (address check)",
+        ))?
+        .is_some_and(|user| user.email_verified_at.is_some());
+    if !verified {
+        return Err(AppError::EmailUnverified);
+    }
     let subscribed = state
         .payments
         .subscription(&state.catalog, user_id, Freshness::Cached)
