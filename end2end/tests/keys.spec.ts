@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { accessibilityViolations, register, subscribedUser } from './support';
+import { accessibilityViolations, mailTo, register, subscribedUser } from './support';
 
 // Runs with and without JavaScript: the key is shown once either way.
 
@@ -27,10 +27,8 @@ test('a subscriber creates a key that works at once, then revokes it', async ({ 
   expect((await me.json()).display_name).toBe('Key Holder');
 
   // The security notice, in the sandbox mailbox (these runs have no SMTP).
-  await page.goto('/sandbox/mail');
+  const notice = await mailTo(page, email, 'A new API key was created — Tracepipe');
   await expect(page.getByRole('note')).toContainText('Sandbox — not sent.');
-  const notice = page.getByRole('article').filter({ hasText: email });
-  await expect(notice.getByRole('heading')).toHaveText('A new API key was created — Tracepipe');
   await expect(notice).toContainText('Key: laptop');
   await expect(notice).not.toContainText(key);
   await notice.getByRole('link', { name: /\/keys$/ }).click();
@@ -52,9 +50,10 @@ test('a subscriber creates a key that works at once, then revokes it', async ({ 
   expect((await after.json()).error.code).toBe('unauthorized');
 });
 
-test('without a plan, the keys page leads to pricing', async ({ page }) => {
+test('without a plan or a confirmed address, the keys page says what is missing', async ({ page }) => {
   await register(page, 'No Plan Yet');
   await page.goto('/keys');
+  await expect(page.getByText('Creating API keys needs a confirmed e-mail address')).toBeVisible();
   await expect(page.getByText('Creating API keys needs an active plan.')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Choose a plan' })).toHaveAttribute('href', '/pricing');
   await expect(page.getByLabel('Key name')).toHaveCount(0);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, payWith, planCard, signOut, uniqueEmail } from './support';
+import { PASSWORD, confirmEmail, payWith, planCard, signOut, uniqueEmail } from './support';
 
 // Two instances sharing one PostgreSQL (scripts/two-instances starts them;
 // playwright.multi.config.ts runs this file only). The journey alternates
@@ -20,6 +20,8 @@ test('the journey alternates between two instances and nothing is lost', async (
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(`${A}/dashboard`);
+  // B's sandbox mailbox holds what either instance delivered; the link is A's.
+  await confirmEmail(page, email, B);
 
   // B: already signed in; subscribe through B's checkout.
   await page.goto(`${B}/pricing`);

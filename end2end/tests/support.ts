@@ -9,7 +9,6 @@ export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 }
 
-/** Registers a new account and lands on the dashboard. */
 /** Registers a new account named `name`; answers its e-mail address. */
 export async function register(page: Page, name: string): Promise<string> {
   const email = uniqueEmail('user');
@@ -20,6 +19,35 @@ export async function register(page: Page, name: string): Promise<string> {
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
   return email;
+}
+
+/**
+ * The newest message to `email` whose subject is `subject`, in the sandbox
+ * mailbox (these runs have no SMTP server, as a newcomer's laptop has none).
+ * Messages are delivered just after the action that wrote them: looks again
+ * until it is there. Leaves the page on `base`'s /sandbox/mail.
+ */
+export async function mailTo(page: Page, email: string, subject: string, base = '') {
+  const message = page
+    .getByRole('article')
+    .filter({ hasText: email })
+    .filter({ has: page.getByRole('heading', { name: subject, exact: true }) })
+    .first();
+  await expect(async () => {
+    await page.goto(`${base}/sandbox/mail`);
+    await expect(message).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  return message;
+}
+
+/** Opens the confirmation link mailed at registration and confirms; lands on /account. */
+export async function confirmEmail(page: Page, email: string, base = '') {
+  const message = await mailTo(page, email, 'Confirm your e-mail address for Tracepipe', base);
+  await message.getByRole('link', { name: /\/confirm-email\?token=/ }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Confirm your e-mail address');
+  await page.getByRole('button', { name: 'Confirm this address' }).click();
+  await expect(page).toHaveURL(/\/account\?saved=email-confirmed$/);
+  await expect(page.getByRole('status')).toContainText('Your e-mail address is confirmed');
 }
 
 /** Signs out through the header's account menu (a disclosure: opened first). */
@@ -48,9 +76,10 @@ export async function payWith(page: Page, card: string, button: 'Subscribe' | 'P
   await page.getByRole('button', { name: button }).click();
 }
 
-/** A new account with an active Starter subscription (sandbox checkout). */
+/** A new account with a confirmed address and an active Starter subscription (sandbox checkout). */
 export async function subscribedUser(page: Page, name: string): Promise<string> {
   const email = await register(page, name);
+  await confirmEmail(page, email);
   await startCheckout(page, 'Starter', 'Subscribe');
   await payWith(page, '4242 4242 4242 4242', 'Subscribe');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText("You're subscribed");

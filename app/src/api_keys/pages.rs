@@ -8,7 +8,7 @@ use crate::accounts::{CurrentUser, Field};
 use crate::auth::PrivatePage;
 use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
 use crate::error::AppError;
-use leptos::either::{Either, EitherOf4};
+use leptos::either::{Either, EitherOf3};
 use leptos::form::FromFormData;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -102,23 +102,28 @@ fn CreateKeyForm(
             create.dispatch(args);
         }
     };
-    match list.subscribed {
-        _ if !email_verified => EitherOf4::A(view! {
-            <p class="notice">
-                "Creating API keys needs a confirmed e-mail address, so that notices about your keys reach you. "
-                "Open the link we sent you, or send a new one from the banner above."
-            </p>
+    let needs_plan = list.subscribed == Some(false);
+    if !email_verified || needs_plan {
+        return EitherOf3::A(view! {
+            {(!email_verified).then(|| view! {
+                <p class="notice">
+                    "Creating API keys needs a confirmed e-mail address, so that notices about your keys reach you. "
+                    "Open the link we sent you, or send a new one from the banner above."
+                </p>
+            })}
+            {needs_plan.then(|| view! {
+                <div class="notice">
+                    <p>"Creating API keys needs an active plan."</p>
+                    <a class="button button--primary" href="/pricing">"Choose a plan"</a>
+                </div>
+            })}
+        });
+    }
+    match list.keys.len() {
+        active if active >= list.max_active => EitherOf3::B(view! {
+            <p class="notice">{format!("You have {active} active keys, the most allowed. Revoke one to create another.")}</p>
         }),
-        Some(false) => EitherOf4::B(view! {
-            <div class="notice">
-                <p>"Creating API keys needs an active plan."</p>
-                <a class="button button--primary" href="/pricing">"Choose a plan"</a>
-            </div>
-        }),
-        _ if list.keys.len() >= list.max_active => EitherOf4::C(view! {
-            <p class="notice">{format!("You have {} active keys, the most allowed. Revoke one to create another.", list.max_active)}</p>
-        }),
-        _ => EitherOf4::D(view! {
+        _ => EitherOf3::C(view! {
             <h2>"Create a key"</h2>
             <form method="post" action="/keys" class="form" on:submit=on_submit>
                 <FormField

@@ -60,6 +60,8 @@ pub struct KeyUsage {
 pub struct GettingStarted {
     /// None while the Payment MS cannot be asked.
     pub subscribed: Option<bool>,
+    /// Keys need a confirmed address.
+    pub email_confirmed: bool,
     pub has_key: bool,
     pub api_called: bool,
     pub requests: i64,

@@ -176,13 +176,26 @@ fn Checklist(progress: GettingStarted) -> impl IntoView {
     let steps = [
         ("Create your account", Some(true)),
         ("Subscribe to a plan", progress.subscribed),
+        (
+            "Confirm your e-mail address",
+            Some(progress.email_confirmed),
+        ),
         ("Create an API key", Some(progress.has_key)),
         ("Make your first API call", Some(progress.api_called)),
     ];
-    let next = match (progress.subscribed, progress.has_key, progress.api_called) {
-        (Some(false), _, _) => ("Choose a plan", "/pricing"),
-        (_, false, _) => ("Create an API key", "/keys"),
-        (_, _, false) => ("Make your first call", "/docs/quickstart"),
+    let next = match &progress {
+        GettingStarted {
+            subscribed: Some(false),
+            ..
+        } => ("Choose a plan", "/pricing"),
+        GettingStarted {
+            email_confirmed: false,
+            ..
+        } => ("See how to confirm your address", "/account"),
+        GettingStarted { has_key: false, .. } => ("Create an API key", "/keys"),
+        GettingStarted {
+            api_called: false, ..
+        } => ("Make your first call", "/docs/quickstart"),
         _ => ("See your usage", "/usage"),
     };
     view! {

@@ -84,6 +84,7 @@ pub async fn getting_started(
     } = usage.cost(&state.usage_rates);
     Ok(GettingStarted {
         subscribed,
+        email_confirmed: session.user.email_verified,
         has_key: usage.keys.iter().any(|key| !key.revoked),
         api_called: usage.api_called,
         requests: usage.requests,
