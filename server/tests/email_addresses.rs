@@ -8,7 +8,6 @@
 
 mod common;
 
-use app::accounts::ssr::addresses::LINK_VALID_SECS;
 use app::api_keys::ssr as keys;
 use axum::http::StatusCode;
 use common::api::*;
@@ -135,11 +134,13 @@ async fn registering_mails_a_link_that_confirms_the_address_once_and_unlocks_key
         assert_eq!(opened.status, StatusCode::OK);
         assert!(opened.body.contains(&format!("Confirm that {email} is")));
     }
-    let stored: (String,) = sqlx::query_as("SELECT token_hash FROM email_confirmations")
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
+    let stored: (String, i64) =
+        sqlx::query_as("SELECT token_hash, expires_at - created_at FROM email_confirmations")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
     assert_ne!(stored.0, token, "only a hash is stored");
+    assert_eq!(stored.1, 24 * 60 * 60, "valid for 24 hours");
 
     let done = confirm(&app, &token, Some(&cookie)).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
@@ -180,12 +181,7 @@ async fn a_new_link_replaces_the_old_one_links_expire_and_sending_is_throttled()
         "replaced by the newer link"
     );
 
-    sqlx::query("UPDATE email_confirmations SET expires_at = created_at + $1 - $2")
-        .bind(LINK_VALID_SECS)
-        .bind(LINK_VALID_SECS + 1)
-        .execute(&app.state.db)
-        .await
-        .unwrap();
+    expire_links(&app, "email_confirmations").await;
     assert_eq!(
         confirm(&app, &second, None).await.status,
         StatusCode::GONE,

@@ -115,27 +115,19 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 /// while the link is live. Opening it uses nothing up.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let token = use_query_map()
-        .with_untracked(|query| query.get("token"))
-        .unwrap_or_default();
-    let status = Resource::new(
-        {
-            let token = token.clone();
-            move || token.clone()
-        },
-        reset_link_status,
-    );
+    let query = use_query_map();
+    let token = move || query.with_untracked(|query| query.get("token").unwrap_or_default());
+    let status = Resource::new(token, reset_link_status);
     let action = expect_context::<AuthActions>().reset_password;
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <LinkPanel title="Choose a new password — Tracepipe" description=RESET_DESCRIPTION path="/reset-password" heading="Choose a new password">
             <Loaded resource=status loading="Checking your link…" retry_href="/forgot-password" children=move |live| {
-                let token = token.clone();
                 if live {
                     Either::Left(view! {
                         <p class="lead">"Every device signed in to your account will be signed out; this one will be signed in."</p>
                         <ActionForm action=action attr:class="form">
-                            <input type="hidden" name="token" value=token />
+                            <input type="hidden" name="token" value=token() />
                             <FormField
                                 label="New password"
                                 name="new_password"
@@ -167,16 +159,9 @@ pub fn ResetPasswordPage() -> impl IntoView {
 /// scanners open links too); signed in or not, the link alone is the proof.
 #[component]
 pub fn ConfirmEmailPage() -> impl IntoView {
-    let token = use_query_map()
-        .with_untracked(|query| query.get("token"))
-        .unwrap_or_default();
-    let status = Resource::new(
-        {
-            let token = token.clone();
-            move || token.clone()
-        },
-        email_link_status,
-    );
+    let query = use_query_map();
+    let token = move || query.with_untracked(|query| query.get("token").unwrap_or_default());
+    let status = Resource::new(token, email_link_status);
     let action = expect_context::<AuthActions>().confirm_email;
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
@@ -187,7 +172,6 @@ pub fn ConfirmEmailPage() -> impl IntoView {
             heading="Confirm your e-mail address"
         >
             <Loaded resource=status loading="Checking your link…" retry_href="/account" children=move |link| {
-                let token = token.clone();
                 match link {
                     Some(link) => Either::Left(view! {
                         <p class="lead">
@@ -200,7 +184,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                             }}
                         </p>
                         <ActionForm action=action attr:class="form">
-                            <input type="hidden" name="token" value=token />
+                            <input type="hidden" name="token" value=token() />
                             <p class="form-error" role="alert">{form_error(error)}</p>
                             <SubmitButton pending=action.pending() label="Confirm this address" busy_label="Confirming…" primary=true />
                         </ActionForm>

@@ -279,6 +279,17 @@ impl Captured {
     }
 }
 
+/// Makes every mailed link in `table` (password resets, e-mail
+/// confirmations) one second past its expiry, as if its time had passed.
+pub async fn expire_links(app: &TestApp, table: &str) {
+    let now = app::support::time::unix_now();
+    sqlx::query(&format!("UPDATE {table} SET expires_at = $1"))
+        .bind(now - 1)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+}
+
 /// A GET over a real socket, as any HTTP client sends it; the status code.
 pub async fn http_status(addr: SocketAddr, path: &str) -> reqwest::Result<u16> {
     let response = reqwest::get(format!("http://{addr}{path}")).await?;
