@@ -2,12 +2,11 @@
 //! actions that change it, and the guards for signed-in and signed-out pages.
 
 use crate::accounts::CurrentUser;
-use crate::accounts::pages::ConfirmEmailBanner;
 use crate::accounts::server_fns::{
     ConfirmEmail, DeleteAccount, Login, Logout, Register, ResendConfirmation, ResetPassword,
     UpdateDisplayName, signed_in_user,
 };
-use crate::components::{PageMeta, query_value};
+use crate::components::{PageMeta, SubmitButton, form_error, query_value};
 use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -152,4 +151,32 @@ pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
         Some(_) => Either::Left(view! { <Redirect path="/dashboard" /> }),
         None => Either::Right(children()),
     })
+}
+
+/// Shown above every signed-in page until the account's address is
+/// confirmed: why it matters, and a way to have the link sent again.
+#[component]
+fn ConfirmEmailBanner(email: String, resend: ServerAction<ResendConfirmation>) -> impl IntoView {
+    let error = Signal::derive(move || resend.value().get().and_then(Result::err));
+    let query = use_query_map();
+    let sent = move || query.with(|query| query.get("confirmation").as_deref() == Some("sent"));
+    let here = use_location().pathname.get_untracked();
+    view! {
+        <section class="confirm-banner" aria-labelledby="confirm-banner-title">
+            <div class="container confirm-banner__inner">
+                <p>
+                    <strong id="confirm-banner-title">"Confirm your e-mail address."</strong>
+                    {format!(" We sent a link to {email}: open it to confirm. Creating API keys needs it.")}
+                </p>
+                <ActionForm action=resend attr:class="confirm-banner__form">
+                    <input type="hidden" name="next" value=here />
+                    <SubmitButton pending=resend.pending() label="Send a new link" busy_label="Sending…" />
+                </ActionForm>
+                <Show when=sent>
+                    <p role="status">"A new link is on its way. It works once, for 24 hours."</p>
+                </Show>
+                <p class="form-error" role="alert">{form_error(error)}</p>
+            </div>
+        </section>
+    }
 }

@@ -3,9 +3,8 @@
 //! deletion).
 
 use crate::accounts::server_fns::{
-    CancelEmailChange, ChangePassword, RequestEmailChange, RequestPasswordReset,
-    ResendConfirmation, SignOutEverywhere, email_link_status, recent_activity, reset_link_status,
-    waiting_email_change,
+    CancelEmailChange, ChangePassword, RequestEmailChange, RequestPasswordReset, SignOutEverywhere,
+    email_link_status, recent_activity, reset_link_status, waiting_email_change,
 };
 use crate::accounts::{ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PendingEmailChange};
 use crate::auth::{AuthActions, PrivatePage};
@@ -15,7 +14,7 @@ use crate::components::{
 use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 fn next_param() -> Option<String> {
     use_query_map().with_untracked(|query| query.get("next"))
@@ -198,37 +197,6 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 }
             } />
         </LinkPanel>
-    }
-}
-
-/// Shown above every signed-in page until the account's address is
-/// confirmed: why it matters, and a way to have the link sent again.
-#[component]
-pub fn ConfirmEmailBanner(
-    email: String,
-    resend: ServerAction<ResendConfirmation>,
-) -> impl IntoView {
-    let error = Signal::derive(move || resend.value().get().and_then(Result::err));
-    let query = use_query_map();
-    let sent = move || query.with(|query| query.get("confirmation").as_deref() == Some("sent"));
-    let here = use_location().pathname.get_untracked();
-    view! {
-        <section class="confirm-banner" aria-labelledby="confirm-banner-title">
-            <div class="container confirm-banner__inner">
-                <p>
-                    <strong id="confirm-banner-title">"Confirm your e-mail address."</strong>
-                    {format!(" We sent a link to {email}: open it to confirm. Creating API keys needs it.")}
-                </p>
-                <ActionForm action=resend attr:class="confirm-banner__form">
-                    <input type="hidden" name="next" value=here />
-                    <SubmitButton pending=resend.pending() label="Send a new link" busy_label="Sending…" />
-                </ActionForm>
-                <Show when=sent>
-                    <p role="status">"A new link is on its way. It works once, for 24 hours."</p>
-                </Show>
-                <p class="form-error" role="alert">{form_error(error)}</p>
-            </div>
-        </section>
     }
 }
 

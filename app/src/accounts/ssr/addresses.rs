@@ -148,7 +148,7 @@ pub async fn request_change(
         return Err(on_new_email("That is already your account's address."));
     }
     let wrong = "That is not your password, so nothing was changed.";
-    super::service::check_password(state, &session.user.id, password, wrong).await?;
+    super::reauth::check_password(state, &session.user.id, password, wrong).await?;
     let unavailable = AppError::dependency_failed("asking for an e-mail change failed");
     if users::find_by_email(&state.db, &new_email)
         .await

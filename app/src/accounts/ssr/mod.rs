@@ -6,6 +6,7 @@ pub mod addresses;
 pub mod common_passwords;
 pub mod context;
 pub mod passwords;
+pub mod reauth;
 pub mod recovery;
 pub mod service;
 pub mod sessions;

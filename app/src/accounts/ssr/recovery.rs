@@ -11,9 +11,9 @@ use super::{activity, passwords, users, validation};
 use crate::accounts::{ActivityKind, Field};
 use crate::error::AppError;
 use crate::mail::ssr::outbox;
-use crate::mail::ssr::templates;
+use crate::mail::ssr::templates::{self, SecurityNotice};
 use crate::state::AppState;
-use crate::support::time::unix_now;
+use crate::support::time::{moment, time_label, unix_now};
 use crate::support::tokens::{random_base62, sha256_hex};
 use sqlx::AnyPool;
 
@@ -150,7 +150,7 @@ pub async fn reset_password(
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
-    let notice = super::service::password_changed_notice(
+    let notice = password_changed_notice(
         "with a reset link sent to this address",
         "Every device was signed out.",
         client,
@@ -172,4 +172,20 @@ pub async fn forget_links(db: &AnyPool, user_id: &str) -> Result<(), sqlx::Error
         .execute(db)
         .await
         .map(|_| ())
+}
+
+/// The notice a password change sends: `how` it was changed, and what
+/// happened to the sessions.
+pub fn password_changed_notice(how: &str, sessions: &str, client: &str) -> SecurityNotice<'static> {
+    SecurityNotice {
+        headline: "Your password was changed",
+        facts: vec![
+            format!("How: {how}"),
+            format!("When: {}", time_label(moment(unix_now())).text),
+            format!("From: {client}"),
+            sessions.to_owned(),
+        ],
+        review: ("/account", "Review your account"),
+        if_not_you: None,
+    }
 }

@@ -8,7 +8,7 @@
 use super::sessions::{self, Session};
 use super::throttle::{account_subject, client_subject};
 use super::users::{self, CreateUserError};
-use super::{activity, addresses, passwords, validation};
+use super::{activity, addresses, passwords, reauth, recovery, validation};
 use crate::accounts::{ActivityKind, EmailLinkPurpose, Field, FieldError};
 use crate::billing::ssr::payment_client::Standing;
 use crate::billing::ssr::{Freshness, payment_failed};
@@ -135,26 +135,6 @@ pub async fn rename(state: &AppState, user_id: &str, display_name: &str) -> Resu
         ))
 }
 
-/// The notice a password change sends: `how` it was changed, and what
-/// happened to the sessions.
-pub(super) fn password_changed_notice(
-    how: &str,
-    sessions: &str,
-    client: &str,
-) -> SecurityNotice<'static> {
-    SecurityNotice {
-        headline: "Your password was changed",
-        facts: vec![
-            format!("How: {how}"),
-            format!("When: {}", time_label(moment(unix_now())).text),
-            format!("From: {client}"),
-            sessions.to_owned(),
-        ],
-        review: ("/account", "Review your account"),
-        if_not_you: None,
-    }
-}
-
 /// Changing the password signs out every other session (a thief's included)
 /// and tells the account's address.
 pub async fn change_password(
@@ -166,7 +146,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let unavailable = AppError::dependency_failed("changing a password failed");
     let user_id = &session.user.id;
-    check_password(
+    reauth::check_password(
         state,
         user_id,
         current_password,
@@ -184,7 +164,7 @@ pub async fn change_password(
     sessions::end_others(&mut *tx, user_id, &session.token_hash)
         .await
         .map_err(unavailable)?;
-    let notice = password_changed_notice(
+    let notice = recovery::password_changed_notice(
         "on your account page, with the current password",
         "Every other device was signed out.",
         client,
@@ -229,7 +209,7 @@ pub async fn delete_account(
     client: &str,
 ) -> Result<(), AppError> {
     let wrong = "That is not your password, so the account was kept.";
-    check_password(state, user_id, password, wrong).await?;
+    reauth::check_password(state, user_id, password, wrong).await?;
     let subscription = state
         .payments
         .subscription(&state.catalog, user_id, Freshness::Refresh)
@@ -269,25 +249,4 @@ pub async fn delete_account(
     state.mailer.wake();
     tracing::info!("an account was deleted");
     Ok(())
-}
-
-/// `password` is the signed-in user's, or `wrong` (on the current-password field).
-pub(super) async fn check_password(
-    state: &AppState,
-    user_id: &str,
-    password: String,
-    wrong: &'static str,
-) -> Result<(), AppError> {
-    let user = users::find_by_id(&state.db, user_id)
-        .await
-        .map_err(AppError::dependency_failed("checking a password failed"))?
-        .ok_or(AppError::SignedOut)?;
-    if passwords::verify_password(password, Some(user.password_hash)).await {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(FieldError::new(
-            Field::CurrentPassword,
-            wrong,
-        )))
-    }
 }
