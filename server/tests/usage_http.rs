@@ -493,8 +493,8 @@ async fn the_dashboard_checklist_and_the_usage_page_follow_real_state() {
     let dashboard = markup(page(&app.router, "/dashboard", Some(&cookie)).await);
     assert_eq!(
         dashboard.body.matches("checklist__item--done").count(),
-        4,
-        "{}",
+        5,
+        "account, plan, address, key, call: {}",
         dashboard.body
     );
     assert!(
