@@ -18,6 +18,9 @@ pub enum AppError {
     Throttled { retry_after_secs: i64 },
     #[error("Your session has ended. Sign in again to continue.")]
     SignedOut,
+    /// A sensitive change (creating an API key) long after the last sign-in.
+    #[error("For your security, confirm your password first: you signed in a while ago.")]
+    ReauthRequired,
     /// Too many links (reset, confirmation) mailed for one address, one
     /// account or from one network: nobody can flood a mailbox.
     #[error("Too many e-mails were asked for in a short time. Wait {} and try again.", wait_label(*.retry_after_secs))]
@@ -63,6 +66,8 @@ pub enum AppError {
     TooManyKeys,
     #[error("That key does not exist or is already revoked.")]
     NoSuchKey,
+    #[error("That session has already ended.")]
+    NoSuchSession,
     /// Deleting an account leaves its subscription with the Payment MS, which
     /// would go on billing: it has to be cancelled first.
     #[error(
@@ -118,8 +123,10 @@ impl AppError {
             | Self::NoBillingAccount
             | Self::TooManyKeys
             | Self::EmailTaken => StatusCode::CONFLICT,
-            Self::SubscriptionRequired | Self::EmailUnverified => StatusCode::FORBIDDEN,
-            Self::NoSuchKey => StatusCode::NOT_FOUND,
+            Self::SubscriptionRequired | Self::EmailUnverified | Self::ReauthRequired => {
+                StatusCode::FORBIDDEN
+            }
+            Self::NoSuchKey | Self::NoSuchSession => StatusCode::NOT_FOUND,
             Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

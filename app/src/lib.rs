@@ -23,7 +23,8 @@ pub mod support;
 pub mod usage;
 
 use accounts::pages::{
-    AccountPage, ConfirmEmailPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage,
+    AccountPage, ConfirmEmailPage, ConfirmPasswordPage, ForgotPasswordPage, LoginPage,
+    RegisterPage, ResetPasswordPage,
 };
 use api_keys::pages::KeysPage;
 use auth::{SignedOut, provide_auth};
@@ -126,6 +127,7 @@ lazy_page!(LoginRoute, view! { <SignedOut><LoginPage /></SignedOut> });
 lazy_page!(ForgotPasswordRoute, view! { <ForgotPasswordPage /> });
 lazy_page!(ResetPasswordRoute, view! { <ResetPasswordPage /> });
 lazy_page!(ConfirmEmailRoute, view! { <ConfirmEmailPage /> });
+lazy_page!(ConfirmPasswordRoute, view! { <ConfirmPasswordPage /> });
 lazy_page!(PricingRoute, view! { <PricingPage /> });
 lazy_page!(BillingRoute, view! { <BillingPage /> });
 lazy_page!(CheckoutSuccessRoute, view! { <CheckoutSuccessPage /> });
@@ -165,6 +167,11 @@ fn Layout() -> impl IntoView {
                 <Route
                     path=path!("/confirm-email")
                     view={Lazy::<ConfirmEmailRoute>::new()}
+                    ssr=SsrMode::InOrder
+                />
+                <Route
+                    path=path!("/confirm-password")
+                    view={Lazy::<ConfirmPasswordRoute>::new()}
                     ssr=SsrMode::InOrder
                 />
                 <Route path=path!("/pricing") view={Lazy::<PricingRoute>::new()} ssr=SsrMode::InOrder />

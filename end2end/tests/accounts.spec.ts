@@ -73,7 +73,7 @@ test('deleting the account takes the password, then signs out for good', async (
   const email = uniqueEmail('leaving');
   await register(page, 'Leaving Soon', email);
   await page.goto('/account');
-  await expect(page.getByRole('table').getByRole('row')).toHaveCount(2); // header + "Account created"
+  await expect(page.getByRole('table', { name: 'Recent activity' }).getByRole('row')).toHaveCount(2); // header + "Account created"
   await expect(page.locator('[data-event]')).toHaveAttribute('data-event', 'account_created');
   if (javaScriptEnabled) {
     expect(await accessibilityViolations(page)).toEqual([]);

@@ -75,6 +75,9 @@ pub struct Sessions {
     pub idle_timeout: Duration,
     /// Sign out this long after signing in, however active.
     pub absolute_timeout: Duration,
+    /// Creating API keys asks for the password again this long after the
+    /// session's user last entered it.
+    pub reauth_window: Duration,
 }
 
 /// What one request, one client and one key may ask for.
@@ -353,9 +356,11 @@ impl Sessions {
                 &idle_timeout.as_secs().to_string(),
             ));
         }
+        let reauth_window = seconds("REAUTH_WINDOW_SECS", 15 * 60)?;
         Ok(Self {
             idle_timeout,
             absolute_timeout,
+            reauth_window,
         })
     }
 }

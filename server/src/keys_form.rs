@@ -44,7 +44,7 @@ pub async fn create(
     let outcome = match form {
         Ok(Form(KeyForm { name })) => {
             let client = peer_address(&parts.extensions);
-            service::create(&state, &session.user.id, &name, &client)
+            service::create_from_page(&state, &session, &name, &client)
                 .await
                 .map(|(record, key)| CreatedKey {
                     key,

@@ -99,6 +99,7 @@ pub async fn build_state(
             idle_timeout_secs: config.sessions.idle_timeout.as_secs() as i64,
             absolute_timeout_secs: config.sessions.absolute_timeout.as_secs() as i64,
             secure: config.https(),
+            reauth_window_secs: config.sessions.reauth_window.as_secs() as i64,
         },
         throttle: ThrottlePolicy::default(),
         payments,

@@ -17,11 +17,17 @@ async fn migrated_pool(url: &str) -> AnyPool {
     pool
 }
 
+const DEVICE: sessions::Device = sessions::Device {
+    user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    client_address: "203.0.113.7",
+};
+
 fn policy() -> SessionPolicy {
     SessionPolicy {
         idle_timeout_secs: 7 * 24 * 3600,
         absolute_timeout_secs: 30 * 24 * 3600,
         secure: false,
+        reauth_window_secs: 15 * 60,
     }
 }
 
@@ -54,7 +60,7 @@ async fn sessions_store_only_a_hash_and_resolve_to_their_user() {
         let ada = users::create(&pool, "ada@example.com", "Ada", "$argon2id$x")
             .await
             .unwrap();
-        let token = sessions::start(&pool, &ada.id).await.unwrap();
+        let token = sessions::start(&pool, &ada.id, &DEVICE).await.unwrap();
         assert_eq!(token.len(), 64, "256 bits, hex");
 
         let stored: String = sqlx::query("SELECT token_hash FROM sessions")
@@ -70,7 +76,7 @@ async fn sessions_store_only_a_hash_and_resolve_to_their_user() {
             .unwrap()
             .unwrap();
         assert_eq!(session.user.display_name, "Ada");
-        let other = sessions::start(&pool, &ada.id).await.unwrap();
+        let other = sessions::start(&pool, &ada.id, &DEVICE).await.unwrap();
         assert_ne!(other, token, "a new token for every sign-in");
 
         sessions::end(&pool, &session.token_hash).await.unwrap();
@@ -98,7 +104,7 @@ async fn idle_and_absolute_expiry_end_sessions() {
             .unwrap();
         let now = unix_now();
 
-        let idle = sessions::start(&pool, &ada.id).await.unwrap();
+        let idle = sessions::start(&pool, &ada.id, &DEVICE).await.unwrap();
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now - 8 * 24 * 3600)
             .bind(sessions::token_hash(&idle))
@@ -112,7 +118,7 @@ async fn idle_and_absolute_expiry_end_sessions() {
                 .is_none()
         );
 
-        let old = sessions::start(&pool, &ada.id).await.unwrap();
+        let old = sessions::start(&pool, &ada.id, &DEVICE).await.unwrap();
         sqlx::query("UPDATE sessions SET created_at = $1 WHERE token_hash = $2")
             .bind(now - 31 * 24 * 3600)
             .bind(sessions::token_hash(&old))
@@ -149,9 +155,9 @@ async fn ending_other_sessions_keeps_the_current_one() {
         let bob = users::create(&pool, "bob@example.com", "Bob", "$argon2id$x")
             .await
             .unwrap();
-        let current = sessions::start(&pool, &ada.id).await.unwrap();
-        let laptop = sessions::start(&pool, &ada.id).await.unwrap();
-        let bobs = sessions::start(&pool, &bob.id).await.unwrap();
+        let current = sessions::start(&pool, &ada.id, &DEVICE).await.unwrap();
+        let laptop = sessions::start(&pool, &ada.id, &DEVICE).await.unwrap();
+        let bobs = sessions::start(&pool, &bob.id, &DEVICE).await.unwrap();
 
         let ended = sessions::end_others(&pool, &ada.id, &sessions::token_hash(&current))
             .await

@@ -124,12 +124,19 @@ async fn bad_registrations_get_specific_errors_and_change_nothing() {
     register(&app.router, "ada@example.com", "Ada").await;
     // Over the name rule, within the body limit (limits_http.rs covers that).
     let huge_name = "A".repeat(1_000);
-    let cases: [(&str, &str, &str, &str); 7] = [
+    let cases: [(&str, &str, &str, &str); 8] = [
         ("ada@example.com", PASSWORD, "Ada Again", "already exists"),
         ("", PASSWORD, "Ada", "Enter your e-mail"),
         ("not-an-address", PASSWORD, "Ada", "like name@example.com"),
         ("new@example.com", "short", "Ada", "at least 10"),
-        ("new@example.com", "password123", "Ada", "most common"),
+        ("new@example.com", "password123", "Ada", "common password"),
+        // The account's own address as its password.
+        (
+            "new@example.com",
+            "new@example.com",
+            "Ada",
+            "Too easy to guess",
+        ),
         ("new@example.com", PASSWORD, &huge_name, "at most 64"),
         (
             "new@example.com",

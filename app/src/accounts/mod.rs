@@ -64,12 +64,13 @@ pub enum ActivityKind {
     EmailChangeRequested,
     EmailChanged,
     SignedOutEverywhere,
+    SessionEnded,
     KeyCreated,
     KeyRevoked,
 }
 
 impl ActivityKind {
-    const ALL: [Self; 12] = [
+    const ALL: [Self; 13] = [
         Self::AccountCreated,
         Self::SignedIn,
         Self::SignInFailed,
@@ -80,6 +81,7 @@ impl ActivityKind {
         Self::EmailChangeRequested,
         Self::EmailChanged,
         Self::SignedOutEverywhere,
+        Self::SessionEnded,
         Self::KeyCreated,
         Self::KeyRevoked,
     ];
@@ -97,6 +99,7 @@ impl ActivityKind {
             Self::EmailChangeRequested => "email_change_requested",
             Self::EmailChanged => "email_changed",
             Self::SignedOutEverywhere => "signed_out_everywhere",
+            Self::SessionEnded => "session_ended",
             Self::KeyCreated => "key_created",
             Self::KeyRevoked => "key_revoked",
         }
@@ -119,6 +122,7 @@ impl ActivityKind {
             Self::EmailChangeRequested => "E-mail change asked for, waiting for confirmation",
             Self::EmailChanged => "E-mail address changed",
             Self::SignedOutEverywhere => "Signed out every other session",
+            Self::SessionEnded => "Ended a session",
             Self::KeyCreated => "API key created",
             Self::KeyRevoked => "API key revoked",
         }
@@ -158,4 +162,18 @@ pub struct EmailLink {
 pub struct PendingEmailChange {
     pub email: String,
     pub sent: crate::billing::DateLabel,
+}
+
+/// One signed-in session of the user's, as /account lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActiveSession {
+    /// Its public id, for the form that ends it.
+    pub id: String,
+    /// "Firefox on Linux".
+    pub device: String,
+    pub client_address: String,
+    pub signed_in: crate::billing::DateLabel,
+    pub last_active: crate::billing::DateLabel,
+    /// The session this page is shown in.
+    pub current: bool,
 }

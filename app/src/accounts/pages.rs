@@ -3,10 +3,13 @@
 //! deletion).
 
 use crate::accounts::server_fns::{
-    CancelEmailChange, ChangePassword, RequestEmailChange, RequestPasswordReset, SignOutEverywhere,
-    email_link_status, recent_activity, reset_link_status, waiting_email_change,
+    CancelEmailChange, ChangePassword, ConfirmPassword, EndSession, RequestEmailChange,
+    RequestPasswordReset, SignOutEverywhere, active_sessions, email_link_status, recent_activity,
+    reset_link_status, waiting_email_change,
 };
-use crate::accounts::{ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PendingEmailChange};
+use crate::accounts::{
+    ActiveSession, ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PendingEmailChange,
+};
 use crate::auth::{AuthActions, PrivatePage};
 use crate::components::{
     FormField, Loaded, PageMeta, SubmitButton, field_error, form_error, query_value,
@@ -200,6 +203,44 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     }
 }
 
+/// `/confirm-password?next=…`: the password again before a sensitive change
+/// (creating API keys) when the sign-in was a while ago; then back to `next`.
+#[component]
+pub fn ConfirmPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmPassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <PrivatePage
+            title="Confirm your password — Tracepipe"
+            description="Confirm your password before a sensitive change."
+            path="/confirm-password"
+            children=move |_user: CurrentUser| view! {
+                <section class="section auth" aria-labelledby="auth-title">
+                    <div class="container container--form">
+                        <h1 id="auth-title">"Confirm your password"</h1>
+                        <p class="lead">
+                            "You signed in a while ago. Enter your password again to create API keys, "
+                            "so that a device left signed in cannot."
+                        </p>
+                        <ActionForm action=action attr:class="form">
+                            <NextField />
+                            <FormField
+                                label="Password"
+                                name="password"
+                                input_type="password"
+                                autocomplete="current-password"
+                                error=field_error(error, Field::CurrentPassword)
+                            />
+                            <p class="form-error" role="alert">{form_error(error)}</p>
+                            <SubmitButton pending=action.pending() label="Confirm" busy_label="Checking…" primary=true />
+                        </ActionForm>
+                    </div>
+                </section>
+            }
+        />
+    }
+}
+
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = expect_context::<AuthActions>().register;
@@ -300,6 +341,17 @@ pub fn AccountPage() -> impl IntoView {
     // `PrivatePage`); refetched after the page's own actions add an event.
     let change_password = ServerAction::<ChangePassword>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let end_session = ServerAction::<EndSession>::new();
+    let sessions = Resource::new(
+        move || {
+            (
+                end_session.version().get(),
+                sign_out_everywhere.version().get(),
+                change_password.version().get(),
+            )
+        },
+        |_| active_sessions(),
+    );
     let email = EmailActions {
         request_change: ServerAction::new(),
         cancel_change: ServerAction::new(),
@@ -310,6 +362,7 @@ pub fn AccountPage() -> impl IntoView {
                 change_password.version().get(),
                 sign_out_everywhere.version().get(),
                 email.request_change.version().get(),
+                end_session.version().get(),
             )
         },
         |_| recent_activity(),
@@ -329,7 +382,17 @@ pub fn AccountPage() -> impl IntoView {
             description="Your name, e-mail address, password and sessions."
             path="/account"
             children=move |user: CurrentUser| {
-                view! { <AccountSettings user email pending change_password sign_out_everywhere events /> }
+                view! {
+                    <AccountSettings
+                        user
+                        email
+                        pending
+                        change_password
+                        sign_out_everywhere
+                        sessions=SessionsControls { list: sessions, end: end_session }
+                        events
+                    />
+                }
             }
         />
     }
@@ -344,6 +407,13 @@ struct EmailActions {
 
 type PendingResource = Resource<Result<Option<PendingEmailChange>, AppError>>;
 
+/// The account page's session list and the form that ends one.
+#[derive(Clone, Copy)]
+struct SessionsControls {
+    list: Resource<Result<Vec<ActiveSession>, AppError>>,
+    end: ServerAction<EndSession>,
+}
+
 type ActivityResource = Resource<Result<Vec<ActivityEntry>, AppError>>;
 
 #[component]
@@ -353,6 +423,7 @@ fn AccountSettings(
     pending: PendingResource,
     change_password: ServerAction<ChangePassword>,
     sign_out_everywhere: ServerAction<SignOutEverywhere>,
+    sessions: SessionsControls,
     events: ActivityResource,
 ) -> impl IntoView {
     let rename = expect_context::<AuthActions>().rename;
@@ -368,6 +439,7 @@ fn AccountSettings(
         Some("name") => Some("Your name is saved."),
         Some("password") => Some("Your password is changed. Every other session was signed out."),
         Some("sessions") => Some("Every other session was signed out."),
+        Some("session-ended") => Some("The session is ended: that device is signed out."),
         Some("email-confirmed") => {
             Some("Your e-mail address is confirmed. You can create API keys now.")
         }
@@ -430,8 +502,8 @@ fn AccountSettings(
                     />
                 </ActionForm>
 
-                <h2>"Sessions"</h2>
-                <p>"Signed in on a computer you no longer use? End every session but this one."</p>
+                <SessionList sessions />
+                <p>"Or end every session but this one:"</p>
                 <ActionForm action=sign_out_everywhere attr:class="form">
                     <p class="form-error" role="alert">{form_error(sessions_error)}</p>
                     <SubmitButton
@@ -508,6 +580,66 @@ fn EmailSection(user: CurrentUser, email: EmailActions, pending: PendingResource
                 busy_label="Sending the link…"
             />
         </ActionForm>
+    }
+}
+
+/// Where the user is signed in: device, address, since when, last active;
+/// any session but this one can be ended.
+#[component]
+fn SessionList(sessions: SessionsControls) -> impl IntoView {
+    let error = Signal::derive(move || sessions.end.value().get().and_then(Result::err));
+    view! {
+        <h2 id="sessions-title">"Sessions"</h2>
+        <p>"Where your account is signed in. Don't recognise one? End it, then change your password."</p>
+        <p class="form-error" role="alert">{form_error(error)}</p>
+        <Loaded resource=sessions.list loading="Loading your sessions…" retry_href="/account" children=move |list| view! {
+            <table class="table sessions" aria-labelledby="sessions-title">
+                <thead>
+                    <tr>
+                        <th scope="col">"Device"</th>
+                        <th scope="col">"From"</th>
+                        <th scope="col">"Signed in"</th>
+                        <th scope="col">"Last active"</th>
+                        <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .into_iter()
+                        .map(|session| view! { <SessionRow session end=sessions.end /> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        } />
+    }
+}
+
+#[component]
+fn SessionRow(session: ActiveSession, end: ServerAction<EndSession>) -> impl IntoView {
+    let action = if session.current {
+        Either::Left(view! { <strong>"This device"</strong> })
+    } else {
+        let label = format!(
+            "End the session of {} from {}",
+            session.device, session.client_address
+        );
+        Either::Right(view! {
+            <ActionForm action=end attr:class="inline-form">
+                <input type="hidden" name="session_id" value=session.id.clone() />
+                <button class="button button--secondary button--small" type="submit" aria-label=label>
+                    "End"
+                </button>
+            </ActionForm>
+        })
+    };
+    view! {
+        <tr>
+            <td>{session.device}</td>
+            <td>{session.client_address}</td>
+            <td><time datetime=session.signed_in.iso>{session.signed_in.text}</time></td>
+            <td><time datetime=session.last_active.iso>{session.last_active.text}</time></td>
+            <td>{action}</td>
+        </tr>
     }
 }
 

@@ -1,7 +1,7 @@
 //! Server functions for accounts: thin wrappers that call `ssr::service`
 //! and answer with the session cookie, a redirect or an `AppError`.
 
-use crate::accounts::{CurrentUser, EmailLink, PendingEmailChange};
+use crate::accounts::{ActiveSession, CurrentUser, EmailLink, PendingEmailChange};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -75,6 +75,36 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let (state, session) = (app_state(), signed_in()?);
     super::ssr::service::sign_out_everywhere(&state, &session, &client_address()).await?;
     leptos_axum::redirect("/account?saved=sessions");
+    Ok(())
+}
+
+/// The user's live sessions, for /account.
+#[server(prefix = "/api", endpoint = "active_sessions")]
+pub async fn active_sessions() -> Result<Vec<ActiveSession>, AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::service::active_sessions(&state, &session).await
+}
+
+/// Ends one session (another device's, usually) by its public id.
+#[server(prefix = "/api", endpoint = "end_session")]
+pub async fn end_session(session_id: String) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::service::end_session(&state, &session, &session_id, &client_address()).await?;
+    leptos_axum::redirect("/account?saved=session-ended");
+    Ok(())
+}
+
+/// The password again, to renew the session's proof of who is using it;
+/// then back to `next` (where the sensitive change waits).
+#[server(prefix = "/api", endpoint = "confirm_password")]
+pub async fn confirm_password(password: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    use super::ssr::validation::safe_next;
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::reauth::confirm_password(&state, &session, password, &client_address()).await?;
+    leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
 }
 

@@ -34,6 +34,8 @@ pub struct KeyList {
     /// Whether the user may create keys (an active plan); None while the
     /// Payment MS cannot be asked.
     pub subscribed: Option<bool>,
+    /// Creating a key needs the password again first (signed in long ago).
+    pub reauth_needed: bool,
     pub max_active: usize,
 }
 

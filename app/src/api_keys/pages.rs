@@ -8,7 +8,7 @@ use crate::accounts::{CurrentUser, Field};
 use crate::auth::PrivatePage;
 use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
 use crate::error::AppError;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::{Either, EitherOf4};
 use leptos::form::FromFormData;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -104,7 +104,7 @@ fn CreateKeyForm(
     };
     let needs_plan = list.subscribed == Some(false);
     if !email_verified || needs_plan {
-        return EitherOf3::A(view! {
+        return EitherOf4::A(view! {
             {(!email_verified).then(|| view! {
                 <p class="notice">
                     "Creating API keys needs a confirmed e-mail address, so that notices about your keys reach you. "
@@ -120,10 +120,11 @@ fn CreateKeyForm(
         });
     }
     match list.keys.len() {
-        active if active >= list.max_active => EitherOf3::B(view! {
+        active if active >= list.max_active => EitherOf4::B(view! {
             <p class="notice">{format!("You have {active} active keys, the most allowed. Revoke one to create another.")}</p>
         }),
-        _ => EitherOf3::C(view! {
+        _ if list.reauth_needed => EitherOf4::C(view! { <ConfirmPasswordFirst /> }),
+        _ => EitherOf4::D(view! {
             <h2>"Create a key"</h2>
             <form method="post" action="/keys" class="form" on:submit=on_submit>
                 <FormField
@@ -134,9 +135,24 @@ fn CreateKeyForm(
                     error=field_error(error, Field::KeyName)
                 />
                 <p class="form-error" role="alert">{form_error(error)}</p>
+                // The page stayed open past the re-authentication window.
+                <Show when=move || error.get() == Some(AppError::ReauthRequired)>
+                    <ConfirmPasswordFirst />
+                </Show>
                 <SubmitButton pending=create.pending() label="Create key" busy_label="Creating…" primary=true />
             </form>
         }),
+    }
+}
+
+/// Creating a key long after signing in: the password again, then back here.
+#[component]
+fn ConfirmPasswordFirst() -> impl IntoView {
+    view! {
+        <div class="notice">
+            <p>"For your security, confirm your password before creating a key: you signed in a while ago."</p>
+            <a class="button button--primary" href="/confirm-password?next=/keys">"Confirm your password"</a>
+        </div>
     }
 }
 

@@ -20,7 +20,7 @@ pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
     expect_context::<leptos_axum::ResponseOptions>()
         .insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let (record, key) =
-        super::ssr::service::create(&state, &session.user.id, &name, &client_address()).await?;
+        super::ssr::service::create_from_page(&state, &session, &name, &client_address()).await?;
     Ok(CreatedKey {
         key,
         view: super::ssr::service::view(record),

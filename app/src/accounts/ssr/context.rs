@@ -108,7 +108,15 @@ pub async fn start_session_and_redirect(
             .await
             .map_err(unavailable)?;
     }
-    let token = sessions::start(&state.db, user_id)
+    let user_agent = request_parts()
+        .and_then(|parts| parts.headers.get(header::USER_AGENT).cloned())
+        .and_then(|value| value.to_str().map(str::to_owned).ok())
+        .unwrap_or_default();
+    let device = sessions::Device {
+        user_agent: &user_agent,
+        client_address: &client_address(),
+    };
+    let token = sessions::start(&state.db, user_id, &device)
         .await
         .map_err(unavailable)?;
     set_cookie(&state.sessions.session_cookie(&token));

@@ -3,7 +3,6 @@
 
 pub mod activity;
 pub mod addresses;
-pub mod common_passwords;
 pub mod context;
 pub mod passwords;
 pub mod reauth;

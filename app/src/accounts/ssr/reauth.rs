@@ -1,11 +1,60 @@
 //! Asking the signed-in user for their password again before a change that
-//! a borrowed session must not make alone (the address, deleting the
-//! account, the password itself).
+//! a borrowed or stolen session must not make alone. Forms that change the
+//! address, the password or delete the account take the password with the
+//! change (`check_password`); creating API keys asks for a recent sign-in
+//! instead (`require_recent`), renewed on `/confirm-password`.
 
+use super::sessions::{self, Session};
+use super::throttle::{account_subject, client_subject};
 use super::{passwords, users};
 use crate::accounts::{Field, FieldError};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::support::time::unix_now;
+
+/// Whether the session's user proved who they are within the window.
+pub fn is_recent(state: &AppState, session: &Session) -> bool {
+    unix_now() - session.authenticated_at <= state.sessions.reauth_window_secs
+}
+
+/// `ReauthRequired` unless the session's user proved who they are recently.
+pub fn require_recent(state: &AppState, session: &Session) -> Result<(), AppError> {
+    if is_recent(state, session) {
+        Ok(())
+    } else {
+        Err(AppError::ReauthRequired)
+    }
+}
+
+/// The password again on `/confirm-password`: renews the session's proof.
+/// Wrong passwords count against the sign-in throttle, as at sign-in.
+pub async fn confirm_password(
+    state: &AppState,
+    session: &Session,
+    password: String,
+    client: &str,
+) -> Result<(), AppError> {
+    let unavailable = AppError::dependency_failed("confirming a password failed");
+    let (account, client_key) = (account_subject(&session.user.email), client_subject(client));
+    state
+        .throttle
+        .admit(&state.db, &account, &client_key)
+        .await?;
+    let wrong = "That is not your password.";
+    if let Err(refused) = check_password(state, &session.user.id, password, wrong).await {
+        if matches!(refused, AppError::Invalid(_)) {
+            state
+                .throttle
+                .record_failure(&state.db, &account, &client_key)
+                .await
+                .map_err(unavailable)?;
+        }
+        return Err(refused);
+    }
+    sessions::mark_authenticated(&state.db, &session.token_hash)
+        .await
+        .map_err(unavailable)
+}
 
 /// `password` is the signed-in user's, or `wrong` (on the current-password field).
 pub async fn check_password(

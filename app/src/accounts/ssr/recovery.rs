@@ -96,6 +96,11 @@ async fn write_link(state: &AppState, email: &str, client: &str) -> Result<(), s
 
 /// Whether `token` is a live link (for showing its form; nothing changes).
 pub async fn link_is_live(db: &AnyPool, token: &str) -> Result<bool, AppError> {
+    Ok(link_owner(db, token).await?.is_some())
+}
+
+/// The account a live link `token` belongs to.
+async fn link_owner(db: &AnyPool, token: &str) -> Result<Option<users::UserRecord>, AppError> {
     let found: Option<(String,)> = sqlx::query_as(
         "SELECT user_id FROM password_resets WHERE token_hash = $1 AND expires_at > $2",
     )
@@ -104,7 +109,12 @@ pub async fn link_is_live(db: &AnyPool, token: &str) -> Result<bool, AppError> {
     .fetch_optional(db)
     .await
     .map_err(AppError::dependency_failed("checking a reset link failed"))?;
-    Ok(found.is_some())
+    let Some((user_id,)) = found else {
+        return Ok(None);
+    };
+    users::find_by_id(db, &user_id)
+        .await
+        .map_err(AppError::dependency_failed("checking a reset link failed"))
 }
 
 /// Sets `new_password` through the link `token`, using it up; every session
@@ -115,12 +125,14 @@ pub async fn reset_password(
     new_password: String,
     client: &str,
 ) -> Result<String, AppError> {
-    validation::check_new_password(&new_password, Field::NewPassword).map_err(AppError::Invalid)?;
     let unavailable = AppError::dependency_failed("resetting a password failed");
     // Refused links are refused before the (slow) hashing.
-    if !link_is_live(&state.db, token).await? {
+    let Some(owner) = link_owner(&state.db, token).await? else {
         return Err(AppError::ResetLinkUnusable);
-    }
+    };
+    let personal = [owner.email.as_str(), &owner.display_name];
+    validation::check_new_password(&new_password, Field::NewPassword, &personal)
+        .map_err(AppError::Invalid)?;
     let hash = passwords::hash_password(new_password)
         .await
         .map_err(AppError::dependency_failed("hashing a new password"))?;

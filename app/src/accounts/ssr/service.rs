@@ -9,7 +9,7 @@ use super::sessions::{self, Session};
 use super::throttle::{account_subject, client_subject};
 use super::users::{self, CreateUserError};
 use super::{activity, addresses, passwords, reauth, recovery, validation};
-use crate::accounts::{ActivityKind, EmailLinkPurpose, Field, FieldError};
+use crate::accounts::{ActiveSession, ActivityKind, EmailLinkPurpose, Field, FieldError};
 use crate::billing::ssr::payment_client::Standing;
 use crate::billing::ssr::{Freshness, payment_failed};
 use crate::error::AppError;
@@ -29,7 +29,8 @@ pub async fn register(
 ) -> Result<String, AppError> {
     let email = validation::normalize_email(email).map_err(AppError::Invalid)?;
     let display_name = validation::clean_display_name(display_name).map_err(AppError::Invalid)?;
-    validation::check_new_password(&password, Field::Password).map_err(AppError::Invalid)?;
+    validation::check_new_password(&password, Field::Password, &[&email, &display_name])
+        .map_err(AppError::Invalid)?;
     let hash = passwords::hash_password(password)
         .await
         .map_err(AppError::dependency_failed("hashing a new password"))?;
@@ -75,14 +76,10 @@ pub async fn sign_in(
     let account = account_subject(&email);
     let client_key = client_subject(client);
     let unavailable = AppError::dependency_failed("sign-in failed");
-    if let Some(retry_after_secs) = state
+    state
         .throttle
-        .retry_after(&state.db, &account, &client_key)
-        .await
-        .map_err(unavailable)?
-    {
-        return Err(AppError::Throttled { retry_after_secs });
-    }
+        .admit(&state.db, &account, &client_key)
+        .await?;
     let user = if email.is_empty() {
         None
     } else {
@@ -153,7 +150,9 @@ pub async fn change_password(
         "That is not your current password.",
     )
     .await?;
-    validation::check_new_password(&new_password, Field::NewPassword).map_err(AppError::Invalid)?;
+    let personal = [session.user.email.as_str(), &session.user.display_name];
+    validation::check_new_password(&new_password, Field::NewPassword, &personal)
+        .map_err(AppError::Invalid)?;
     let hash = passwords::hash_password(new_password)
         .await
         .map_err(AppError::dependency_failed("hashing a new password"))?;
@@ -181,6 +180,48 @@ pub async fn change_password(
         "",
         client,
     );
+    Ok(())
+}
+
+/// The user's live sessions, the one in use marked, the most recent first.
+pub async fn active_sessions(
+    state: &AppState,
+    session: &Session,
+) -> Result<Vec<ActiveSession>, AppError> {
+    let records = sessions::list(&state.db, &session.user.id, &state.sessions)
+        .await
+        .map_err(AppError::dependency_failed("listing sessions failed"))?;
+    Ok(records
+        .into_iter()
+        .map(|record| ActiveSession {
+            current: record.public_id == session.public_id,
+            id: record.public_id,
+            device: sessions::device_label(record.user_agent.as_deref()),
+            client_address: record
+                .client_address
+                .unwrap_or_else(|| "unknown".to_owned()),
+            signed_in: time_label(moment(record.created_at)),
+            last_active: time_label(moment(record.last_seen_at)),
+        })
+        .collect())
+}
+
+/// Ends one of the user's sessions: its next request, on any instance, is
+/// signed out.
+pub async fn end_session(
+    state: &AppState,
+    session: &Session,
+    public_id: &str,
+    client: &str,
+) -> Result<(), AppError> {
+    let user_id = &session.user.id;
+    let ended = sessions::end_by_public_id(&state.db, user_id, public_id)
+        .await
+        .map_err(AppError::dependency_failed("ending a session failed"))?;
+    if !ended {
+        return Err(AppError::NoSuchSession);
+    }
+    activity::record(&state.db, user_id, ActivityKind::SessionEnded, "", client);
     Ok(())
 }
 

@@ -19,6 +19,9 @@ pub struct SessionPolicy {
     pub absolute_timeout_secs: i64,
     /// `PUBLIC_URL` is https: `Secure` and the `__Host-` prefix.
     pub secure: bool,
+    /// Sensitive changes (creating API keys) ask for the password again when
+    /// the session's user last proved who they are longer ago than this.
+    pub reauth_window_secs: i64,
 }
 
 /// Activity is written at most this often, not on every request.
@@ -30,6 +33,10 @@ const TOKEN_BYTES: usize = 32;
 pub struct Session {
     pub user: CurrentUser,
     pub token_hash: String,
+    /// Names the session on /account (never the token or its hash).
+    pub public_id: String,
+    /// When its user last signed in or entered the password again.
+    pub authenticated_at: i64,
     /// Checkouts the user started plus those they returned from, on any
     /// instance: when it changes, the user may have just gained a plan.
     pub checkout_activity: i64,
@@ -81,16 +88,38 @@ pub fn token_hash(token: &str) -> String {
     sha256_hex(token)
 }
 
-/// Starts a session for `user_id`; returns the token for the cookie.
-pub async fn start(db: &AnyPool, user_id: &str) -> Result<String, sqlx::Error> {
+/// The browser a session is started from, as the session list shows it.
+pub struct Device<'a> {
+    /// The `User-Agent` header, cut to `USER_AGENT_MAX_CHARS`.
+    pub user_agent: &'a str,
+    pub client_address: &'a str,
+}
+
+const USER_AGENT_MAX_CHARS: usize = 512;
+
+/// Starts a session for `user_id` on `device`; returns the token for the cookie.
+pub async fn start(
+    db: &AnyPool,
+    user_id: &str,
+    device: &Device<'_>,
+) -> Result<String, sqlx::Error> {
     let token = random_hex(TOKEN_BYTES)?;
     let now = unix_now();
+    let user_agent: String = device
+        .user_agent
+        .chars()
+        .take(USER_AGENT_MAX_CHARS)
+        .collect();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, public_id, \
+         user_agent, client_address, authenticated_at) VALUES ($1, $2, $3, $3, $4, $5, $6, $3)",
     )
     .bind(token_hash(&token))
     .bind(user_id)
     .bind(now)
+    .bind(uuid::Uuid::new_v4().simple().to_string())
+    .bind(user_agent)
+    .bind(device.client_address)
     .execute(db)
     .await?;
     Ok(token)
@@ -106,7 +135,8 @@ pub async fn resolve(
     let hash = token_hash(token);
     let row = sqlx::query(
         "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.email_verified_at, \
-         (SELECT COUNT(*) + COUNT(c.returned_at) FROM checkouts c WHERE c.user_id = u.id) \
+         (SELECT COUNT(*) + COUNT(c.returned_at) FROM checkouts c WHERE c.user_id = u.id), \
+         s.public_id, s.authenticated_at \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(&hash)
@@ -138,6 +168,8 @@ pub async fn resolve(
             email_verified: row.try_get::<Option<i64>, _>(5)?.is_some(),
         },
         token_hash: hash,
+        public_id: row.try_get(7)?,
+        authenticated_at: row.try_get(8)?,
         checkout_activity: row.try_get(6)?,
     }))
 }
@@ -162,4 +194,70 @@ pub async fn end_others<'c>(
         .execute(db)
         .await
         .map(|done| done.rows_affected())
+}
+
+/// One of a user's live sessions, as /account lists it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub public_id: String,
+    pub user_agent: Option<String>,
+    pub client_address: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// The user's sessions that have not expired, the most recently used first.
+pub async fn list(
+    db: &AnyPool,
+    user_id: &str,
+    policy: &SessionPolicy,
+) -> Result<Vec<SessionRecord>, sqlx::Error> {
+    let now = unix_now();
+    sqlx::query_as(
+        "SELECT public_id, user_agent, client_address, created_at, last_seen_at FROM sessions \
+         WHERE user_id = $1 AND created_at > $2 AND last_seen_at > $3 \
+         ORDER BY last_seen_at DESC, created_at DESC",
+    )
+    .bind(user_id)
+    .bind(now - policy.absolute_timeout_secs)
+    .bind(now - policy.idle_timeout_secs)
+    .fetch_all(db)
+    .await
+}
+
+/// Ends the session `public_id` if it is one of `user_id`'s; whether it was.
+pub async fn end_by_public_id(
+    db: &AnyPool,
+    user_id: &str,
+    public_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND public_id = $2")
+        .bind(user_id)
+        .bind(public_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The user of the session `token_hash` proved who they are just now.
+pub async fn mark_authenticated(db: &AnyPool, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE token_hash = $2")
+        .bind(unix_now())
+        .bind(token_hash)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// "Firefox on Linux" for a session list, from the User-Agent it signed in with.
+pub fn device_label(user_agent: Option<&str>) -> String {
+    let parsed = user_agent.and_then(|agent| woothee::parser::Parser::new().parse(agent));
+    let known = |value: &str| !value.is_empty() && value != woothee::woothee::VALUE_UNKNOWN;
+    match parsed {
+        Some(found) if known(found.name) && known(found.os) => {
+            format!("{} on {}", found.name, found.os)
+        }
+        Some(found) if known(found.name) => found.name.to_owned(),
+        _ => "An unrecognised browser or program".to_owned(),
+    }
 }

@@ -2,6 +2,7 @@
 //! many failures for one account, or from one client address, within the
 //! window, and further attempts are refused until the oldest failure ages out.
 
+use crate::error::AppError;
 use crate::support::time::unix_now;
 use sqlx::{AnyPool, Row};
 
@@ -31,6 +32,15 @@ pub fn client_subject(address: &str) -> String {
 }
 
 impl ThrottlePolicy {
+    /// Ok when `account` and `client` may try now; else `Throttled` with the wait.
+    pub async fn admit(&self, db: &AnyPool, account: &str, client: &str) -> Result<(), AppError> {
+        match self.retry_after(db, account, client).await {
+            Ok(None) => Ok(()),
+            Ok(Some(retry_after_secs)) => Err(AppError::Throttled { retry_after_secs }),
+            Err(err) => Err(AppError::dependency_failed("checking the sign-in throttle")(err)),
+        }
+    }
+
     /// Seconds until `account` and `client` may try again, or None if they may now.
     pub async fn retry_after(
         &self,

@@ -1,6 +1,5 @@
 //! What a new account's fields must look like, with messages a person can act on.
 
-use super::common_passwords::is_common;
 use crate::accounts::{Field, FieldError};
 
 pub const PASSWORD_MIN_CHARS: usize = 10;
@@ -26,9 +25,16 @@ pub fn normalize_email(raw: &str) -> Result<String, FieldError> {
     Ok(email)
 }
 
-/// Length limits and a block list of the most common passwords; no
-/// composition rules (ASVS 6.2). Counted in characters, never truncated.
-pub fn check_new_password(password: &str, field: Field) -> Result<(), FieldError> {
+/// Length limits and a strength estimate (zxcvbn, with its list of 30,000
+/// common and breached passwords, dictionary words, names, keyboard
+/// patterns, dates and repeats); no composition rules (ASVS 6.2). Counted in
+/// characters, never truncated. `personal` are the account's own words (its
+/// address, its name), which make a password easier to guess.
+pub fn check_new_password(
+    password: &str,
+    field: Field,
+    personal: &[&str],
+) -> Result<(), FieldError> {
     let chars = password.chars().count();
     let refuse = |message: String| Err(FieldError::new(field, message));
     if chars == 0 {
@@ -42,14 +48,34 @@ pub fn check_new_password(password: &str, field: Field) -> Result<(), FieldError
     if chars > PASSWORD_MAX_CHARS {
         return refuse(format!("Use at most {PASSWORD_MAX_CHARS} characters."));
     }
-    if is_common(password) {
-        return refuse(
-            "That password is one of the most common ones and easy to guess. Choose another."
-                .to_owned(),
-        );
+    // The address's parts count as words of the account, not just the whole.
+    let words: Vec<&str> = personal
+        .iter()
+        .flat_map(|text| text.split(['@', '.', ' ', '-', '_', '+']))
+        .chain(personal.iter().copied())
+        .filter(|word| word.chars().count() >= 3)
+        .collect();
+    let estimate = zxcvbn::zxcvbn(password, &words);
+    if estimate.score() >= MIN_SCORE {
+        return Ok(());
     }
-    Ok(())
+    // Why, in zxcvbn's words ("This is a top-100 common password."), then how
+    // to do better ("Add another word or two. Uncommon words are better.").
+    let mut message = "Too easy to guess.".to_owned();
+    if let Some(feedback) = estimate.feedback() {
+        if let Some(warning) = feedback.warning() {
+            message = format!("Too easy to guess: {warning}");
+        }
+        for suggestion in feedback.suggestions() {
+            message.push_str(&format!(" {suggestion}"));
+        }
+    }
+    refuse(message)
 }
+
+/// zxcvbn's "safely unguessable": about 10^8 guesses or more, which an
+/// attacker with a stolen argon2id hash cannot try in any useful time.
+const MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
 
 /// Trims a display name and refuses control characters and oversize input.
 /// Markup is allowed: names are always rendered as text, never as HTML.
@@ -121,24 +147,48 @@ mod tests {
     }
 
     #[test]
-    fn passwords_are_measured_in_characters_and_common_ones_refused() {
-        assert!(check_new_password("correct horse battery", Field::Password).is_ok());
-        // Ten characters, thirty bytes: any Unicode counts per character.
-        assert!(check_new_password("ключ-пароль", Field::Password).is_ok());
-        let short = check_new_password("short1!", Field::Password).unwrap_err();
+    fn passwords_are_measured_in_characters_and_easy_ones_refused_with_reasons() {
+        let check = |password: &str| check_new_password(password, Field::Password, &[]);
+        assert!(check("correct horse battery").is_ok());
+        // Eleven characters, twenty-one bytes: any Unicode counts per character.
+        assert!(check("ёжик-в-тумане-7").is_ok());
+        let short = check("short1!").unwrap_err();
         assert!(short.message.contains("at least 10") && short.message.contains("has 7"));
-        assert!(check_new_password(&"x".repeat(128), Field::Password).is_ok());
+        let long: String =
+            "violet kettle drums under a quiet harbour, ".repeat(3)[..128].to_owned();
+        assert!(check(&long).is_ok());
+        let too_long = format!("{long}x");
         assert!(
-            check_new_password(&"x".repeat(129), Field::Password)
+            check(&too_long)
                 .unwrap_err()
                 .message
                 .contains("at most 128")
         );
-        for common in ["password123", "Password123", "1234567890", "qwertyuiop"] {
-            let err = check_new_password(common, Field::NewPassword).unwrap_err();
+        for easy in [
+            "password123",
+            "Password123",
+            "1234567890",
+            "qwertyuiop",
+            "xxxxxxxxxxxx",
+        ] {
+            let err = check_new_password(easy, Field::NewPassword, &[]).unwrap_err();
             assert_eq!(err.field, Field::NewPassword);
-            assert!(err.message.contains("most common"), "{common}");
+            assert!(
+                err.message.starts_with("Too easy to guess"),
+                "{easy}: {}",
+                err.message
+            );
         }
+        let common = check("password123").unwrap_err().message;
+        assert!(common.contains("common password"), "{common}");
+    }
+
+    #[test]
+    fn the_account_s_own_address_and_name_make_a_password_weak() {
+        let password = "ada.lovelace@example.com";
+        assert!(check_new_password(password, Field::Password, &[]).is_ok());
+        let personal = ["ada.lovelace@example.com", "Ada Lovelace"];
+        assert!(check_new_password(password, Field::Password, &personal).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! keys table in `super`: views, the plan rule, activity entries.
 
 use super::{CreateKeyError, KeyRecord, MAX_ACTIVE_KEYS};
-use crate::accounts::ssr::{sessions::Session, users};
+use crate::accounts::ssr::{reauth, sessions::Session, users};
 use crate::accounts::{Field, FieldError};
 use crate::api_keys::{ApiKeyView, KeyList};
 use crate::billing::ssr::{Freshness, payment_failed};
@@ -49,6 +49,7 @@ pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppErr
     Ok(KeyList {
         keys: records.into_iter().map(view).collect(),
         subscribed,
+        reauth_needed: !reauth::is_recent(state, session),
         max_active: MAX_ACTIVE_KEYS as usize,
     })
 }
@@ -90,6 +91,19 @@ pub async fn create(
         Err(CreateKeyError::TooMany) => Err(AppError::TooManyKeys),
         Err(err) => Err(AppError::dependency_failed("creating a key")(err)),
     }
+}
+
+/// `create`, asked from the /keys page (with or without JavaScript): a
+/// session must have signed in (or confirmed its password) recently, so a
+/// borrowed or stolen session cannot mint keys. `/v1` callers hold a key.
+pub async fn create_from_page(
+    state: &AppState,
+    session: &Session,
+    name: &str,
+    client: &str,
+) -> Result<(KeyRecord, String), AppError> {
+    reauth::require_recent(state, session)?;
+    create(state, &session.user.id, name, client).await
 }
 
 pub async fn revoke(

@@ -1,0 +1,188 @@
+//! The session list on /account and re-authentication: every live session
+//! with its device and address, this one marked; ending one signs that
+//! device out on its next request and nobody else's; creating a key from the
+//! page long after signing in asks for the password again (the API does not).
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::api::*;
+use common::*;
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
+/// Signs in from a browser that says it is `user_agent`; its cookie.
+async fn sign_in_with(app: &TestApp, email: &str, user_agent: &str) -> String {
+    let body = form(&[("email", email), ("password", PASSWORD), ("next", "")]);
+    let request = Request::post("/api/login")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::USER_AGENT, user_agent)
+        .body(Body::from(body))
+        .unwrap();
+    session_cookie(&send(&app.router, request).await)
+}
+
+/// The public ids in the session list's end forms, in page order.
+fn ended_by_forms(page: &str) -> Vec<String> {
+    page.split("name=\"session_id\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_session_list_names_each_device_and_ends_the_one_chosen() {
+    let app = sqlite_app().await;
+    let email = "devices@example.com";
+    register(&app.router, email, "Devices").await;
+    let laptop = sign_in_with(&app, email, FIREFOX).await;
+    let phone = sign_in_with(&app, email, SAFARI).await;
+    let stranger = session_cookie(&register(&app.router, "stranger@example.com", "Stranger").await);
+
+    let account = page(&app.router, "/account", Some(&laptop)).await;
+    assert!(
+        account.body.contains("Firefox on Linux"),
+        "{}",
+        account.body
+    );
+    assert!(
+        account.body.contains("Safari on iPhone"),
+        "{}",
+        account.body
+    );
+    assert!(account.body.contains("This device"));
+    // Three sessions: the one at registration, the phone's, and this one
+    // (which has no end button); the token's hash is never on the page.
+    let ids = ended_by_forms(&account.body);
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let hashes: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM sessions")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        hashes
+            .iter()
+            .all(|(hash,)| !account.body.contains(hash.as_str()))
+    );
+
+    let (phone_id,): (String,) =
+        sqlx::query_as("SELECT public_id FROM sessions WHERE user_agent = $1")
+            .bind(SAFARI)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    // Someone else's session cannot be ended from this account.
+    let refused = call(
+        &app.router,
+        "end_session",
+        &form(&[("session_id", &phone_id)]),
+        Some(&stranger),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
+    assert_eq!(
+        page(&app.router, "/dashboard", Some(&phone)).await.status,
+        StatusCode::OK
+    );
+
+    let ended = call(
+        &app.router,
+        "end_session",
+        &form(&[("session_id", &phone_id)]),
+        Some(&laptop),
+    )
+    .await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    assert_eq!(ended.header("location"), "/account?saved=session-ended");
+    assert_eq!(
+        page(&app.router, "/dashboard", Some(&phone)).await.status,
+        StatusCode::FOUND,
+        "the phone is signed out on its next request"
+    );
+    assert_eq!(
+        page(&app.router, "/dashboard", Some(&laptop)).await.status,
+        StatusCode::OK
+    );
+    let again = call(
+        &app.router,
+        "end_session",
+        &form(&[("session_id", &phone_id)]),
+        Some(&laptop),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert!(again.body.contains("NoSuchSession"));
+}
+
+#[tokio::test]
+async fn a_key_from_the_page_long_after_signing_in_needs_the_password_again() {
+    let app = sqlite_app().await;
+    let (cookie, user_id) = subscriber(&app, "reauth").await;
+    let (_, key) = user_with_key(&app, "reauth-api").await;
+    // Signed in 20 minutes ago (the window is 15).
+    sqlx::query(
+        "UPDATE sessions SET authenticated_at = authenticated_at - 1200 WHERE user_id = $1",
+    )
+    .bind(&user_id)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+
+    let keys_page = page(&app.router, "/keys", Some(&cookie)).await;
+    assert!(
+        keys_page.body.contains("/confirm-password?next=/keys"),
+        "{}",
+        keys_page.body
+    );
+    let refused = call(&app.router, "create_api_key", "name=late", Some(&cookie)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(refused.body.contains("ReauthRequired"));
+
+    let wrong = call(
+        &app.router,
+        "confirm_password",
+        &form(&[("password", "not the password"), ("next", "/keys")]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    assert_eq!(
+        call(&app.router, "create_api_key", "name=late", Some(&cookie))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "a wrong password renews nothing"
+    );
+
+    let confirmed = call(
+        &app.router,
+        "confirm_password",
+        &form(&[("password", PASSWORD), ("next", "/keys")]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(confirmed.header("location"), "/keys");
+    let created = call(&app.router, "create_api_key", "name=late", Some(&cookie)).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+
+    // The API is asked with a key, not a session: no window applies.
+    let (api_user,): (String,) =
+        sqlx::query_as("SELECT user_id FROM api_keys WHERE name = 'laptop'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    subscribe(&app, &api_user).await;
+    let body = Some(("application/json", r#"{"name":"ci"}"#));
+    let by_api = api(&app.router, "POST", "/v1/api-keys", Some(&key), body).await;
+    assert_eq!(by_api.status, StatusCode::CREATED, "{}", by_api.body);
+}
