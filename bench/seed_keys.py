@@ -1,13 +1,15 @@
 """Makes subscribers with API keys on a running storefront (sandbox
 payments) and prints the keys, one per line: each subscriber registers,
-subscribes through the sandbox's checkout, then posts the /keys form as a
-browser without JavaScript does.
+confirms its address with the link from the sandbox mailbox, subscribes
+through the sandbox's checkout, then posts the /keys form as a browser
+without JavaScript does.
 Usage: python3 bench/seed_keys.py http://127.0.0.1:PORT [SUBSCRIBERS] [KEYS_EACH]"""
 
 import http.cookiejar
 import json
 import re
 import sys
+import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -33,7 +35,22 @@ class Browser:
     def register(self):
         email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
         self.post("/api/register", {"email": email, "password": "correct horse battery staple", "display_name": "Bench", "next": ""})
+        self.email = email
         return self
+
+    def confirm_email(self):
+        """Opens the confirmation link mailed to this visitor (the sandbox
+        mailbox, newest first; delivered just after registering)."""
+        for _ in range(100):
+            with self.opener.open(self.base + "/sandbox/mail") as response:
+                mailbox = response.read().decode()
+            for message in mailbox.split("<article")[1:]:
+                token = re.search(r"/confirm-email\?token=([0-9A-Za-z]+)", message)
+                if self.email in message and token:
+                    self.post("/api/confirm_email", {"token": token.group(1)})
+                    return self
+            time.sleep(0.1)
+        sys.exit(f"no confirmation link for {self.email}")
 
     def subscribe(self, plan_id="starter"):
         checkout_url = json.loads(self.post("/api/payment/checkout", {"plan_id": plan_id}))
@@ -56,6 +73,6 @@ if __name__ == "__main__":
     subscribers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     keys_each = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     for _ in range(subscribers):
-        browser = Browser(base).register().subscribe()
+        browser = Browser(base).register().confirm_email().subscribe()
         for n in range(keys_each):
             print(browser.create_key(f"bench {n + 1}"))

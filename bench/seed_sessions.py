@@ -9,7 +9,7 @@ import urllib.request
 from seed_keys import Browser
 
 base = sys.argv[1]
-subscriber = Browser(base).register().subscribe()
+subscriber = Browser(base).register().confirm_email().subscribe()
 key = subscriber.create_key("bench")
 with urllib.request.urlopen(urllib.request.Request(base + "/v1/users/me", headers={"X-API-Key": key})) as response:
     response.read()
