@@ -126,8 +126,7 @@ pub async fn resend_verification(
     )
     .await
     .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
-    state.mailer.wake();
+    state.mailer.commit(tx).await.map_err(unavailable)?;
     Ok(())
 }
 
@@ -169,8 +168,7 @@ pub async fn request_change(
     )
     .await
     .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
-    state.mailer.wake();
+    state.mailer.commit(tx).await.map_err(unavailable)?;
     let kind = ActivityKind::EmailChangeRequested;
     activity::record(&state.db, user_id, kind, &new_email, client);
     Ok(())
@@ -296,8 +294,7 @@ pub async fn confirm(
             (ActivityKind::EmailChanged, format!("{old} → {email}"))
         }
     };
-    tx.commit().await.map_err(unavailable)?;
-    state.mailer.wake();
+    state.mailer.commit(tx).await.map_err(unavailable)?;
     activity::record(&state.db, &user_id, kind, &detail, client);
     Ok((user_id, purpose))
 }

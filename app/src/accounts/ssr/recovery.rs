@@ -7,7 +7,7 @@
 //! session of the account, logs the event, and sends a notice.
 
 use super::throttle::{ThrottlePolicy, client_subject};
-use super::{activity, passwords, users, validation};
+use super::{activity, passwords, sessions, users, validation};
 use crate::accounts::{ActivityKind, Field};
 use crate::error::AppError;
 use crate::mail::ssr::outbox;
@@ -89,8 +89,7 @@ async fn write_link(state: &AppState, email: &str, client: &str) -> Result<(), s
     .await?;
     let link = format!("{}/reset-password?token={token}", state.site.public_url);
     outbox::enqueue(&mut tx, &templates::reset_link(email, &link, client, now)).await?;
-    tx.commit().await?;
-    state.mailer.wake();
+    state.mailer.commit(tx).await?;
     Ok(())
 }
 
@@ -157,9 +156,7 @@ pub async fn reset_password(
     users::mark_verified(&mut *tx, &user_id, &email)
         .await
         .map_err(unavailable)?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(&user_id)
-        .execute(&mut *tx)
+    sessions::end_all(&mut *tx, &user_id)
         .await
         .map_err(unavailable)?;
     let notice = password_changed_notice(
@@ -170,8 +167,7 @@ pub async fn reset_password(
     outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &email))
         .await
         .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
-    state.mailer.wake();
+    state.mailer.commit(tx).await.map_err(unavailable)?;
     activity::record(&state.db, &user_id, ActivityKind::PasswordReset, "", client);
     Ok(user_id)
 }

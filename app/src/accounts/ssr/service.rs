@@ -56,8 +56,7 @@ pub async fn register(
     )
     .await
     .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
-    state.mailer.wake();
+    state.mailer.commit(tx).await.map_err(unavailable)?;
     let kind = ActivityKind::AccountCreated;
     activity::record(&state.db, &user.id, kind, "", client);
     Ok(user.id)
@@ -171,8 +170,7 @@ pub async fn change_password(
     outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &email))
         .await
         .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
-    state.mailer.wake();
+    state.mailer.commit(tx).await.map_err(unavailable)?;
     activity::record(
         &state.db,
         user_id,
@@ -286,8 +284,7 @@ pub async fn delete_account(
             .await
             .map_err(unavailable)?;
     }
-    tx.commit().await.map_err(unavailable)?;
-    state.mailer.wake();
+    state.mailer.commit(tx).await.map_err(unavailable)?;
     tracing::info!("an account was deleted");
     Ok(())
 }

@@ -182,6 +182,18 @@ pub async fn end(db: &AnyPool, token_hash: &str) -> Result<(), sqlx::Error> {
         .map(|_| ())
 }
 
+/// Ends every session of `user_id` (a password set through a reset link).
+pub async fn end_all<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    user_id: &str,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
+}
+
 /// Ends every session of `user_id` except the one being used.
 pub async fn end_others<'c>(
     db: impl sqlx::Executor<'c, Database = sqlx::Any>,

@@ -102,6 +102,14 @@ pub struct Mailer {
 }
 
 impl Mailer {
+    /// Commits `tx`, which wrote mail to the outbox, then wakes this
+    /// process's sender so the mail goes at once (not at the next poll).
+    pub async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Any>) -> Result<(), sqlx::Error> {
+        tx.commit().await?;
+        self.wake();
+        Ok(())
+    }
+
     pub fn new(db: AnyPool, transport: Transport, from: Mailbox, policy: RetryPolicy) -> Self {
         Self {
             db,
