@@ -68,6 +68,13 @@ pub enum AppError {
     NoSuchKey,
     #[error("That session has already ended.")]
     NoSuchSession,
+    #[error("Two-step verification is already on.")]
+    TwoFactorAlreadyOn,
+    #[error("Two-step verification is not set up. Start setting it up from your account page.")]
+    TwoFactorNotSetUp,
+    /// The second step of a sign-in waited too long, or was already used.
+    #[error("That sign-in waited too long for its code. Sign in again with your password.")]
+    SecondStepExpired,
     /// Deleting an account leaves its subscription with the Payment MS, which
     /// would go on billing: it has to be cancelled first.
     #[error(
@@ -112,7 +119,9 @@ impl AppError {
         use axum::http::StatusCode;
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::BadCredentials | Self::SignedOut => StatusCode::UNAUTHORIZED,
+            Self::BadCredentials | Self::SignedOut | Self::SecondStepExpired => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Throttled { .. } | Self::TooManyRequests { .. } | Self::MailThrottled { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -122,7 +131,9 @@ impl AppError {
             | Self::SubscriptionStillActive { .. }
             | Self::NoBillingAccount
             | Self::TooManyKeys
-            | Self::EmailTaken => StatusCode::CONFLICT,
+            | Self::EmailTaken
+            | Self::TwoFactorAlreadyOn
+            | Self::TwoFactorNotSetUp => StatusCode::CONFLICT,
             Self::SubscriptionRequired | Self::EmailUnverified | Self::ReauthRequired => {
                 StatusCode::FORBIDDEN
             }

@@ -26,6 +26,7 @@ use accounts::pages::{
     AccountPage, ConfirmEmailPage, ConfirmPasswordPage, ForgotPasswordPage, LoginPage,
     RegisterPage, ResetPasswordPage,
 };
+use accounts::two_factor_pages::{SecondStepPage, TwoFactorPage};
 use api_keys::pages::KeysPage;
 use auth::{SignedOut, provide_auth};
 use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage, PricingPage};
@@ -128,6 +129,11 @@ lazy_page!(ForgotPasswordRoute, view! { <ForgotPasswordPage /> });
 lazy_page!(ResetPasswordRoute, view! { <ResetPasswordPage /> });
 lazy_page!(ConfirmEmailRoute, view! { <ConfirmEmailPage /> });
 lazy_page!(ConfirmPasswordRoute, view! { <ConfirmPasswordPage /> });
+lazy_page!(
+    SecondStepRoute,
+    view! { <SignedOut><SecondStepPage /></SignedOut> }
+);
+lazy_page!(TwoFactorRoute, view! { <TwoFactorPage /> });
 lazy_page!(PricingRoute, view! { <PricingPage /> });
 lazy_page!(BillingRoute, view! { <BillingPage /> });
 lazy_page!(CheckoutSuccessRoute, view! { <CheckoutSuccessPage /> });
@@ -172,6 +178,12 @@ fn Layout() -> impl IntoView {
                 <Route
                     path=path!("/confirm-password")
                     view={Lazy::<ConfirmPasswordRoute>::new()}
+                    ssr=SsrMode::InOrder
+                />
+                <Route path=path!("/login/verify") view={Lazy::<SecondStepRoute>::new()} ssr=SsrMode::InOrder />
+                <Route
+                    path=path!("/account/two-factor")
+                    view={Lazy::<TwoFactorRoute>::new()}
                     ssr=SsrMode::InOrder
                 />
                 <Route path=path!("/pricing") view={Lazy::<PricingRoute>::new()} ssr=SsrMode::InOrder />

@@ -37,6 +37,8 @@ pub struct SharedState {
     /// Prices for the estimated cost on `/usage` and `GET /v1/usage`.
     pub usage_rates: Rates,
     pub content_security_policy: ContentSecurityPolicy,
+    /// Seals second-factor secrets and signs device cookies.
+    pub secrets: crate::support::secrets::ServerSecrets,
 }
 
 impl AppState {

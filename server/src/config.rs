@@ -48,6 +48,28 @@ pub struct Config {
     /// Bearer token other Tracepipe services present on `/internal/v1`;
     /// unset: every internal call is refused.
     pub internal_service_token: Option<SecretString>,
+    /// What sealed second-factor secrets and signed device cookies rest on.
+    pub server_secret_key: ServerSecretKey,
+}
+
+/// Where the server's own secret key comes from. Every instance sharing a
+/// database must use the same one; production must set it.
+#[derive(Clone, Debug)]
+pub enum ServerSecretKey {
+    /// `SERVER_SECRET_KEY`: base64 of at least 32 random bytes, decoded.
+    Given(SecretString),
+    /// Development without a setting: a key kept in this file (made on the
+    /// first start), so that restarts keep second factors working.
+    File(PathBuf),
+}
+
+/// The bytes of a `SERVER_SECRET_KEY` value, if it is base64 of 32 or more.
+pub fn decode_server_secret_key(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .filter(|bytes| bytes.len() >= 32)
 }
 
 /// The process: where it listens and keeps files, how it logs and stops.
@@ -249,6 +271,7 @@ impl Config {
             .get("CATALOG_PATH")
             .unwrap_or_else(|| "catalog.toml".to_owned());
         let server = Server::read(&vars)?;
+        let data_dir = server.data_dir.clone();
         Ok(Self {
             environment,
             public_url,
@@ -261,6 +284,7 @@ impl Config {
             mail: Mail::read(&vars, environment)?,
             usage: Usage::read(&vars)?,
             internal_service_token: internal_service_token(&vars)?,
+            server_secret_key: server_secret_key(&vars, environment, &data_dir)?,
         })
     }
 
@@ -418,6 +442,30 @@ impl Usage {
                 currency,
             },
         })
+    }
+}
+
+fn server_secret_key(
+    vars: &Vars<impl Fn(&str) -> Option<String>>,
+    environment: Environment,
+    data_dir: &Path,
+) -> Result<ServerSecretKey, ConfigError> {
+    match vars.get("SERVER_SECRET_KEY") {
+        Some(text) if decode_server_secret_key(&text).is_some() => {
+            Ok(ServerSecretKey::Given(SecretString::from(text)))
+        }
+        // The value itself is a secret: never echoed.
+        Some(_) => Err(fail(
+            "SERVER_SECRET_KEY",
+            "must be base64 of at least 32 random bytes, such as the output of `openssl rand -base64 32` (value not shown)",
+            "",
+        )),
+        None if environment == Environment::Production => Err(fail(
+            "SERVER_SECRET_KEY",
+            "must be set when APP_ENV=production, the same on every instance (`openssl rand -base64 32`)",
+            "",
+        )),
+        None => Ok(ServerSecretKey::File(data_dir.join("server-secret.key"))),
     }
 }
 
@@ -658,6 +706,41 @@ mod tests {
         );
     }
 
+    const TEST_SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXY=";
+
+    #[test]
+    fn the_server_secret_key_is_required_in_production_and_never_echoed() {
+        let development = config(&[("DATA_DIR", "/srv/tp")]).unwrap();
+        assert!(matches!(
+            development.server_secret_key,
+            ServerSecretKey::File(ref path) if path == Path::new("/srv/tp/server-secret.key")
+        ));
+        let production = [
+            ("APP_ENV", "production"),
+            ("PAYMENT_SANDBOX", "true"),
+            ("MAIL_SANDBOX", "true"),
+            ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
+        ];
+        let missing = config(&production).unwrap_err();
+        assert_eq!(missing.name, "SERVER_SECRET_KEY");
+        assert!(
+            missing.to_string().contains("APP_ENV=production"),
+            "{missing}"
+        );
+        let short = "c2hvcnQta2V5LXNob3J0LWtleQ==";
+        let refused = config(&[("SERVER_SECRET_KEY", short)]).unwrap_err();
+        assert_eq!(refused.name, "SERVER_SECRET_KEY");
+        assert!(!refused.to_string().contains(short), "{refused}");
+        let given =
+            config(&[&production[..], &[("SERVER_SECRET_KEY", TEST_SECRET_KEY)]].concat()).unwrap();
+        assert!(matches!(given.server_secret_key, ServerSecretKey::Given(_)));
+        assert!(
+            !format!("{given:?}").contains(TEST_SECRET_KEY),
+            "Debug hides the key"
+        );
+        assert_eq!(decode_server_secret_key(TEST_SECRET_KEY).unwrap().len(), 32);
+    }
+
     #[test]
     fn production_never_falls_back_to_the_sandbox_silently() {
         let err = config(&[("APP_ENV", "production")]).unwrap_err();
@@ -668,6 +751,7 @@ mod tests {
             ("PAYMENT_SANDBOX", "true"),
             ("MAIL_SANDBOX", "true"),
             ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
+            ("SERVER_SECRET_KEY", TEST_SECRET_KEY),
         ])
         .unwrap();
         assert!(matches!(
@@ -682,6 +766,7 @@ mod tests {
             ("APP_ENV", "production"),
             ("PAYMENT_SANDBOX", "true"),
             ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
+            ("SERVER_SECRET_KEY", TEST_SECRET_KEY),
         ];
         let with =
             |extra: &[(&'static str, &'static str)]| config(&[&production[..], extra].concat());
@@ -739,6 +824,7 @@ mod tests {
             ("PAYMENT_SERVICE_API_KEY", key),
             ("SMTP_URL", "smtps://mailer:s3cret@smtp.example.com"),
             ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
+            ("SERVER_SECRET_KEY", TEST_SECRET_KEY),
         ])
         .unwrap();
         match &service.payments.service {

@@ -8,9 +8,9 @@ pub mod assets;
 pub mod config;
 pub mod db;
 pub mod keyed_limit;
-pub mod keys_form;
 pub mod middleware;
 pub mod ops;
+pub mod plain_forms;
 pub mod router;
 pub mod sandbox;
 pub mod security;
@@ -26,9 +26,10 @@ use app::landing::structured_data::organization_and_offers;
 use app::mail::ssr::delivery::Mailer;
 use app::site::SiteInfo;
 use app::state::{AppState, SharedState};
+use app::support::secrets::ServerSecrets;
 use app::usage::ssr::recorder::RequestCounter;
 use config::Config;
-use config::{MailTransport, PaymentsConfig};
+use config::{MailTransport, PaymentsConfig, ServerSecretKey};
 use leptos::prelude::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
@@ -57,6 +58,8 @@ pub enum StartError {
     },
     #[error("server stopped with an error: {0}")]
     Serve(std::io::Error),
+    #[error("SERVER_SECRET_KEY: {0}")]
+    SecretKey(String),
 }
 
 /// Leptos site settings (`LEPTOS_*` variables, set by cargo-leptos or the
@@ -85,6 +88,7 @@ pub async fn build_state(
     let request_counter = RequestCounter::new(config.usage.recording);
     request_counter.spawn_flusher(db.clone());
     let content_security_policy = security::content_security_policy(config, &leptos_options);
+    let secrets = server_secrets(&config.server_secret_key)?;
     let site =
         SiteInfo::new(&config.public_url, catalog.public()).with_payments_sandbox(payments.sandbox);
     let json_ld = organization_and_offers(&site);
@@ -108,7 +112,58 @@ pub async fn build_state(
         request_counter,
         usage_rates: config.usage.rates.clone(),
         content_security_policy,
+        secrets,
     }))
+}
+
+/// The keys derived from the configured secret key or, in development
+/// without one, from the key file (written on the first start, readable by
+/// this user only).
+fn server_secrets(source: &ServerSecretKey) -> Result<ServerSecrets, StartError> {
+    let text = match source {
+        ServerSecretKey::Given(text) => text.clone(),
+        ServerSecretKey::File(path) => key_file(path).map_err(|err| {
+            StartError::SecretKey(format!("cannot read or create {}: {err}", path.display()))
+        })?,
+    };
+    let key = config::decode_server_secret_key(text.expose_secret()).ok_or_else(|| {
+        StartError::SecretKey("the key file is not base64 of 32 or more bytes".to_owned())
+    })?;
+    Ok(ServerSecrets::derive(&key))
+}
+
+fn key_file(path: &std::path::Path) -> std::io::Result<SecretString> {
+    use base64::Engine;
+    use rand::TryRngCore;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut key)
+        .map_err(std::io::Error::other)?;
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match created {
+        Ok(mut file) => {
+            let text = base64::engine::general_purpose::STANDARD.encode(key);
+            file.write_all(text.as_bytes())?;
+            tracing::warn!(
+                "made a development secret key in {}: set SERVER_SECRET_KEY (the same on every instance) in production",
+                path.display()
+            );
+            Ok(SecretString::from(text))
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(SecretString::from(std::fs::read_to_string(path)?))
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// The mail sender: SMTP as configured, or the sandbox mailbox.

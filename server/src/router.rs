@@ -14,7 +14,7 @@ use crate::middleware::page_cache::{PageCache, serve_public_pages};
 use crate::middleware::same_origin::same_origin_writes;
 use crate::middleware::server_fn_errors::server_function_errors;
 use crate::security::security_headers;
-use crate::{api, ops, sandbox, telemetry};
+use crate::{api, ops, plain_forms, sandbox, telemetry};
 use app::accounts::ssr::context::load_session;
 use app::landing::ssr::{robots_txt, sitemap_xml};
 use app::site::SiteInfo;
@@ -26,7 +26,7 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Redirect};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context,
@@ -120,13 +120,16 @@ async fn pages(state: &AppState, config: &Config) -> Router {
         }
     };
 
-    let create_key_without_js = {
-        let (leptos_context, options) = (leptos_context.clone(), options.clone());
-        move |State(state): State<AppState>, request: Request| {
+    // A `plain_forms` handler with the page renderer's context and options.
+    macro_rules! plain_form {
+        ($handler:path) => {{
             let (leptos_context, options) = (leptos_context.clone(), options.clone());
-            async move { crate::keys_form::create(state, request, leptos_context, options).await }
-        }
-    };
+            move |State(state): State<AppState>, request: Request| {
+                let (leptos_context, options) = (leptos_context.clone(), options.clone());
+                async move { $handler(state, request, leptos_context, options).await }
+            }
+        }};
+    }
 
     let routes = route_list(leptos_context.clone());
     let pages = Router::new()
@@ -135,7 +138,11 @@ async fn pages(state: &AppState, config: &Config) -> Router {
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap))
         .nest_service(&pkg_route, pkg_files)
-        .route("/keys", axum::routing::post(create_key_without_js))
+        .route("/keys", post(plain_form!(plain_forms::create_key)))
+        .route(
+            "/account/two-factor",
+            post(plain_form!(plain_forms::two_factor)),
+        )
         // The seed's path for the pricing page.
         .route(
             "/payment",

@@ -4,6 +4,7 @@ pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod two_factor_pages;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,8 @@ pub enum Field {
     Plan,
     /// An API key's name.
     KeyName,
+    /// An authenticator or recovery code.
+    Code,
 }
 
 /// A specific, user-facing reason one field was refused.
@@ -67,10 +70,15 @@ pub enum ActivityKind {
     SessionEnded,
     KeyCreated,
     KeyRevoked,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesRegenerated,
+    SecondFactorFailed,
+    ReauthFailed,
 }
 
 impl ActivityKind {
-    const ALL: [Self; 13] = [
+    const ALL: [Self; 18] = [
         Self::AccountCreated,
         Self::SignedIn,
         Self::SignInFailed,
@@ -84,6 +92,11 @@ impl ActivityKind {
         Self::SessionEnded,
         Self::KeyCreated,
         Self::KeyRevoked,
+        Self::TwoFactorEnabled,
+        Self::TwoFactorDisabled,
+        Self::RecoveryCodesRegenerated,
+        Self::SecondFactorFailed,
+        Self::ReauthFailed,
     ];
 
     /// How it is stored.
@@ -102,6 +115,11 @@ impl ActivityKind {
             Self::SessionEnded => "session_ended",
             Self::KeyCreated => "key_created",
             Self::KeyRevoked => "key_revoked",
+            Self::TwoFactorEnabled => "two_factor_enabled",
+            Self::TwoFactorDisabled => "two_factor_disabled",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::ReauthFailed => "reauth_failed",
         }
     }
 
@@ -125,6 +143,13 @@ impl ActivityKind {
             Self::SessionEnded => "Ended a session",
             Self::KeyCreated => "API key created",
             Self::KeyRevoked => "API key revoked",
+            Self::TwoFactorEnabled => "Two-step verification turned on",
+            Self::TwoFactorDisabled => "Two-step verification turned off",
+            Self::RecoveryCodesRegenerated => {
+                "New recovery codes made (the old ones stopped working)"
+            }
+            Self::SecondFactorFailed => "Failed sign-in (wrong code at the second step)",
+            Self::ReauthFailed => "Wrong password when confirming it for a sensitive change",
         }
     }
 }
@@ -176,4 +201,26 @@ pub struct ActiveSession {
     pub last_active: crate::billing::DateLabel,
     /// The session this page is shown in.
     pub current: bool,
+}
+
+/// The user's second factors, as /account shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecondFactors {
+    /// Since when an authenticator app is required (None: off).
+    pub authenticator_since: Option<crate::billing::DateLabel>,
+    /// A set-up was started and waits for its first code.
+    pub setting_up: bool,
+    pub recovery_codes_left: i64,
+}
+
+/// What setting up an authenticator app shows: the only time its secret
+/// leaves the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TotpSetup {
+    /// An inline SVG image of the `otpauth://` URL.
+    pub qr_svg: String,
+    /// The secret in base32, in groups of four, for typing in.
+    pub text_key: String,
+    pub account: String,
+    pub issuer: String,
 }

@@ -4,11 +4,13 @@
 
 use crate::accounts::server_fns::{
     CancelEmailChange, ChangePassword, ConfirmPassword, EndSession, RequestEmailChange,
-    RequestPasswordReset, SignOutEverywhere, active_sessions, email_link_status, recent_activity,
-    reset_link_status, waiting_email_change,
+    RequestPasswordReset, SignOutEverywhere, active_sessions, email_link_status,
+    load_second_factors, recent_activity, reset_link_status, waiting_email_change,
 };
+use crate::accounts::two_factor_pages::TwoFactorSummary;
 use crate::accounts::{
     ActiveSession, ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PendingEmailChange,
+    SecondFactors,
 };
 use crate::auth::{AuthActions, PrivatePage};
 use crate::components::{
@@ -219,8 +221,8 @@ pub fn ConfirmPasswordPage() -> impl IntoView {
                     <div class="container container--form">
                         <h1 id="auth-title">"Confirm your password"</h1>
                         <p class="lead">
-                            "You signed in a while ago. Enter your password again to create API keys, "
-                            "so that a device left signed in cannot."
+                            "You signed in a while ago. Enter your password again to make this change "
+                            "(API keys, two-step verification), so that a device left signed in cannot."
                         </p>
                         <ActionForm action=action attr:class="form">
                             <NextField />
@@ -238,6 +240,18 @@ pub fn ConfirmPasswordPage() -> impl IntoView {
                 </section>
             }
         />
+    }
+}
+
+/// In place of a form that needs a recent sign-in: why, and the way to
+/// `/confirm-password`, which comes back to `next`.
+#[component]
+pub fn ConfirmPasswordFirst(next: &'static str, before: &'static str) -> impl IntoView {
+    view! {
+        <div class="notice">
+            <p>{format!("For your security, confirm your password before {before}: you signed in a while ago.")}</p>
+            <a class="button button--primary" href=format!("/confirm-password?next={next}")>"Confirm your password"</a>
+        </div>
     }
 }
 
@@ -376,6 +390,7 @@ pub fn AccountPage() -> impl IntoView {
         },
         |_| waiting_email_change(),
     );
+    let factors = Resource::new(|| (), |_| load_second_factors());
     view! {
         <PrivatePage
             title="Your account — Tracepipe"
@@ -390,6 +405,7 @@ pub fn AccountPage() -> impl IntoView {
                         change_password
                         sign_out_everywhere
                         sessions=SessionsControls { list: sessions, end: end_session }
+                        factors
                         events
                     />
                 }
@@ -424,6 +440,7 @@ fn AccountSettings(
     change_password: ServerAction<ChangePassword>,
     sign_out_everywhere: ServerAction<SignOutEverywhere>,
     sessions: SessionsControls,
+    factors: Resource<Result<SecondFactors, AppError>>,
     events: ActivityResource,
 ) -> impl IntoView {
     let rename = expect_context::<AuthActions>().rename;
@@ -448,6 +465,9 @@ fn AccountSettings(
         ),
         Some("email-change-cancelled") => {
             Some("The e-mail change is cancelled: its link no longer works.")
+        }
+        Some("two-factor-off") => {
+            Some("Two-step verification is off: your password alone signs you in.")
         }
         Some("email-changed") => {
             Some("Your e-mail address is changed. Sign in with the new one from now on.")
@@ -501,6 +521,8 @@ fn AccountSettings(
                         busy_label="Changing password…"
                     />
                 </ActionForm>
+
+                <TwoFactorSummary factors />
 
                 <SessionList sessions />
                 <p>"Or end every session but this one:"</p>

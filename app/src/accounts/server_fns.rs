@@ -1,7 +1,9 @@
 //! Server functions for accounts: thin wrappers that call `ssr::service`
 //! and answer with the session cookie, a redirect or an `AppError`.
 
-use crate::accounts::{ActiveSession, CurrentUser, EmailLink, PendingEmailChange};
+use crate::accounts::{
+    ActiveSession, CurrentUser, EmailLink, PendingEmailChange, SecondFactors, TotpSetup,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -28,10 +30,41 @@ pub async fn register(
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, start_session_and_redirect};
+    use super::ssr::context::{app_state, client_address, finish_first_step};
+    use super::ssr::two_step::FirstStep;
     let state = app_state();
     let user_id = super::ssr::service::sign_in(&state, &email, password, &client_address()).await?;
-    start_session_and_redirect(&state, &user_id, next.as_deref()).await
+    finish_first_step(&state, &user_id, next.as_deref(), FirstStep::Password).await
+}
+
+/// The address of the sign-in waiting here for its second step, if any.
+#[server(prefix = "/api", endpoint = "pending_sign_in")]
+pub async fn pending_sign_in() -> Result<Option<String>, AppError> {
+    use super::ssr::context::{app_state, pending_sign_in_token};
+    let state = app_state();
+    let Some(token) = pending_sign_in_token(&state) else {
+        return Ok(None);
+    };
+    let pending = super::ssr::two_step::find(&state.db, &token)
+        .await
+        .map_err(AppError::dependency_failed(
+            "reading a pending sign-in failed",
+        ))?;
+    Ok(pending.map(|pending| pending.email))
+}
+
+/// The second step of signing in: an authenticator or recovery code.
+#[server(prefix = "/api", endpoint = "verify_sign_in")]
+pub async fn verify_sign_in(code: String) -> Result<(), AppError> {
+    use super::ssr::context::{
+        app_state, client_address, end_pending_sign_in_cookie, pending_sign_in_token,
+        start_session_and_redirect,
+    };
+    let state = app_state();
+    let token = pending_sign_in_token(&state).ok_or(AppError::SecondStepExpired)?;
+    let pending = super::ssr::two_step::complete(&state, &token, &code, &client_address()).await?;
+    end_pending_sign_in_cookie(&state);
+    start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path)).await
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
@@ -147,15 +180,18 @@ pub async fn reset_link_status(token: String) -> Result<bool, AppError> {
     super::ssr::recovery::link_is_live(&app_state().db, &token).await
 }
 
-/// Sets a new password through a reset link, then signs the owner in.
+/// Sets a new password through a reset link, then signs the owner in (after
+/// the second step, if the account has one).
 #[server(prefix = "/api", endpoint = "reset_password")]
 pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, start_session_and_redirect};
+    use super::ssr::context::{app_state, client_address, finish_first_step};
+    use super::ssr::two_step::FirstStep;
     let state = app_state();
     let user_id =
         super::ssr::recovery::reset_password(&state, &token, new_password, &client_address())
             .await?;
-    start_session_and_redirect(&state, &user_id, Some("/dashboard")).await
+    // The link proves the mailbox, not the second factor: that step remains.
+    finish_first_step(&state, &user_id, Some("/dashboard"), FirstStep::ResetLink).await
 }
 
 /// Mails a new link confirming the signed-in account's address, then goes
@@ -236,5 +272,61 @@ pub async fn confirm_email(token: String) -> Result<(), AppError> {
         (true, EmailLinkPurpose::Change) => "/account?saved=email-changed",
         (false, _) => "/login?confirmed=email",
     });
+    Ok(())
+}
+
+/// The user's second factors, for /account and /account/two-factor.
+#[server(prefix = "/api", endpoint = "second_factors")]
+pub async fn load_second_factors() -> Result<SecondFactors, AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::second_factor::status(&state.db, &session.user.id)
+        .await
+        .map_err(AppError::dependency_failed("reading second factors failed"))
+}
+
+/// Starts setting up an authenticator app (after a recent sign-in).
+#[server(prefix = "/api", endpoint = "start_totp_setup")]
+pub async fn start_totp_setup() -> Result<(), AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::second_factor::start_setup(&state, &session).await?;
+    leptos_axum::redirect("/account/two-factor");
+    Ok(())
+}
+
+/// The QR code and key of the set-up in progress, if any.
+#[server(prefix = "/api", endpoint = "totp_setup")]
+pub async fn load_totp_setup() -> Result<Option<TotpSetup>, AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::second_factor::setup(&state, &session).await
+}
+
+/// Finishes the set-up with a first code; answers the recovery codes.
+/// (Without JavaScript, `POST /account/two-factor` does the same and shows
+/// the codes in the page it answers with.)
+#[server(prefix = "/api", endpoint = "confirm_totp_setup")]
+pub async fn confirm_totp_setup(code: String) -> Result<Vec<String>, AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::second_factor::confirm_setup(&state, &session, &code, &client_address()).await
+}
+
+/// New recovery codes in place of the old ones (after a recent sign-in).
+#[server(prefix = "/api", endpoint = "regenerate_recovery_codes")]
+pub async fn regenerate_recovery_codes() -> Result<Vec<String>, AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::second_factor::regenerate_recovery_codes(&state, &session, &client_address()).await
+}
+
+/// Turns two-step verification off (after a recent sign-in).
+#[server(prefix = "/api", endpoint = "turn_off_two_factor")]
+pub async fn turn_off_two_factor() -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::second_factor::turn_off(&state, &session, &client_address()).await?;
+    leptos_axum::redirect("/account?saved=two-factor-off");
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use super::server_fns::{CreateApiKey, RevokeApiKey, list_api_keys};
 use super::{ApiKeyView, CreatedKey, KeyFormOutcome, KeyList};
+use crate::accounts::pages::ConfirmPasswordFirst;
 use crate::accounts::{CurrentUser, Field};
 use crate::auth::PrivatePage;
 use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
@@ -123,7 +124,9 @@ fn CreateKeyForm(
         active if active >= list.max_active => EitherOf4::B(view! {
             <p class="notice">{format!("You have {active} active keys, the most allowed. Revoke one to create another.")}</p>
         }),
-        _ if list.reauth_needed => EitherOf4::C(view! { <ConfirmPasswordFirst /> }),
+        _ if list.reauth_needed => {
+            EitherOf4::C(view! { <ConfirmPasswordFirst next="/keys" before="creating a key" /> })
+        }
         _ => EitherOf4::D(view! {
             <h2>"Create a key"</h2>
             <form method="post" action="/keys" class="form" on:submit=on_submit>
@@ -137,7 +140,7 @@ fn CreateKeyForm(
                 <p class="form-error" role="alert">{form_error(error)}</p>
                 // The page stayed open past the re-authentication window.
                 <Show when=move || error.get() == Some(AppError::ReauthRequired)>
-                    <ConfirmPasswordFirst />
+                    <ConfirmPasswordFirst next="/keys" before="creating a key" />
                 </Show>
                 <SubmitButton pending=create.pending() label="Create key" busy_label="Creating…" primary=true />
             </form>
@@ -146,16 +149,6 @@ fn CreateKeyForm(
 }
 
 /// Creating a key long after signing in: the password again, then back here.
-#[component]
-fn ConfirmPasswordFirst() -> impl IntoView {
-    view! {
-        <div class="notice">
-            <p>"For your security, confirm your password before creating a key: you signed in a while ago."</p>
-            <a class="button button--primary" href="/confirm-password?next=/keys">"Confirm your password"</a>
-        </div>
-    }
-}
-
 #[component]
 fn KeyTable(list: KeyList, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     if list.keys.is_empty() {

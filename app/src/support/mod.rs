@@ -1,7 +1,8 @@
 //! Server-only helpers every capability shares, each written once: JSON
 //! bodies decoded with the failing field named, random secrets and their
-//! hashes, and time written for machines and people.
+//! hashes, keys for sealing and signing, and time written for machines and people.
 
 pub mod json;
+pub mod secrets;
 pub mod time;
 pub mod tokens;

@@ -100,12 +100,16 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+pub const TEST_SERVER_SECRET_KEY: &str = "dGVzdHMgb25seTogMzIgYnl0ZXMgb2YgYSBzZWNyZXQga2V5IQ==";
+
 pub fn config_for(database_url: &str, extra: &[(&str, &str)]) -> Config {
     let catalog = repo_root().join("catalog.toml").display().to_string();
     let mut vars = vec![
         ("DATABASE_URL", database_url.to_owned()),
         ("PUBLIC_URL", PUBLIC_URL.to_owned()),
         ("CATALOG_PATH", catalog),
+        // As every instance of a deployment would: the same key.
+        ("SERVER_SECRET_KEY", TEST_SERVER_SECRET_KEY.to_owned()),
     ];
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     Config::from_lookup(|name| {

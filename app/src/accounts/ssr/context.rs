@@ -1,8 +1,11 @@
 //! Per-request account context: the session `load_session` resolved, the
 //! client's address, and the helpers server functions answer with.
 
+use super::second_factor;
 use super::sessions::{self, Session};
+use super::two_step::{self, FirstStep};
 use super::validation::safe_next;
+use crate::accounts::ActivityKind;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Request, State};
@@ -122,6 +125,49 @@ pub async fn start_session_and_redirect(
     set_cookie(&state.sessions.session_cookie(&token));
     leptos_axum::redirect(safe_next(next));
     Ok(())
+}
+
+/// After a right password (or reset link): signed in, or, when the account
+/// has two-step verification on, sent to the second step with a pending
+/// sign-in that remembers `next`.
+pub async fn finish_first_step(
+    state: &AppState,
+    user_id: &str,
+    next: Option<&str>,
+    first_step: FirstStep,
+) -> Result<(), AppError> {
+    let unavailable = AppError::dependency_failed("starting a sign-in failed");
+    if !second_factor::is_enabled(&state.db, user_id)
+        .await
+        .map_err(unavailable)?
+    {
+        if first_step == FirstStep::Password {
+            let kind = ActivityKind::SignedIn;
+            super::activity::record(&state.db, user_id, kind, "", &client_address());
+        }
+        return start_session_and_redirect(state, user_id, next).await;
+    }
+    let token = two_step::begin(&state.db, user_id, safe_next(next), first_step)
+        .await
+        .map_err(unavailable)?;
+    set_cookie(&state.sessions.pending_cookie(Some(&token)));
+    leptos_axum::redirect("/login/verify");
+    Ok(())
+}
+
+/// The token of the sign-in this browser has waiting for its second step.
+pub fn pending_sign_in_token(state: &AppState) -> Option<String> {
+    let parts = request_parts()?;
+    let cookies = parts.headers.get(header::COOKIE)?.to_str().ok()?;
+    state
+        .sessions
+        .pending_token_from_cookies(cookies)
+        .map(str::to_owned)
+}
+
+/// Tells the browser to forget its pending sign-in.
+pub fn end_pending_sign_in_cookie(state: &AppState) {
+    set_cookie(&state.sessions.pending_cookie(None));
 }
 
 /// Tells the browser to forget its session cookie.

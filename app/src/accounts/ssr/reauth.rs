@@ -6,8 +6,8 @@
 
 use super::sessions::{self, Session};
 use super::throttle::{account_subject, client_subject};
-use super::{passwords, users};
-use crate::accounts::{Field, FieldError};
+use super::{activity, passwords, users};
+use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::support::time::unix_now;
@@ -43,6 +43,8 @@ pub async fn confirm_password(
     let wrong = "That is not your password.";
     if let Err(refused) = check_password(state, &session.user.id, password, wrong).await {
         if matches!(refused, AppError::Invalid(_)) {
+            let kind = ActivityKind::ReauthFailed;
+            activity::record(&state.db, &session.user.id, kind, "", client);
             state
                 .throttle
                 .record_failure(&state.db, &account, &client_key)

@@ -63,7 +63,8 @@ pub async fn register(
 }
 
 /// The id of the account `email` and `password` open, unless this account
-/// or this client must wait first.
+/// or this client must wait first. Only the first step: the caller decides
+/// whether a second one follows (`context::finish_first_step`).
 pub async fn sign_in(
     state: &AppState,
     email: &str,
@@ -112,7 +113,6 @@ pub async fn sign_in(
     super::recovery::forget_links(&state.db, &user.id)
         .await
         .map_err(unavailable)?;
-    activity::record(&state.db, &user.id, ActivityKind::SignedIn, "", client);
     Ok(user.id)
 }
 

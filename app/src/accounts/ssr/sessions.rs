@@ -4,6 +4,7 @@
 //! raw 128-bit id (this design stores only a hash of a 256-bit token) and has
 //! no per-user index for "sign out everywhere"; the little that remains is here.
 
+use super::two_step;
 use crate::accounts::CurrentUser;
 use crate::support::time::unix_now;
 use crate::support::tokens::{random_hex, sha256_hex};
@@ -51,18 +52,41 @@ impl SessionPolicy {
         }
     }
 
+    /// The cookie of a sign-in waiting for its second step.
+    pub fn pending_cookie_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-tp_pending_sign_in"
+        } else {
+            "tp_pending_sign_in"
+        }
+    }
+
     /// `Set-Cookie` value carrying a new session's token.
     pub fn session_cookie(&self, token: &str) -> String {
-        self.cookie(token.to_owned(), self.absolute_timeout_secs)
+        self.cookie(
+            self.cookie_name(),
+            token.to_owned(),
+            self.absolute_timeout_secs,
+        )
     }
 
     /// `Set-Cookie` value that removes the session cookie.
     pub fn removal_cookie(&self) -> String {
-        self.cookie(String::new(), 0)
+        self.cookie(self.cookie_name(), String::new(), 0)
     }
 
-    fn cookie(&self, value: String, max_age_secs: i64) -> String {
-        Cookie::build((self.cookie_name(), value))
+    /// `Set-Cookie` value carrying a pending sign-in's token, or (None)
+    /// removing it.
+    pub fn pending_cookie(&self, token: Option<&str>) -> String {
+        let name = self.pending_cookie_name();
+        match token {
+            Some(token) => self.cookie(name, token.to_owned(), two_step::PENDING_TTL_SECS),
+            None => self.cookie(name, String::new(), 0),
+        }
+    }
+
+    fn cookie(&self, name: &'static str, value: String, max_age_secs: i64) -> String {
+        Cookie::build((name, value))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -74,14 +98,23 @@ impl SessionPolicy {
 
     /// The session token in a request's `Cookie` header, if well-formed.
     pub fn token_from_cookies<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
-        Cookie::split_parse(cookie_header)
-            .filter_map(Result::ok)
-            .find(|cookie| cookie.name() == self.cookie_name())
-            .map(|cookie| cookie.value_raw().unwrap_or_default())
-            .filter(|token| {
-                token.len() == TOKEN_BYTES * 2 && token.bytes().all(|b| b.is_ascii_hexdigit())
-            })
+        token_named(cookie_header, self.cookie_name())
     }
+
+    /// The pending sign-in's token in a request's `Cookie` header.
+    pub fn pending_token_from_cookies<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
+        token_named(cookie_header, self.pending_cookie_name())
+    }
+}
+
+fn token_named<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
+    Cookie::split_parse(cookie_header)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value_raw().unwrap_or_default())
+        .filter(|token| {
+            token.len() == TOKEN_BYTES * 2 && token.bytes().all(|b| b.is_ascii_hexdigit())
+        })
 }
 
 pub fn token_hash(token: &str) -> String {

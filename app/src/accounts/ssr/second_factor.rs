@@ -1,0 +1,560 @@
+//! Second factors: an authenticator app (TOTP, RFC 6238) and the recovery
+//! codes that stand in for it. Secrets are sealed at rest (`ServerSecrets`)
+//! and leave the server only while set-up shows them; a code is accepted
+//! once; recovery codes are stored hashed and used up one by one.
+
+use super::sessions::Session;
+use super::{activity, reauth, users};
+use crate::accounts::{ActivityKind, Field, FieldError, SecondFactors, TotpSetup};
+use crate::error::AppError;
+use crate::mail::ssr::outbox;
+use crate::mail::ssr::templates::SecurityNotice;
+use crate::state::AppState;
+use crate::support::time::{date_label, moment, time_label, unix_now};
+use crate::support::tokens::{NoRandomness, sha256_hex};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+use sqlx::{AnyPool, Row};
+use subtle::ConstantTimeEq;
+use totp_rs::{Algorithm, TOTP};
+
+/// The name authenticator apps list the account under.
+const ISSUER: &str = "Tracepipe";
+const STEP_SECS: u64 = 30;
+/// Codes one step old or one step ahead still count (clock drift).
+const SKEW_STEPS: u64 = 1;
+const DIGITS: usize = 6;
+/// 160 bits, as RFC 4226 recommends.
+const SECRET_BYTES: usize = 20;
+pub const RECOVERY_CODE_COUNT: usize = 10;
+/// Crockford-like: no 0/O or 1/I to misread.
+const RECOVERY_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+/// 16 characters of 32: 80 bits each.
+const RECOVERY_CODE_CHARS: usize = 16;
+
+fn authenticator(secret: Vec<u8>, account: &str) -> TOTP {
+    TOTP::new_unchecked(
+        Algorithm::SHA1,
+        DIGITS,
+        SKEW_STEPS as u8,
+        STEP_SECS,
+        secret,
+        Some(ISSUER.to_owned()),
+        account.to_owned(),
+    )
+}
+
+/// The code an authenticator app shows for `secret` at `unix` seconds.
+pub fn code_at(secret: &[u8], unix: u64) -> String {
+    authenticator(secret.to_vec(), "").generate(unix)
+}
+
+/// The 30-second step `code` is right for at `now`, within the skew; every
+/// candidate is compared in constant time.
+pub fn matching_step(secret: &[u8], code: &str, now: u64) -> Option<u64> {
+    let totp = authenticator(secret.to_vec(), "");
+    let current = now / STEP_SECS;
+    let mut matched = None;
+    for step in current.saturating_sub(SKEW_STEPS)..=current + SKEW_STEPS {
+        let expected = totp.generate(step * STEP_SECS);
+        if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
+            matched = Some(step);
+        }
+    }
+    matched
+}
+
+/// What a person typed, as a six-digit code or a recovery code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EnteredCode {
+    Authenticator(String),
+    Recovery(String),
+}
+
+/// Spaces and dashes are ignored and letters may be lower case, as people
+/// copy codes from apps and printouts.
+pub fn parse_code(entered: &str) -> Option<EnteredCode> {
+    let compact: String = entered
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if compact.len() == DIGITS && compact.bytes().all(|b| b.is_ascii_digit()) {
+        Some(EnteredCode::Authenticator(compact))
+    } else if compact.len() == RECOVERY_CODE_CHARS
+        && compact.bytes().all(|b| RECOVERY_ALPHABET.contains(&b))
+    {
+        Some(EnteredCode::Recovery(compact))
+    } else {
+        None
+    }
+}
+
+fn recovery_hash(user_id: &str, compact_code: &str) -> String {
+    sha256_hex(format!("{user_id}:{compact_code}"))
+}
+
+/// Fresh recovery codes, grouped for reading: `ABCD-EFGH-JKLM-NPQR`.
+fn new_recovery_codes() -> Result<Vec<String>, NoRandomness> {
+    let mut bytes = [0u8; RECOVERY_CODE_COUNT * RECOVERY_CODE_CHARS];
+    OsRng.try_fill_bytes(&mut bytes)?;
+    Ok(bytes
+        .chunks(RECOVERY_CODE_CHARS)
+        .map(|chunk| {
+            let chars: Vec<char> = chunk
+                .iter()
+                .map(|byte| RECOVERY_ALPHABET[usize::from(byte % 32)] as char)
+                .collect();
+            chars
+                .chunks(4)
+                .map(|group| group.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect())
+}
+
+/// Replaces the user's recovery codes with new ones; returns them (the only
+/// time they exist outside the user's hands).
+async fn replace_recovery_codes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let codes = new_recovery_codes()?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    let now = unix_now();
+    for code in &codes {
+        sqlx::query(
+            "INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(recovery_hash(user_id, &code.replace('-', "")))
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(codes)
+}
+
+/// Whether signing in to `user_id` needs a second step.
+pub async fn is_enabled(db: &AnyPool, user_id: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND enabled_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+/// What /account shows about the user's second factors.
+pub async fn status(db: &AnyPool, user_id: &str) -> Result<SecondFactors, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT (SELECT MAX(enabled_at) FROM totp_factors WHERE user_id = $1), \
+         (SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND enabled_at IS NULL), \
+         (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    let enabled_at: Option<i64> = row.try_get(0)?;
+    Ok(SecondFactors {
+        authenticator_since: enabled_at.map(|at| date_label(moment(at))),
+        setting_up: row.try_get::<i64, _>(1)? > 0,
+        recovery_codes_left: row.try_get::<i64, _>(2)?,
+    })
+}
+
+/// Begins setting up an authenticator app: a new secret, waiting for its
+/// first code. Asking again replaces a set-up that was not finished.
+pub async fn start_setup(state: &AppState, session: &Session) -> Result<(), AppError> {
+    reauth::require_recent(state, session)?;
+    let unavailable = AppError::dependency_failed("starting two-step set-up failed");
+    let user_id = &session.user.id;
+    if is_enabled(&state.db, user_id).await.map_err(unavailable)? {
+        return Err(AppError::TwoFactorAlreadyOn);
+    }
+    let mut secret = [0u8; SECRET_BYTES];
+    OsRng
+        .try_fill_bytes(&mut secret)
+        .map_err(|err| unavailable(NoRandomness::from(err).into()))?;
+    let sealed = state
+        .secrets
+        .seal(&secret, user_id)
+        .map_err(|err| unavailable(err.into()))?;
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND enabled_at IS NULL")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+    sqlx::query(
+        "INSERT INTO totp_factors (user_id, secret_sealed, created_at, last_step) \
+         VALUES ($1, $2, $3, 0)",
+    )
+    .bind(user_id)
+    .bind(sealed)
+    .bind(unix_now())
+    .execute(&mut *tx)
+    .await
+    .map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)
+}
+
+/// A sealed secret that does not open: the database was copied to a server
+/// with another `SERVER_SECRET_KEY`, or the row was changed.
+fn secret_unreadable() -> AppError {
+    tracing::error!("a sealed second-factor secret did not open: was SERVER_SECRET_KEY changed?");
+    AppError::Unavailable
+}
+
+/// The waiting set-up's secret: the only moment it leaves the server.
+async fn waiting_secret(state: &AppState, user_id: &str) -> Result<Option<Vec<u8>>, AppError> {
+    let unavailable = AppError::dependency_failed("reading two-step set-up failed");
+    let sealed: Option<String> = sqlx::query_scalar(
+        "SELECT secret_sealed FROM totp_factors WHERE user_id = $1 AND enabled_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_optional(&state.db)
+    .await
+    .map_err(unavailable)?;
+    match sealed {
+        None => Ok(None),
+        Some(sealed) => state
+            .secrets
+            .open(&sealed, user_id)
+            .map(Some)
+            .ok_or_else(secret_unreadable),
+    }
+}
+
+/// The QR code and the text key of the waiting set-up, if there is one.
+pub async fn setup(state: &AppState, session: &Session) -> Result<Option<TotpSetup>, AppError> {
+    let Some(secret) = waiting_secret(state, &session.user.id).await? else {
+        return Ok(None);
+    };
+    let totp = authenticator(secret, &session.user.email);
+    let url = totp.get_url();
+    let qr_svg = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(AppError::dependency_failed("drawing a QR code failed"))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    // The renderer starts with an XML declaration, which inline SVG must not have.
+    let qr_svg = qr_svg
+        .find("<svg")
+        .map_or(qr_svg.clone(), |start| qr_svg[start..].to_owned());
+    let base32 = totp.get_secret_base32();
+    let text_key = base32
+        .as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Some(TotpSetup {
+        qr_svg,
+        text_key,
+        account: session.user.email.clone(),
+        issuer: ISSUER.to_owned(),
+    }))
+}
+
+fn wrong_code(message: &'static str) -> AppError {
+    AppError::Invalid(FieldError::new(Field::Code, message))
+}
+
+/// Turns the authenticator on once the user proves their app has the
+/// secret; answers the recovery codes, to be shown this once.
+pub async fn confirm_setup(
+    state: &AppState,
+    session: &Session,
+    code: &str,
+    client: &str,
+) -> Result<Vec<String>, AppError> {
+    let unavailable = AppError::dependency_failed("finishing two-step set-up failed");
+    let user_id = &session.user.id;
+    let secret = waiting_secret(state, user_id)
+        .await?
+        .ok_or(AppError::TwoFactorNotSetUp)?;
+    let Some(EnteredCode::Authenticator(code)) = parse_code(code) else {
+        return Err(wrong_code(
+            "Enter the six-digit code your authenticator app shows for Tracepipe.",
+        ));
+    };
+    let now = unix_now();
+    let step = matching_step(&secret, &code, now as u64).ok_or_else(|| {
+        wrong_code(
+            "That code is not right. Check the app's clock, and enter the code it shows now.",
+        )
+    })?;
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let enabled = sqlx::query(
+        "UPDATE totp_factors SET enabled_at = $1, last_step = $2 \
+         WHERE user_id = $3 AND enabled_at IS NULL",
+    )
+    .bind(now)
+    .bind(step as i64)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(unavailable)?;
+    if enabled.rows_affected() != 1 {
+        return Err(AppError::TwoFactorAlreadyOn);
+    }
+    let codes = replace_recovery_codes(&mut tx, user_id)
+        .await
+        .map_err(unavailable)?;
+    let notice = factor_notice(
+        "Two-step verification was turned on",
+        "Signing in now needs a code from your authenticator app (or a recovery code) after the password.",
+        client,
+    );
+    queue_notice(state, &mut tx, user_id, &notice).await?;
+    state.mailer.commit(tx).await.map_err(unavailable)?;
+    activity::record(
+        &state.db,
+        user_id,
+        ActivityKind::TwoFactorEnabled,
+        "authenticator app",
+        client,
+    );
+    Ok(codes)
+}
+
+/// New recovery codes in place of the old ones (all of which stop working).
+pub async fn regenerate_recovery_codes(
+    state: &AppState,
+    session: &Session,
+    client: &str,
+) -> Result<Vec<String>, AppError> {
+    reauth::require_recent(state, session)?;
+    let unavailable = AppError::dependency_failed("making new recovery codes failed");
+    let user_id = &session.user.id;
+    if !is_enabled(&state.db, user_id).await.map_err(unavailable)? {
+        return Err(AppError::TwoFactorNotSetUp);
+    }
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let codes = replace_recovery_codes(&mut tx, user_id)
+        .await
+        .map_err(unavailable)?;
+    let notice = factor_notice(
+        "New recovery codes were made",
+        "The recovery codes you had before no longer work.",
+        client,
+    );
+    queue_notice(state, &mut tx, user_id, &notice).await?;
+    state.mailer.commit(tx).await.map_err(unavailable)?;
+    let kind = ActivityKind::RecoveryCodesRegenerated;
+    activity::record(&state.db, user_id, kind, "", client);
+    Ok(codes)
+}
+
+/// Turns two-step verification off: the authenticator's secret and every
+/// recovery code are deleted.
+pub async fn turn_off(state: &AppState, session: &Session, client: &str) -> Result<(), AppError> {
+    reauth::require_recent(state, session)?;
+    let unavailable = AppError::dependency_failed("turning two-step verification off failed");
+    let user_id = &session.user.id;
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let removed = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+    if removed.rows_affected() == 0 {
+        return Err(AppError::TwoFactorNotSetUp);
+    }
+    let notice = factor_notice(
+        "Two-step verification was turned off",
+        "Signing in now needs only the password.",
+        client,
+    );
+    queue_notice(state, &mut tx, user_id, &notice).await?;
+    state.mailer.commit(tx).await.map_err(unavailable)?;
+    activity::record(
+        &state.db,
+        user_id,
+        ActivityKind::TwoFactorDisabled,
+        "authenticator app",
+        client,
+    );
+    Ok(())
+}
+
+fn factor_notice(headline: &'static str, effect: &str, client: &str) -> SecurityNotice<'static> {
+    SecurityNotice {
+        headline,
+        facts: vec![
+            format!("When: {}", time_label(moment(unix_now())).text),
+            format!("From: {client}"),
+            effect.to_owned(),
+        ],
+        review: ("/account/two-factor", "Review two-step verification"),
+        if_not_you: None,
+    }
+}
+
+async fn queue_notice(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: &str,
+    notice: &SecurityNotice<'_>,
+) -> Result<(), AppError> {
+    let unavailable = AppError::dependency_failed("writing a security notice failed");
+    let user = users::find_by_id(&mut **tx, user_id)
+        .await
+        .map_err(unavailable)?
+        .ok_or(AppError::SignedOut)?;
+    outbox::enqueue(tx, &notice.email(&state.site.public_url, &user.email))
+        .await
+        .map(|_| ())
+        .map_err(unavailable)
+}
+
+/// Which second factor a correct code was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactorUsed {
+    Authenticator,
+    RecoveryCode,
+}
+
+/// Whether `entered` is a current authenticator code (not used before) or
+/// one of the user's unused recovery codes; a right code is used up here.
+pub async fn use_code(
+    state: &AppState,
+    user_id: &str,
+    entered: &str,
+) -> Result<Option<FactorUsed>, AppError> {
+    let unavailable = AppError::dependency_failed("checking a second-factor code failed");
+    match parse_code(entered) {
+        None => Ok(None),
+        Some(EnteredCode::Recovery(code)) => {
+            let used =
+                sqlx::query("DELETE FROM recovery_codes WHERE code_hash = $1 AND user_id = $2")
+                    .bind(recovery_hash(user_id, &code))
+                    .bind(user_id)
+                    .execute(&state.db)
+                    .await
+                    .map_err(unavailable)?;
+            Ok((used.rows_affected() == 1).then_some(FactorUsed::RecoveryCode))
+        }
+        Some(EnteredCode::Authenticator(code)) => {
+            let row = sqlx::query(
+                "SELECT secret_sealed, last_step FROM totp_factors \
+                 WHERE user_id = $1 AND enabled_at IS NOT NULL",
+            )
+            .bind(user_id)
+            .fetch_optional(&state.db)
+            .await
+            .map_err(unavailable)?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let (sealed, last_step): (String, i64) = (
+                row.try_get(0).map_err(unavailable)?,
+                row.try_get(1).map_err(unavailable)?,
+            );
+            let secret = state
+                .secrets
+                .open(&sealed, user_id)
+                .ok_or_else(secret_unreadable)?;
+            let Some(step) = matching_step(&secret, &code, unix_now() as u64) else {
+                return Ok(None);
+            };
+            // Only a newer step than the last accepted one: a code works
+            // once, even when two requests race with it.
+            let accepted = sqlx::query(
+                "UPDATE totp_factors SET last_step = $1 WHERE user_id = $2 AND last_step < $1",
+            )
+            .bind(step as i64)
+            .bind(user_id)
+            .execute(&state.db)
+            .await
+            .map_err(unavailable)?;
+            let fresh = step as i64 > last_step && accepted.rows_affected() == 1;
+            Ok(fresh.then_some(FactorUsed::Authenticator))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RFC_SECRET: &[u8] = b"12345678901234567890";
+
+    #[test]
+    fn codes_match_rfc_6238_test_vectors() {
+        // RFC 6238 appendix B (SHA-1), eight digits; six-digit codes are
+        // their last six digits (the same truncation, modulo 10^6).
+        for (time, eight_digits) in [
+            (59, "94287082"),
+            (1_111_111_109, "07081804"),
+            (1_111_111_111, "14050471"),
+            (1_234_567_890, "89005924"),
+            (2_000_000_000, "69279037"),
+            (20_000_000_000, "65353130"),
+        ] {
+            assert_eq!(code_at(RFC_SECRET, time), eight_digits[2..], "T = {time}");
+        }
+    }
+
+    #[test]
+    fn a_code_counts_one_step_either_side_and_not_further() {
+        let now = 1_234_567_890;
+        let step = now / 30;
+        let current = code_at(RFC_SECRET, now);
+        assert_eq!(matching_step(RFC_SECRET, &current, now), Some(step));
+        let previous = code_at(RFC_SECRET, now - 30);
+        assert_eq!(matching_step(RFC_SECRET, &previous, now), Some(step - 1));
+        let next = code_at(RFC_SECRET, now + 30);
+        assert_eq!(matching_step(RFC_SECRET, &next, now), Some(step + 1));
+        let expired = code_at(RFC_SECRET, now - 60);
+        assert_eq!(matching_step(RFC_SECRET, &expired, now), None);
+        assert_eq!(matching_step(RFC_SECRET, "000000", now), None);
+        assert_eq!(matching_step(b"another secret of 20", &current, now), None);
+    }
+
+    #[test]
+    fn typed_codes_are_read_loosely_and_refused_when_neither_kind() {
+        assert_eq!(
+            parse_code(" 123 456 "),
+            Some(EnteredCode::Authenticator("123456".into()))
+        );
+        assert_eq!(
+            parse_code("abcd-efgh-jkmn-pqrs"),
+            Some(EnteredCode::Recovery("ABCDEFGHJKMNPQRS".into()))
+        );
+        assert_eq!(parse_code("12345"), None);
+        assert_eq!(
+            parse_code("ABCD-EFGH-JKMN-PQR0"),
+            None,
+            "0 is not in the alphabet"
+        );
+        assert_eq!(parse_code(""), None);
+    }
+
+    #[test]
+    fn recovery_codes_are_ten_distinct_readable_codes() {
+        let codes = new_recovery_codes().unwrap();
+        assert_eq!(codes.len(), RECOVERY_CODE_COUNT);
+        for code in &codes {
+            assert_eq!(code.len(), 19, "{code}");
+            assert!(
+                matches!(parse_code(code), Some(EnteredCode::Recovery(_))),
+                "{code}"
+            );
+        }
+        let distinct: std::collections::HashSet<_> = codes.iter().collect();
+        assert_eq!(distinct.len(), RECOVERY_CODE_COUNT);
+    }
+}

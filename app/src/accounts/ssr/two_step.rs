@@ -1,0 +1,199 @@
+//! The second step of signing in. A right password (or a reset link) for an
+//! account with two-step verification on gives no session: it gives a
+//! pending sign-in, kept server-side for a few minutes behind its own cookie,
+//! that only a right code (or a passkey) turns into a session. Wrong codes
+//! are throttled per account, as wrong passwords are.
+
+use super::second_factor::{self, FactorUsed};
+use super::throttle::client_subject;
+use super::{activity, users};
+use crate::accounts::{ActivityKind, Field, FieldError};
+use crate::error::AppError;
+use crate::mail::ssr::outbox;
+use crate::mail::ssr::templates::SecurityNotice;
+use crate::state::AppState;
+use crate::support::time::{moment, time_label, unix_now};
+use crate::support::tokens::{random_hex, sha256_hex};
+use sqlx::{AnyPool, Row};
+
+/// How long the second step waits for its code.
+pub const PENDING_TTL_SECS: i64 = 5 * 60;
+const TOKEN_BYTES: usize = 32;
+
+/// How the first step was passed, for the activity log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstStep {
+    Password,
+    ResetLink,
+}
+
+impl FirstStep {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::ResetLink => "reset_link",
+        }
+    }
+}
+
+/// A sign-in waiting for its second factor.
+#[derive(Clone, Debug)]
+pub struct PendingSignIn {
+    pub user_id: String,
+    pub email: String,
+    pub next_path: String,
+    token_hash: String,
+}
+
+/// The throttle subject of an account's second-factor attempts.
+pub fn second_factor_subject(user_id: &str) -> String {
+    format!("second-factor:{user_id}")
+}
+
+/// Starts a pending sign-in; returns the token for its cookie. Expired
+/// ones (anyone's) are deleted on the way.
+pub async fn begin(
+    db: &AnyPool,
+    user_id: &str,
+    next_path: &str,
+    first_step: FirstStep,
+) -> Result<String, sqlx::Error> {
+    let token = random_hex(TOKEN_BYTES)?;
+    let now = unix_now();
+    sqlx::query("DELETE FROM pending_sign_ins WHERE created_at <= $1")
+        .bind(now - PENDING_TTL_SECS)
+        .execute(db)
+        .await?;
+    sqlx::query(
+        "INSERT INTO pending_sign_ins (token_hash, user_id, created_at, next_path, first_step) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(sha256_hex(&token))
+    .bind(user_id)
+    .bind(now)
+    .bind(next_path)
+    .bind(first_step.as_str())
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+/// The pending sign-in behind `token`, unless it expired or was used.
+pub async fn find(db: &AnyPool, token: &str) -> Result<Option<PendingSignIn>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT p.user_id, u.email, p.next_path, p.token_hash FROM pending_sign_ins p \
+         JOIN users u ON u.id = p.user_id WHERE p.token_hash = $1 AND p.created_at > $2",
+    )
+    .bind(sha256_hex(token))
+    .bind(unix_now() - PENDING_TTL_SECS)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        Ok(PendingSignIn {
+            user_id: row.try_get(0)?,
+            email: row.try_get(1)?,
+            next_path: row.try_get(2)?,
+            token_hash: row.try_get(3)?,
+        })
+    })
+    .transpose()
+}
+
+/// The second step with `code`: the pending sign-in's user, once the code
+/// is right (it is used up, and so is the pending sign-in).
+pub async fn complete(
+    state: &AppState,
+    token: &str,
+    code: &str,
+    client: &str,
+) -> Result<PendingSignIn, AppError> {
+    let unavailable = AppError::dependency_failed("checking a sign-in code failed");
+    let pending = find(&state.db, token)
+        .await
+        .map_err(unavailable)?
+        .ok_or(AppError::SecondStepExpired)?;
+    let (account, client_key) = (
+        second_factor_subject(&pending.user_id),
+        client_subject(client),
+    );
+    state
+        .throttle
+        .admit(&state.db, &account, &client_key)
+        .await?;
+    let Some(factor) = second_factor::use_code(state, &pending.user_id, code).await? else {
+        state
+            .throttle
+            .record_failure(&state.db, &account, &client_key)
+            .await
+            .map_err(unavailable)?;
+        let kind = ActivityKind::SecondFactorFailed;
+        activity::record(&state.db, &pending.user_id, kind, "", client);
+        return Err(AppError::Invalid(FieldError::new(
+            Field::Code,
+            "That code is not right, or was already used. Enter the code your app shows now, or an unused recovery code.",
+        )));
+    };
+    let used = sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
+        .bind(&pending.token_hash)
+        .execute(&state.db)
+        .await
+        .map_err(unavailable)?;
+    if used.rows_affected() != 1 {
+        return Err(AppError::SecondStepExpired);
+    }
+    state
+        .throttle
+        .clear(&state.db, &account)
+        .await
+        .map_err(unavailable)?;
+    let detail = match factor {
+        FactorUsed::Authenticator => "with an authenticator code",
+        FactorUsed::RecoveryCode => {
+            recovery_code_notice(state, &pending.user_id, client).await?;
+            "with a recovery code"
+        }
+    };
+    activity::record(
+        &state.db,
+        &pending.user_id,
+        ActivityKind::SignedIn,
+        detail,
+        client,
+    );
+    Ok(pending)
+}
+
+/// A used recovery code is worth a notice: it may mean a lost phone, or a
+/// thief with a printout. It says how many are left.
+async fn recovery_code_notice(
+    state: &AppState,
+    user_id: &str,
+    client: &str,
+) -> Result<(), AppError> {
+    let unavailable = AppError::dependency_failed("writing a recovery-code notice failed");
+    let left = second_factor::status(&state.db, user_id)
+        .await
+        .map_err(unavailable)?
+        .recovery_codes_left;
+    let Some(user) = users::find_by_id(&state.db, user_id)
+        .await
+        .map_err(unavailable)?
+    else {
+        return Ok(());
+    };
+    let notice = SecurityNotice {
+        headline: "A recovery code was used to sign in",
+        facts: vec![
+            format!("When: {}", time_label(moment(unix_now())).text),
+            format!("From: {client}"),
+            format!("Recovery codes left: {left}"),
+        ],
+        review: ("/account/two-factor", "Review two-step verification"),
+        if_not_you: None,
+    };
+    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &user.email))
+        .await
+        .map_err(unavailable)?;
+    state.mailer.commit(tx).await.map_err(unavailable)
+}

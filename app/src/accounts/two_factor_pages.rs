@@ -1,0 +1,326 @@
+//! Two-step verification pages: the second step of signing in
+//! (`/login/verify`) and managing it (`/account/two-factor`): setting up an
+//! authenticator app, recovery codes, turning it off.
+
+use crate::accounts::pages::ConfirmPasswordFirst;
+use crate::accounts::server_fns::{
+    ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor, VerifySignIn,
+    load_second_factors, load_totp_setup, pending_sign_in,
+};
+use crate::accounts::{CurrentUser, Field, SecondFactors, TotpSetup};
+use crate::auth::PrivatePage;
+use crate::components::{
+    CopyButton, FormField, Loaded, PageMeta, SubmitButton, field_error, form_error,
+};
+use crate::error::AppError;
+use leptos::either::{Either, EitherOf3};
+use leptos::form::FromFormData;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The answer to a form posted to `/account/two-factor` without JavaScript
+/// (finishing set-up, new recovery codes): the codes to show this once, or
+/// why there are none. The server renders the page with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoFactorFormOutcome(pub Result<Vec<String>, AppError>);
+
+const CODE_HINT: &str =
+    "The six-digit code your authenticator app shows for Tracepipe, or one of your recovery codes.";
+
+/// `/login/verify`: the code after a right password.
+#[component]
+pub fn SecondStepPage() -> impl IntoView {
+    let pending = Resource::new(|| (), |_| pending_sign_in());
+    let verify = ServerAction::<VerifySignIn>::new();
+    let error = Signal::derive(move || verify.value().get().and_then(Result::err));
+    view! {
+        <PageMeta
+            title="Two-step verification — Tracepipe"
+            description="Enter the code from your authenticator app to finish signing in."
+            path="/login/verify"
+            noindex=true
+        />
+        <section class="section auth" aria-labelledby="auth-title">
+            <div class="container container--form">
+                <h1 id="auth-title">"Two-step verification"</h1>
+                <Loaded resource=pending loading="Loading your sign-in…" retry_href="/login/verify" children=move |pending| {
+                    match pending {
+                        None => Either::Left(view! {
+                            <p class="notice">
+                                "No sign-in is waiting for a code in this browser: it lasts five minutes. "
+                                <a href="/login">"Sign in again"</a>
+                            </p>
+                        }),
+                        Some(email) => Either::Right(view! {
+                            <p class="lead">{format!("Signing in as {email}. Your password was right; now prove it is you with your second factor.")}</p>
+                            <ActionForm action=verify attr:class="form">
+                                <FormField
+                                    label="Code"
+                                    name="code"
+                                    autocomplete="one-time-code"
+                                    hint=CODE_HINT
+                                    error=field_error(error, Field::Code)
+                                />
+                                <p class="form-error" role="alert">{form_error(error)}</p>
+                                <SubmitButton pending=verify.pending() label="Verify and sign in" busy_label="Checking…" primary=true />
+                            </ActionForm>
+                            <p class="form-alternative">
+                                "Lost your phone and your recovery codes? Write to hello@tracepipe.ai from your account's address."
+                            </p>
+                        }),
+                    }
+                } />
+            </div>
+        </section>
+    }
+}
+
+/// The account page's summary of two-step verification.
+#[component]
+pub fn TwoFactorSummary(factors: Resource<Result<SecondFactors, AppError>>) -> impl IntoView {
+    view! {
+        <h2>"Two-step verification"</h2>
+        <Loaded resource=factors loading="Loading your second factors…" retry_href="/account" children=move |factors: SecondFactors| view! { <SummaryText factors /> } />
+    }
+}
+
+#[component]
+fn SummaryText(factors: SecondFactors) -> impl IntoView {
+    let state = match &factors.authenticator_since {
+                Some(since) => format!(
+                    "On since {}: signing in needs a code from your authenticator app. Recovery codes left: {}.",
+                    since.text, factors.recovery_codes_left
+                ),
+                None => "Off: your password alone signs you in. Add an authenticator app so that a stolen password is not enough.".to_owned(),
+            };
+    let link = if factors.authenticator_since.is_some() {
+        "Manage two-step verification"
+    } else {
+        "Set up two-step verification"
+    };
+    view! {
+        <p>{state}</p>
+        <p><a class="button button--secondary" href="/account/two-factor">{link}</a></p>
+    }
+}
+
+/// `/account/two-factor`.
+#[component]
+pub fn TwoFactorPage() -> impl IntoView {
+    let start = ServerAction::<StartTotpSetup>::new();
+    let confirm = ServerAction::<ConfirmTotpSetup>::new();
+    let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
+    let turn_off = ServerAction::<TurnOffTwoFactor>::new();
+    let factors = Resource::new(
+        move || (confirm.version().get(), regenerate.version().get()),
+        |_| load_second_factors(),
+    );
+    let setup = Resource::new(move || confirm.version().get(), |_| load_totp_setup());
+    let posted =
+        SharedValue::new(|| use_context::<TwoFactorFormOutcome>().map(|outcome| outcome.0))
+            .into_inner();
+    let outcome = Signal::derive(move || {
+        confirm
+            .value()
+            .get()
+            .or_else(|| regenerate.value().get())
+            .or_else(|| posted.clone())
+    });
+    let new_codes = Signal::derive(move || outcome.get().and_then(Result::ok));
+    let error = Signal::derive(move || {
+        outcome
+            .get()
+            .and_then(Result::err)
+            .or_else(|| start.value().get().and_then(Result::err))
+            .or_else(|| turn_off.value().get().and_then(Result::err))
+    });
+    let actions = TwoFactorActions {
+        start,
+        confirm,
+        regenerate,
+        turn_off,
+    };
+    view! {
+        <PrivatePage
+            title="Two-step verification — Tracepipe"
+            description="Protect your Tracepipe account with a code from an authenticator app."
+            path="/account/two-factor"
+            children=move |_user: CurrentUser| view! {
+                <section class="section" aria-labelledby="two-factor-title">
+                    <div class="container container--form">
+                        <p><a href="/account">"← Your account"</a></p>
+                        <h1 id="two-factor-title">"Two-step verification"</h1>
+                        <p class="lead">
+                            "After your password, signing in asks for a six-digit code from an authenticator app on your phone "
+                            "(such as 1Password, Google Authenticator or Authy). A stolen password alone no longer opens your account."
+                        </p>
+                        {move || new_codes.get().map(|codes| view! { <RecoveryCodesPanel codes /> })}
+                        <Show when=move || error.get() == Some(AppError::ReauthRequired)>
+                            <ConfirmPasswordFirst next="/account/two-factor" before="changing two-step verification" />
+                        </Show>
+                        <Loaded resource=factors loading="Loading your second factors…" retry_href="/account/two-factor" children=move |factors: SecondFactors| view! { <FactorControls factors setup actions error /> } />
+                    </div>
+                </section>
+            }
+        />
+    }
+}
+
+#[derive(Clone, Copy)]
+struct TwoFactorActions {
+    start: ServerAction<StartTotpSetup>,
+    confirm: ServerAction<ConfirmTotpSetup>,
+    regenerate: ServerAction<RegenerateRecoveryCodes>,
+    turn_off: ServerAction<TurnOffTwoFactor>,
+}
+
+/// Off, setting up, or on: what can be done in each.
+#[component]
+fn FactorControls(
+    factors: SecondFactors,
+    setup: Resource<Result<Option<TotpSetup>, AppError>>,
+    actions: TwoFactorActions,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let form_error = move || {
+        error
+            .get()
+            .filter(|error| !matches!(error, AppError::Invalid(_) | AppError::ReauthRequired))
+            .map(|error| error.to_string())
+    };
+    match (&factors.authenticator_since, factors.setting_up) {
+        (Some(since), _) => EitherOf3::A(view! {
+            <p class="notice" role="status">{format!("Two-step verification is on (since {}).", since.text)}</p>
+            <h2>"Recovery codes"</h2>
+            <p>
+                {format!("{} of 10 recovery codes left. ", factors.recovery_codes_left)}
+                "Each works once, instead of a code from the app. New codes replace every old one."
+            </p>
+            {(factors.recovery_codes_left <= 3).then(|| view! {
+                <p class="notice notice--error">"You are running out of recovery codes: make new ones and keep them safe."</p>
+            })}
+            <PlainForm intent="regenerate" on_submit=move || { actions.regenerate.dispatch(RegenerateRecoveryCodes {}); }>
+                <p class="form-error" role="alert">{form_error}</p>
+                <SubmitButton pending=actions.regenerate.pending() label="Make new recovery codes" busy_label="Making codes…" />
+            </PlainForm>
+            <h2>"Turn off"</h2>
+            <p>"Signing in will need only your password again."</p>
+            <ActionForm action=actions.turn_off attr:class="form">
+                <SubmitButton pending=actions.turn_off.pending() label="Turn off two-step verification" busy_label="Turning off…" danger=true />
+            </ActionForm>
+        }),
+        (None, true) => EitherOf3::B(view! {
+            <Loaded resource=setup loading="Loading the set-up…" retry_href="/account/two-factor" children=move |setup| {
+                setup.map(|setup| view! { <SetupSteps setup confirm=actions.confirm error /> })
+            } />
+        }),
+        (None, false) => EitherOf3::C(view! {
+            <ActionForm action=actions.start attr:class="form">
+                <p class="form-error" role="alert">{form_error}</p>
+                <SubmitButton pending=actions.start.pending() label="Set up an authenticator app" busy_label="Starting…" primary=true />
+            </ActionForm>
+        }),
+    }
+}
+
+/// A form that posts to this page without JavaScript (the server answers
+/// with the page and the new codes in it) and dispatches a server action
+/// with it.
+#[component]
+fn PlainForm(
+    intent: &'static str,
+    on_submit: impl Fn() + 'static,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <form
+            method="post"
+            action="/account/two-factor"
+            class="form"
+            on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                on_submit();
+            }
+        >
+            <input type="hidden" name="intent" value=intent />
+            {children()}
+        </form>
+    }
+}
+
+#[component]
+fn SetupSteps(
+    setup: TotpSetup,
+    confirm: ServerAction<ConfirmTotpSetup>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <h2>"1. Scan this code with your authenticator app"</h2>
+        <div class="qr-code" role="img" aria-label="QR code of your two-step verification key" inner_html=setup.qr_svg></div>
+        <p>"Or type the key in by hand:"</p>
+        <dl class="key-facts">
+            <dt>"Account"</dt><dd>{setup.account}</dd>
+            <dt>"Key"</dt><dd><code class="key-value">{setup.text_key}</code></dd>
+            <dt>"Type"</dt><dd>"Time-based, six digits, every 30 seconds"</dd>
+        </dl>
+        <h2>"2. Enter the code the app shows"</h2>
+        <SetupCodeForm confirm error />
+    }
+}
+
+#[component]
+fn SetupCodeForm(
+    confirm: ServerAction<ConfirmTotpSetup>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(args) = ConfirmTotpSetup::from_event(&ev) {
+            confirm.dispatch(args);
+        }
+    };
+    view! {
+        <form method="post" action="/account/two-factor" class="form" on:submit=on_submit>
+            <input type="hidden" name="intent" value="confirm" />
+            <FormField
+                label="Code"
+                name="code"
+                autocomplete="one-time-code"
+                hint="Six digits. Two-step verification is turned on once the code is right."
+                error=field_error(error, Field::Code)
+            />
+            <p class="form-error" role="alert">{form_error(error)}</p>
+            <SubmitButton pending=confirm.pending() label="Turn on two-step verification" busy_label="Checking…" primary=true />
+        </form>
+    }
+}
+
+/// New recovery codes, this once: a list, a copy button and a text file.
+#[component]
+fn RecoveryCodesPanel(codes: Vec<String>) -> impl IntoView {
+    let text = format!(
+        "Tracepipe recovery codes\nEach code works once, in place of a code from your authenticator app.\n\n{}\n",
+        codes.join("\n")
+    );
+    let download = format!(
+        "data:text/plain;charset=utf-8,{}",
+        crate::components::query_value(&text)
+    );
+    view! {
+        <div class="key-reveal" role="status">
+            <h2>"Your recovery codes"</h2>
+            <p>
+                <strong>"Save them now: they will not be shown again."</strong>
+                " If you lose your phone, each code signs you in once. We keep only fingerprints of them."
+            </p>
+            <ol class="recovery-codes">
+                {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+            </ol>
+            <p>
+                <a class="button button--secondary" href=download download="tracepipe-recovery-codes.txt">"Download as text"</a>
+                " "
+                <CopyButton text what="the recovery codes" />
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,172 @@
+//! Forms whose answer must be shown once, posted by a browser that runs no
+//! JavaScript: `POST /keys` (a new API key) and `POST /account/two-factor`
+//! (recovery codes). The answer is the page itself, rendered with what was
+//! made (or with the reason there is none), so the secret is shown once
+//! without ever being stored for a later request. With JavaScript the same
+//! forms call their server functions instead.
+
+use app::accounts::ssr::activity::peer_address;
+use app::accounts::ssr::context::RequestSession;
+use app::accounts::ssr::second_factor;
+use app::accounts::ssr::sessions::Session;
+use app::accounts::two_factor_pages::TwoFactorFormOutcome;
+use app::api_keys::ssr::service;
+use app::api_keys::{CreatedKey, KeyFormOutcome};
+use app::error::AppError;
+use app::shell;
+use app::state::AppState;
+use axum::Form;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use leptos::prelude::{LeptosOptions, provide_context};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// What the create-key form posts.
+#[derive(Deserialize)]
+struct KeyForm {
+    name: String,
+}
+
+/// What the two-factor page's forms post: finishing set-up (with the
+/// first code) or making new recovery codes.
+#[derive(Deserialize)]
+#[serde(tag = "intent", rename_all = "snake_case")]
+enum TwoFactorForm {
+    Confirm { code: String },
+    Regenerate,
+}
+
+/// A signed-in form post, decoded; or the answer that ends it first (sign
+/// in, or a body over the size limit).
+struct Posted<F> {
+    parts: Parts,
+    session: Session,
+    client: String,
+    form: Result<F, AppError>,
+}
+
+async fn posted<F: DeserializeOwned>(
+    state: &AppState,
+    request: Request,
+    page: &str,
+) -> Result<Posted<F>, Response> {
+    let (parts, body) = request.into_parts();
+    let Some(session) = parts
+        .extensions
+        .get::<RequestSession>()
+        .and_then(|found| found.0.clone())
+    else {
+        return Err(Redirect::to(&format!("/login?next={page}")).into_response());
+    };
+    let form = match Form::<F>::from_request(Request::from_parts(parts.clone(), body), state).await
+    {
+        Ok(Form(form)) => Ok(form),
+        // Over MAX_BODY_BYTES (the limit layer): the 413 that `explain_limits`
+        // puts in words. Never a silently cut body.
+        Err(refused) if refused.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(refused.into_response());
+        }
+        Err(refused) => Err(AppError::BadRequest(refused.body_text())),
+    };
+    let client = peer_address(&parts.extensions);
+    Ok(Posted {
+        parts,
+        session,
+        client,
+        form,
+    })
+}
+
+/// The page `parts` asked for, rendered with `outcome` in its context and
+/// the status of its error, never cached.
+async fn page_with<T: Clone + Send + Sync + 'static>(
+    parts: Parts,
+    leptos_context: impl Fn() + Clone + Send + Sync + 'static,
+    options: LeptosOptions,
+    outcome: T,
+    error: Option<&AppError>,
+) -> Response {
+    let status = error.map_or(StatusCode::OK, AppError::status);
+    let render = leptos_axum::render_app_to_stream_in_order_with_context(
+        move || {
+            leptos_context();
+            provide_context(outcome.clone());
+        },
+        move || shell(options.clone()),
+    );
+    let mut response = render(Request::from_parts(parts, Body::empty())).await;
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+pub async fn create_key(
+    state: AppState,
+    request: Request,
+    leptos_context: impl Fn() + Clone + Send + Sync + 'static,
+    options: LeptosOptions,
+) -> Response {
+    let posted = match posted::<KeyForm>(&state, request, "/keys").await {
+        Ok(posted) => posted,
+        Err(response) => return response,
+    };
+    let outcome = match posted.form {
+        Ok(KeyForm { name }) => {
+            service::create_from_page(&state, &posted.session, &name, &posted.client)
+                .await
+                .map(|(record, key)| CreatedKey {
+                    key,
+                    view: service::view(record),
+                })
+        }
+        Err(refused) => Err(refused),
+    };
+    let error = outcome.as_ref().err().cloned();
+    let outcome = KeyFormOutcome(outcome);
+    page_with(
+        posted.parts,
+        leptos_context,
+        options,
+        outcome,
+        error.as_ref(),
+    )
+    .await
+}
+
+pub async fn two_factor(
+    state: AppState,
+    request: Request,
+    leptos_context: impl Fn() + Clone + Send + Sync + 'static,
+    options: LeptosOptions,
+) -> Response {
+    let posted = match posted::<TwoFactorForm>(&state, request, "/account/two-factor").await {
+        Ok(posted) => posted,
+        Err(response) => return response,
+    };
+    let (session, client) = (&posted.session, posted.client.as_str());
+    let outcome = match posted.form {
+        Ok(TwoFactorForm::Confirm { code }) => {
+            second_factor::confirm_setup(&state, session, &code, client).await
+        }
+        Ok(TwoFactorForm::Regenerate) => {
+            second_factor::regenerate_recovery_codes(&state, session, client).await
+        }
+        Err(refused) => Err(refused),
+    };
+    let error = outcome.as_ref().err().cloned();
+    let outcome = TwoFactorFormOutcome(outcome);
+    page_with(
+        posted.parts,
+        leptos_context,
+        options,
+        outcome,
+        error.as_ref(),
+    )
+    .await
+}

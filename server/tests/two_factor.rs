@@ -1,0 +1,335 @@
+//! Two-step verification over HTTP: setting up an authenticator app from
+//! the key the page shows, signing in with a code (once), with a recovery
+//! code (once), wrong codes throttled per account, the pending sign-in
+//! short-lived, a password reset that still asks for the code, and the
+//! set-up without JavaScript showing the recovery codes in its page.
+
+mod common;
+
+use app::accounts::ssr::second_factor::code_at;
+use app::support::time::unix_now;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::api::*;
+use common::*;
+
+/// A registered, confirmed user's id and session cookie.
+async fn account(app: &TestApp, email: &str) -> (String, String) {
+    let cookie = session_cookie(&register(&app.router, email, "Two Step").await);
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    confirm_address(app, &user_id).await;
+    (user_id, cookie)
+}
+
+/// The secret behind the key `/account/two-factor` shows for typing in.
+async fn shown_secret(app: &TestApp, cookie: &str) -> Vec<u8> {
+    let setup = page(&app.router, "/account/two-factor", Some(cookie)).await;
+    assert_eq!(setup.status, StatusCode::OK);
+    assert!(setup.body.contains("<svg"), "a QR code: {}", setup.body);
+    let key = setup
+        .body
+        .split("<code class=\"key-value\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no key in {}", setup.body))
+        .replace(' ', "");
+    totp_rs::Secret::Encoded(key).to_bytes().unwrap()
+}
+
+/// Sets up an authenticator for the signed-in `cookie`; its secret and
+/// the recovery codes the set-up answered with.
+async fn turn_on(app: &TestApp, cookie: &str) -> (Vec<u8>, Vec<String>) {
+    let started = call(&app.router, "start_totp_setup", "", Some(cookie)).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    assert_eq!(started.header("location"), "/account/two-factor");
+    let secret = shown_secret(app, cookie).await;
+    let code = code_at(&secret, unix_now() as u64);
+    let confirmed = call(
+        &app.router,
+        "confirm_totp_setup",
+        &form(&[("code", &code)]),
+        Some(cookie),
+    )
+    .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    let codes: Vec<String> = serde_json::from_str(&confirmed.body).unwrap();
+    (secret, codes)
+}
+
+/// The password step: the pending sign-in's cookie (and no session).
+async fn first_step(app: &TestApp, email: &str) -> String {
+    let response = login(&app.router, email, PASSWORD, None).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    assert_eq!(response.header("location"), "/login/verify");
+    let cookie = session_cookie(&response);
+    assert!(cookie.contains("tp_pending_sign_in="), "{cookie}");
+    cookie
+}
+
+async fn second_step(app: &TestApp, pending: &str, code: &str) -> TestResponse {
+    call(
+        &app.router,
+        "verify_sign_in",
+        &form(&[("code", code)]),
+        Some(pending),
+    )
+    .await
+}
+
+/// `name=value` of the session cookie a finished second step sets (beside
+/// the removal of the pending sign-in's).
+fn new_session(response: &TestResponse) -> String {
+    response
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| {
+            value
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .find(|cookie| cookie.contains("tp_session="))
+        .unwrap_or_else(|| panic!("no session cookie in {:?}", response.headers))
+}
+
+async fn is_signed_in(app: &TestApp, cookie: &str) -> bool {
+    let response = call(&app.router, "signed_in_user", "", Some(cookie)).await;
+    response.body != "null"
+}
+
+#[tokio::test]
+async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
+    for database in all_databases().await {
+        let app = app_on(database, &[]).await;
+        let email = "twostep@example.com";
+        let (user_id, cookie) = account(&app, email).await;
+        let (secret, codes) = turn_on(&app, &cookie).await;
+        assert_eq!(codes.len(), 10);
+
+        // The database holds neither the secret nor any recovery code.
+        let (sealed,): (String,) =
+            sqlx::query_as("SELECT secret_sealed FROM totp_factors WHERE user_id = $1")
+                .bind(&user_id)
+                .fetch_one(&app.state.db)
+                .await
+                .unwrap();
+        let base32 = totp_rs::Secret::Raw(secret.clone())
+            .to_encoded()
+            .to_string();
+        assert!(!sealed.contains(&base32));
+        let stored: Vec<(String,)> =
+            sqlx::query_as("SELECT code_hash FROM recovery_codes WHERE user_id = $1")
+                .bind(&user_id)
+                .fetch_all(&app.state.db)
+                .await
+                .unwrap();
+        assert_eq!(stored.len(), 10);
+        for code in &codes {
+            assert!(
+                stored
+                    .iter()
+                    .all(|(hash,)| !hash.contains(&code.replace('-', "")))
+            );
+        }
+        // The secret no longer leaves the server: the page only says it is on.
+        let managed = page(&app.router, "/account/two-factor", Some(&cookie)).await;
+        assert!(!managed.body.contains("key-value"), "{}", managed.body);
+        assert!(managed.body.contains("10 of 10 recovery codes left"));
+
+        // Password right: no session yet, only the second step.
+        let pending = first_step(&app, email).await;
+        assert!(!is_signed_in(&app, &pending).await);
+        let now = unix_now() as u64;
+        // The code used for set-up is spent: the same 30 seconds replay nothing.
+        let replayed = second_step(&app, &pending, &code_at(&secret, now)).await;
+        assert_eq!(
+            replayed.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            replayed.body
+        );
+        assert!(
+            replayed.body.contains("\"field\":\"code\""),
+            "{}",
+            replayed.body
+        );
+        let wrong = second_step(&app, &pending, "000000").await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // The next step's code (one step of clock drift) is accepted, once.
+        let next_code = code_at(&secret, now + 30);
+        let accepted = second_step(&app, &pending, &next_code).await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+        let session = new_session(&accepted);
+        assert!(is_signed_in(&app, &session).await);
+        // The pending sign-in is used up with it.
+        let again = second_step(&app, &pending, &next_code).await;
+        assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.body);
+        let pending = first_step(&app, email).await;
+        let replayed = second_step(&app, &pending, &next_code).await;
+        assert_eq!(
+            replayed.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a code works once"
+        );
+
+        // A recovery code, typed loosely, works once.
+        let recovery = codes[3].to_lowercase().replace('-', " ");
+        let recovered = second_step(&app, &pending, &recovery).await;
+        assert_eq!(recovered.status, StatusCode::OK, "{}", recovered.body);
+        let pending = first_step(&app, email).await;
+        let reused = second_step(&app, &pending, &codes[3]).await;
+        assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let left = page(&app.router, "/account", Some(&session)).await;
+        assert!(
+            left.body.contains("Recovery codes left: 9."),
+            "{}",
+            left.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_codes_are_throttled_per_account_and_pending_sign_ins_expire() {
+    let app = sqlite_app().await;
+    let email = "guessed@example.com";
+    let (_, cookie) = account(&app, email).await;
+    let (secret, _) = turn_on(&app, &cookie).await;
+    let pending = first_step(&app, email).await;
+    for guess in 0..5 {
+        let wrong = second_step(&app, &pending, &format!("{guess:06}")).await;
+        assert_eq!(
+            wrong.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "guess {guess}"
+        );
+    }
+    let code = code_at(&secret, unix_now() as u64 + 30);
+    let throttled = second_step(&app, &pending, &code).await;
+    assert_eq!(
+        throttled.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        throttled.body
+    );
+    assert!(throttled.header("retry-after").parse::<i64>().unwrap() >= 1);
+    // A new pending sign-in does not reset the count: it is the account's.
+    let fresh = first_step(&app, email).await;
+    let still = second_step(&app, &fresh, &code).await;
+    assert_eq!(still.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Five minutes later the pending sign-in is gone.
+    sqlx::query("DELETE FROM login_failures")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE pending_sign_ins SET created_at = created_at - 301")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let expired = second_step(&app, &fresh, &code).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED, "{}", expired.body);
+    assert!(
+        expired.body.contains("SecondStepExpired"),
+        "{}",
+        expired.body
+    );
+    let verify_page = page(&app.router, "/login/verify", Some(&fresh)).await;
+    assert!(
+        verify_page.body.contains("No sign-in is waiting"),
+        "{}",
+        verify_page.body
+    );
+}
+
+#[tokio::test]
+async fn a_password_reset_still_asks_for_the_second_factor() {
+    let app = sqlite_app().await;
+    let email = "reset-2fa@example.com";
+    let (user_id, cookie) = account(&app, email).await;
+    let (secret, _) = turn_on(&app, &cookie).await;
+    let token = "a-reset-link-token-for-this-test-only-0123456789";
+    let now = unix_now();
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(app::support::tokens::sha256_hex(token))
+    .bind(&user_id)
+    .bind(now)
+    .bind(now + 1800)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let body = form(&[
+        ("token", token),
+        ("new_password", "a brand new passphrase 42"),
+    ]);
+    let reset = call(&app.router, "reset_password", &body, None).await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert_eq!(reset.header("location"), "/login/verify");
+    let pending = session_cookie(&reset);
+    assert!(
+        pending.contains("tp_pending_sign_in="),
+        "no session: {pending}"
+    );
+    assert!(
+        !is_signed_in(&app, &cookie).await,
+        "the reset ended every session"
+    );
+    let code = code_at(&secret, unix_now() as u64 + 30);
+    let verified = second_step(&app, &pending, &code).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+    assert_eq!(verified.header("location"), "/dashboard");
+}
+
+#[tokio::test]
+async fn without_javascript_the_setup_page_shows_the_recovery_codes_once() {
+    let app = sqlite_app().await;
+    let (_, cookie) = account(&app, "nojs-2fa@example.com").await;
+    call(&app.router, "start_totp_setup", "", Some(&cookie)).await;
+    let secret = shown_secret(&app, &cookie).await;
+    let post = |body: String| {
+        Request::post("/account/two-factor")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &cookie)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let wrong = send(
+        &app.router,
+        post(form(&[("intent", "confirm"), ("code", "12345")])),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.body.contains("Enter the six-digit code"),
+        "{}",
+        wrong.body
+    );
+    let code = code_at(&secret, unix_now() as u64);
+    let done = send(
+        &app.router,
+        post(form(&[("intent", "confirm"), ("code", &code)])),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.header("cache-control"), "no-store");
+    assert!(done.body.contains("Your recovery codes"), "{}", done.body);
+    assert_eq!(done.body.matches("<li><code>").count(), 10, "{}", done.body);
+    // Shown once: the page itself never shows them again.
+    let later = page(&app.router, "/account/two-factor", Some(&cookie)).await;
+    assert!(!later.body.contains("Your recovery codes"));
+    // New codes replace the old ones, through the same form.
+    let renewed = send(&app.router, post(form(&[("intent", "regenerate")]))).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+    assert_eq!(renewed.body.matches("<li><code>").count(), 10);
+}
