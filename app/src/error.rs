@@ -95,7 +95,9 @@ pub enum AppError {
 
 fn wait_label(seconds: i64) -> String {
     match seconds {
-        ..=60 => "a minute".to_owned(),
+        ..=1 => "a second".to_owned(),
+        2..=59 => format!("{seconds} seconds"),
+        60 => "a minute".to_owned(),
         _ => format!("{} minutes", (seconds + 59) / 60),
     }
 }
@@ -187,7 +189,7 @@ mod tests {
                 retry_after_secs: 5
             }
             .to_string(),
-            "Too many sign-in attempts. Wait a minute and try again."
+            "Too many sign-in attempts. Wait 5 seconds and try again."
         );
         let invalid =
             AppError::Invalid(FieldError::new(Field::Email, "Enter your e-mail address."));

@@ -4,7 +4,9 @@
 mod common;
 
 use app::accounts::ssr::sessions::{self, SessionPolicy};
-use app::accounts::ssr::throttle::{ThrottlePolicy, account_subject, client_subject};
+use app::accounts::ssr::throttle::{
+    ThrottlePolicy, account_subject, client_subject, device_subject,
+};
 use app::accounts::ssr::users::{self, CreateUserError};
 use app::support::time::unix_now;
 use common::*;
@@ -185,57 +187,63 @@ async fn ending_other_sessions_keeps_the_current_one() {
 }
 
 #[tokio::test]
-async fn throttling_counts_failures_per_account_and_per_client() {
+async fn guessing_waits_longer_with_each_failure_per_account_and_per_client() {
     for database in all_databases().await {
         let pool = migrated_pool(&database.url).await;
         let throttle = ThrottlePolicy::default();
         let ada = account_subject("ada@example.com");
         let home = client_subject("192.0.2.1");
+        let home = Some(home.as_str());
 
         for _ in 0..4 {
-            throttle.record_failure(&pool, &ada, &home).await.unwrap();
+            throttle.record_failure(&pool, &ada, home).await.unwrap();
         }
-        assert_eq!(
-            throttle.retry_after(&pool, &ada, &home).await.unwrap(),
-            None
-        );
-        throttle.record_failure(&pool, &ada, &home).await.unwrap();
+        assert_eq!(throttle.retry_after(&pool, &ada, home).await.unwrap(), None);
+        // Ten failures: five past the allowance, so 2^5 seconds after the latest.
+        for _ in 0..6 {
+            throttle.record_failure(&pool, &ada, home).await.unwrap();
+        }
         let wait = throttle
-            .retry_after(&pool, &ada, &home)
+            .retry_after(&pool, &ada, home)
             .await
             .unwrap()
             .unwrap();
-        assert!((895..=900).contains(&wait), "{wait}");
+        assert!((31..=32).contains(&wait), "{wait}");
 
-        // Another account from the same client is not blocked yet...
+        // Another account from the same client is not held up yet...
         let bob = account_subject("bob@example.com");
-        assert_eq!(
-            throttle.retry_after(&pool, &bob, &home).await.unwrap(),
-            None
-        );
-        // ...until the client itself reaches its limit of 30.
+        assert_eq!(throttle.retry_after(&pool, &bob, home).await.unwrap(), None);
+        // ...until the client uses its own allowance of 30 (35 failures: 32 s).
         for _ in 0..25 {
-            throttle.record_failure(&pool, &bob, &home).await.unwrap();
+            throttle.record_failure(&pool, &bob, home).await.unwrap();
         }
         let carol = account_subject("carol@example.com");
-        assert!(
-            throttle
-                .retry_after(&pool, &carol, &home)
-                .await
-                .unwrap()
-                .is_some()
+        let wait = throttle
+            .retry_after(&pool, &carol, home)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!((31..=32).contains(&wait), "{wait}");
+        // A known device counts apart, and no client limit applies to it.
+        let device = device_subject("a-known-browser");
+        assert_eq!(
+            throttle.retry_after(&pool, &device, None).await.unwrap(),
+            None
         );
 
         // A success clears the account, not the client.
         throttle.clear(&pool, &ada).await.unwrap();
         let elsewhere = client_subject("198.51.100.7");
         assert_eq!(
-            throttle.retry_after(&pool, &ada, &elsewhere).await.unwrap(),
+            throttle
+                .retry_after(&pool, &ada, Some(&elsewhere))
+                .await
+                .unwrap(),
             None
         );
         assert!(
             throttle
-                .retry_after(&pool, &ada, &home)
+                .retry_after(&pool, &ada, home)
                 .await
                 .unwrap()
                 .is_some()
@@ -250,18 +258,16 @@ async fn failures_older_than_the_window_stop_counting() {
         let throttle = ThrottlePolicy::default();
         let ada = account_subject("ada@example.com");
         let home = client_subject("192.0.2.1");
+        let home = Some(home.as_str());
         for _ in 0..5 {
-            throttle.record_failure(&pool, &ada, &home).await.unwrap();
+            throttle.record_failure(&pool, &ada, home).await.unwrap();
         }
         sqlx::query("UPDATE login_failures SET failed_at = failed_at - 901")
             .execute(&pool)
             .await
             .unwrap();
-        assert_eq!(
-            throttle.retry_after(&pool, &ada, &home).await.unwrap(),
-            None
-        );
-        throttle.record_failure(&pool, &ada, &home).await.unwrap();
+        assert_eq!(throttle.retry_after(&pool, &ada, home).await.unwrap(), None);
+        throttle.record_failure(&pool, &ada, home).await.unwrap();
         let kept: i64 = sqlx::query("SELECT COUNT(*) FROM login_failures")
             .fetch_one(&pool)
             .await

@@ -3,6 +3,7 @@
 
 mod common;
 
+use app::accounts::ssr::throttle::{account_subject, client_subject, reauth_subject};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
@@ -220,22 +221,36 @@ async fn unknown_e_mail_and_wrong_password_get_the_same_answer() {
     );
 }
 
-#[tokio::test]
-async fn repeated_failures_are_throttled_until_the_window_passes() {
-    let app = sqlite_app().await;
-    register(&app.router, "ada@example.com", "Ada").await;
-    for _ in 0..5 {
-        assert_eq!(
-            login(&app.router, "ada@example.com", "guess guess guess", None)
-                .await
-                .status,
-            StatusCode::UNAUTHORIZED
-        );
+/// Piles up failures for `subject` as a patient attacker would (the HTTP
+/// attempts themselves would soon be made to wait).
+async fn pile_up_failures(app: &TestApp, subject: &str, count: usize) {
+    let client = client_subject("203.0.113.9");
+    for _ in 0..count {
+        app.state
+            .throttle
+            .record_failure(&app.state.db, subject, Some(&client))
+            .await
+            .unwrap();
     }
-    let throttled = login(&app.router, "ada@example.com", PASSWORD, None).await;
+}
+
+#[tokio::test]
+async fn guessing_makes_strangers_wait_but_not_the_owners_known_browser() {
+    let app = sqlite_app().await;
+    let email = "ada@example.com";
+    let registered = register(&app.router, email, "Ada").await;
+    let device = cookie_named(&registered, "tp_device");
+    for _ in 0..5 {
+        let guess = login(&app.router, email, "guess guess guess", None).await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    }
+    pile_up_failures(&app, &account_subject(email), 10).await;
+
+    // A stranger's browser waits, even with the right password.
+    let throttled = login(&app.router, email, PASSWORD, None).await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
     let retry_after: i64 = throttled.header("retry-after").parse().unwrap();
-    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert!((899..=900).contains(&retry_after), "{retry_after}");
     // What the sign-in form shows, decoded as the page decodes it.
     let error: app::error::AppError = serde_json::from_str(&throttled.body).unwrap();
     assert!(
@@ -247,6 +262,70 @@ async fn repeated_failures_are_throttled_until_the_window_passes() {
     assert!(
         throttled.header("set-cookie").is_empty(),
         "even the right password waits"
+    );
+    // A forged device cookie is a stranger's.
+    let forged = device.replacen(':', ":x", 1);
+    let refused = login(&app.router, email, PASSWORD, Some(&forged)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // The browser that signed in before is not held up by them.
+    let wrong = login(&app.router, email, "a typo of mine", Some(&device)).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let owner = login(&app.router, email, PASSWORD, Some(&device)).await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
+    assert!(session_cookie(&owner).contains("tp_session="));
+}
+
+#[tokio::test]
+async fn password_checks_of_a_signed_in_session_are_throttled_apart_from_sign_in() {
+    let app = sqlite_app().await;
+    let email = "checked@example.com";
+    let cookie = session_cookie(&register(&app.router, email, "Checked").await);
+    let change = |current: &'static str| {
+        let body = form(&[
+            ("current_password", current),
+            ("new_password", "another long passphrase 7"),
+        ]);
+        let (router, cookie) = (app.router.clone(), cookie.clone());
+        async move { call(&router, "change_password", &body, Some(&cookie)).await }
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            change("wrong wrong wrong").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    let user_id = app::accounts::ssr::users::find_by_email(&app.state.db, email)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    pile_up_failures(&app, &reauth_subject(&user_id), 5).await;
+    // Password change and deletion share the count: both wait now.
+    let waiting = change(PASSWORD).await;
+    assert_eq!(
+        waiting.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        waiting.body
+    );
+    let delete = call(
+        &app.router,
+        "delete_account",
+        &form(&[("password", PASSWORD)]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(
+        delete.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        delete.body
+    );
+    // Signing in (another door, another count) still works.
+    assert_eq!(
+        login(&app.router, email, PASSWORD, None).await.status,
+        StatusCode::OK
     );
 }
 

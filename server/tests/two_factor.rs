@@ -80,26 +80,6 @@ async fn second_step(app: &TestApp, pending: &str, code: &str) -> TestResponse {
     .await
 }
 
-/// `name=value` of the session cookie a finished second step sets (beside
-/// the removal of the pending sign-in's).
-fn new_session(response: &TestResponse) -> String {
-    response
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|value| {
-            value
-                .to_str()
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_owned()
-        })
-        .find(|cookie| cookie.contains("tp_session="))
-        .unwrap_or_else(|| panic!("no session cookie in {:?}", response.headers))
-}
-
 async fn is_signed_in(app: &TestApp, cookie: &str) -> bool {
     let response = call(&app.router, "signed_in_user", "", Some(cookie)).await;
     response.body != "null"
@@ -167,7 +147,7 @@ async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
         let next_code = code_at(&secret, now + 30);
         let accepted = second_step(&app, &pending, &next_code).await;
         assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
-        let session = new_session(&accepted);
+        let session = cookie_named(&accepted, "tp_session");
         assert!(is_signed_in(&app, &session).await);
         // The pending sign-in is used up with it.
         let again = second_step(&app, &pending, &next_code).await;

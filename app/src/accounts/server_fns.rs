@@ -30,10 +30,12 @@ pub async fn register(
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, finish_first_step};
+    use super::ssr::context::{app_state, client_address, finish_first_step, known_device};
     use super::ssr::two_step::FirstStep;
     let state = app_state();
-    let user_id = super::ssr::service::sign_in(&state, &email, password, &client_address()).await?;
+    let device = known_device(&state);
+    let user_id =
+        super::ssr::service::sign_in(&state, &email, password, &client_address(), device).await?;
     finish_first_step(&state, &user_id, next.as_deref(), FirstStep::Password).await
 }
 

@@ -112,10 +112,19 @@ pub fn TwoFactorPage() -> impl IntoView {
     let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
     let turn_off = ServerAction::<TurnOffTwoFactor>::new();
     let factors = Resource::new(
-        move || (confirm.version().get(), regenerate.version().get()),
+        move || {
+            (
+                start.version().get(),
+                confirm.version().get(),
+                regenerate.version().get(),
+            )
+        },
         |_| load_second_factors(),
     );
-    let setup = Resource::new(move || confirm.version().get(), |_| load_totp_setup());
+    let setup = Resource::new(
+        move || (start.version().get(), confirm.version().get()),
+        |_| load_totp_setup(),
+    );
     let posted =
         SharedValue::new(|| use_context::<TwoFactorFormOutcome>().map(|outcome| outcome.0))
             .into_inner();

@@ -255,6 +255,29 @@ pub fn session_cookie(response: &TestResponse) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
+/// `name=value` of the cookie called `name` (with or without the
+/// `__Host-` prefix) among the response's `Set-Cookie` headers.
+pub fn cookie_named(response: &TestResponse, name: &str) -> String {
+    response
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| {
+            value
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .find(|cookie| {
+            cookie.starts_with(&format!("{name}="))
+                || cookie.starts_with(&format!("__Host-{name}="))
+        })
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", response.headers))
+}
+
 pub async fn page(router: &Router, path: &str, cookie: Option<&str>) -> TestResponse {
     let mut request = Request::get(path).header(header::ACCEPT, "text/html");
     if let Some(cookie) = cookie {

@@ -5,7 +5,7 @@
 //! 24 hours and replaced by a newer one of the same purpose. Opening a link
 //! never uses it: its page asks to confirm, and only that POST does.
 
-use super::throttle::{ThrottlePolicy, client_subject};
+use super::throttle::{OverLimit, ThrottlePolicy, client_subject};
 use super::users::{self, CreateUserError};
 use super::{activity, validation};
 use crate::accounts::{ActivityKind, EmailLink, EmailLinkPurpose, Field, FieldError};
@@ -29,6 +29,7 @@ pub const SEND_LIMITS: ThrottlePolicy = ThrottlePolicy {
     window_secs: 60 * 60,
     max_failures_per_account: 5,
     max_failures_per_client: 20,
+    over_limit: OverLimit::WaitForWindow,
 };
 
 fn stored(purpose: EmailLinkPurpose) -> &'static str {
@@ -87,14 +88,14 @@ async fn count_send(db: &AnyPool, user_id: &str, client: &str) -> Result<(), App
     );
     let unavailable = AppError::dependency_failed("counting confirmation e-mails failed");
     if let Some(retry_after_secs) = SEND_LIMITS
-        .retry_after(db, &account, &client_key)
+        .retry_after(db, &account, Some(&client_key))
         .await
         .map_err(unavailable)?
     {
         return Err(AppError::MailThrottled { retry_after_secs });
     }
     SEND_LIMITS
-        .record_failure(db, &account, &client_key)
+        .record_failure(db, &account, Some(&client_key))
         .await
         .map_err(unavailable)
 }
@@ -147,7 +148,7 @@ pub async fn request_change(
         return Err(on_new_email("That is already your account's address."));
     }
     let wrong = "That is not your password, so nothing was changed.";
-    super::reauth::check_password(state, &session.user.id, password, wrong).await?;
+    super::reauth::check_password(state, &session.user.id, password, wrong, client).await?;
     let unavailable = AppError::dependency_failed("asking for an e-mail change failed");
     if users::find_by_email(&state.db, &new_email)
         .await

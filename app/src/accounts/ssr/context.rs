@@ -2,12 +2,13 @@
 //! client's address, and the helpers server functions answer with.
 
 use super::second_factor;
-use super::sessions::{self, Session};
+use super::sessions::{self, KnownDevice, Session};
 use super::two_step::{self, FirstStep};
 use super::validation::safe_next;
 use crate::accounts::ActivityKind;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::support::tokens::random_hex;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -123,6 +124,14 @@ pub async fn start_session_and_redirect(
         .await
         .map_err(unavailable)?;
     set_cookie(&state.sessions.session_cookie(&token));
+    if known_device(state).is_none_or(|known| known.user_id != user_id) {
+        let device = KnownDevice {
+            user_id: user_id.to_owned(),
+            device_id: random_hex(16).map_err(|err| unavailable(err.into()))?,
+        };
+        let signed = state.secrets.sign(&device.message());
+        set_cookie(&state.sessions.device_cookie(&signed));
+    }
     leptos_axum::redirect(safe_next(next));
     Ok(())
 }
@@ -153,6 +162,15 @@ pub async fn finish_first_step(
     set_cookie(&state.sessions.pending_cookie(Some(&token)));
     leptos_axum::redirect("/login/verify");
     Ok(())
+}
+
+/// The account this browser signed in to before, if its device cookie is
+/// one this server signed.
+pub fn known_device(state: &AppState) -> Option<KnownDevice> {
+    let parts = request_parts()?;
+    let cookies = parts.headers.get(header::COOKIE)?.to_str().ok()?;
+    let signed = state.sessions.device_from_cookies(cookies)?;
+    KnownDevice::from_verified(state.secrets.verified(signed)?)
 }
 
 /// The token of the sign-in this browser has waiting for its second step.

@@ -5,7 +5,7 @@
 //! instead (`require_recent`), renewed on `/confirm-password`.
 
 use super::sessions::{self, Session};
-use super::throttle::{account_subject, client_subject};
+use super::throttle::{client_subject, reauth_subject};
 use super::{activity, passwords, users};
 use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
@@ -27,54 +27,51 @@ pub fn require_recent(state: &AppState, session: &Session) -> Result<(), AppErro
 }
 
 /// The password again on `/confirm-password`: renews the session's proof.
-/// Wrong passwords count against the sign-in throttle, as at sign-in.
 pub async fn confirm_password(
     state: &AppState,
     session: &Session,
     password: String,
     client: &str,
 ) -> Result<(), AppError> {
-    let unavailable = AppError::dependency_failed("confirming a password failed");
-    let (account, client_key) = (account_subject(&session.user.email), client_subject(client));
-    state
-        .throttle
-        .admit(&state.db, &account, &client_key)
-        .await?;
     let wrong = "That is not your password.";
-    if let Err(refused) = check_password(state, &session.user.id, password, wrong).await {
-        if matches!(refused, AppError::Invalid(_)) {
-            let kind = ActivityKind::ReauthFailed;
-            activity::record(&state.db, &session.user.id, kind, "", client);
-            state
-                .throttle
-                .record_failure(&state.db, &account, &client_key)
-                .await
-                .map_err(unavailable)?;
-        }
-        return Err(refused);
-    }
+    check_password(state, &session.user.id, password, wrong, client).await?;
     sessions::mark_authenticated(&state.db, &session.token_hash)
         .await
-        .map_err(unavailable)
+        .map_err(AppError::dependency_failed("confirming a password failed"))
 }
 
-/// `password` is the signed-in user's, or `wrong` (on the current-password field).
+/// `password` is the signed-in user's, or `wrong` (on the current-password
+/// field). Wrong passwords are throttled per account, apart from sign-in's
+/// (a stranger's guessing at sign-in never blocks the owner's changes), and
+/// logged.
 pub async fn check_password(
     state: &AppState,
     user_id: &str,
     password: String,
     wrong: &'static str,
+    client: &str,
 ) -> Result<(), AppError> {
+    let unavailable = AppError::dependency_failed("checking a password failed");
+    let (subject, client_key) = (reauth_subject(user_id), client_subject(client));
+    state
+        .throttle
+        .admit(&state.db, &subject, Some(&client_key))
+        .await?;
     let user = users::find_by_id(&state.db, user_id)
         .await
-        .map_err(AppError::dependency_failed("checking a password failed"))?
+        .map_err(unavailable)?
         .ok_or(AppError::SignedOut)?;
     if passwords::verify_password(password, Some(user.password_hash)).await {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(FieldError::new(
-            Field::CurrentPassword,
-            wrong,
-        )))
+        return Ok(());
     }
+    activity::record(&state.db, user_id, ActivityKind::ReauthFailed, "", client);
+    state
+        .throttle
+        .record_failure(&state.db, &subject, Some(&client_key))
+        .await
+        .map_err(unavailable)?;
+    Err(AppError::Invalid(FieldError::new(
+        Field::CurrentPassword,
+        wrong,
+    )))
 }

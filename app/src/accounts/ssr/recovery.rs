@@ -6,7 +6,7 @@
 //! never uses it up: only setting the new password does, and that ends every
 //! session of the account, logs the event, and sends a notice.
 
-use super::throttle::{ThrottlePolicy, client_subject};
+use super::throttle::{OverLimit, ThrottlePolicy, client_subject};
 use super::{activity, passwords, sessions, users, validation};
 use crate::accounts::{ActivityKind, Field};
 use crate::error::AppError;
@@ -27,6 +27,7 @@ pub const REQUEST_LIMITS: ThrottlePolicy = ThrottlePolicy {
     window_secs: 15 * 60,
     max_failures_per_account: 3,
     max_failures_per_client: 20,
+    over_limit: OverLimit::WaitForWindow,
 };
 
 fn address_subject(email: &str) -> String {
@@ -43,14 +44,14 @@ pub async fn request_link(state: &AppState, email: &str, client: &str) -> Result
     );
     let unavailable = AppError::dependency_failed("asking for a reset link failed");
     if let Some(retry_after_secs) = REQUEST_LIMITS
-        .retry_after(&state.db, &address, &client_key)
+        .retry_after(&state.db, &address, Some(&client_key))
         .await
         .map_err(unavailable)?
     {
         return Err(AppError::MailThrottled { retry_after_secs });
     }
     REQUEST_LIMITS
-        .record_failure(&state.db, &address, &client_key)
+        .record_failure(&state.db, &address, Some(&client_key))
         .await
         .map_err(unavailable)?;
     let (state, client) = (state.clone(), client.to_owned());

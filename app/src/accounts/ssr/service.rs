@@ -5,8 +5,9 @@
 //! with an `AppError` a page can show; sessions, cookies and redirects stay
 //! with the server functions.
 
+use super::sessions::KnownDevice;
 use super::sessions::{self, Session};
-use super::throttle::{account_subject, client_subject};
+use super::throttle::{account_subject, client_subject, device_subject};
 use super::users::{self, CreateUserError};
 use super::{activity, addresses, passwords, reauth, recovery, validation};
 use crate::accounts::{ActiveSession, ActivityKind, EmailLinkPurpose, Field, FieldError};
@@ -70,16 +71,11 @@ pub async fn sign_in(
     email: &str,
     password: String,
     client: &str,
+    device: Option<KnownDevice>,
 ) -> Result<String, AppError> {
     // An unparseable address cannot belong to an account: same answer as a wrong password.
     let email = validation::normalize_email(email).unwrap_or_default();
-    let account = account_subject(&email);
-    let client_key = client_subject(client);
     let unavailable = AppError::dependency_failed("sign-in failed");
-    state
-        .throttle
-        .admit(&state.db, &account, &client_key)
-        .await?;
     let user = if email.is_empty() {
         None
     } else {
@@ -87,6 +83,20 @@ pub async fn sign_in(
             .await
             .map_err(unavailable)?
     };
+    // A browser this account signed in from before counts its own failures
+    // only: a stranger's guessing never makes its owner wait.
+    let trusted = device
+        .filter(|device| user.as_ref().is_some_and(|user| user.id == device.user_id))
+        .map(|device| device_subject(&device.device_id));
+    let client_key = client_subject(client);
+    let (subject, client_key) = match trusted {
+        Some(device) => (device, None),
+        None => (account_subject(&email), Some(client_key.as_str())),
+    };
+    state
+        .throttle
+        .admit(&state.db, &subject, client_key)
+        .await?;
     // Unknown e-mail or wrong password: the same work, time and answer.
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let matched = passwords::verify_password(password, stored_hash).await;
@@ -99,7 +109,7 @@ pub async fn sign_in(
             }
             state
                 .throttle
-                .record_failure(&state.db, &account, &client_key)
+                .record_failure(&state.db, &subject, client_key)
                 .await
                 .map_err(unavailable)?;
             return Err(AppError::BadCredentials);
@@ -107,7 +117,7 @@ pub async fn sign_in(
     };
     state
         .throttle
-        .clear(&state.db, &account)
+        .clear(&state.db, &subject)
         .await
         .map_err(unavailable)?;
     super::recovery::forget_links(&state.db, &user.id)
@@ -147,6 +157,7 @@ pub async fn change_password(
         user_id,
         current_password,
         "That is not your current password.",
+        client,
     )
     .await?;
     let personal = [session.user.email.as_str(), &session.user.display_name];
@@ -248,7 +259,7 @@ pub async fn delete_account(
     client: &str,
 ) -> Result<(), AppError> {
     let wrong = "That is not your password, so the account was kept.";
-    reauth::check_password(state, user_id, password, wrong).await?;
+    reauth::check_password(state, user_id, password, wrong, client).await?;
     let subscription = state
         .payments
         .subscription(&state.catalog, user_id, Freshness::Refresh)

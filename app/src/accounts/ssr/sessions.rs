@@ -25,6 +25,32 @@ pub struct SessionPolicy {
     pub reauth_window_secs: i64,
 }
 
+/// A browser stays known to an account for a year after signing in.
+const DEVICE_COOKIE_SECS: i64 = 365 * 24 * 3600;
+
+/// A browser that signed in to `user_id` before, by its signed device
+/// cookie (`user_id:device_id`, HMAC-signed with the server's key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownDevice {
+    pub user_id: String,
+    pub device_id: String,
+}
+
+impl KnownDevice {
+    /// The cookie's message, once its signature is checked.
+    pub fn from_verified(message: &str) -> Option<Self> {
+        let (user_id, device_id) = message.split_once(':')?;
+        Some(Self {
+            user_id: user_id.to_owned(),
+            device_id: device_id.to_owned(),
+        })
+    }
+
+    pub fn message(&self) -> String {
+        format!("{}:{}", self.user_id, self.device_id)
+    }
+}
+
 /// Activity is written at most this often, not on every request.
 const TOUCH_INTERVAL_SECS: i64 = 60;
 const TOKEN_BYTES: usize = 32;
@@ -94,6 +120,32 @@ impl SessionPolicy {
             .max_age(cookie::time::Duration::seconds(max_age_secs))
             .build()
             .to_string()
+    }
+
+    /// The cookie marking a browser that signed in to an account before.
+    pub fn device_cookie_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-tp_device"
+        } else {
+            "tp_device"
+        }
+    }
+
+    /// `Set-Cookie` value of a device cookie (signed by the caller).
+    pub fn device_cookie(&self, signed: &str) -> String {
+        self.cookie(
+            self.device_cookie_name(),
+            signed.to_owned(),
+            DEVICE_COOKIE_SECS,
+        )
+    }
+
+    /// The device cookie's (signed) value in a request's `Cookie` header.
+    pub fn device_from_cookies<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
+        Cookie::split_parse(cookie_header)
+            .filter_map(Result::ok)
+            .find(|cookie| cookie.name() == self.device_cookie_name())
+            .and_then(|cookie| cookie.value_raw())
     }
 
     /// The session token in a request's `Cookie` header, if well-formed.

@@ -1,24 +1,41 @@
-//! Sign-in throttling shared by every instance through the database: too
-//! many failures for one account, or from one client address, within the
-//! window, and further attempts are refused until the oldest failure ages out.
+//! Counting failures (wrong passwords and codes, mail asked for) shared by
+//! every instance through the database, per subject: an account, a client
+//! address, a known device. Over a subject's allowance within the window,
+//! attempts wait: until the oldest failure ages out (mail limits), or for a
+//! delay that doubles with each further failure (guessing), so that nobody
+//! can lock an account's owner out for long by failing on purpose.
 
 use crate::error::AppError;
 use crate::support::time::unix_now;
 use sqlx::{AnyPool, Row};
+
+/// What happens once a subject has used its allowance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverLimit {
+    /// Refused until the oldest counted failure leaves the window.
+    WaitForWindow,
+    /// Each failure past the allowance doubles the wait after the latest
+    /// one: 1 s, 2 s, 4 s … up to the window. Guessing stays slow; a
+    /// legitimate user who mistyped waits seconds, not a quarter of an hour.
+    DoublingDelay,
+}
 
 #[derive(Clone, Debug)]
 pub struct ThrottlePolicy {
     pub window_secs: i64,
     pub max_failures_per_account: i64,
     pub max_failures_per_client: i64,
+    pub over_limit: OverLimit,
 }
 
+/// Sign-in and every other door that checks a password or a code.
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         Self {
             window_secs: 15 * 60,
             max_failures_per_account: 5,
             max_failures_per_client: 30,
+            over_limit: OverLimit::DoublingDelay,
         }
     }
 }
@@ -31,9 +48,26 @@ pub fn client_subject(address: &str) -> String {
     format!("client:{address}")
 }
 
+/// A browser that signed in to the account before (its device cookie): its
+/// failures are counted apart from everyone else's (OWASP's device cookies).
+pub fn device_subject(device_id: &str) -> String {
+    format!("device:{device_id}")
+}
+
+/// The password checks of a signed-in session (re-authentication, password
+/// change, deletion): counted per account, apart from sign-in's.
+pub fn reauth_subject(user_id: &str) -> String {
+    format!("reauth:{user_id}")
+}
+
 impl ThrottlePolicy {
     /// Ok when `account` and `client` may try now; else `Throttled` with the wait.
-    pub async fn admit(&self, db: &AnyPool, account: &str, client: &str) -> Result<(), AppError> {
+    pub async fn admit(
+        &self,
+        db: &AnyPool,
+        account: &str,
+        client: Option<&str>,
+    ) -> Result<(), AppError> {
         match self.retry_after(db, account, client).await {
             Ok(None) => Ok(()),
             Ok(Some(retry_after_secs)) => Err(AppError::Throttled { retry_after_secs }),
@@ -41,46 +75,63 @@ impl ThrottlePolicy {
         }
     }
 
+    fn subjects<'a>(&self, account: &'a str, client: Option<&'a str>) -> Vec<(&'a str, i64)> {
+        std::iter::once((account, self.max_failures_per_account))
+            .chain(client.map(|client| (client, self.max_failures_per_client)))
+            .collect()
+    }
+
     /// Seconds until `account` and `client` may try again, or None if they may now.
     pub async fn retry_after(
         &self,
         db: &AnyPool,
         account: &str,
-        client: &str,
+        client: Option<&str>,
     ) -> Result<Option<i64>, sqlx::Error> {
         let now = unix_now();
-        let mut wait = None;
-        for (subject, limit) in [
-            (account, self.max_failures_per_account),
-            (client, self.max_failures_per_client),
-        ] {
+        let mut wait: Option<i64> = None;
+        for (subject, limit) in self.subjects(account, client) {
             let row = sqlx::query(
-                "SELECT COUNT(*), COALESCE(MIN(failed_at), 0) FROM login_failures \
-                 WHERE subject = $1 AND failed_at > $2",
+                "SELECT COUNT(*), COALESCE(MIN(failed_at), 0), COALESCE(MAX(failed_at), 0) \
+                 FROM login_failures WHERE subject = $1 AND failed_at > $2",
             )
             .bind(subject)
             .bind(now - self.window_secs)
             .fetch_one(db)
             .await?;
-            let (failures, oldest): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            if failures >= limit {
-                let seconds = (oldest + self.window_secs - now).max(1);
-                wait = Some(wait.map_or(seconds, |other: i64| other.max(seconds)));
+            let (failures, oldest, latest): (i64, i64, i64) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            if failures < limit {
+                continue;
+            }
+            let until = match self.over_limit {
+                OverLimit::WaitForWindow => oldest + self.window_secs,
+                OverLimit::DoublingDelay => latest + self.doubling_delay(failures - limit),
+            };
+            if until > now {
+                wait = Some(wait.unwrap_or(0).max(until - now));
             }
         }
         Ok(wait)
     }
 
-    /// Counts one failure against both subjects and forgets expired ones.
+    /// The wait after the `past_allowance`-th failure past the allowance
+    /// (0 for the first): 2^n seconds, at most the window.
+    pub fn doubling_delay(&self, past_allowance: i64) -> i64 {
+        let doublings = u32::try_from(past_allowance.clamp(0, 30)).unwrap_or(30);
+        (1i64 << doublings).min(self.window_secs)
+    }
+
+    /// Counts one failure against each subject and forgets expired ones.
     pub async fn record_failure(
         &self,
         db: &AnyPool,
         account: &str,
-        client: &str,
+        client: Option<&str>,
     ) -> Result<(), sqlx::Error> {
         let now = unix_now();
         let mut tx = db.begin().await?;
-        for subject in [account, client] {
+        for (subject, _) in self.subjects(account, client) {
             sqlx::query("INSERT INTO login_failures (id, subject, failed_at) VALUES ($1, $2, $3)")
                 .bind(uuid::Uuid::new_v4().to_string())
                 .bind(subject)
@@ -95,12 +146,25 @@ impl ThrottlePolicy {
         tx.commit().await
     }
 
-    /// A successful sign-in wipes the account's failures (not the client's).
+    /// A success wipes the subject's failures (never the client's).
     pub async fn clear(&self, db: &AnyPool, account: &str) -> Result<(), sqlx::Error> {
         sqlx::query("DELETE FROM login_failures WHERE subject = $1")
             .bind(account)
             .execute(db)
             .await
             .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_doubles_up_to_the_window() {
+        let policy = ThrottlePolicy::default();
+        let delays: Vec<i64> = (0..12).map(|n| policy.doubling_delay(n)).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
+        assert_eq!(policy.doubling_delay(10_000), 900);
     }
 }

@@ -118,12 +118,12 @@ pub async fn complete(
     );
     state
         .throttle
-        .admit(&state.db, &account, &client_key)
+        .admit(&state.db, &account, Some(&client_key))
         .await?;
     let Some(factor) = second_factor::use_code(state, &pending.user_id, code).await? else {
         state
             .throttle
-            .record_failure(&state.db, &account, &client_key)
+            .record_failure(&state.db, &account, Some(&client_key))
             .await
             .map_err(unavailable)?;
         let kind = ActivityKind::SecondFactorFailed;
