@@ -4,7 +4,7 @@
 use crate::accounts::CurrentUser;
 use crate::accounts::server_fns::{
     ConfirmEmail, DeleteAccount, Login, Logout, Register, ResendConfirmation, ResetPassword,
-    UpdateDisplayName, signed_in_user,
+    UpdateDisplayName, VerifySignIn, signed_in_user,
 };
 use crate::components::{PageMeta, SubmitButton, form_error, query_value};
 use crate::error::AppError;
@@ -27,6 +27,8 @@ pub struct AuthActions {
     pub reset_password: ServerAction<ResetPassword>,
     /// Confirming an address changes it, or marks it confirmed.
     pub confirm_email: ServerAction<ConfirmEmail>,
+    /// The second step of a sign-in signs in.
+    pub verify_sign_in: ServerAction<VerifySignIn>,
 }
 
 pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
@@ -40,6 +42,7 @@ pub fn provide_auth() {
         rename: ServerAction::new(),
         reset_password: ServerAction::new(),
         confirm_email: ServerAction::new(),
+        verify_sign_in: ServerAction::new(),
     };
     // Blocking: the navigation must be right in the first HTML, with no flash.
     let user: UserResource = Resource::new_blocking(
@@ -52,6 +55,7 @@ pub fn provide_auth() {
                 actions.rename.version().get(),
                 actions.reset_password.version().get(),
                 actions.confirm_email.version().get(),
+                actions.verify_sign_in.version().get(),
             )
         },
         |_| signed_in_user(),
@@ -86,6 +90,8 @@ fn show_error_from_form_post(actions: &AuthActions) {
         actions.reset_password.value().set(error);
     } else if path == ConfirmEmail::PATH {
         actions.confirm_email.value().set(error);
+    } else if path == VerifySignIn::PATH {
+        actions.verify_sign_in.value().set(error);
     }
 }
 

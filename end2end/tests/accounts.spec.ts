@@ -40,23 +40,44 @@ test('register, sign out, and come back through sign-in', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Lovelace');
 });
 
-test('a wrong password gets the generic message, then the throttle', async ({ page }) => {
+test('a stranger’s wrong passwords make strangers wait, never the owner’s own browser', async ({ page, browser, baseURL, javaScriptEnabled }) => {
   const email = uniqueEmail('throttle');
-  await register(page, 'Grace', email);
+  await register(page, 'Grace', email); // this browser is now known to the account
   await signOut(page);
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
+  const strangerContext = await browser.newContext({ baseURL, javaScriptEnabled });
+  const stranger = await strangerContext.newPage();
+  const alert = stranger.getByRole('alert').filter({ hasText: /\S/ });
+  const generic = "That e-mail and password don't match an account.";
   for (let attempt = 1; attempt <= 5; attempt++) {
-    await page.goto('/login');
-    await signIn(page, email, `wrong guess number ${attempt}`);
-    await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toHaveText(
-      "That e-mail and password don't match an account.",
-    );
+    await stranger.goto('/login');
+    await signIn(stranger, email, `wrong guess number ${attempt}`);
+    await expect(alert).toHaveText(generic);
   }
+  // No lock-out: past five failures, each one doubles the wait (1 s, 2 s,
+  // 4 s…), which the message names. Three more failures make it 8 s.
+  let failures = 5;
+  while (failures < 8) {
+    await stranger.goto('/login');
+    await signIn(stranger, email, `wrong guess number ${failures + 1}`);
+    await expect(alert).toHaveText(/match an account|Too many sign-in attempts\. Wait (a second|\d+ seconds)/);
+    if ((await alert.textContent()) === generic) {
+      failures += 1;
+    } else {
+      await stranger.waitForTimeout(1000);
+    }
+  }
+  await stranger.goto('/login');
+  await signIn(stranger, email, PASSWORD);
+  await expect(alert).toContainText('Too many sign-in attempts');
+  await expect(stranger).not.toHaveURL(/\/dashboard$/);
+  await strangerContext.close();
+
+  // The owner's browser signed in to this account before: it is not held up.
   await page.goto('/login');
   await signIn(page, email, PASSWORD);
-  await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toContainText('Too many sign-in attempts');
-  await expect(page).not.toHaveURL(/\/dashboard$/);
+  await expect(page).toHaveURL(/\/dashboard$/);
 });
 
 test('registration explains what is wrong, next to the field', async ({ page }) => {

@@ -4,11 +4,11 @@
 
 use crate::accounts::pages::ConfirmPasswordFirst;
 use crate::accounts::server_fns::{
-    ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor, VerifySignIn,
+    ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor,
     load_second_factors, load_totp_setup, pending_sign_in,
 };
 use crate::accounts::{CurrentUser, Field, SecondFactors, TotpSetup};
-use crate::auth::PrivatePage;
+use crate::auth::{AuthActions, PrivatePage};
 use crate::components::{
     CopyButton, FormField, Loaded, PageMeta, SubmitButton, field_error, form_error,
 };
@@ -31,7 +31,7 @@ const CODE_HINT: &str =
 #[component]
 pub fn SecondStepPage() -> impl IntoView {
     let pending = Resource::new(|| (), |_| pending_sign_in());
-    let verify = ServerAction::<VerifySignIn>::new();
+    let verify = expect_context::<AuthActions>().verify_sign_in;
     let error = Signal::derive(move || verify.value().get().and_then(Result::err));
     view! {
         <PageMeta

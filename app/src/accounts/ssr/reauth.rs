@@ -52,7 +52,10 @@ pub async fn check_password(
     client: &str,
 ) -> Result<(), AppError> {
     let unavailable = AppError::dependency_failed("checking a password failed");
-    let (subject, client_key) = (reauth_subject(user_id), client_subject(client));
+    let (subject, client_key) = (
+        reauth_subject(user_id),
+        format!("reauth-{}", client_subject(client)),
+    );
     state
         .throttle
         .admit(&state.db, &subject, Some(&client_key))

@@ -114,7 +114,7 @@ pub async fn complete(
         .ok_or(AppError::SecondStepExpired)?;
     let (account, client_key) = (
         second_factor_subject(&pending.user_id),
-        client_subject(client),
+        format!("second-factor-{}", client_subject(client)),
     );
     state
         .throttle
