@@ -243,18 +243,6 @@ pub fn ConfirmPasswordPage() -> impl IntoView {
     }
 }
 
-/// In place of a form that needs a recent sign-in: why, and the way to
-/// `/confirm-password`, which comes back to `next`.
-#[component]
-pub fn ConfirmPasswordFirst(next: &'static str, before: &'static str) -> impl IntoView {
-    view! {
-        <div class="notice">
-            <p>{format!("For your security, confirm your password before {before}: you signed in a while ago.")}</p>
-            <a class="button button--primary" href=format!("/confirm-password?next={next}")>"Confirm your password"</a>
-        </div>
-    }
-}
-
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = expect_context::<AuthActions>().register;

@@ -2,13 +2,12 @@
 //! (`/login/verify`) and managing it (`/account/two-factor`): setting up an
 //! authenticator app, recovery codes, turning it off.
 
-use crate::accounts::pages::ConfirmPasswordFirst;
 use crate::accounts::server_fns::{
     ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor,
     load_second_factors, load_totp_setup, pending_sign_in,
 };
 use crate::accounts::{CurrentUser, Field, SecondFactors, TotpSetup};
-use crate::auth::{AuthActions, PrivatePage};
+use crate::auth::{AuthActions, ConfirmPasswordFirst, PrivatePage};
 use crate::components::{
     CopyButton, FormField, Loaded, PageMeta, SubmitButton, field_error, form_error,
 };

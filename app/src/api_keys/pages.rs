@@ -4,9 +4,8 @@
 
 use super::server_fns::{CreateApiKey, RevokeApiKey, list_api_keys};
 use super::{ApiKeyView, CreatedKey, KeyFormOutcome, KeyList};
-use crate::accounts::pages::ConfirmPasswordFirst;
 use crate::accounts::{CurrentUser, Field};
-use crate::auth::PrivatePage;
+use crate::auth::{ConfirmPasswordFirst, PrivatePage};
 use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
 use crate::error::AppError;
 use leptos::either::{Either, EitherOf4};

@@ -4,7 +4,6 @@
 //! raw 128-bit id (this design stores only a hash of a 256-bit token) and has
 //! no per-user index for "sign out everywhere"; the little that remains is here.
 
-use super::two_step;
 use crate::accounts::CurrentUser;
 use crate::support::time::unix_now;
 use crate::support::tokens::{random_hex, sha256_hex};
@@ -24,6 +23,9 @@ pub struct SessionPolicy {
     /// the session's user last proved who they are longer ago than this.
     pub reauth_window_secs: i64,
 }
+
+/// How long a sign-in waits for its second step (`two_step`).
+pub const PENDING_SIGN_IN_SECS: i64 = 5 * 60;
 
 /// A browser stays known to an account for a year after signing in.
 const DEVICE_COOKIE_SECS: i64 = 365 * 24 * 3600;
@@ -106,7 +108,7 @@ impl SessionPolicy {
     pub fn pending_cookie(&self, token: Option<&str>) -> String {
         let name = self.pending_cookie_name();
         match token {
-            Some(token) => self.cookie(name, token.to_owned(), two_step::PENDING_TTL_SECS),
+            Some(token) => self.cookie(name, token.to_owned(), PENDING_SIGN_IN_SECS),
             None => self.cookie(name, String::new(), 0),
         }
     }

@@ -16,8 +16,7 @@ use crate::support::time::{moment, time_label, unix_now};
 use crate::support::tokens::{random_hex, sha256_hex};
 use sqlx::{AnyPool, Row};
 
-/// How long the second step waits for its code.
-pub const PENDING_TTL_SECS: i64 = 5 * 60;
+use super::sessions::PENDING_SIGN_IN_SECS;
 const TOKEN_BYTES: usize = 32;
 
 /// How the first step was passed, for the activity log.
@@ -61,7 +60,7 @@ pub async fn begin(
     let token = random_hex(TOKEN_BYTES)?;
     let now = unix_now();
     sqlx::query("DELETE FROM pending_sign_ins WHERE created_at <= $1")
-        .bind(now - PENDING_TTL_SECS)
+        .bind(now - PENDING_SIGN_IN_SECS)
         .execute(db)
         .await?;
     sqlx::query(
@@ -85,7 +84,7 @@ pub async fn find(db: &AnyPool, token: &str) -> Result<Option<PendingSignIn>, sq
          JOIN users u ON u.id = p.user_id WHERE p.token_hash = $1 AND p.created_at > $2",
     )
     .bind(sha256_hex(token))
-    .bind(unix_now() - PENDING_TTL_SECS)
+    .bind(unix_now() - PENDING_SIGN_IN_SECS)
     .fetch_optional(db)
     .await?;
     row.map(|row| {
