@@ -10,9 +10,12 @@
 #      waits behind hashing (it runs on the blocking pool, at most half the
 #      cores at once). Target: under sign-in load the landing p99 stays
 #      within 2x idle.
+#   4. sign-in with an authenticator code against a password alone
+#      (bench/two_step.py, one at a time, a kept-alive connection): the
+#      second step must add no more than 10 %.
 # Usage: bench/login.sh   (BENCH_DURATION=20s for longer runs; default 12s)
-# Bounded: two wrk runs and two probe runs of BENCH_DURATION each, loopback
-# only; stops by itself.
+# Bounded: two wrk runs and two probe runs of BENCH_DURATION each, then 2 x 40
+# sign-ins; loopback only; stops by itself.
 set -euo pipefail
 duration="${BENCH_DURATION:-12s}"
 source "$(dirname "$0")/lib.sh"
@@ -42,3 +45,5 @@ echo "one sign-in at a time (= one argon2id verification + queries): p50 ${singl
 echo "sign-in throughput at 16 connections: ${login_rps}/s (p50 ${login_p50} ms, p99 ${login_p99} ms, non-2xx ${login_bad})"
 echo "landing at 200 requests/s: idle p50 ${idle_p50} ms, p99 ${idle_p99} ms (${idle_count} requests); during sign-ins p50 ${busy_p50} ms, p99 ${busy_p99} ms (${busy_count} requests); non-200 ${idle_bad}/${busy_bad}"
 echo "landing p99 under sign-in load = $(awk -v a="$busy_p99" -v b="$idle_p99" 'BEGIN { printf "%.2f", a / b }') x idle (target <= 2x)"
+read -r plain_p50 two_step_p50 code_p50 overhead two_step_bad < <(python3 bench/two_step.py 127.0.0.1 "$port" 40)
+echo "sign-in with a password alone p50 ${plain_p50} ms; with password + authenticator code p50 ${two_step_p50} ms (the code step ${code_p50} ms): +${overhead} % (target <= 10 %), failures ${two_step_bad}"

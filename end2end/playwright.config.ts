@@ -9,6 +9,8 @@ const port = Number(process.env.E2E_PORT ?? '8091');
 export const baseURL = `http://127.0.0.1:${port}`;
 export const SANDBOX_KEY = 'proj_e2eSandboxKeyThatMustNeverLeak0123456789ab';
 process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'tracepipe-e2e-'));
+const passkeyPort = port + 1;
+export const passkeyURL = `http://localhost:${passkeyPort}`;
 const repoRoot = path.resolve(__dirname, '..');
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target');
 
@@ -48,18 +50,28 @@ export default defineConfig({
       testMatch: /(pages|accounts|billing|keys|journey|navigation|recovery|addresses|sessions|two-factor)\.spec\.ts/,
     },
   ],
-  webServer: {
+  webServer: [
+    storefront(port, baseURL, process.env.E2E_DATA_DIR),
+    // Passkeys need a domain name (WebAuthn refuses IP addresses): the same
+    // build again, reached as localhost, with its own database.
+    storefront(passkeyPort, passkeyURL, path.join(process.env.E2E_DATA_DIR, 'passkeys')),
+  ],
+});
+
+/** The release server on `listenPort`, reached at `publicUrl`. */
+function storefront(listenPort: number, publicUrl: string, dataDir: string) {
+  return {
     command: process.env.STOREFRONT_BIN ?? path.join(targetDir, 'release', 'server'),
     cwd: repoRoot,
-    url: `${baseURL}/readyz`,
+    url: `http://127.0.0.1:${listenPort}/readyz`,
     timeout: 60_000,
     reuseExistingServer: false,
-    stdout: 'ignore',
-    stderr: 'pipe',
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
     env: {
-      LISTEN_ADDR: `127.0.0.1:${port}`,
-      PUBLIC_URL: baseURL,
-      DATA_DIR: process.env.E2E_DATA_DIR,
+      LISTEN_ADDR: `127.0.0.1:${listenPort}`,
+      PUBLIC_URL: publicUrl,
+      DATA_DIR: dataDir,
       LEPTOS_ENV: 'PROD',
       LEPTOS_OUTPUT_NAME: 'tracepipe-storefront',
       LEPTOS_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
@@ -72,5 +84,5 @@ export default defineConfig({
       // would count the whole suite as one visitor (Rust tests cover it).
       CLIENT_WRITES_PER_MINUTE: '100000',
     },
-  },
-});
+  };
+}

@@ -72,6 +72,16 @@ pub enum AppError {
     TwoFactorAlreadyOn,
     #[error("Two-step verification is not set up. Start setting it up from your account page.")]
     TwoFactorNotSetUp,
+    #[error(
+        "Passkeys work only when this site is opened by its domain name. Use your password instead."
+    )]
+    PasskeysUnavailable,
+    /// The browser's or authenticator's answer did not check out (or the
+    /// ceremony expired); nothing was changed.
+    #[error("That passkey did not work. Try again, or use your password.")]
+    PasskeyRefused,
+    #[error("That passkey does not exist or was already removed.")]
+    NoSuchPasskey,
     /// The second step of a sign-in waited too long, or was already used.
     #[error("That sign-in waited too long for its code. Sign in again with your password.")]
     SecondStepExpired,
@@ -121,9 +131,10 @@ impl AppError {
         use axum::http::StatusCode;
         match self {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::BadCredentials | Self::SignedOut | Self::SecondStepExpired => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::BadCredentials
+            | Self::SignedOut
+            | Self::SecondStepExpired
+            | Self::PasskeyRefused => StatusCode::UNAUTHORIZED,
             Self::Throttled { .. } | Self::TooManyRequests { .. } | Self::MailThrottled { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -135,11 +146,12 @@ impl AppError {
             | Self::TooManyKeys
             | Self::EmailTaken
             | Self::TwoFactorAlreadyOn
-            | Self::TwoFactorNotSetUp => StatusCode::CONFLICT,
+            | Self::TwoFactorNotSetUp
+            | Self::PasskeysUnavailable => StatusCode::CONFLICT,
             Self::SubscriptionRequired | Self::EmailUnverified | Self::ReauthRequired => {
                 StatusCode::FORBIDDEN
             }
-            Self::NoSuchKey | Self::NoSuchSession => StatusCode::NOT_FOUND,
+            Self::NoSuchKey | Self::NoSuchSession | Self::NoSuchPasskey => StatusCode::NOT_FOUND,
             Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -74,6 +74,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico" sizes="32x32" />
                 <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
                 <link rel="stylesheet" href=stylesheet />
+                // A few kilobytes that only enhance passkey buttons (see its header).
+                <script src="/passkey.js" defer></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

@@ -14,6 +14,9 @@ pub struct SiteInfo {
     pub catalog: Arc<PublicCatalog>,
     /// Payments go to the built-in sandbox: payment pages must say so.
     pub payments_sandbox: bool,
+    /// Passkeys can be used: `PUBLIC_URL`'s host is a domain name (WebAuthn
+    /// refuses IP addresses).
+    pub passkeys: bool,
     /// The landing page's JSON-LD, built once at start-up (see
     /// `landing::structured_data`) and shared by every clone. Server-only:
     /// crawlers read it from the HTML, and hydration keeps the server's script
@@ -29,9 +32,14 @@ impl SiteInfo {
             public_url: public_url.into(),
             catalog: Arc::new(catalog),
             payments_sandbox: false,
+            passkeys: false,
             #[cfg(feature = "ssr")]
             structured_data: Arc::default(),
         }
+    }
+
+    pub fn with_passkeys(self, passkeys: bool) -> Self {
+        Self { passkeys, ..self }
     }
 
     pub fn with_payments_sandbox(self, payments_sandbox: bool) -> Self {

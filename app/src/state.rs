@@ -37,6 +37,9 @@ pub struct SharedState {
     /// Prices for the estimated cost on `/usage` and `GET /v1/usage`.
     pub usage_rates: Rates,
     pub content_security_policy: ContentSecurityPolicy,
+    /// The WebAuthn relying party; None when `PUBLIC_URL`'s host is an IP
+    /// address (passkeys are off then).
+    pub passkeys: Option<Arc<webauthn_rs::prelude::Webauthn>>,
     /// Seals second-factor secrets and signs device cookies.
     pub secrets: crate::support::secrets::ServerSecrets,
 }

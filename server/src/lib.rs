@@ -89,8 +89,13 @@ pub async fn build_state(
     request_counter.spawn_flusher(db.clone());
     let content_security_policy = security::content_security_policy(config, &leptos_options);
     let secrets = server_secrets(&config.server_secret_key)?;
-    let site =
-        SiteInfo::new(&config.public_url, catalog.public()).with_payments_sandbox(payments.sandbox);
+    let passkeys = app::accounts::ssr::passkeys::relying_party(&config.public_url).map(Arc::new);
+    if passkeys.is_none() {
+        tracing::info!("passkeys are off: PUBLIC_URL's host is not a domain name");
+    }
+    let site = SiteInfo::new(&config.public_url, catalog.public())
+        .with_payments_sandbox(payments.sandbox)
+        .with_passkeys(passkeys.is_some());
     let json_ld = organization_and_offers(&site);
     let site = site.with_structured_data(json_ld);
     Ok(AppState::new(SharedState {
@@ -113,6 +118,7 @@ pub async fn build_state(
         usage_rates: config.usage.rates.clone(),
         content_security_policy,
         secrets,
+        passkeys,
     }))
 }
 

@@ -186,3 +186,47 @@ async fn a_key_from_the_page_long_after_signing_in_needs_the_password_again() {
     let by_api = api(&app.router, "POST", "/v1/api-keys", Some(&key), body).await;
     assert_eq!(by_api.status, StatusCode::CREATED, "{}", by_api.body);
 }
+
+#[tokio::test]
+async fn sessions_are_listed_and_ended_across_two_instances_on_one_postgresql() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let second = database.shared();
+    let a = app_on(database, &[]).await;
+    let b = app_on(second, &[]).await;
+    let email = "two-instances@example.com";
+    register(&a.router, email, "Two Instances").await;
+    let on_a = sign_in_with(&a, email, FIREFOX).await;
+    let on_b = sign_in_with(&b, email, SAFARI).await;
+
+    // Instance A lists the session signed in on B...
+    let account = page(&a.router, "/account", Some(&on_a)).await;
+    assert!(
+        account.body.contains("Safari on iPhone"),
+        "{}",
+        account.body
+    );
+    // ...and ends every other one (B's among them) by its public id.
+    for id in ended_by_forms(&account.body) {
+        let ended = call(
+            &a.router,
+            "end_session",
+            &form(&[("session_id", &id)]),
+            Some(&on_a),
+        )
+        .await;
+        assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    }
+    // B's next request is signed out; A's session is untouched.
+    let on_b_now = call(&b.router, "signed_in_user", "", Some(&on_b)).await;
+    assert_eq!(on_b_now.body, "null");
+    let on_a_now = call(&a.router, "signed_in_user", "", Some(&on_a)).await;
+    assert!(on_a_now.body.contains(email), "{}", on_a_now.body);
+    let listed_on_b = page(&b.router, "/account", Some(&on_a)).await;
+    assert!(
+        !listed_on_b.body.contains("Safari on iPhone"),
+        "{}",
+        listed_on_b.body
+    );
+}

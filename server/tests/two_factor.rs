@@ -313,3 +313,35 @@ async fn without_javascript_the_setup_page_shows_the_recovery_codes_once() {
     assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
     assert_eq!(renewed.body.matches("<li><code>").count(), 10);
 }
+
+#[tokio::test]
+async fn a_code_confirms_a_stale_session_in_place_of_the_password() {
+    let app = sqlite_app().await;
+    let (_, cookie) = account(&app, "stale-2fa@example.com").await;
+    let (secret, _) = turn_on(&app, &cookie).await;
+    sqlx::query("UPDATE sessions SET authenticated_at = authenticated_at - 3600")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let stale = call(&app.router, "regenerate_recovery_codes", "", Some(&cookie)).await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN, "{}", stale.body);
+    let confirm = |code: String| {
+        let (router, cookie) = (app.router.clone(), cookie.clone());
+        async move {
+            let body = form(&[("code", &code), ("next", "/account/two-factor")]);
+            call(&router, "confirm_with_code", &body, Some(&cookie)).await
+        }
+    };
+    let wrong = confirm("000000".to_owned()).await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    let confirmed = confirm(code_at(&secret, unix_now() as u64 + 30)).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(confirmed.header("location"), "/account/two-factor");
+    let renewed = call(&app.router, "regenerate_recovery_codes", "", Some(&cookie)).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+}

@@ -1,6 +1,7 @@
 //! Accounts: registration, sign-in, sessions and the account page.
 
 pub mod pages;
+pub mod passkey_pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -35,6 +36,8 @@ pub enum Field {
     KeyName,
     /// An authenticator or recovery code.
     Code,
+    /// What a passkey is called on the account page.
+    PasskeyName,
 }
 
 /// A specific, user-facing reason one field was refused.
@@ -75,10 +78,12 @@ pub enum ActivityKind {
     RecoveryCodesRegenerated,
     SecondFactorFailed,
     ReauthFailed,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl ActivityKind {
-    const ALL: [Self; 18] = [
+    const ALL: [Self; 20] = [
         Self::AccountCreated,
         Self::SignedIn,
         Self::SignInFailed,
@@ -97,6 +102,8 @@ impl ActivityKind {
         Self::RecoveryCodesRegenerated,
         Self::SecondFactorFailed,
         Self::ReauthFailed,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
     ];
 
     /// How it is stored.
@@ -120,6 +127,8 @@ impl ActivityKind {
             Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Self::SecondFactorFailed => "second_factor_failed",
             Self::ReauthFailed => "reauth_failed",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -150,6 +159,8 @@ impl ActivityKind {
             }
             Self::SecondFactorFailed => "Failed sign-in (wrong code at the second step)",
             Self::ReauthFailed => "Wrong password when confirming it for a sensitive change",
+            Self::PasskeyAdded => "Passkey added",
+            Self::PasskeyRemoved => "Passkey removed",
         }
     }
 }
@@ -223,4 +234,30 @@ pub struct TotpSetup {
     pub text_key: String,
     pub account: String,
     pub issuer: String,
+}
+
+/// The options of a WebAuthn ceremony (JSON for `navigator.credentials`)
+/// and the id its answer is posted back with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PasskeyChallenge {
+    pub id: String,
+    pub options: String,
+}
+
+/// One of the user's passkeys, as /account lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    /// Its credential id (base64url), for the form that removes it.
+    pub id: String,
+    pub name: String,
+    pub created: crate::billing::DateLabel,
+    pub last_used: Option<crate::billing::DateLabel>,
+}
+
+/// A sign-in waiting for its second step, as `/login/verify` shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitingSignIn {
+    pub email: String,
+    /// A passkey may stand in for the code.
+    pub has_passkeys: bool,
 }

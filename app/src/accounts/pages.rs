@@ -2,15 +2,17 @@
 //! the account page (name, e-mail, password, sessions, recent activity,
 //! deletion).
 
+use crate::accounts::passkey_pages::{PasskeyButton, PasskeySection, passkeys_available};
 use crate::accounts::server_fns::{
-    CancelEmailChange, ChangePassword, ConfirmPassword, EndSession, RequestEmailChange,
-    RequestPasswordReset, SignOutEverywhere, active_sessions, email_link_status,
-    load_second_factors, recent_activity, reset_link_status, waiting_email_change,
+    CancelEmailChange, ChangePassword, ConfirmPassword, ConfirmWithCode, EndSession, RemovePasskey,
+    RequestEmailChange, RequestPasswordReset, SignOutEverywhere, active_sessions,
+    email_link_status, load_passkeys, load_second_factors, recent_activity, reset_link_status,
+    waiting_email_change,
 };
 use crate::accounts::two_factor_pages::TwoFactorSummary;
 use crate::accounts::{
-    ActiveSession, ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PendingEmailChange,
-    SecondFactors,
+    ActiveSession, ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PasskeyView,
+    PendingEmailChange, SecondFactors,
 };
 use crate::auth::{AuthActions, PrivatePage};
 use crate::components::{
@@ -210,7 +212,10 @@ pub fn ConfirmEmailPage() -> impl IntoView {
 #[component]
 pub fn ConfirmPasswordPage() -> impl IntoView {
     let action = ServerAction::<ConfirmPassword>::new();
+    let with_code = ServerAction::<ConfirmWithCode>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let code_error = Signal::derive(move || with_code.value().get().and_then(Result::err));
+    let factors = Resource::new(|| (), |_| load_second_factors());
     view! {
         <PrivatePage
             title="Confirm your password — Tracepipe"
@@ -222,7 +227,7 @@ pub fn ConfirmPasswordPage() -> impl IntoView {
                         <h1 id="auth-title">"Confirm your password"</h1>
                         <p class="lead">
                             "You signed in a while ago. Enter your password again to make this change "
-                            "(API keys, two-step verification), so that a device left signed in cannot."
+                            "(API keys, two-step verification, passkeys), so that a device left signed in cannot."
                         </p>
                         <ActionForm action=action attr:class="form">
                             <NextField />
@@ -236,6 +241,23 @@ pub fn ConfirmPasswordPage() -> impl IntoView {
                             <p class="form-error" role="alert">{form_error(error)}</p>
                             <SubmitButton pending=action.pending() label="Confirm" busy_label="Checking…" primary=true />
                         </ActionForm>
+                        <Loaded resource=factors loading="" retry_href="/confirm-password" children=move |factors: SecondFactors| {
+                            factors.authenticator_since.is_some().then(|| view! {
+                                <h2>"Or use a code"</h2>
+                                <ActionForm action=with_code attr:class="form">
+                                    <NextField />
+                                    <FormField
+                                        label="Code from your authenticator app"
+                                        name="code"
+                                        autocomplete="one-time-code"
+                                        hint="Or one of your recovery codes."
+                                        error=field_error(code_error, Field::Code)
+                                    />
+                                    <p class="form-error" role="alert">{form_error(code_error)}</p>
+                                    <SubmitButton pending=with_code.pending() label="Confirm with the code" busy_label="Checking…" />
+                                </ActionForm>
+                            })
+                        } />
                     </div>
                 </section>
             }
@@ -330,6 +352,9 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="form-error" role="alert">{form_error(error)}</p>
                 <SubmitButton pending=action.pending() label="Sign in" busy_label="Signing in…" primary=true />
             </ActionForm>
+            {passkeys_available().then(|| view! {
+                <PasskeyButton ceremony="sign-in" label="Sign in with a passkey" next=next_param().unwrap_or_default() />
+            })}
             <p class="form-alternative">
                 <a href="/forgot-password">"Forgot your password?"</a>
             </p>
@@ -379,6 +404,8 @@ pub fn AccountPage() -> impl IntoView {
         |_| waiting_email_change(),
     );
     let factors = Resource::new(|| (), |_| load_second_factors());
+    let remove_passkey = ServerAction::<RemovePasskey>::new();
+    let passkeys = Resource::new(move || remove_passkey.version().get(), |_| load_passkeys());
     view! {
         <PrivatePage
             title="Your account — Tracepipe"
@@ -394,6 +421,7 @@ pub fn AccountPage() -> impl IntoView {
                         sign_out_everywhere
                         sessions=SessionsControls { list: sessions, end: end_session }
                         factors
+                        passkeys=(passkeys, remove_passkey)
                         events
                     />
                 }
@@ -418,6 +446,8 @@ struct SessionsControls {
     end: ServerAction<EndSession>,
 }
 
+type PasskeysResource = Resource<Result<Vec<PasskeyView>, AppError>>;
+
 type ActivityResource = Resource<Result<Vec<ActivityEntry>, AppError>>;
 
 #[component]
@@ -429,6 +459,7 @@ fn AccountSettings(
     sign_out_everywhere: ServerAction<SignOutEverywhere>,
     sessions: SessionsControls,
     factors: Resource<Result<SecondFactors, AppError>>,
+    passkeys: (PasskeysResource, ServerAction<RemovePasskey>),
     events: ActivityResource,
 ) -> impl IntoView {
     let rename = expect_context::<AuthActions>().rename;
@@ -454,6 +485,8 @@ fn AccountSettings(
         Some("email-change-cancelled") => {
             Some("The e-mail change is cancelled: its link no longer works.")
         }
+        Some("passkey-added") => Some("The passkey is added: you can sign in with it now."),
+        Some("passkey-removed") => Some("The passkey is removed: it no longer signs you in."),
         Some("two-factor-off") => {
             Some("Two-step verification is off: your password alone signs you in.")
         }
@@ -511,6 +544,7 @@ fn AccountSettings(
                 </ActionForm>
 
                 <TwoFactorSummary factors />
+                <PasskeySection passkeys=passkeys.0 remove=passkeys.1 />
 
                 <SessionList sessions />
                 <p>"Or end every session but this one:"</p>

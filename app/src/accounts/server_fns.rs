@@ -2,7 +2,8 @@
 //! and answer with the session cookie, a redirect or an `AppError`.
 
 use crate::accounts::{
-    ActiveSession, CurrentUser, EmailLink, PendingEmailChange, SecondFactors, TotpSetup,
+    ActiveSession, CurrentUser, EmailLink, PasskeyChallenge, PasskeyView, PendingEmailChange,
+    SecondFactors, TotpSetup, WaitingSignIn,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -39,20 +40,28 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     finish_first_step(&state, &user_id, next.as_deref(), FirstStep::Password).await
 }
 
-/// The address of the sign-in waiting here for its second step, if any.
+/// The sign-in waiting here for its second step, if any.
 #[server(prefix = "/api", endpoint = "pending_sign_in")]
-pub async fn pending_sign_in() -> Result<Option<String>, AppError> {
+pub async fn pending_sign_in() -> Result<Option<WaitingSignIn>, AppError> {
     use super::ssr::context::{app_state, pending_sign_in_token};
     let state = app_state();
     let Some(token) = pending_sign_in_token(&state) else {
         return Ok(None);
     };
-    let pending = super::ssr::two_step::find(&state.db, &token)
+    let unavailable = AppError::dependency_failed("reading a pending sign-in failed");
+    let Some(pending) = super::ssr::two_step::find(&state.db, &token)
         .await
-        .map_err(AppError::dependency_failed(
-            "reading a pending sign-in failed",
-        ))?;
-    Ok(pending.map(|pending| pending.email))
+        .map_err(unavailable)?
+    else {
+        return Ok(None);
+    };
+    let passkeys = super::ssr::passkeys::list(&state.db, &pending.user_id)
+        .await
+        .map_err(unavailable)?;
+    Ok(Some(WaitingSignIn {
+        email: pending.email,
+        has_passkeys: !passkeys.is_empty(),
+    }))
 }
 
 /// The second step of signing in: an authenticator or recovery code.
@@ -139,6 +148,19 @@ pub async fn confirm_password(password: String, next: Option<String>) -> Result<
     use super::ssr::validation::safe_next;
     let (state, session) = (app_state(), signed_in()?);
     super::ssr::reauth::confirm_password(&state, &session, password, &client_address()).await?;
+    leptos_axum::redirect(safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// A code from the authenticator app (or a recovery code) in place of the
+/// password on `/confirm-password`; then back to `next`.
+#[server(prefix = "/api", endpoint = "confirm_with_code")]
+pub async fn confirm_with_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    use super::ssr::validation::safe_next;
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::second_factor::confirm_with_code(&state, &session, &code, &client_address())
+        .await?;
     leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
 }
@@ -331,4 +353,100 @@ pub async fn turn_off_two_factor() -> Result<(), AppError> {
     super::ssr::second_factor::turn_off(&state, &session, &client_address()).await?;
     leptos_axum::redirect("/account?saved=two-factor-off");
     Ok(())
+}
+
+/// The user's passkeys, for /account.
+#[server(prefix = "/api", endpoint = "passkeys")]
+pub async fn load_passkeys() -> Result<Vec<PasskeyView>, AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::passkeys::list(&state.db, &session.user.id)
+        .await
+        .map_err(AppError::dependency_failed("listing passkeys failed"))
+}
+
+/// Options for registering a passkey (after a recent sign-in); called by
+/// `/passkey.js`, as the ceremony itself needs JavaScript.
+#[server(prefix = "/api", endpoint = "passkey_registration_options")]
+pub async fn passkey_registration_options() -> Result<PasskeyChallenge, AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::passkeys::start_registration(&state, &session).await
+}
+
+/// The authenticator's answer to a registration, and the passkey's name.
+#[server(prefix = "/api", endpoint = "add_passkey")]
+pub async fn add_passkey(
+    challenge_id: String,
+    credential: String,
+    name: String,
+) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    let client = client_address();
+    super::ssr::passkeys::finish_registration(
+        &state,
+        &session,
+        &challenge_id,
+        &credential,
+        &name,
+        &client,
+    )
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "remove_passkey")]
+pub async fn remove_passkey(passkey_id: String) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::passkeys::remove(&state, &session, &passkey_id, &client_address()).await?;
+    leptos_axum::redirect("/account?saved=passkey-removed");
+    Ok(())
+}
+
+/// Options for signing in with a passkey alone.
+#[server(prefix = "/api", endpoint = "passkey_sign_in_options")]
+pub async fn passkey_sign_in_options() -> Result<PasskeyChallenge, AppError> {
+    super::ssr::passkeys::start_sign_in(&super::ssr::context::app_state()).await
+}
+
+/// Signs in with a passkey's answer (no password, no second step: the
+/// passkey verified its user itself), then on to `next`.
+#[server(prefix = "/api", endpoint = "sign_in_with_passkey")]
+pub async fn sign_in_with_passkey(
+    challenge_id: String,
+    credential: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::ssr::context::{app_state, client_address, start_session_and_redirect};
+    let state = app_state();
+    let user_id =
+        super::ssr::passkeys::finish_sign_in(&state, &challenge_id, &credential, &client_address())
+            .await?;
+    start_session_and_redirect(&state, &user_id, next.as_deref()).await
+}
+
+/// Options for the second step with one of the pending user's passkeys.
+#[server(prefix = "/api", endpoint = "passkey_second_step_options")]
+pub async fn passkey_second_step_options() -> Result<PasskeyChallenge, AppError> {
+    use super::ssr::context::{app_state, pending_sign_in};
+    let state = app_state();
+    let pending = pending_sign_in(&state).await?;
+    super::ssr::passkeys::start_second_step(&state, &pending).await
+}
+
+/// The second step with a passkey's answer.
+#[server(prefix = "/api", endpoint = "verify_with_passkey")]
+pub async fn verify_with_passkey(challenge_id: String, credential: String) -> Result<(), AppError> {
+    use super::ssr::context::{
+        app_state, client_address, end_pending_sign_in_cookie, pending_sign_in,
+        start_session_and_redirect,
+    };
+    let state = app_state();
+    let pending = pending_sign_in(&state).await?;
+    let client = client_address();
+    super::ssr::passkeys::finish_second_step(&state, &pending, &challenge_id, &credential, &client)
+        .await?;
+    end_pending_sign_in_cookie(&state);
+    start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path)).await
 }

@@ -2,6 +2,7 @@
 //! (`/login/verify`) and managing it (`/account/two-factor`): setting up an
 //! authenticator app, recovery codes, turning it off.
 
+use crate::accounts::passkey_pages::{PasskeyButton, passkeys_available};
 use crate::accounts::server_fns::{
     ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor,
     load_second_factors, load_totp_setup, pending_sign_in,
@@ -50,8 +51,11 @@ pub fn SecondStepPage() -> impl IntoView {
                                 <a href="/login">"Sign in again"</a>
                             </p>
                         }),
-                        Some(email) => Either::Right(view! {
-                            <p class="lead">{format!("Signing in as {email}. Your password was right; now prove it is you with your second factor.")}</p>
+                        Some(waiting) => Either::Right(view! {
+                            <p class="lead">{format!("Signing in as {}. Your password was right; now prove it is you with your second factor.", waiting.email)}</p>
+                            {(waiting.has_passkeys && passkeys_available()).then(|| view! {
+                                <PasskeyButton ceremony="second-step" label="Use a passkey" primary=true />
+                            })}
                             <ActionForm action=verify attr:class="form">
                                 <FormField
                                     label="Code"

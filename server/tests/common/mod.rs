@@ -54,6 +54,18 @@ pub fn sqlite_database() -> TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The same PostgreSQL database again, for a second instance.
+    pub fn shared(&self) -> TestDatabase {
+        assert_eq!(self.backend, "postgres", "instances share PostgreSQL");
+        TestDatabase {
+            backend: self.backend,
+            url: self.url.clone(),
+            _dir: None,
+        }
+    }
+}
+
 /// A fresh, empty PostgreSQL database, or None when no server is configured.
 pub async fn postgres_database() -> Option<TestDatabase> {
     let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {

@@ -183,6 +183,18 @@ pub fn pending_sign_in_token(state: &AppState) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The sign-in this browser has waiting for its second step, or
+/// `SecondStepExpired`.
+pub async fn pending_sign_in(state: &AppState) -> Result<two_step::PendingSignIn, AppError> {
+    let token = pending_sign_in_token(state).ok_or(AppError::SecondStepExpired)?;
+    two_step::find(&state.db, &token)
+        .await
+        .map_err(AppError::dependency_failed(
+            "reading a pending sign-in failed",
+        ))?
+        .ok_or(AppError::SecondStepExpired)
+}
+
 /// Tells the browser to forget its pending sign-in.
 pub fn end_pending_sign_in_cookie(state: &AppState) {
     set_cookie(&state.sessions.pending_cookie(None));

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod addresses;
 pub mod context;
+pub mod passkeys;
 pub mod passwords;
 pub mod reauth;
 pub mod recovery;

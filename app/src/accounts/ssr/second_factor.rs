@@ -3,7 +3,8 @@
 //! and leave the server only while set-up shows them; a code is accepted
 //! once; recovery codes are stored hashed and used up one by one.
 
-use super::sessions::Session;
+use super::sessions::{self, Session};
+use super::throttle::{client_subject, second_factor_subject};
 use super::{activity, reauth, users};
 use crate::accounts::{ActivityKind, Field, FieldError, SecondFactors, TotpSetup};
 use crate::error::AppError;
@@ -403,7 +404,8 @@ fn factor_notice(headline: &'static str, effect: &str, client: &str) -> Security
     }
 }
 
-async fn queue_notice(
+/// Writes `notice` to the account's address in `tx`.
+pub(super) async fn queue_notice(
     state: &AppState,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     user_id: &str,
@@ -417,6 +419,39 @@ async fn queue_notice(
     outbox::enqueue(tx, &notice.email(&state.site.public_url, &user.email))
         .await
         .map(|_| ())
+        .map_err(unavailable)
+}
+
+/// A second-factor code on `/confirm-password`, in place of the password:
+/// renews the session's proof. Wrong codes count as at the second step.
+pub async fn confirm_with_code(
+    state: &AppState,
+    session: &Session,
+    code: &str,
+    client: &str,
+) -> Result<(), AppError> {
+    let unavailable = AppError::dependency_failed("confirming with a code failed");
+    let user_id = &session.user.id;
+    let (subject, client_key) = (
+        second_factor_subject(user_id),
+        format!("second-factor-{}", client_subject(client)),
+    );
+    state
+        .throttle
+        .admit(&state.db, &subject, Some(&client_key))
+        .await?;
+    if use_code(state, user_id, code).await?.is_none() {
+        state
+            .throttle
+            .record_failure(&state.db, &subject, Some(&client_key))
+            .await
+            .map_err(unavailable)?;
+        let kind = ActivityKind::ReauthFailed;
+        activity::record(&state.db, user_id, kind, "wrong code", client);
+        return Err(wrong_code("That code is not right, or was already used."));
+    }
+    sessions::mark_authenticated(&state.db, &session.token_hash)
+        .await
         .map_err(unavailable)
 }
 

@@ -60,6 +60,12 @@ pub fn reauth_subject(user_id: &str) -> String {
     format!("reauth:{user_id}")
 }
 
+/// Codes at the second step of signing in, or instead of the password
+/// when confirming it: counted per account.
+pub fn second_factor_subject(user_id: &str) -> String {
+    format!("second-factor:{user_id}")
+}
+
 impl ThrottlePolicy {
     /// Ok when `account` and `client` may try now; else `Throttled` with the wait.
     pub async fn admit(

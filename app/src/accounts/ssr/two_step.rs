@@ -5,7 +5,7 @@
 //! are throttled per account, as wrong passwords are.
 
 use super::second_factor::{self, FactorUsed};
-use super::throttle::client_subject;
+use super::throttle::{client_subject, second_factor_subject};
 use super::{activity, users};
 use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
@@ -42,11 +42,6 @@ pub struct PendingSignIn {
     pub email: String,
     pub next_path: String,
     token_hash: String,
-}
-
-/// The throttle subject of an account's second-factor attempts.
-pub fn second_factor_subject(user_id: &str) -> String {
-    format!("second-factor:{user_id}")
 }
 
 /// Starts a pending sign-in; returns the token for its cookie. Expired
@@ -132,19 +127,7 @@ pub async fn complete(
             "That code is not right, or was already used. Enter the code your app shows now, or an unused recovery code.",
         )));
     };
-    let used = sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
-        .bind(&pending.token_hash)
-        .execute(&state.db)
-        .await
-        .map_err(unavailable)?;
-    if used.rows_affected() != 1 {
-        return Err(AppError::SecondStepExpired);
-    }
-    state
-        .throttle
-        .clear(&state.db, &account)
-        .await
-        .map_err(unavailable)?;
+    consume(state, &pending).await?;
     let detail = match factor {
         FactorUsed::Authenticator => "with an authenticator code",
         FactorUsed::RecoveryCode => {
@@ -160,6 +143,25 @@ pub async fn complete(
         client,
     );
     Ok(pending)
+}
+
+/// Uses up a pending sign-in whose second step passed (`SecondStepExpired`
+/// if another request used it first) and forgets the account's wrong codes.
+pub async fn consume(state: &AppState, pending: &PendingSignIn) -> Result<(), AppError> {
+    let unavailable = AppError::dependency_failed("finishing a sign-in failed");
+    let used = sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
+        .bind(&pending.token_hash)
+        .execute(&state.db)
+        .await
+        .map_err(unavailable)?;
+    if used.rows_affected() != 1 {
+        return Err(AppError::SecondStepExpired);
+    }
+    state
+        .throttle
+        .clear(&state.db, &second_factor_subject(&pending.user_id))
+        .await
+        .map_err(unavailable)
 }
 
 /// A used recovery code is worth a notice: it may mean a lost phone, or a

@@ -1,0 +1,132 @@
+//! Passkey views: the account page's list (named, created, last used,
+//! removable) and the buttons that start a WebAuthn ceremony. Ceremonies
+//! need JavaScript: `/passkey.js` runs them, and marks the page so that the
+//! buttons show only where the browser supports passkeys. Without it they
+//! stay hidden and every other form works as before.
+
+use crate::accounts::server_fns::RemovePasskey;
+use crate::accounts::PasskeyView;
+use crate::auth::ConfirmPasswordFirst;
+use crate::components::Loaded;
+use crate::error::AppError;
+use crate::site::SiteInfo;
+use leptos::either::Either;
+use leptos::prelude::*;
+
+/// Whether this site can use passkeys at all (a domain-name `PUBLIC_URL`).
+pub fn passkeys_available() -> bool {
+    use_context::<SiteInfo>().is_some_and(|site| site.passkeys)
+}
+
+/// A button `/passkey.js` runs a ceremony for (`ceremony`: "sign-in",
+/// "second-step" or "register"), hidden until the script has found passkey
+/// support, with the line it reports failures on.
+#[component]
+pub fn PasskeyButton(
+    ceremony: &'static str,
+    label: &'static str,
+    /// Where to go after signing in (the sign-in page's `next`).
+    #[prop(optional, into)]
+    next: Option<String>,
+    #[prop(default = false)] primary: bool,
+) -> impl IntoView {
+    let status_id = format!("passkey-{ceremony}-status");
+    view! {
+        <div class="passkey-only">
+            <button
+                type="button"
+                class="button"
+                class:button--primary=primary
+                class:button--secondary=!primary
+                data-passkey=ceremony
+                data-next=next
+                aria-describedby=status_id.clone()
+            >
+                {label}
+            </button>
+            <p class="form-error" role="alert" id=status_id data-passkey-status></p>
+        </div>
+    }
+}
+
+/// The account page's passkeys.
+#[component]
+pub fn PasskeySection(
+    passkeys: Resource<Result<Vec<PasskeyView>, AppError>>,
+    remove: ServerAction<RemovePasskey>,
+) -> impl IntoView {
+    if !passkeys_available() {
+        return Either::Left(view! {
+            <h2>"Passkeys"</h2>
+            <p>"Passkeys work when this site is opened by its domain name, not an IP address."</p>
+        });
+    }
+    let error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    Either::Right(view! {
+        <h2 id="passkeys-title">"Passkeys"</h2>
+        <p>
+            "Sign in with your fingerprint, face or device PIN instead of a password: the passkey stays on your "
+            "device or in your password manager, and works only on this site."
+        </p>
+        <Show when=move || error.get() == Some(AppError::ReauthRequired)>
+            <ConfirmPasswordFirst next="/account" before="changing your passkeys" />
+        </Show>
+        <p class="form-error" role="alert">
+            {move || error.get().filter(|error| *error != AppError::ReauthRequired).map(|error| error.to_string())}
+        </p>
+        <Loaded resource=passkeys loading="Loading your passkeys…" retry_href="/account" children=move |list| view! { <PasskeyTable list remove /> } />
+        <div class="passkey-only form">
+            <div class="field">
+                <label for="field-passkey-name">"Passkey name"</label>
+                <p class="field-hint" id="field-passkey-name-hint">"Where it lives, such as \"work laptop\" or \"phone\"."</p>
+                <input id="field-passkey-name" name="passkey_name" type="text" autocomplete="off" value="Passkey" aria-describedby="field-passkey-name-hint" />
+            </div>
+            <PasskeyButton ceremony="register" label="Add a passkey" />
+        </div>
+        <p class="passkey-fallback">"Adding a passkey needs a browser that supports them, with JavaScript on."</p>
+    })
+}
+
+#[component]
+fn PasskeyTable(list: Vec<PasskeyView>, remove: ServerAction<RemovePasskey>) -> impl IntoView {
+    if list.is_empty() {
+        return Either::Left(view! { <p>"No passkeys yet."</p> });
+    }
+    let rows = list
+        .into_iter()
+        .map(|passkey| {
+            let label = format!("Remove the passkey {}", passkey.name);
+            view! {
+                <tr>
+                    <td>{passkey.name}</td>
+                    <td><time datetime=passkey.created.iso>{passkey.created.text}</time></td>
+                    <td>
+                        {match passkey.last_used {
+                            Some(used) => Either::Left(view! { <time datetime=used.iso>{used.text}</time> }),
+                            None => Either::Right("Never"),
+                        }}
+                    </td>
+                    <td>
+                        <ActionForm action=remove attr:class="inline-form">
+                            <input type="hidden" name="passkey_id" value=passkey.id />
+                            <button class="button button--secondary button--small" type="submit" aria-label=label>"Remove"</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Either::Right(view! {
+        <table class="table" aria-labelledby="passkeys-title">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Added"</th>
+                    <th scope="col">"Last used"</th>
+                    <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    })
+}

@@ -1,0 +1,152 @@
+//! Passkeys over HTTP, short of an authenticator (Playwright's virtual one
+//! runs the whole ceremony): the options say what a discoverable,
+//! user-verified passkey for this site needs; registering needs a recent
+//! sign-in; an answer that does not check out is refused and uses its
+//! challenge up; one account's challenge is no use to another; and with an
+//! IP address for `PUBLIC_URL` passkeys are off: no button offers them.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::Value;
+
+fn challenge(response: &TestResponse) -> (String, Value) {
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let body: Value = serde_json::from_str(&response.body).unwrap();
+    let options = serde_json::from_str(body["options"].as_str().unwrap()).unwrap();
+    (body["id"].as_str().unwrap().to_owned(), options)
+}
+
+const FORGED: &str = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"attestationObject":"AAAA","clientDataJSON":"AAAA"},"extensions":{}}"#;
+
+#[tokio::test]
+async fn registration_options_ask_for_a_discoverable_verified_passkey_of_this_site() {
+    let app = sqlite_app().await;
+    let cookie = session_cookie(&register(&app.router, "keys@example.com", "Keys").await);
+    let (id, options) = challenge(
+        &call(
+            &app.router,
+            "passkey_registration_options",
+            "",
+            Some(&cookie),
+        )
+        .await,
+    );
+    let public_key = &options["publicKey"];
+    assert_eq!(public_key["rp"]["id"], "tracepipe.example");
+    assert_eq!(public_key["user"]["name"], "keys@example.com");
+    let selection = &public_key["authenticatorSelection"];
+    assert_eq!(selection["residentKey"], "required");
+    assert_eq!(selection["userVerification"], "required");
+    assert!(public_key["challenge"].as_str().unwrap().len() >= 43);
+
+    // A forged answer changes nothing, and the challenge is spent.
+    let forged = form(&[
+        ("challenge_id", &id),
+        ("credential", FORGED),
+        ("name", "laptop"),
+    ]);
+    let refused = call(&app.router, "add_passkey", &forged, Some(&cookie)).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passkeys")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passkey_challenges WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "used once, even when refused");
+
+    // Another account cannot finish this account's ceremony.
+    let (id, _) = challenge(
+        &call(
+            &app.router,
+            "passkey_registration_options",
+            "",
+            Some(&cookie),
+        )
+        .await,
+    );
+    let other = session_cookie(&register(&app.router, "other@example.com", "Other").await);
+    let body = form(&[
+        ("challenge_id", &id),
+        ("credential", FORGED),
+        ("name", "laptop"),
+    ]);
+    let stolen = call(&app.router, "add_passkey", &body, Some(&other)).await;
+    assert_eq!(stolen.status, StatusCode::UNAUTHORIZED, "{}", stolen.body);
+    assert!(stolen.body.contains("PasskeyRefused"), "{}", stolen.body);
+
+    // A name is required.
+    let (id, _) = challenge(
+        &call(
+            &app.router,
+            "passkey_registration_options",
+            "",
+            Some(&cookie),
+        )
+        .await,
+    );
+    let body = form(&[
+        ("challenge_id", &id),
+        ("credential", FORGED),
+        ("name", "  "),
+    ]);
+    let unnamed = call(&app.router, "add_passkey", &body, Some(&cookie)).await;
+    assert_eq!(
+        unnamed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unnamed.body
+    );
+}
+
+#[tokio::test]
+async fn registering_a_passkey_long_after_signing_in_asks_for_the_password() {
+    let app = sqlite_app().await;
+    let cookie = session_cookie(&register(&app.router, "stale@example.com", "Stale").await);
+    sqlx::query("UPDATE sessions SET authenticated_at = authenticated_at - 3600")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let stale = call(
+        &app.router,
+        "passkey_registration_options",
+        "",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN, "{}", stale.body);
+    assert!(stale.body.contains("ReauthRequired"));
+}
+
+#[tokio::test]
+async fn sign_in_options_list_no_credentials_and_a_forged_answer_signs_nobody_in() {
+    let app = sqlite_app().await;
+    let (id, options) = challenge(&call(&app.router, "passkey_sign_in_options", "", None).await);
+    let public_key = &options["publicKey"];
+    assert_eq!(public_key["rpId"], "tracepipe.example");
+    assert_eq!(public_key["allowCredentials"], Value::Array(vec![]));
+    assert_eq!(public_key["userVerification"], "required");
+    let forged = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"authenticatorData":"AAAA","clientDataJSON":"AAAA","signature":"AAAA","userHandle":"AAAA"},"extensions":{}}"#;
+    let body = form(&[("challenge_id", &id), ("credential", forged), ("next", "")]);
+    let refused = call(&app.router, "sign_in_with_passkey", &body, None).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    assert!(refused.header("set-cookie").is_empty());
+}
+
+#[tokio::test]
+async fn with_an_ip_address_for_public_url_no_page_offers_passkeys() {
+    let app = app_on(
+        sqlite_database(),
+        &[("PUBLIC_URL", "http://127.0.0.1:8081")],
+    )
+    .await;
+    assert!(app.state.passkeys.is_none() && !app.state.site.passkeys);
+    let login = page(&app.router, "/login", None).await;
+    assert!(!login.body.contains("Sign in with a passkey"));
+}
