@@ -4,8 +4,8 @@
 //! buttons show only where the browser supports passkeys. Without it they
 //! stay hidden and every other form works as before.
 
-use crate::accounts::server_fns::RemovePasskey;
 use crate::accounts::PasskeyView;
+use crate::accounts::server_fns::RemovePasskey;
 use crate::auth::ConfirmPasswordFirst;
 use crate::components::Loaded;
 use crate::error::AppError;
