@@ -78,7 +78,7 @@ pub fn PasskeySection(
         <div class="passkey-only form">
             <div class="field">
                 <label for="field-passkey-name">"Passkey name"</label>
-                <p class="field-hint" id="field-passkey-name-hint">"Where it lives, such as \"work laptop\" or \"phone\"."</p>
+                <p class="field-hint" id="field-passkey-name-hint">"Where it lives, such as \"work computer\" or \"phone\"."</p>
                 <input id="field-passkey-name" name="passkey_name" type="text" autocomplete="off" value="Passkey" aria-describedby="field-passkey-name-hint" />
             </div>
             <PasskeyButton ceremony="register" label="Add a passkey" />

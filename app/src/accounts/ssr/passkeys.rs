@@ -251,7 +251,7 @@ pub async fn finish_registration(
     if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
         return Err(AppError::Invalid(FieldError::new(
             Field::PasskeyName,
-            "Name the passkey (1 to 64 characters), such as \"work laptop\".",
+            "Name the passkey (1 to 64 characters), such as \"work computer\".",
         )));
     }
     let answer: RegisterPublicKeyCredential = parse(credential)?;
