@@ -81,16 +81,21 @@ async fn posted<F: DeserializeOwned>(
     })
 }
 
-/// The page `parts` asked for, rendered with `outcome` in its context and
-/// the status of its error, never cached.
-async fn page_with<T: Clone + Send + Sync + 'static>(
+/// The page `parts` asked for, rendered with the form's `result` in its
+/// context (as the page's `outcome` type) and the status of its error,
+/// never cached.
+async fn page_with<T, Outcome: Clone + Send + Sync + 'static>(
     parts: Parts,
     leptos_context: impl Fn() + Clone + Send + Sync + 'static,
     options: LeptosOptions,
-    outcome: T,
-    error: Option<&AppError>,
+    result: Result<T, AppError>,
+    outcome: impl FnOnce(Result<T, AppError>) -> Outcome,
 ) -> Response {
-    let status = error.map_or(StatusCode::OK, AppError::status);
+    let status = result
+        .as_ref()
+        .err()
+        .map_or(StatusCode::OK, AppError::status);
+    let outcome = outcome(result);
     let render = leptos_axum::render_app_to_stream_in_order_with_context(
         move || {
             leptos_context();
@@ -127,14 +132,12 @@ pub async fn create_key(
         }
         Err(refused) => Err(refused),
     };
-    let error = outcome.as_ref().err().cloned();
-    let outcome = KeyFormOutcome(outcome);
     page_with(
         posted.parts,
         leptos_context,
         options,
         outcome,
-        error.as_ref(),
+        KeyFormOutcome,
     )
     .await
 }
@@ -159,14 +162,12 @@ pub async fn two_factor(
         }
         Err(refused) => Err(refused),
     };
-    let error = outcome.as_ref().err().cloned();
-    let outcome = TwoFactorFormOutcome(outcome);
     page_with(
         posted.parts,
         leptos_context,
         options,
         outcome,
-        error.as_ref(),
+        TwoFactorFormOutcome,
     )
     .await
 }

@@ -18,21 +18,25 @@ fn challenge(response: &TestResponse) -> (String, Value) {
     (body["id"].as_str().unwrap().to_owned(), options)
 }
 
+/// A registration ceremony's challenge for the account signed in as `cookie`.
+async fn registration_challenge(app: &TestApp, cookie: &str) -> (String, Value) {
+    let options = call(
+        &app.router,
+        "passkey_registration_options",
+        "",
+        Some(cookie),
+    )
+    .await;
+    challenge(&options)
+}
+
 const FORGED: &str = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"attestationObject":"AAAA","clientDataJSON":"AAAA"},"extensions":{}}"#;
 
 #[tokio::test]
 async fn registration_options_ask_for_a_discoverable_verified_passkey_of_this_site() {
     let app = sqlite_app().await;
     let cookie = session_cookie(&register(&app.router, "keys@example.com", "Keys").await);
-    let (id, options) = challenge(
-        &call(
-            &app.router,
-            "passkey_registration_options",
-            "",
-            Some(&cookie),
-        )
-        .await,
-    );
+    let (id, options) = registration_challenge(&app, &cookie).await;
     let public_key = &options["publicKey"];
     assert_eq!(public_key["rp"]["id"], "tracepipe.example");
     assert_eq!(public_key["user"]["name"], "keys@example.com");
@@ -62,15 +66,7 @@ async fn registration_options_ask_for_a_discoverable_verified_passkey_of_this_si
     assert_eq!(left, 0, "used once, even when refused");
 
     // Another account cannot finish this account's ceremony.
-    let (id, _) = challenge(
-        &call(
-            &app.router,
-            "passkey_registration_options",
-            "",
-            Some(&cookie),
-        )
-        .await,
-    );
+    let (id, _) = registration_challenge(&app, &cookie).await;
     let other = session_cookie(&register(&app.router, "other@example.com", "Other").await);
     let body = form(&[
         ("challenge_id", &id),
@@ -82,15 +78,7 @@ async fn registration_options_ask_for_a_discoverable_verified_passkey_of_this_si
     assert!(stolen.body.contains("PasskeyRefused"), "{}", stolen.body);
 
     // A name is required.
-    let (id, _) = challenge(
-        &call(
-            &app.router,
-            "passkey_registration_options",
-            "",
-            Some(&cookie),
-        )
-        .await,
-    );
+    let (id, _) = registration_challenge(&app, &cookie).await;
     let body = form(&[
         ("challenge_id", &id),
         ("credential", FORGED),

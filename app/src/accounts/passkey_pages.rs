@@ -14,6 +14,11 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 /// Whether this site can use passkeys at all (a domain-name `PUBLIC_URL`).
+///
+/// Inlined on purpose: called out of line from the lazily loaded sign-in
+/// page's wasm file (`--split`), it answered the opposite of the server, and
+/// the page failed to hydrate (`/login` in `hydration.spec.ts`).
+#[inline(always)]
 pub fn passkeys_available() -> bool {
     use_context::<SiteInfo>().is_some_and(|site| site.passkeys)
 }

@@ -211,7 +211,7 @@ fn FactorControls(
             {(factors.recovery_codes_left <= 3).then(|| view! {
                 <p class="notice notice--error">"You are running out of recovery codes: make new ones and keep them safe."</p>
             })}
-            <PlainForm intent="regenerate" on_submit=move || { actions.regenerate.dispatch(RegenerateRecoveryCodes {}); }>
+            <PlainForm intent="regenerate" on_submit=move |_| { actions.regenerate.dispatch(RegenerateRecoveryCodes {}); }>
                 <p class="form-error" role="alert">{form_error}</p>
                 <SubmitButton pending=actions.regenerate.pending() label="Make new recovery codes" busy_label="Making codes…" />
             </PlainForm>
@@ -236,12 +236,12 @@ fn FactorControls(
 }
 
 /// A form that posts to this page without JavaScript (the server answers
-/// with the page and the new codes in it) and dispatches a server action
-/// with it.
+/// with the page and the new codes in it); with JavaScript `on_submit`
+/// dispatches a server action instead.
 #[component]
 fn PlainForm(
     intent: &'static str,
-    on_submit: impl Fn() + 'static,
+    on_submit: impl Fn(&leptos::ev::SubmitEvent) + 'static,
     children: Children,
 ) -> impl IntoView {
     view! {
@@ -251,7 +251,7 @@ fn PlainForm(
             class="form"
             on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                on_submit();
+                on_submit(&ev);
             }
         >
             <input type="hidden" name="intent" value=intent />
@@ -285,15 +285,13 @@ fn SetupCodeForm(
     confirm: ServerAction<ConfirmTotpSetup>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Ok(args) = ConfirmTotpSetup::from_event(&ev) {
+    let on_submit = move |ev: &leptos::ev::SubmitEvent| {
+        if let Ok(args) = ConfirmTotpSetup::from_event(ev) {
             confirm.dispatch(args);
         }
     };
     view! {
-        <form method="post" action="/account/two-factor" class="form" on:submit=on_submit>
-            <input type="hidden" name="intent" value="confirm" />
+        <PlainForm intent="confirm" on_submit>
             <FormField
                 label="Code"
                 name="code"
@@ -303,7 +301,7 @@ fn SetupCodeForm(
             />
             <p class="form-error" role="alert">{form_error(error)}</p>
             <SubmitButton pending=confirm.pending() label="Turn on two-step verification" busy_label="Checking…" primary=true />
-        </form>
+        </PlainForm>
     }
 }
 

@@ -4,7 +4,7 @@
 //! using one as the second step after a password. Relying-party id and
 //! origin come from `PUBLIC_URL`, whose host must be a domain name.
 
-use super::second_factor::queue_notice;
+use super::second_factor::commit_factor_change;
 use super::sessions::Session;
 use super::two_step::{self, PendingSignIn};
 use super::{activity, reauth};
@@ -281,10 +281,8 @@ pub async fn finish_registration(
         return Err(AppError::PasskeyRefused);
     }
     let notice = passkey_notice("A passkey was added to your account", name, client);
-    queue_notice(state, &mut tx, user_id, &notice).await?;
-    state.mailer.commit(tx).await.map_err(unavailable)?;
-    activity::record(&state.db, user_id, ActivityKind::PasskeyAdded, name, client);
-    Ok(())
+    let kind = ActivityKind::PasskeyAdded;
+    commit_factor_change(state, tx, user_id, &notice, kind, name, client).await
 }
 
 /// Removes one of the user's passkeys (after a recent sign-in).
@@ -312,16 +310,8 @@ pub async fn remove(
         .await
         .map_err(unavailable)?;
     let notice = passkey_notice("A passkey was removed from your account", &name, client);
-    queue_notice(state, &mut tx, user_id, &notice).await?;
-    state.mailer.commit(tx).await.map_err(unavailable)?;
-    activity::record(
-        &state.db,
-        user_id,
-        ActivityKind::PasskeyRemoved,
-        &name,
-        client,
-    );
-    Ok(())
+    let kind = ActivityKind::PasskeyRemoved;
+    commit_factor_change(state, tx, user_id, &notice, kind, &name, client).await
 }
 
 /// Starts a sign-in with a passkey alone: options with no credentials

@@ -314,15 +314,17 @@ pub async fn confirm_setup(
         "Signing in now needs a code from your authenticator app (or a recovery code) after the password.",
         client,
     );
-    queue_notice(state, &mut tx, user_id, &notice).await?;
-    state.mailer.commit(tx).await.map_err(unavailable)?;
-    activity::record(
-        &state.db,
+    let kind = ActivityKind::TwoFactorEnabled;
+    commit_factor_change(
+        state,
+        tx,
         user_id,
-        ActivityKind::TwoFactorEnabled,
+        &notice,
+        kind,
         "authenticator app",
         client,
-    );
+    )
+    .await?;
     Ok(codes)
 }
 
@@ -347,10 +349,8 @@ pub async fn regenerate_recovery_codes(
         "The recovery codes you had before no longer work.",
         client,
     );
-    queue_notice(state, &mut tx, user_id, &notice).await?;
-    state.mailer.commit(tx).await.map_err(unavailable)?;
     let kind = ActivityKind::RecoveryCodesRegenerated;
-    activity::record(&state.db, user_id, kind, "", client);
+    commit_factor_change(state, tx, user_id, &notice, kind, "", client).await?;
     Ok(codes)
 }
 
@@ -379,16 +379,17 @@ pub async fn turn_off(state: &AppState, session: &Session, client: &str) -> Resu
         "Signing in now needs only the password.",
         client,
     );
-    queue_notice(state, &mut tx, user_id, &notice).await?;
-    state.mailer.commit(tx).await.map_err(unavailable)?;
-    activity::record(
-        &state.db,
+    let kind = ActivityKind::TwoFactorDisabled;
+    commit_factor_change(
+        state,
+        tx,
         user_id,
-        ActivityKind::TwoFactorDisabled,
+        &notice,
+        kind,
         "authenticator app",
         client,
-    );
-    Ok(())
+    )
+    .await
 }
 
 fn factor_notice(headline: &'static str, effect: &str, client: &str) -> SecurityNotice<'static> {
@@ -402,6 +403,29 @@ fn factor_notice(headline: &'static str, effect: &str, client: &str) -> Security
         review: ("/account/two-factor", "Review two-step verification"),
         if_not_you: None,
     }
+}
+
+/// Commits `tx`, a change to how the account signs in, together with
+/// `notice` to the account's address (both or neither), then logs it.
+pub(super) async fn commit_factor_change(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    user_id: &str,
+    notice: &SecurityNotice<'_>,
+    kind: ActivityKind,
+    detail: &str,
+    client: &str,
+) -> Result<(), AppError> {
+    queue_notice(state, &mut tx, user_id, notice).await?;
+    state
+        .mailer
+        .commit(tx)
+        .await
+        .map_err(AppError::dependency_failed(
+            "saving a sign-in change failed",
+        ))?;
+    activity::record(&state.db, user_id, kind, detail, client);
+    Ok(())
 }
 
 /// Writes `notice` to the account's address in `tx`.

@@ -4,12 +4,11 @@
 //! that only a right code (or a passkey) turns into a session. Wrong codes
 //! are throttled per account, as wrong passwords are.
 
+use super::activity;
 use super::second_factor::{self, FactorUsed};
 use super::throttle::{client_subject, second_factor_subject};
-use super::{activity, users};
 use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
-use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;
 use crate::support::time::{moment, time_label, unix_now};
@@ -176,12 +175,6 @@ async fn recovery_code_notice(
         .await
         .map_err(unavailable)?
         .recovery_codes_left;
-    let Some(user) = users::find_by_id(&state.db, user_id)
-        .await
-        .map_err(unavailable)?
-    else {
-        return Ok(());
-    };
     let notice = SecurityNotice {
         headline: "A recovery code was used to sign in",
         facts: vec![
@@ -193,8 +186,6 @@ async fn recovery_code_notice(
         if_not_you: None,
     };
     let mut tx = state.db.begin().await.map_err(unavailable)?;
-    outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &user.email))
-        .await
-        .map_err(unavailable)?;
+    second_factor::queue_notice(state, &mut tx, user_id, &notice).await?;
     state.mailer.commit(tx).await.map_err(unavailable)
 }
