@@ -59,7 +59,7 @@ class Browser:
 
     def create_key(self, name):
         page = self.post("/keys", {"name": name}, accept="text/html")
-        key = re.search(r"tp_live_[0-9A-Za-z]{32,}", page)
+        key = re.search(r"tp_live_sk_[0-9A-Za-z]{36}", page)
         if not key:
             sys.exit("no key on the page")
         return key.group(0)

@@ -47,7 +47,7 @@ export default defineConfig({
       name: 'chromium-no-js',
       use: { javaScriptEnabled: false },
       // Only pages are worth seeing without scripts; raw HTTP checks run once.
-      testMatch: /\/(pages|accounts|billing|keys|journey|navigation|recovery|addresses|sessions|two-factor|passkeys)\.spec\.ts/,
+      testMatch: /\/(pages|accounts|billing|keys|journey|navigation|recovery|addresses|sessions|two-factor|passkeys|key-lifecycle)\.spec\.ts/,
     },
   ],
   webServer: [

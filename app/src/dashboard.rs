@@ -2,6 +2,7 @@
 //! plan, and a way to every page of the app.
 
 use crate::accounts::CurrentUser;
+use crate::api_keys::pages::{ExpiringKeysNotice, expiring_keys_resource};
 use crate::auth::PrivatePage;
 use crate::billing::pages::{SubscriptionPanel, subscription_resource};
 use crate::usage::pages::{GettingStartedPanel, getting_started_resource};
@@ -12,6 +13,7 @@ pub fn DashboardPage() -> impl IntoView {
     // Outside the guard, so that they load once (see `PrivatePage`).
     let progress = getting_started_resource();
     let subscription = subscription_resource();
+    let expiring = expiring_keys_resource();
     view! {
         <PrivatePage
             title="Dashboard — Tracepipe"
@@ -22,6 +24,7 @@ pub fn DashboardPage() -> impl IntoView {
                     <section class="section" aria-labelledby="dashboard-title">
                         <div class="container">
                             <h1 id="dashboard-title">{format!("Welcome, {}", user.display_name)}</h1>
+                            <ExpiringKeysNotice expiring />
                             <div class="dashboard-panels">
                                 <GettingStartedPanel progress />
                                 <SubscriptionPanel subscription />

@@ -66,6 +66,11 @@ pub enum AppError {
     TooManyKeys,
     #[error("That key does not exist or is already revoked.")]
     NoSuchKey,
+    /// A key asked for a key (or a change to one) with more power than its own.
+    #[error("{0}")]
+    KeyEscalation(String),
+    #[error("That key has no older secret still working: nothing to stop.")]
+    NoGracePeriod,
     #[error("That session has already ended.")]
     NoSuchSession,
     #[error("Two-step verification is already on.")]
@@ -148,10 +153,13 @@ impl AppError {
             | Self::TwoFactorAlreadyOn
             | Self::TwoFactorNotSetUp
             | Self::PasskeysUnavailable => StatusCode::CONFLICT,
-            Self::SubscriptionRequired | Self::EmailUnverified | Self::ReauthRequired => {
-                StatusCode::FORBIDDEN
+            Self::SubscriptionRequired
+            | Self::EmailUnverified
+            | Self::ReauthRequired
+            | Self::KeyEscalation(_) => StatusCode::FORBIDDEN,
+            Self::NoSuchKey | Self::NoSuchSession | Self::NoSuchPasskey | Self::NoGracePeriod => {
+                StatusCode::NOT_FOUND
             }
-            Self::NoSuchKey | Self::NoSuchSession | Self::NoSuchPasskey => StatusCode::NOT_FOUND,
             Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -42,6 +42,8 @@ pub struct SharedState {
     pub passkeys: Option<Arc<webauthn_rs::prelude::Webauthn>>,
     /// Seals second-factor secrets and signs device cookies.
     pub secrets: crate::support::secrets::ServerSecrets,
+    /// The `/v1` rate limits of each key, as the keys page shows them.
+    pub key_allowance: crate::api_keys::KeyAllowance,
 }
 
 impl AppState {

@@ -14,7 +14,7 @@ test('a subscriber creates a key that works at once, then revokes it', async ({ 
   const panel = page.locator('.key-reveal');
   await expect(panel).toContainText('it will not be shown again');
   const key = (await panel.locator('code').textContent())!.trim();
-  expect(key).toMatch(/^tp_live_[0-9A-Za-z]{32,}$/);
+  expect(key).toMatch(/^tp_live_sk_[0-9A-Za-z]{36}$/);
   if (javaScriptEnabled) {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await panel.getByRole('button', { name: 'Copy the new API key' }).click();
@@ -36,14 +36,14 @@ test('a subscriber creates a key that works at once, then revokes it', async ({ 
 
   // Listed masked, never in full again.
   await page.goto('/keys');
-  const row = page.getByRole('row', { name: /laptop/ });
-  await expect(row).toContainText(`tp_live_${key.slice(8, 12)}…${key.slice(-4)}`);
+  const row = page.getByRole('article', { name: /laptop/ });
+  await expect(row).toContainText(`tp_live_sk_${key.slice(11, 15)}…${key.slice(-4)}`);
   await expect(page.getByRole('main')).not.toContainText(key);
 
   await row.getByRole('link', { name: 'Revoke laptop' }).click();
   await page.getByRole('button', { name: 'Revoke “laptop” now' }).click();
   await expect(page.getByRole('status')).toHaveText('The key is revoked: it stops working at once.');
-  await expect(page.getByRole('row', { name: /laptop/ })).toHaveCount(0);
+  await expect(page.getByRole('article', { name: /laptop/ })).toHaveCount(0);
 
   const after = await request.get('/v1/users/me', { headers: { 'X-API-Key': key } });
   expect(after.status()).toBe(401);

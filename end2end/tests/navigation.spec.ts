@@ -71,8 +71,8 @@ test('after creating a key and visiting another page, the navigation leads back 
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Usage');
   await mainNav(page).getByRole('link', { name: 'API keys' }).click();
   await expect(page).toHaveURL(/\/keys$/);
-  const row = page.getByRole('row', { name: /notebook/ });
-  await expect(row).toContainText(`tp_live_${key.slice(8, 12)}…${key.slice(-4)}`);
+  const row = page.getByRole('article', { name: /notebook/ });
+  await expect(row).toContainText(`tp_live_sk_${key.slice(11, 15)}…${key.slice(-4)}`);
   // Shown once: the secret itself is gone.
   await expect(page.locator('.key-reveal')).toHaveCount(0);
   await expect(page.getByRole('main')).not.toContainText(key);

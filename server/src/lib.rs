@@ -18,6 +18,7 @@ pub mod telemetry;
 
 use app::accounts::ssr::sessions::SessionPolicy;
 use app::accounts::ssr::throttle::ThrottlePolicy;
+use app::api_keys::KeyAllowance;
 use app::api_keys::ssr::KeyLookup;
 use app::billing::ssr::Payments;
 use app::billing::ssr::catalog::{Catalog, CatalogError};
@@ -85,6 +86,7 @@ pub async fn build_state(
     let mailer = mailer(config, &db)?;
     mailer.spawn();
     let key_lookup = KeyLookup::start(db.clone());
+    spawn_expiry_reminders(db.clone(), config.public_url.clone(), mailer.clone());
     let request_counter = RequestCounter::new(config.usage.recording);
     request_counter.spawn_flusher(db.clone());
     let content_security_policy = security::content_security_policy(config, &leptos_options);
@@ -119,7 +121,31 @@ pub async fn build_state(
         content_security_policy,
         secrets,
         passkeys,
+        key_allowance: KeyAllowance {
+            reads_per_minute: config.limits.api_reads_per_minute,
+            changes_per_minute: config.limits.api_manage_per_minute,
+        },
     }))
+}
+
+/// Every `SWEEP_EVERY_SECS`, queues the "key expires in 7 days" e-mails
+/// that are due (each goes out once, whichever instance claims it).
+fn spawn_expiry_reminders(db: sqlx::AnyPool, public_url: String, mailer: Mailer) {
+    use app::api_keys::ssr::reminders::{SWEEP_EVERY_SECS, remind_expiring};
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(SWEEP_EVERY_SECS));
+        loop {
+            every.tick().await;
+            match remind_expiring(&db, &public_url, app::support::time::unix_now()).await {
+                Ok(0) => {}
+                Ok(queued) => {
+                    tracing::info!(queued, "expiry reminders queued for API keys");
+                    mailer.wake();
+                }
+                Err(err) => tracing::warn!("queuing expiry reminders failed: {err}"),
+            }
+        }
+    });
 }
 
 /// The keys derived from the configured secret key or, in development

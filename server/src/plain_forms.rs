@@ -1,5 +1,5 @@
 //! Forms whose answer must be shown once, posted by a browser that runs no
-//! JavaScript: `POST /keys` (a new API key) and `POST /account/two-factor`
+//! JavaScript: `POST /keys` (a new or rolled API key) and `POST /account/two-factor`
 //! (recovery codes). The answer is the page itself, rendered with what was
 //! made (or with the reason there is none), so the secret is shown once
 //! without ever being stored for a later request. With JavaScript the same
@@ -10,11 +10,13 @@ use app::accounts::ssr::context::RequestSession;
 use app::accounts::ssr::second_factor;
 use app::accounts::ssr::sessions::Session;
 use app::accounts::two_factor_pages::TwoFactorFormOutcome;
-use app::api_keys::ssr::service;
-use app::api_keys::{CreatedKey, KeyFormOutcome};
+use app::api_keys::ssr::KeyRecord;
+use app::api_keys::ssr::service::{self, Caller};
+use app::api_keys::{CreatedKey, KeyFormOutcome, NewKeyForm};
 use app::error::AppError;
 use app::shell;
 use app::state::AppState;
+use app::support::time::unix_now;
 use axum::Form;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
@@ -25,10 +27,18 @@ use leptos::prelude::{LeptosOptions, provide_context};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-/// What the create-key form posts.
+/// What the keys page's forms post: a new key (`intent` "create", the
+/// default), or a roll (`intent` "roll", with its key and grace period).
 #[derive(Deserialize)]
-struct KeyForm {
-    name: String,
+struct KeysForm {
+    #[serde(default)]
+    intent: String,
+    #[serde(flatten)]
+    new_key: NewKeyForm,
+    #[serde(default)]
+    key_id: String,
+    #[serde(default)]
+    grace_seconds: String,
 }
 
 /// What the two-factor page's forms post: finishing set-up (with the
@@ -111,35 +121,45 @@ async fn page_with<T, Outcome: Clone + Send + Sync + 'static>(
     response
 }
 
-pub async fn create_key(
+pub async fn keys(
     state: AppState,
     request: Request,
     leptos_context: impl Fn() + Clone + Send + Sync + 'static,
     options: LeptosOptions,
 ) -> Response {
-    let posted = match posted::<KeyForm>(&state, request, "/keys").await {
+    let posted = match posted::<KeysForm>(&state, request, "/keys").await {
         Ok(posted) => posted,
         Err(response) => return response,
     };
-    let outcome = match posted.form {
-        Ok(KeyForm { name }) => {
-            service::create_from_page(&state, &posted.session, &name, &posted.client)
-                .await
-                .map(|(record, key)| CreatedKey {
-                    key,
-                    view: service::view(record),
-                })
+    let (session, client) = (&posted.session, posted.client.as_str());
+    let roll = posted.form.as_ref().is_ok_and(|form| form.intent == "roll");
+    let shown = |rolled: bool| {
+        move |(record, key): (KeyRecord, String)| CreatedKey {
+            key,
+            view: service::view(record, unix_now()),
+            rolled,
         }
+    };
+    let outcome = match posted.form {
+        Ok(form) if matches!(form.intent.as_str(), "" | "create") => {
+            service::create_from_page(&state, session, &form.new_key, client)
+                .await
+                .map(shown(false))
+        }
+        Ok(form) if form.intent == "roll" => match service::grace_from_form(&form.grace_seconds) {
+            Ok(grace) => service::roll(&state, Caller::Owner(session), &form.key_id, grace, client)
+                .await
+                .map(shown(true)),
+            Err(refused) => Err(refused),
+        },
+        Ok(form) => Err(AppError::BadRequest(format!(
+            "unknown intent {:?}",
+            form.intent
+        ))),
         Err(refused) => Err(refused),
     };
-    page_with(
-        posted.parts,
-        leptos_context,
-        options,
-        outcome,
-        KeyFormOutcome,
-    )
-    .await
+    let for_page = |result| KeyFormOutcome { roll, result };
+    page_with(posted.parts, leptos_context, options, outcome, for_page).await
 }
 
 pub async fn two_factor(

@@ -138,7 +138,7 @@ async fn pages(state: &AppState, config: &Config) -> Router {
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap))
         .nest_service(&pkg_route, pkg_files)
-        .route("/keys", post(plain_form!(plain_forms::create_key)))
+        .route("/keys", post(plain_form!(plain_forms::keys)))
         .route(
             "/account/two-factor",
             post(plain_form!(plain_forms::two_factor)),

@@ -56,7 +56,7 @@ async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
     assert_eq!(created.header("cache-control"), "no-store");
     let created = json_of(&created);
     let new_key = created["key"].as_str().unwrap().to_owned();
-    assert!(new_key.starts_with("tp_live_") && new_key.len() >= 8 + 32);
+    assert!(new_key.starts_with("tp_live_sk_") && new_key.len() == 11 + 36);
     let mut keys_seen: Vec<&str> = created
         .as_object()
         .unwrap()
@@ -66,13 +66,37 @@ async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
     keys_seen.sort();
     assert_eq!(
         keys_seen,
-        ["created_at", "id", "key", "last_used_at", "prefix"]
+        [
+            "allowed_networks",
+            "created_at",
+            "disabled",
+            "expires_at",
+            "id",
+            "key",
+            "last_used_address",
+            "last_used_at",
+            "name",
+            "permissions",
+            "prefix",
+            "previous_secret",
+            "rate_limit"
+        ]
     );
     assert_eq!(created["last_used_at"], Value::Null);
-    let secret = &new_key["tp_live_".len()..];
+    assert_eq!(created["name"], "ci runner");
+    assert_eq!(created["permissions"], "full", "the calling key's own");
+    assert_eq!(
+        created["rate_limit"],
+        json!({"reads_per_minute": 100, "changes_per_minute": 10})
+    );
+    let secret = &new_key["tp_live_sk_".len()..];
     assert_eq!(
         created["prefix"],
-        format!("tp_live_{}…{}", &secret[..4], &secret[secret.len() - 4..])
+        format!(
+            "tp_live_sk_{}…{}",
+            &secret[..4],
+            &secret[secret.len() - 4..]
+        )
     );
 
     // The new key works at once; the list never shows a key again.
@@ -279,12 +303,12 @@ async fn last_use_is_recorded_without_a_write_per_request() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(last_used.is_string(), "last_used_at stays null");
-    let owner = app.state.key_lookup.owner_of(&key).await.unwrap().unwrap();
+    let owner = owner_of(&app, &key).await;
     let before: (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_keys")
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    keys::record_use(&app.state.db, &owner, before.0.unwrap() + 30)
+    keys::record_use(&app.state.db, &owner, "127.0.0.1", before.0.unwrap() + 30)
         .await
         .unwrap();
     let after: (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_keys")
@@ -304,14 +328,7 @@ async fn concurrent_checks_share_queries_and_each_gets_its_own_answer() {
             expected.push((key, Some(user_id)));
         }
         let (revoked_owner, revoked) = user_with_key(&app, "gone").await;
-        let revoked_id = app
-            .state
-            .key_lookup
-            .owner_of(&revoked)
-            .await
-            .unwrap()
-            .unwrap()
-            .key_id;
+        let revoked_id = owner_of(&app, &revoked).await.key_id;
         assert!(
             keys::revoke(&app.state.db, &revoked_owner, &revoked_id, "127.0.0.1")
                 .await
@@ -327,8 +344,11 @@ async fn concurrent_checks_share_queries_and_each_gets_its_own_answer() {
                 let (key, owner) = expected[n % expected.len()].clone();
                 let lookup = app.state.key_lookup.clone();
                 tokio::spawn(async move {
-                    let found = lookup.owner_of(&key).await.unwrap();
-                    assert_eq!(found.map(|found| found.user_id), owner, "{key}");
+                    let found = match lookup.check(&key).await.unwrap() {
+                        keys::KeyCheck::Valid(found) => Some(found.user_id),
+                        keys::KeyCheck::Refused(_) => None,
+                    };
+                    assert_eq!(found, owner, "{key}");
                 })
             })
             .collect();
@@ -343,7 +363,7 @@ async fn a_key_store_that_cannot_be_read_fails_the_check_instead_of_passing_it()
     let app = sqlite_app().await;
     let (_, key) = user_with_key(&app, "user").await;
     app.state.db.close().await;
-    assert!(app.state.key_lookup.owner_of(&key).await.is_err());
+    assert!(app.state.key_lookup.check(&key).await.is_err());
     let me = users_me(&app.router, &key).await;
     assert_envelope(&me, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
     assert_eq!(me.header("retry-after"), "5");
@@ -376,15 +396,7 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
             .fetch_one(&first.state.db)
             .await
             .unwrap();
-        keys::create(
-            &first.state.db,
-            &first.state.site.public_url,
-            &user.0,
-            "second",
-            "127.0.0.1",
-        )
-        .await
-        .unwrap()
+        store_key(&first, &user.0, "second").await
     };
     let revoked = api(
         &first.router,
@@ -439,12 +451,18 @@ async fn other_services_verify_keys_with_the_service_token() {
         json!({ "active": false, "plan_id": null, "period_end": null })
     );
 
-    for bad in [
-        json!({ "key": "tp_live_unknown0000000000000000000000000000" }).to_string(),
-        json!({ "key": "" }).to_string(),
+    for (bad, reason) in [
+        (
+            json!({ "key": "tp_live_unknown0000000000000000000000000000" }),
+            "invalid",
+        ),
+        (json!({ "key": "" }), "malformed"),
     ] {
-        let answer = verify(&app.router, Some(SERVICE_TOKEN), &bad).await;
-        assert_eq!(json_of(&answer), json!({ "valid": false }));
+        let answer = verify(&app.router, Some(SERVICE_TOKEN), &bad.to_string()).await;
+        assert_eq!(
+            json_of(&answer),
+            json!({ "valid": false, "reason": reason })
+        );
     }
     assert_envelope(
         &verify(&app.router, Some(SERVICE_TOKEN), "{\"key\":").await,
@@ -478,7 +496,7 @@ async fn other_services_verify_keys_with_the_service_token() {
         .unwrap();
     assert_eq!(
         json_of(&verify(&app.router, Some(SERVICE_TOKEN), &body).await),
-        json!({ "valid": false })
+        json!({ "valid": false, "reason": "revoked" })
     );
 }
 
@@ -584,10 +602,13 @@ async fn the_public_openapi_document_lists_exactly_the_public_operations() {
         operations(&doc),
         [
             "DELETE /v1/api-keys/{id}",
+            "DELETE /v1/api-keys/{id}/previous-secret",
             "GET /v1/api-keys",
             "GET /v1/usage",
             "GET /v1/users/me",
+            "PATCH /v1/api-keys/{id}",
             "POST /v1/api-keys",
+            "POST /v1/api-keys/{id}/roll",
         ]
     );
     assert!(!response.body.contains("/internal"), "{}", response.body);
@@ -599,12 +620,16 @@ async fn the_public_openapi_document_lists_exactly_the_public_operations() {
     assert_complete(
         &doc,
         &response.body,
-        &["401", "429", "503"],
+        &["401", "403", "429", "503"],
         &[
             "User",
             "ApiKey",
             "ApiKeyCreated",
             "ApiKeyList",
+            "KeyPermissions",
+            "CreateKeyBody",
+            "UpdateKeyBody",
+            "RollKeyBody",
             "ErrorEnvelope",
             "Usage",
         ],
@@ -668,7 +693,7 @@ async fn the_keys_page_creates_shows_once_lists_masked_and_revokes() {
             .body
             .contains(created["view"]["masked"].as_str().unwrap())
     );
-    assert!(listed.body.contains("laptop") && listed.body.contains("never"));
+    assert!(listed.body.contains("laptop") && listed.body.contains("Never"));
     assert!(!listed.body.contains(&key), "never shown again");
 
     let bad = call(
@@ -731,16 +756,7 @@ async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
         "{}",
         answered.body
     );
-    let key = answered
-        .body
-        .split("tp_live_")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect::<String>();
-    let key = format!("tp_live_{key}");
-    assert_eq!(key.len(), 48, "the whole key is on the page");
+    let key = key_on_page(&answered.body);
     assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
 
     let empty = send(&app.router, post("name=", &cookie)).await;
@@ -771,6 +787,19 @@ async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
     assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
 }
 
+/// The whole new key shown on a page.
+fn key_on_page(body: &str) -> String {
+    let secret = body
+        .split("tp_live_sk_")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect::<String>();
+    assert_eq!(secret.len(), 36, "the whole key is on the page");
+    format!("tp_live_sk_{secret}")
+}
+
 /// One rule through both doors: creating a key needs an active plan, on the
 /// /keys page and through `POST /v1/api-keys` alike (a key of a user whose
 /// plan ended keeps working for reads, but makes no new keys).
@@ -779,15 +808,7 @@ async fn creating_a_key_needs_an_active_plan_through_the_api_too() {
     let app = sqlite_app().await;
     let (cookie, user_id) = registered(&app, "lapsed").await;
     // A key made while the plan was active.
-    let (_, key) = keys::create(
-        &app.state.db,
-        &app.state.site.public_url,
-        &user_id,
-        "old",
-        "127.0.0.1",
-    )
-    .await
-    .unwrap();
+    let (_, key) = store_key(&app, &user_id, "old").await;
     assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
 
     let through_api = api(

@@ -8,7 +8,6 @@
 
 mod common;
 
-use app::api_keys::ssr as keys;
 use axum::http::StatusCode;
 use common::api::*;
 use common::smtp::{Received, SmtpSink};
@@ -63,25 +62,6 @@ async fn user_id_of(app: &TestApp, email: &str) -> String {
     id
 }
 
-/// Waits (up to 2 s: the log is written in the background) for `kind` on
-/// the account's activity log; answers its detail.
-async fn logged(app: &TestApp, user_id: &str, kind: &str) -> Option<String> {
-    for _ in 0..40 {
-        let found: Option<(String,)> =
-            sqlx::query_as("SELECT detail FROM activity_events WHERE user_id = $1 AND kind = $2")
-                .bind(user_id)
-                .bind(kind)
-                .fetch_optional(&app.state.db)
-                .await
-                .unwrap();
-        if found.is_some() {
-            return found.map(|(detail,)| detail);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    None
-}
-
 #[tokio::test]
 async fn registering_mails_a_link_that_confirms_the_address_once_and_unlocks_keys() {
     let Some(sink) = SmtpSink::start() else {
@@ -111,9 +91,7 @@ async fn registering_mails_a_link_that_confirms_the_address_once_and_unlocks_key
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     assert!(refused.body.contains("EmailUnverified"), "{}", refused.body);
-    let (_, key) = keys::create(&app.state.db, PUBLIC_URL, &user_id, "old", "127.0.0.1")
-        .await
-        .unwrap();
+    let (_, key) = store_key(&app, &user_id, "old").await;
     let body = Some(("application/json", r#"{"name":"ci"}"#));
     let refused = api(&app.router, "POST", "/v1/api-keys", Some(&key), body).await;
     assert_envelope(&refused, StatusCode::FORBIDDEN, "forbidden");

@@ -129,15 +129,7 @@ async fn use_api_keys_everywhere(seen: &mut Vec<String>) -> Vec<String> {
         .unwrap();
     common::api::subscribe(&app, &user_id).await;
     common::api::confirm_address(&app, &user_id).await;
-    let (_, first_key) = keys::create(
-        &app.state.db,
-        &app.state.site.public_url,
-        &user_id,
-        "first",
-        "127.0.0.1",
-    )
-    .await
-    .unwrap();
+    let (_, first_key) = common::api::store_key(&app, &user_id, "first").await;
     let request = |method: &str, path: &str, key: &str, body: String| {
         Request::builder()
             .method(method)

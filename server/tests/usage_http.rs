@@ -468,15 +468,7 @@ async fn the_dashboard_checklist_and_the_usage_page_follow_real_state() {
             .contains("href=\"/keys\" class=\"button button--primary\">Create an API key</a>")
     );
 
-    let (_, key) = app::api_keys::ssr::create(
-        &app.state.db,
-        &app.state.site.public_url,
-        &user_id,
-        "laptop",
-        "127.0.0.1",
-    )
-    .await
-    .unwrap();
+    let (_, key) = store_key(&app, &user_id, "laptop").await;
     let dashboard = markup(page(&app.router, "/dashboard", Some(&cookie)).await);
     assert!(
         dashboard
@@ -545,15 +537,7 @@ async fn the_quickstart_shows_a_signed_in_users_key_prefix_only() {
     assert!(anonymous.body.contains("Create an account"));
 
     let (cookie, user_id) = subscriber(&app, "docs").await;
-    let (record, key) = app::api_keys::ssr::create(
-        &app.state.db,
-        &app.state.site.public_url,
-        &user_id,
-        "ci",
-        "127.0.0.1",
-    )
-    .await
-    .unwrap();
+    let (record, key) = store_key(&app, &user_id, "ci").await;
     let signed_in = page(&app.router, "/docs/quickstart", Some(&cookie)).await;
     assert!(
         signed_in.body.contains(&record.masked),

@@ -38,6 +38,14 @@ pub enum Field {
     Code,
     /// What a passkey is called on the account page.
     PasskeyName,
+    /// An API key's permissions.
+    KeyAccess,
+    /// When an API key expires.
+    KeyExpiry,
+    /// The networks an API key may be used from.
+    KeyNetworks,
+    /// How long a rolled key's old secret keeps working.
+    GracePeriod,
 }
 
 /// A specific, user-facing reason one field was refused.
@@ -80,10 +88,15 @@ pub enum ActivityKind {
     ReauthFailed,
     PasskeyAdded,
     PasskeyRemoved,
+    KeyRolled,
+    KeyGraceEnded,
+    KeyDisabled,
+    KeyEnabled,
+    KeyNetworksChanged,
 }
 
 impl ActivityKind {
-    const ALL: [Self; 20] = [
+    const ALL: [Self; 25] = [
         Self::AccountCreated,
         Self::SignedIn,
         Self::SignInFailed,
@@ -104,6 +117,11 @@ impl ActivityKind {
         Self::ReauthFailed,
         Self::PasskeyAdded,
         Self::PasskeyRemoved,
+        Self::KeyRolled,
+        Self::KeyGraceEnded,
+        Self::KeyDisabled,
+        Self::KeyEnabled,
+        Self::KeyNetworksChanged,
     ];
 
     /// How it is stored.
@@ -129,6 +147,11 @@ impl ActivityKind {
             Self::ReauthFailed => "reauth_failed",
             Self::PasskeyAdded => "passkey_added",
             Self::PasskeyRemoved => "passkey_removed",
+            Self::KeyRolled => "key_rolled",
+            Self::KeyGraceEnded => "key_grace_ended",
+            Self::KeyDisabled => "key_disabled",
+            Self::KeyEnabled => "key_enabled",
+            Self::KeyNetworksChanged => "key_networks_changed",
         }
     }
 
@@ -161,6 +184,11 @@ impl ActivityKind {
             Self::ReauthFailed => "Wrong password when confirming it for a sensitive change",
             Self::PasskeyAdded => "Passkey added",
             Self::PasskeyRemoved => "Passkey removed",
+            Self::KeyRolled => "API key rolled (new secret)",
+            Self::KeyGraceEnded => "API key's old secret stopped",
+            Self::KeyDisabled => "API key disabled",
+            Self::KeyEnabled => "API key enabled",
+            Self::KeyNetworksChanged => "API key's allowed networks changed",
         }
     }
 }

@@ -1,9 +1,18 @@
-//! The /keys page: create a key (shown once, with a copy button), list keys
-//! masked, revoke with a confirmation step. Without JavaScript the create
-//! form posts to `/keys` itself, whose answer is this page with the new key.
+//! The /keys page: create a key with its access, expiry and networks
+//! (shown once, with a copy button); each key's details; roll it with a
+//! grace period, stop the old secret early, disable or enable it, change
+//! its networks, revoke it. Without JavaScript the create and roll forms
+//! post to `/keys` itself, whose answer is this page with the new secret;
+//! the other forms are `ActionForm`s that answer with a redirect here.
 
-use super::server_fns::{CreateApiKey, RevokeApiKey, list_api_keys};
-use super::{ApiKeyView, CreatedKey, KeyFormOutcome, KeyList};
+use super::server_fns::{
+    CreateApiKey, EndApiKeyGrace, RevokeApiKey, RollApiKey, SetApiKeyDisabled, SetApiKeyNetworks,
+    list_api_keys,
+};
+use super::{
+    Access, ApiKeyView, CreatedKey, Expiry, GRACE_CHOICES, KeyAllowance, KeyFormOutcome, KeyList,
+    Resource as ApiResource,
+};
 use crate::accounts::{CurrentUser, Field};
 use crate::auth::{ConfirmPasswordFirst, PrivatePage};
 use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
@@ -13,62 +22,147 @@ use leptos::form::FromFormData;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+/// Every action of the page, made once outside the sign-in guard so that
+/// they live as long as the page (see `PrivatePage`).
+#[derive(Clone, Copy)]
+struct KeyActions {
+    create: ServerAction<CreateApiKey>,
+    roll: ServerAction<RollApiKey>,
+    end_grace: ServerAction<EndApiKeyGrace>,
+    set_disabled: ServerAction<SetApiKeyDisabled>,
+    set_networks: ServerAction<SetApiKeyNetworks>,
+    revoke: ServerAction<RevokeApiKey>,
+}
+
 #[component]
 pub fn KeysPage() -> impl IntoView {
-    // Created here, outside the sign-in guard, so that they live as long as
-    // the page (see `PrivatePage`).
-    let create = ServerAction::<CreateApiKey>::new();
-    let revoke = ServerAction::<RevokeApiKey>::new();
+    let actions = KeyActions {
+        create: ServerAction::new(),
+        roll: ServerAction::new(),
+        end_grace: ServerAction::new(),
+        set_disabled: ServerAction::new(),
+        set_networks: ServerAction::new(),
+        revoke: ServerAction::new(),
+    };
     let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
+        move || {
+            (
+                actions.create.version().get(),
+                actions.roll.version().get(),
+                actions.end_grace.version().get(),
+                actions.set_disabled.version().get(),
+                actions.set_networks.version().get(),
+                actions.revoke.version().get(),
+            )
+        },
         |_| list_api_keys(),
     );
     view! {
         <PrivatePage
             title="API keys — Tracepipe"
-            description="Create, list and revoke your Tracepipe API keys."
+            description="Create, roll, disable and revoke your Tracepipe API keys."
             path="/keys"
             children=move |user: CurrentUser| {
-                view! { <KeysManager create revoke keys email_verified=user.email_verified /> }
+                view! { <KeysManager actions keys email_verified=user.email_verified /> }
             }
         />
     }
 }
 
+const CHANGE_NOTICES: [(&str, &str); 5] = [
+    ("revoked", "The key is revoked: it stops working at once."),
+    (
+        "disabled",
+        "The key is disabled: it answers 401 until you enable it again.",
+    ),
+    ("enabled", "The key is enabled again."),
+    (
+        "grace",
+        "The old secret has stopped working. Only the new one works now.",
+    ),
+    ("networks", "The key's allowed networks are saved."),
+];
+
 #[component]
 fn KeysManager(
-    create: ServerAction<CreateApiKey>,
-    revoke: ServerAction<RevokeApiKey>,
+    actions: KeyActions,
     keys: Resource<Result<KeyList, AppError>>,
     /// Keys are only made for a confirmed address.
     email_verified: bool,
 ) -> impl IntoView {
     // The answer to a post without JavaScript, rendered on the server.
-    let posted =
-        SharedValue::new(|| use_context::<KeyFormOutcome>().map(|outcome| outcome.0)).into_inner();
-    let outcome = Signal::derive(move || create.value().get().or_else(|| posted.clone()));
-    let created = Signal::derive(move || outcome.get().and_then(Result::ok));
-    let error = Signal::derive(move || outcome.get().and_then(Result::err));
+    let posted = SharedValue::new(use_context::<KeyFormOutcome>).into_inner();
+    let (posted_roll, posted_create) = match posted {
+        Some(outcome) if outcome.roll => (Some(outcome.result), None),
+        Some(outcome) => (None, Some(outcome.result)),
+        None => (None, None),
+    };
+    // The latest secret made on this page: a key created or rolled.
+    let revealed = RwSignal::new(
+        posted_roll
+            .clone()
+            .or_else(|| posted_create.clone())
+            .and_then(Result::ok),
+    );
+    Effect::new(move || {
+        if let Some(Ok(created)) = actions.create.value().get() {
+            revealed.set(Some(created));
+        }
+    });
+    Effect::new(move || {
+        if let Some(Ok(rolled)) = actions.roll.value().get() {
+            revealed.set(Some(rolled));
+        }
+    });
+    let create_error = Signal::derive(move || {
+        actions
+            .create
+            .value()
+            .get()
+            .or_else(|| posted_create.clone())
+            .and_then(Result::err)
+    });
+    let change_error = Signal::derive(move || {
+        let failed = [
+            actions.roll.value().get().map(|result| result.map(|_| ())),
+            actions.end_grace.value().get(),
+            actions.set_disabled.value().get(),
+            actions.set_networks.value().get(),
+            actions.revoke.value().get(),
+        ];
+        failed
+            .into_iter()
+            .flatten()
+            .find_map(Result::err)
+            .or_else(|| posted_roll.clone().and_then(Result::err))
+    });
     let query = use_query_map();
     view! {
         <section class="section" aria-labelledby="keys-title">
-            <div class="container container--form">
+            <div class="container container--keys">
                 <h1 id="keys-title">"API keys"</h1>
                 <p class="lead">"Send a key in the X-API-Key header of every request to the Tracepipe API."</p>
                 {move || {
-                    query
-                        .get()
-                        .get("revoked")
-                        .map(|_| view! { <p class="notice" role="status">"The key is revoked: it stops working at once."</p> })
+                    let changed = query.get().get("changed")?;
+                    CHANGE_NOTICES
+                        .iter()
+                        .find(|(what, _)| *what == changed)
+                        .map(|(_, notice)| view! { <p class="notice" role="status">{*notice}</p> })
                 }}
-                {move || created.get().map(|created| view! { <NewKeyPanel created /> })}
+                {move || revealed.get().map(|created| view! { <NewKeyPanel created /> })}
+                <Show when=move || change_error.get() == Some(AppError::ReauthRequired)>
+                    <ConfirmPasswordFirst next="/keys" before="rolling a key" />
+                </Show>
+                <p class="form-error" role="alert">
+                    {move || change_error.get().filter(|error| *error != AppError::ReauthRequired).map(|error| error.to_string())}
+                </p>
                 <Loaded
                     resource=keys
                     loading="Loading your keys…"
                     retry_href="/keys"
                     children=move |list: KeyList| view! {
-                        <CreateKeyForm list=list.clone() create error email_verified />
-                        <KeyTable list revoke />
+                        <KeyCards list=list.clone() actions />
+                        <CreateKeyForm list create=actions.create error=create_error email_verified />
                     }
                 />
             </div>
@@ -76,15 +170,103 @@ fn KeysManager(
     }
 }
 
-/// The new key, this once: selectable text, and a copy button once hydrated.
+/// The new secret, this once: selectable text, and a copy button once
+/// hydrated.
 #[component]
 fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
+    let heading = if created.rolled {
+        format!("The new secret of \u{201c}{}\u{201d}", created.view.name)
+    } else {
+        format!("Your new key \u{201c}{}\u{201d}", created.view.name)
+    };
+    let old_secret = created.rolled.then(|| match &created.view.previous {
+        Some(previous) => format!(
+            "The old secret ({}) keeps working until {}.",
+            previous.masked, previous.works_until.text
+        ),
+        None => "The old secret has stopped working.".to_owned(),
+    });
     view! {
         <div class="key-reveal" role="status">
-            <h2>{format!("Your new key \u{201c}{}\u{201d}", created.view.name)}</h2>
+            <h2>{heading}</h2>
             <p><strong>"Copy it now: it will not be shown again."</strong>" We keep only a fingerprint of it."</p>
             <p class="key-value"><code>{created.key.clone()}</code></p>
             <CopyButton text=created.key what="the new API key" />
+            {old_secret.map(|text| view! { <p>{text}</p> })}
+        </div>
+    }
+}
+
+/// The radio buttons, selects, date and text area of the create form;
+/// the restricted levels and the date show only when chosen (CSS `:has`),
+/// so the form needs no script.
+#[component]
+fn KeyChoices(error: Signal<Option<AppError>>) -> impl IntoView {
+    let access_choices = [
+        (
+            "full",
+            "Full access",
+            "Everything, including creating and revoking keys.",
+        ),
+        (
+            "read_only",
+            "Read only",
+            "Every GET request; nothing that changes anything.",
+        ),
+        ("restricted", "Restricted", "Choose per resource below."),
+    ];
+    let levels = ApiResource::ALL.map(|resource| {
+        let id = format!("field-access-{}", resource.as_str());
+        view! {
+            <div class="field field--inline">
+                <label for=id.clone()>{resource.label()}</label>
+                <select id=id name=resource.as_str()>
+                    {Access::ALL
+                        .map(|access| view! {
+                            <option value=access.as_str() selected={access == Access::Read}>{access.as_str()}</option>
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+        }
+    });
+    view! {
+        <fieldset class="field choice-group">
+            <legend>"Access"</legend>
+            {access_choices
+                .map(|(value, label, hint)| view! {
+                    <label class="choice">
+                        <input type="radio" name="access" value=value checked={value == "full"} />
+                        <span><strong>{label}</strong>" — "{hint}</span>
+                    </label>
+                })
+                .collect_view()}
+            <div class="restricted-levels">{levels.into_iter().collect_view()}</div>
+            <p class="field-error" role="alert">{field_error(error, Field::KeyAccess)}</p>
+        </fieldset>
+        <div class="field">
+            <label for="field-expires">"Expires"</label>
+            <p class="field-hint" id="field-expires-hint">"An e-mail reminds you 7 days before. Roll a key to give it a new secret and a fresh lifetime."</p>
+            <select id="field-expires" name="expires" aria-describedby="field-expires-hint">
+                <option value="7">"In 7 days"</option>
+                <option value="30">"In 30 days"</option>
+                <option value="90" selected>"In 90 days"</option>
+                <option value="365">"In a year"</option>
+                <option value="date">"On a date…"</option>
+                <option value="never">"Never (not recommended)"</option>
+            </select>
+            <div class="expiry-date">
+                <label for="field-expires-on">"Works through (UTC)"</label>
+                <input id="field-expires-on" name="expires_on" type="date" />
+            </div>
+            <p class="never-warning">"A key that never expires stays valid wherever it was copied, for as long as nobody notices. Prefer a date, and roll it."</p>
+            <p class="field-error" role="alert">{field_error(error, Field::KeyExpiry)}</p>
+        </div>
+        <div class="field">
+            <label for="field-allowed-networks">"Allowed networks (optional)"</label>
+            <p class="field-hint" id="field-allowed-networks-hint">"IPv4 or IPv6 ranges such as 203.0.113.0/24 or 2001:db8::/32, one per line. Leave empty to allow any address."</p>
+            <textarea id="field-allowed-networks" name="allowed_networks" rows="2" aria-describedby="field-allowed-networks-hint"></textarea>
+            <p class="field-error" role="alert">{field_error(error, Field::KeyNetworks)}</p>
         </div>
     }
 }
@@ -128,7 +310,8 @@ fn CreateKeyForm(
         }
         _ => EitherOf4::D(view! {
             <h2>"Create a key"</h2>
-            <form method="post" action="/keys" class="form" on:submit=on_submit>
+            <form method="post" action="/keys" class="form form--wide" on:submit=on_submit>
+                <input type="hidden" name="intent" value="create" />
                 <FormField
                     label="Key name"
                     name="name"
@@ -136,6 +319,7 @@ fn CreateKeyForm(
                     hint="Where it will be used, such as \"laptop\" or \"ci\". 1 to 64 characters."
                     error=field_error(error, Field::KeyName)
                 />
+                <KeyChoices error />
                 <p class="form-error" role="alert">{form_error(error)}</p>
                 // The page stayed open past the re-authentication window.
                 <Show when=move || error.get() == Some(AppError::ReauthRequired)>
@@ -147,45 +331,214 @@ fn CreateKeyForm(
     }
 }
 
-/// Creating a key long after signing in: the password again, then back here.
 #[component]
-fn KeyTable(list: KeyList, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+fn KeyCards(list: KeyList, actions: KeyActions) -> impl IntoView {
     if list.keys.is_empty() {
         return Either::Left(view! { <p>"No keys yet."</p> });
     }
-    let rows = list
+    let (allowance, reauth_needed) = (list.allowance, list.reauth_needed);
+    let cards = list
         .keys
         .into_iter()
-        .map(|key| view! { <KeyRow key revoke /> })
+        .map(|key| view! { <KeyCard key allowance reauth_needed actions /> })
         .collect_view();
     Either::Right(view! {
         <h2>"Your keys"</h2>
-        <table class="table">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Key"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <ul class="key-cards">{cards}</ul>
     })
 }
 
-/// One key; "Revoke" first asks (`?revoke=<id>`), then posts.
+fn expiry_text(expiry: &Expiry) -> String {
+    match expiry {
+        Expiry::Never => "Never".to_owned(),
+        Expiry::On { date, days_left: 1 } => format!("Today or tomorrow ({})", date.text),
+        Expiry::On { date, days_left } => format!("In {days_left} days ({})", date.text),
+        Expiry::Expired { date } => format!("Expired on {}", date.text),
+    }
+}
+
+/// One key: its details and what can be done with it.
 #[component]
-fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
-    let last_used = match key.last_used.clone() {
-        Some(date) => Either::Left(view! { <time datetime=date.iso>{date.text}</time> }),
-        None => Either::Right("never"),
+fn KeyCard(
+    key: ApiKeyView,
+    allowance: KeyAllowance,
+    reauth_needed: bool,
+    actions: KeyActions,
+) -> impl IntoView {
+    let status = if key.disabled {
+        Some(("Disabled", "badge badge--muted"))
+    } else if matches!(key.expiry, Expiry::Expired { .. }) {
+        Some(("Expired", "badge badge--danger"))
+    } else if key.expiry.is_soon() {
+        Some(("Expires soon", "badge badge--warn"))
+    } else {
+        None
     };
+    let from = key
+        .last_used_address
+        .clone()
+        .map(|address| format!(" from {address}"));
+    let last_used = match key.last_used.clone() {
+        Some(date) => Either::Left(view! { <time datetime=date.iso>{date.text}</time>{from} }),
+        None => Either::Right("Never"),
+    };
+    let networks = if key.allowed_networks.is_empty() {
+        "Any address".to_owned()
+    } else {
+        key.allowed_networks.join(", ")
+    };
+    let title_id = format!("key-{}-name", key.id);
+    let soon = key.expiry.is_soon();
+    view! {
+        <li>
+        <article class="key-card" class:key-card--soon=soon aria-labelledby=title_id.clone()>
+            <h3 id=title_id.clone()>
+                {key.name.clone()}
+                {status.map(|(label, class)| view! { " " <span class=class>{label}</span> })}
+            </h3>
+            <dl class="key-facts">
+                <dt>"Key"</dt>
+                <dd><code>{key.masked.clone()}</code></dd>
+                {key.previous.clone().map(|previous| view! {
+                    <dt>"Old secret"</dt>
+                    <dd>
+                        <code>{previous.masked}</code>
+                        {format!(" works until {}", previous.works_until.text)}
+                    </dd>
+                })}
+                <dt>"Access"</dt>
+                <dd>{key.permissions.label()}</dd>
+                <dt>"Expires"</dt>
+                <dd>{expiry_text(&key.expiry)}</dd>
+                <dt>"Allowed networks"</dt>
+                <dd>{networks}</dd>
+                <dt>"Rate limit"</dt>
+                <dd>{format!("{} reads and {} changes a minute", allowance.reads_per_minute, allowance.changes_per_minute)}</dd>
+                <dt>"Created"</dt>
+                <dd><time datetime=key.created.iso.clone()>{key.created.text.clone()}</time></dd>
+                <dt>"Last used"</dt>
+                <dd>{last_used}</dd>
+            </dl>
+            <KeyCardActions key reauth_needed actions />
+        </article>
+        </li>
+    }
+}
+
+#[component]
+fn KeyCardActions(key: ApiKeyView, reauth_needed: bool, actions: KeyActions) -> impl IntoView {
+    let name = key.name.clone();
+    let id = key.id.clone();
+    let roll = if reauth_needed {
+        Either::Left(view! {
+            <a href="/confirm-password?next=/keys">{format!("Confirm your password to roll \u{201c}{name}\u{201d}")}</a>
+        })
+    } else {
+        Either::Right(view! { <RollForm key_id=id.clone() name=name.clone() roll=actions.roll /> })
+    };
+    let grace_id = id.clone();
+    let grace = key.previous.is_some().then(move || {
+        view! {
+            <ActionForm action=actions.end_grace attr:class="inline-form">
+                <input type="hidden" name="key_id" value=grace_id />
+                <button type="submit" class="button button--secondary button--small">"End grace now"</button>
+            </ActionForm>
+        }
+    });
+    let (toggle_label, disabled_value) = if key.disabled {
+        ("Enable", "false")
+    } else {
+        ("Disable", "true")
+    };
+    let toggle_name = format!("{toggle_label} {name}");
+    let networks = key.allowed_networks.join("\n");
+    let (toggle_id, networks_id) = (id.clone(), id.clone());
+    view! {
+        <div class="key-actions">
+            {roll}
+            {grace}
+            <ActionForm action=actions.set_disabled attr:class="inline-form">
+                <input type="hidden" name="key_id" value=toggle_id />
+                <input type="hidden" name="disabled" value=disabled_value />
+                <button type="submit" class="button button--secondary button--small" aria-label=toggle_name>
+                    {toggle_label}
+                </button>
+            </ActionForm>
+            <NetworksForm key_id=networks_id name=name.clone() current=networks set_networks=actions.set_networks />
+            <RevokeControl key_id=id name revoke=actions.revoke />
+        </div>
+    }
+}
+
+/// "Roll key": the grace period, then a new secret shown once. Posts to
+/// `/keys` without JavaScript.
+#[component]
+fn RollForm(key_id: String, name: String, roll: ServerAction<RollApiKey>) -> impl IntoView {
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(args) = RollApiKey::from_event(&ev) {
+            roll.dispatch(args);
+        }
+    };
+    let select_id = format!("grace-{key_id}");
+    view! {
+        <details class="key-action">
+            <summary>{format!("Roll \u{201c}{name}\u{201d}")}</summary>
+            <form method="post" action="/keys" class="form" on:submit=on_submit>
+                <input type="hidden" name="intent" value="roll" />
+                <input type="hidden" name="key_id" value=key_id />
+                <p>"A new secret replaces the current one; the key keeps its name, access and usage."</p>
+                <div class="field">
+                    <label for=select_id.clone()>"Keep the old secret working for"</label>
+                    <select id=select_id name="grace_seconds">
+                        {GRACE_CHOICES
+                            .map(|(seconds, label)| view! {
+                                <option value=seconds.to_string() selected={seconds == 3_600}>{label}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <SubmitButton pending=roll.pending() label="Roll key" busy_label="Rolling…" />
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn NetworksForm(
+    key_id: String,
+    name: String,
+    current: String,
+    set_networks: ServerAction<SetApiKeyNetworks>,
+) -> impl IntoView {
+    let field_id = format!("networks-{key_id}");
+    let error = Signal::derive(move || set_networks.value().get().and_then(Result::err));
+    view! {
+        <details class="key-action">
+            <summary>{format!("Networks of \u{201c}{name}\u{201d}")}</summary>
+            <ActionForm action=set_networks attr:class="form">
+                <input type="hidden" name="key_id" value=key_id />
+                <div class="field">
+                    <label for=field_id.clone()>"Allowed networks"</label>
+                    <textarea id=field_id name="allowed_networks" rows="3">{current}</textarea>
+                    <p class="field-error" role="alert">{field_error(error, Field::KeyNetworks)}</p>
+                </div>
+                <SubmitButton pending=set_networks.pending() label="Save networks" busy_label="Saving…" />
+            </ActionForm>
+        </details>
+    }
+}
+
+/// "Revoke" first asks (`?revoke=<id>`), then posts.
+#[component]
+fn RevokeControl(
+    key_id: String,
+    name: String,
+    revoke: ServerAction<RevokeApiKey>,
+) -> impl IntoView {
     let query = use_query_map();
-    let (id, name) = (key.id.clone(), key.name.clone());
-    let action = move || {
-        let (id, name) = (id.clone(), name.clone());
+    move || {
+        let (id, name) = (key_id.clone(), name.clone());
         if query.get().get("revoke").as_deref() == Some(id.as_str()) {
             Either::Left(view! {
                 <ActionForm action=revoke attr:class="inline-form">
@@ -199,17 +552,39 @@ fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView 
             })
         } else {
             Either::Right(view! {
-                <a href=format!("/keys?revoke={id}") aria-label=format!("Revoke {name}")>"Revoke"</a>
+                <a class="button button--danger button--small" href=format!("/keys?revoke={id}") aria-label=format!("Revoke {name}")>"Revoke"</a>
             })
         }
-    };
+    }
+}
+
+/// The keys that expire within 7 days, for `ExpiringKeysNotice`; made by
+/// the page outside its sign-in guard (see `PrivatePage`).
+pub fn expiring_keys_resource() -> Resource<Result<Vec<ApiKeyView>, AppError>> {
+    Resource::new(|| (), |_| super::server_fns::expiring_api_keys())
+}
+
+/// The dashboard's warning about keys that expire within 7 days (nothing
+/// when none do).
+#[component]
+pub fn ExpiringKeysNotice(expiring: Resource<Result<Vec<ApiKeyView>, AppError>>) -> impl IntoView {
     view! {
-        <tr>
-            <td>{key.name.clone()}</td>
-            <td><code>{key.masked.clone()}</code></td>
-            <td><time datetime=key.created.iso.clone()>{key.created.text.clone()}</time></td>
-            <td>{last_used}</td>
-            <td>{action}</td>
-        </tr>
+        <Transition fallback=|| ()>
+            {move || {
+                expiring.get().and_then(Result::ok).filter(|keys| !keys.is_empty()).map(|keys| {
+                    let items = keys
+                        .into_iter()
+                        .map(|key| view! { <li><strong>{key.name.clone()}</strong>{format!(": {}", expiry_text(&key.expiry))}</li> })
+                        .collect_view();
+                    view! {
+                        <div class="notice notice--warning" role="status">
+                            <p>"These API keys expire soon. Roll them before they stop working:"</p>
+                            <ul>{items}</ul>
+                            <a class="button button--primary" href="/keys">"Review your keys"</a>
+                        </div>
+                    }
+                })
+            }}
+        </Transition>
     }
 }

@@ -1,6 +1,8 @@
 //! Server functions for the /keys page: thin wrappers over `ssr::service`.
+//! Those that change a key answer with a redirect to /keys, so that the
+//! same forms work posted without JavaScript.
 
-use super::{CreatedKey, KeyList};
+use super::{ApiKeyView, CreatedKey, KeyList, NewKeyForm};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -11,27 +13,98 @@ pub async fn list_api_keys() -> Result<KeyList, AppError> {
     super::ssr::service::list(&state, &session).await
 }
 
-/// Creates a key and answers it, once (the response is never stored).
-#[server(prefix = "/api", endpoint = "create_api_key")]
-pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
-    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
-    use axum::http::{HeaderValue, header};
+/// Keys that expire within 7 days, for the dashboard.
+#[server(prefix = "/api", endpoint = "expiring_api_keys")]
+pub async fn expiring_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
+    use crate::accounts::ssr::context::{app_state, signed_in};
     let (state, session) = (app_state(), signed_in()?);
+    super::ssr::service::expiring_soon(&state, &session).await
+}
+
+/// The new secret, this once: never stored by a cache.
+#[cfg(feature = "ssr")]
+fn shown_once(record: super::ssr::KeyRecord, key: String, rolled: bool) -> CreatedKey {
+    use axum::http::{HeaderValue, header};
     expect_context::<leptos_axum::ResponseOptions>()
         .insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let (record, key) =
-        super::ssr::service::create_from_page(&state, &session, &name, &client_address()).await?;
-    Ok(CreatedKey {
+    CreatedKey {
         key,
-        view: super::ssr::service::view(record),
-    })
+        view: super::ssr::service::view(record, crate::support::time::unix_now()),
+        rolled,
+    }
+}
+
+/// Creates a key and answers it, once.
+#[server(prefix = "/api", endpoint = "create_api_key")]
+pub async fn create_api_key(#[server(flatten)] form: NewKeyForm) -> Result<CreatedKey, AppError> {
+    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    let (record, key) =
+        super::ssr::service::create_from_page(&state, &session, &form, &client_address()).await?;
+    Ok(shown_once(record, key, false))
+}
+
+/// A new secret for a key, answered once; the old one works for
+/// `grace_seconds`.
+#[server(prefix = "/api", endpoint = "roll_api_key")]
+pub async fn roll_api_key(key_id: String, grace_seconds: i64) -> Result<CreatedKey, AppError> {
+    use super::ssr::service::{Caller, roll};
+    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    let caller = Caller::Owner(&session);
+    let (record, key) = roll(&state, caller, &key_id, grace_seconds, &client_address()).await?;
+    Ok(shown_once(record, key, true))
+}
+
+/// Stops a rolled key's old secret now.
+#[server(prefix = "/api", endpoint = "end_api_key_grace")]
+pub async fn end_api_key_grace(key_id: String) -> Result<(), AppError> {
+    use super::ssr::service::{Caller, end_grace};
+    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    end_grace(&state, Caller::Owner(&session), &key_id, &client_address()).await?;
+    leptos_axum::redirect("/keys?changed=grace");
+    Ok(())
+}
+
+/// Disables a key (`disabled` true) or enables it again.
+#[server(prefix = "/api", endpoint = "set_api_key_disabled")]
+pub async fn set_api_key_disabled(key_id: String, disabled: bool) -> Result<(), AppError> {
+    use super::ssr::service::{Caller, set_disabled};
+    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    let caller = Caller::Owner(&session);
+    set_disabled(&state, caller, &key_id, disabled, &client_address()).await?;
+    leptos_axum::redirect(if disabled {
+        "/keys?changed=disabled"
+    } else {
+        "/keys?changed=enabled"
+    });
+    Ok(())
+}
+
+/// Replaces a key's allowed networks (empty: any address).
+#[server(prefix = "/api", endpoint = "set_api_key_networks")]
+pub async fn set_api_key_networks(
+    key_id: String,
+    allowed_networks: String,
+) -> Result<(), AppError> {
+    use super::ssr::service::{Caller, check_networks, set_networks};
+    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    let networks = check_networks(&allowed_networks)?;
+    let caller = Caller::Owner(&session);
+    set_networks(&state, caller, &key_id, &networks, &client_address()).await?;
+    leptos_axum::redirect("/keys?changed=networks");
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
+    use super::ssr::service::{Caller, revoke};
     use crate::accounts::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::revoke(&state, &session.user.id, &key_id, &client_address()).await?;
-    leptos_axum::redirect("/keys?revoked=1");
+    revoke(&state, Caller::Owner(&session), &key_id, &client_address()).await?;
+    leptos_axum::redirect("/keys?changed=revoked");
     Ok(())
 }

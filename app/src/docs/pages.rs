@@ -1,4 +1,5 @@
 use super::quickstart_key;
+use crate::api_keys::KEY_PATTERN;
 use crate::components::{CopyButton, PageMeta};
 use crate::site::SiteInfo;
 use leptos::either::EitherOf3;
@@ -78,10 +79,37 @@ pub fn QuickstartPage() -> impl IntoView {
                     <CopyButton text=python what="the Python example" />
                 </div>
 
+                <h2 id="key-format">"Keys: their format, access and lifetime"</h2>
+                <p>
+                    "A key is " <code>"tp_live_sk_"</code> " followed by 36 letters and digits: 30 random ones and a "
+                    "6-character checksum (CRC-32 in base 62), so a mistyped or truncated key is refused at once, and a "
+                    "secret scanner can recognise a real key offline with this pattern:"
+                </p>
+                <div class="snippet"><pre tabindex="0"><code data-testid="key-pattern">{KEY_PATTERN}</code></pre></div>
+                <p>"Keys made before this format (" <code>"tp_live_"</code> " and 40 characters) keep working."</p>
+                <ul>
+                    <li>
+                        "Each key has " <strong>"full access"</strong> ", is " <strong>"read only"</strong> " (every GET), or is "
+                        <strong>"restricted"</strong> " per resource (account, API keys, usage: none, read or write). A request "
+                        "the key may not make answers 403 " <code>"forbidden"</code> " with the missing permission in "
+                        <code>"details.permission"</code> ", such as " <code>"api_keys:write"</code> "."
+                    </li>
+                    <li>
+                        "A key expires when you chose (90 days unless you choose otherwise). Roll it before then: the key "
+                        "gets a new secret and a fresh lifetime, and the old secret can keep working for a grace period "
+                        "while you deploy the new one."
+                    </li>
+                    <li>"A key can be limited to networks (CIDR ranges); from elsewhere it answers 403."</li>
+                </ul>
+
                 <h2>"Errors and limits"</h2>
                 <ul>
                     <li>"Every error is JSON: " <code>"{\"error\": {\"code\", \"message\", \"details\"}}"</code> "."</li>
-                    <li>"401 " <code>"unauthorized"</code> ": the key is missing, mistyped or revoked."</li>
+                    <li>
+                        "401 " <code>"unauthorized"</code> ": the key does not work; " <code>"details.reason"</code> " says why: "
+                        <code>"missing"</code> ", " <code>"malformed"</code> " (the checksum fails), " <code>"invalid"</code> ", "
+                        <code>"revoked"</code> ", " <code>"disabled"</code> " or " <code>"expired"</code> " (rotate it, nothing to debug)."
+                    </li>
                     <li>
                         "429 " <code>"rate_limited"</code> ": each key has a per-minute allowance (by default 100 reads and 10 key changes); wait the "
                         <code>"Retry-After"</code> " seconds. Every answer carries " <code>"X-RateLimit-Remaining"</code> "."

@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message", "details"}}`, `Retry-After` where a wait
 //! applies. Handlers return `Result<_, ApiError>` and use `?`.
 
+use app::accounts::Field;
 use app::error::AppError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -35,9 +36,14 @@ impl ApiError {
     }
 
     /// Adds `"field": name` to the details: which input was refused.
-    pub fn for_field(mut self, field: impl Into<String>) -> Self {
+    pub fn for_field(self, field: impl Into<String>) -> Self {
+        self.with_detail("field", field)
+    }
+
+    /// Adds `"name": value` to the details, for programs to act on.
+    pub fn with_detail(mut self, name: &str, value: impl Into<String>) -> Self {
         self.details
-            .insert("field".to_owned(), Value::String(field.into()));
+            .insert(name.to_owned(), Value::String(value.into()));
         self
     }
 
@@ -73,17 +79,39 @@ impl From<AppError> for ApiError {
         let reason = match err {
             AppError::EmailUnverified => Some("email_unverified"),
             AppError::SubscriptionRequired => Some("subscription_required"),
+            AppError::KeyEscalation(_) => Some("escalation"),
             _ => None,
         };
         if let Some(reason) = reason {
-            error
-                .details
-                .insert("reason".to_owned(), Value::String(reason.to_owned()));
+            error = error.with_detail("reason", reason);
+        }
+        if let AppError::Invalid(invalid) = &err {
+            error = error.for_field(body_field(invalid.field));
         }
         match err.retry_after_secs() {
             Some(secs) => error.retry_after(secs.max(0) as u64),
             None => error,
         }
+    }
+}
+
+/// The body field of the APIs a refused form field stands for.
+fn body_field(field: Field) -> &'static str {
+    match field {
+        Field::KeyName => "name",
+        Field::KeyAccess => "permissions",
+        Field::KeyExpiry => "expires_at",
+        Field::KeyNetworks => "allowed_networks",
+        Field::GracePeriod => "grace_period_seconds",
+        Field::Email => "email",
+        Field::Password => "password",
+        Field::DisplayName => "display_name",
+        Field::CurrentPassword => "current_password",
+        Field::NewPassword => "new_password",
+        Field::NewEmail => "new_email",
+        Field::Plan => "plan",
+        Field::Code => "code",
+        Field::PasskeyName => "passkey_name",
     }
 }
 
@@ -140,4 +168,26 @@ pub enum DatabaseDown {
         description = "The database is not answering: nothing was changed; retry after Retry-After"
     )]
     Unavailable(ErrorEnvelope),
+}
+
+/// What every `/v1` operation may answer before its handler runs (the
+/// key checks of `v1::authenticate`). See `BodyRefused`.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum KeyRefused {
+    #[response(
+        status = 401,
+        description = "No key, or one that does not work: `details.reason` is `missing`, `malformed` (mistyped or cut short: its checksum fails), `invalid`, `revoked`, `disabled` or `expired`"
+    )]
+    Unauthorized(ErrorEnvelope),
+    #[response(
+        status = 403,
+        description = "The key may not do this: `details.reason` is `missing_permission` (with `details.permission`, e.g. `api_keys:write`) or `network_not_allowed` (with `details.client_address`)"
+    )]
+    Forbidden(ErrorEnvelope),
+    #[response(
+        status = 429,
+        description = "Over the key's limit (100 reads or 10 changes a minute); see Retry-After and X-RateLimit-*"
+    )]
+    RateLimited(ErrorEnvelope),
 }

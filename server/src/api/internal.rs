@@ -2,11 +2,12 @@
 //! authenticated with the configured bearer service token, never with
 //! browser cookies.
 
+use super::keys::KeyPermissions;
 use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, secured, serve_document};
-use app::api_keys::ssr as keys;
+use app::api_keys::ssr::{self as keys, KeyCheck};
 use app::billing::ssr::Freshness;
 use app::state::AppState;
-use app::support::time::{rfc3339, unix_now};
+use app::support::time::{moment, rfc3339, unix_now};
 use app::usage::ssr::reports;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -14,6 +15,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, OpenApi, ToSchema};
@@ -87,9 +89,14 @@ async fn require_service_token(
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
     key: String,
+    /// The address the key was presented from, when the calling service
+    /// knows it: a key limited to other networks is then refused here.
+    client_address: Option<String>,
 }
 
-/// `{"valid": false}`, or the key's owner and their subscription.
+/// `{"valid": false, "reason": …}`, or the key's owner, what it may do and
+/// their subscription: the calling service enforces the same permissions
+/// as `/v1` (`GET` needs `read` on the resource, anything else `write`).
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Verification {
@@ -97,11 +104,19 @@ pub enum Verification {
         valid: bool,
         user_id: String,
         key_id: String,
+        permissions: KeyPermissions,
+        /// RFC 3339, or `null`: never expires.
+        expires_at: Option<String>,
+        /// CIDR ranges the key may be used from; empty: any address.
+        allowed_networks: Vec<String>,
         /// `null` while the Payment MS cannot be asked.
         subscription: Option<SubscriptionSummary>,
     },
     Invalid {
         valid: bool,
+        /// `malformed`, `invalid`, `revoked`, `disabled`, `expired` or
+        /// `network_not_allowed`.
+        reason: &'static str,
     },
 }
 
@@ -133,15 +148,40 @@ pub async fn verify_key(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<Verification>, ApiError> {
-    let owner = state
+    let client = match body.client_address.as_deref().map(str::trim) {
+        Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "client_address must be an IPv4 or IPv6 address.",
+            )
+            .for_field("client_address")
+        })?),
+        None => None,
+    };
+    let check = state
         .key_lookup
-        .owner_of(body.key.trim())
+        .check(body.key.trim())
         .await
         .map_err(|err| ApiError::unavailable("verifying a key", err))?;
-    let Some(owner) = owner else {
-        return Ok(Json(Verification::Invalid { valid: false }));
+    let owner = match check {
+        KeyCheck::Valid(owner) => owner,
+        KeyCheck::Refused(refusal) => {
+            let reason = refusal.reason();
+            return Ok(Json(Verification::Invalid {
+                valid: false,
+                reason,
+            }));
+        }
     };
-    keys::note_use(&state.db, &owner);
+    if client.is_some_and(|client| !owner.networks.allows(client)) {
+        let reason = "network_not_allowed";
+        return Ok(Json(Verification::Invalid {
+            valid: false,
+            reason,
+        }));
+    }
+    let used_from = client.map_or_else(|| "a Tracepipe service".to_owned(), |ip| ip.to_string());
+    keys::note_use(&state.db, &owner, &used_from);
     let subscription = match state
         .payments
         .subscription(&state.catalog, &owner.user_id, Freshness::Cached)
@@ -162,6 +202,9 @@ pub async fn verify_key(
     };
     Ok(Json(Verification::Valid {
         valid: true,
+        permissions: owner.permissions.into(),
+        expires_at: owner.expires_at.map(|unix| rfc3339(moment(unix))),
+        allowed_networks: owner.networks.texts(),
         user_id: owner.user_id,
         key_id: owner.key_id,
         subscription,

@@ -9,10 +9,11 @@
 pub mod error;
 pub mod internal;
 pub mod json;
+pub mod keys;
 pub mod rate_limit;
 pub mod v1;
 
-pub use error::{ApiError, BodyRefused, DatabaseDown, ErrorEnvelope};
+pub use error::{ApiError, BodyRefused, DatabaseDown, ErrorEnvelope, KeyRefused};
 pub use json::ApiJson;
 
 use app::state::AppState;

@@ -2,35 +2,26 @@
 //! storefront as the system of record for users and keys: API-key
 //! authentication, per-key rate limits and the handlers.
 
+use super::keys;
 use super::rate_limit::{Class, RateLimits};
-use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, secured, serve_document};
-use app::accounts::ssr::activity::ClientAddress;
-use app::api_keys::ssr::{self as keys, KeyOwner};
+use super::{ApiError, DatabaseDown, KeyRefused, secured, serve_document};
+use crate::keyed_limit::Decision;
+use app::accounts::ssr::activity::peer_address;
+use app::api_keys::ssr::{self as key_store, KeyCheck, KeyOwner};
+use app::api_keys::{Access, Needed, Resource};
 use app::state::AppState;
-use app::support::time::{moment, rfc3339, unix_now};
-use axum::extract::{Path, Request, State};
+use app::support::time::{rfc3339, unix_now};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use std::net::SocketAddr;
 use utoipa::openapi::security::{ApiKey as KeyScheme, ApiKeyValue, SecurityScheme};
-use utoipa::{IntoResponses, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-/// What every `/v1` operation may answer before its handler runs.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-enum KeyRefused {
-    #[response(status = 401, description = "Missing, invalid or revoked key")]
-    Unauthorized(ErrorEnvelope),
-    #[response(
-        status = 429,
-        description = "Over the key's limit (100 reads or 10 changes a minute); see Retry-After and X-RateLimit-*"
-    )]
-    RateLimited(ErrorEnvelope),
-}
 
 /// The public API's description; its operations come from the router.
 #[derive(OpenApi)]
@@ -46,8 +37,10 @@ struct PublicApi;
 pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
     let (router, document) = OpenApiRouter::with_openapi(PublicApi::openapi())
         .routes(routes!(users_me))
-        .routes(routes!(list_keys, create_key))
-        .routes(routes!(revoke_key))
+        .routes(routes!(keys::list_keys, keys::create_key))
+        .routes(routes!(keys::update_key, keys::revoke_key))
+        .routes(routes!(keys::roll_key))
+        .routes(routes!(keys::end_grace))
         .routes(routes!(usage))
         .split_for_parts();
     let document = secured(
@@ -64,45 +57,126 @@ pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
         .route("/v1/openapi.json", serve_document(&document))
 }
 
-/// Resolves `X-API-Key`, applies the key's rate limit, and stamps the
-/// `X-RateLimit-*` headers on whatever the handler answers.
+/// The permission an operation needs: reading (`GET`) or changing one
+/// resource, by its route. None for a route this table does not know,
+/// which is refused: a new route cannot be reached with a key until it is
+/// listed here (a test checks every documented operation is).
+pub fn needed_for(method: &Method, route: &str) -> Option<Needed> {
+    let access = if matches!(*method, Method::GET | Method::HEAD) {
+        Access::Read
+    } else {
+        Access::Write
+    };
+    let resource = match route {
+        "/v1/users/me" => Resource::Account,
+        "/v1/usage" => Resource::Usage,
+        "/v1/api-keys" => Resource::ApiKeys,
+        route if route.starts_with("/v1/api-keys/") => Resource::ApiKeys,
+        _ => return None,
+    };
+    Some(Needed(resource, access))
+}
+
+/// Resolves `X-API-Key` (401 with the reason a key does not work), checks
+/// the key's networks and permissions (403), applies its rate limit, and
+/// stamps the `X-RateLimit-*` headers on whatever the handler answers.
 async fn authenticate(
     State((state, limits)): State<(AppState, RateLimits)>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    let mut response = match admit(&state, &limits, &mut request).await {
+        Ok(decision) => {
+            let mut response = next.run(request).await;
+            decision.stamp(response.headers_mut());
+            response
+        }
+        Err(refused) => refused,
+    };
+    // Every answer here depends on the key: no cache may keep one (a created
+    // key above all).
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The checks before a handler, in order; the key's owner goes into the
+/// request's extensions.
+async fn admit(
+    state: &AppState,
+    limits: &RateLimits,
+    request: &mut Request,
+) -> Result<Decision, Response> {
     let presented = request
         .headers()
         .get("x-api-key")
         .and_then(|value| value.to_str().ok())
         .map(str::trim)
+        .filter(|key| !key.is_empty())
         .map(str::to_owned);
-    let Some(presented) = presented.filter(|key| !key.is_empty()) else {
-        return ApiError::new(
+    let Some(presented) = presented else {
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "Send your API key in the X-API-Key header.",
         )
-        .into_response();
+        .with_detail("reason", "missing")
+        .into_response());
     };
-    let owner = match state.key_lookup.owner_of(&presented).await {
-        Ok(Some(owner)) => owner,
-        Ok(None) => {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "That API key is not valid: it may be mistyped or revoked.",
-            )
-            .into_response();
+    let owner = match state.key_lookup.check(&presented).await {
+        Ok(KeyCheck::Valid(owner)) => owner,
+        Ok(KeyCheck::Refused(refusal)) => {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, refusal.message())
+                .with_detail("reason", refusal.reason())
+                .into_response());
         }
-        Err(err) => return ApiError::unavailable("key lookup", err).into_response(),
+        Err(err) => return Err(ApiError::unavailable("key lookup", err).into_response()),
     };
-    let class = if matches!(*request.method(), Method::GET | Method::HEAD) {
-        Class::Read
-    } else {
-        Class::Manage
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    // Without a peer address (never over TCP) only a key open to any
+    // network passes.
+    if !owner.networks.is_any() && !client.is_some_and(|client| owner.networks.allows(client)) {
+        let address = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("This key may not be used from {address}: it is limited to other networks."),
+        )
+        .with_detail("reason", "network_not_allowed")
+        .with_detail("client_address", address)
+        .into_response());
+    }
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_default();
+    let Some(needed) = needed_for(request.method(), &route) else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "No key may use this operation: it has no permission rule yet.",
+        )
+        .with_detail("reason", "missing_permission")
+        .into_response());
+    };
+    if !owner.permissions.allows(needed) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("This key does not have the {needed} permission this request needs."),
+        )
+        .with_detail("reason", "missing_permission")
+        .with_detail("permission", needed.to_string())
+        .into_response());
+    }
+    let class = match needed {
+        Needed(_, Access::Write) => Class::Manage,
+        Needed(_, _) => Class::Read,
     };
     let decision = limits.check(&owner.key_id, class);
-    let mut response = if let Some(retry_after) = decision.retry_after_secs {
-        ApiError::new(
+    if let Some(retry_after) = decision.retry_after_secs {
+        let mut refused = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
                 "This key made too many requests. Try again in {retry_after} s (limit: {} per minute).",
@@ -110,21 +184,16 @@ async fn authenticate(
             ),
         )
         .retry_after(retry_after)
-        .into_response()
-    } else {
-        keys::note_use(&state.db, &owner);
-        // Usage counts the requests a key made, not the ones refused above.
-        state.request_counter.count(&owner.key_id, unix_now());
-        request.extensions_mut().insert(owner);
-        next.run(request).await
-    };
-    decision.stamp(response.headers_mut());
-    // Every answer here depends on the key: no cache may keep one (a created
-    // key above all).
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+        .into_response();
+        decision.stamp(refused.headers_mut());
+        return Err(refused);
+    }
+    let client = peer_address(request.extensions());
+    key_store::note_use(&state.db, &owner, &client);
+    // Usage counts the requests a key made, not the ones refused above.
+    state.request_counter.count(&owner.key_id, unix_now());
+    request.extensions_mut().insert(owner);
+    Ok(decision)
 }
 
 /// The spec's `User`.
@@ -150,129 +219,6 @@ async fn users_me(Extension(owner): Extension<KeyOwner>) -> Json<User> {
         id: owner.user_id,
         display_name: owner.display_name,
     })
-}
-
-/// The spec's `ApiKey`.
-#[derive(Serialize, ToSchema)]
-struct ApiKey {
-    id: String,
-    prefix: String,
-    created_at: String,
-    last_used_at: Option<String>,
-}
-
-impl From<keys::KeyRecord> for ApiKey {
-    fn from(record: keys::KeyRecord) -> Self {
-        Self {
-            id: record.id,
-            prefix: record.masked,
-            created_at: rfc3339(moment(record.created_at)),
-            last_used_at: record.last_used_at.map(|unix| rfc3339(moment(unix))),
-        }
-    }
-}
-
-/// `{"items": [ApiKey]}`: the active keys.
-#[derive(Serialize, ToSchema)]
-struct ApiKeyList {
-    items: Vec<ApiKey>,
-}
-
-/// The spec's `ApiKeyCreated`: the only answer that ever carries the key.
-#[derive(Serialize, ToSchema)]
-struct ApiKeyCreated {
-    #[serde(flatten)]
-    api_key: ApiKey,
-    key: String,
-}
-
-#[utoipa::path(
-    get,
-    path = "/v1/api-keys",
-    tag = "v1",
-    security(("api_key" = [])),
-    responses(
-        (status = 200, description = "Active keys, masked", body = ApiKeyList),
-        KeyRefused,
-        DatabaseDown,
-    )
-)]
-async fn list_keys(
-    State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-) -> Result<Response, ApiError> {
-    let records = keys::list(&state.db, &owner.user_id)
-        .await
-        .map_err(|err| ApiError::unavailable("listing keys", err))?;
-    let items = records.into_iter().map(ApiKey::from).collect();
-    Ok(Json(ApiKeyList { items }).into_response())
-}
-
-/// Optional body of `POST /v1/api-keys`.
-#[derive(Deserialize, Default, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct CreateKeyBody {
-    /// 1 to 64 characters; "API key" when left out.
-    name: Option<String>,
-}
-
-#[utoipa::path(
-    post,
-    path = "/v1/api-keys",
-    tag = "v1",
-    security(("api_key" = [])),
-    request_body(content = Option<CreateKeyBody>, content_type = "application/json"),
-    responses(
-        (status = 201, description = "The new key, shown this once", body = ApiKeyCreated),
-        BodyRefused,
-        KeyRefused,
-        (status = 403, description = "The account's e-mail address is not confirmed yet (`details.reason` = `email_unverified`), or it has no active plan (`subscription_required`): creating keys needs both", body = ErrorEnvelope),
-        (status = 409, description = "20 active keys already", body = ErrorEnvelope),
-        (status = 422, description = "Invalid name or unknown field", body = ErrorEnvelope),
-        (status = 503, description = "The plan could not be checked or the key stored; nothing was created", body = ErrorEnvelope),
-    )
-)]
-async fn create_key(
-    State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-    ClientAddress(client): ClientAddress,
-    body: Option<ApiJson<CreateKeyBody>>,
-) -> Result<Response, ApiError> {
-    let body = body.map(|ApiJson(body)| body).unwrap_or_default();
-    // The same rules as the /keys form: the name's, and an active plan.
-    let name = body.name.as_deref().unwrap_or("API key");
-    let (record, key) = keys::service::create(&state, &owner.user_id, name, &client).await?;
-    let created = ApiKeyCreated {
-        api_key: ApiKey::from(record),
-        key,
-    };
-    Ok((StatusCode::CREATED, Json(created)).into_response())
-}
-
-#[utoipa::path(
-    delete,
-    path = "/v1/api-keys/{id}",
-    tag = "v1",
-    security(("api_key" = [])),
-    params(("id" = String, Path, description = "The key's id")),
-    responses(
-        (status = 204, description = "Revoked: it answers 401 from the next request on"),
-        KeyRefused,
-        DatabaseDown,
-        (status = 404, description = "No such key of yours", body = ErrorEnvelope),
-    )
-)]
-async fn revoke_key(
-    State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-    ClientAddress(client): ClientAddress,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    match keys::revoke(&state.db, &owner.user_id, &id, &client).await {
-        Ok(true) => Ok(StatusCode::NO_CONTENT),
-        Ok(false) => Err(ApiError::new(StatusCode::NOT_FOUND, "No such API key.")),
-        Err(err) => Err(ApiError::unavailable("revoking a key", err)),
-    }
 }
 
 /// The spec's `Usage`, for the current billing period (the calendar month,

@@ -26,16 +26,47 @@ pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
         .await
         .unwrap();
     confirm_address(app, &user.0).await;
-    let (_, key) = keys::create(
+    let (_, key) = store_key(app, &user.0, "laptop").await;
+    (user.0, key)
+}
+
+/// A full-access key named `name` that never expires, written straight to
+/// the keys table (past the plan and address rules).
+pub async fn store_key(app: &TestApp, user_id: &str, name: &str) -> (keys::KeyRecord, String) {
+    store_key_with(app, user_id, &full_access(name)).await
+}
+
+pub async fn store_key_with(
+    app: &TestApp,
+    user_id: &str,
+    settings: &keys::KeySettings,
+) -> (keys::KeyRecord, String) {
+    keys::create(
         &app.state.db,
         &app.state.site.public_url,
-        &user.0,
-        "laptop",
+        user_id,
+        settings,
         "127.0.0.1",
     )
     .await
-    .unwrap();
-    (user.0, key)
+    .unwrap()
+}
+
+pub fn full_access(name: &str) -> keys::KeySettings {
+    keys::KeySettings {
+        name: name.to_owned(),
+        permissions: app::api_keys::Permissions::Full,
+        expires_at: None,
+        networks: keys::Networks::default(),
+    }
+}
+
+/// The owner behind `key`, which must work.
+pub async fn owner_of(app: &TestApp, key: &str) -> keys::KeyOwner {
+    match app.state.key_lookup.check(key).await.unwrap() {
+        keys::KeyCheck::Valid(owner) => owner,
+        refused => panic!("{key} refused: {refused:?}"),
+    }
 }
 
 /// `user_with_key`, with an active plan: may create keys through `/v1`.
@@ -66,7 +97,24 @@ pub async fn api(
     key: Option<&str>,
     body: Option<(&str, &str)>,
 ) -> TestResponse {
+    api_from(router, None, method, path, key, body).await
+}
+
+/// `api`, as a connection from `peer` (e.g. "203.0.113.7") makes it.
+pub async fn api_from(
+    router: &Router,
+    peer: Option<&str>,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<(&str, &str)>,
+) -> TestResponse {
     let mut request = Request::builder().method(method).uri(path);
+    if let Some(peer) = peer {
+        let ip: std::net::IpAddr = peer.parse().unwrap();
+        let address = std::net::SocketAddr::new(ip, 40_000);
+        request = request.extension(axum::extract::ConnectInfo(address));
+    }
     if let Some(key) = key {
         request = request.header("x-api-key", key);
     }

@@ -367,3 +367,22 @@ pub async fn wait_until_ready(addr: SocketAddr) -> bool {
     }
     false
 }
+
+/// Waits (up to 2 s: the log is written in the background) for `kind` on
+/// the account's activity log; answers its detail.
+pub async fn logged(app: &TestApp, user_id: &str, kind: &str) -> Option<String> {
+    for _ in 0..40 {
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT detail FROM activity_events WHERE user_id = $1 AND kind = $2")
+                .bind(user_id)
+                .bind(kind)
+                .fetch_optional(&app.state.db)
+                .await
+                .unwrap();
+        if found.is_some() {
+            return found.map(|(detail,)| detail);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}

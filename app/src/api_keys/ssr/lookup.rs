@@ -3,10 +3,14 @@
 //! revocation holds on the very next request, on every instance; but
 //! requests that arrive together share one query (`key_hash IN (…)`), which
 //! is what lets one SQLite file answer tens of thousands of checks a second.
+//! A key found is judged at the moment its query answers: revoked,
+//! disabled, expired (to the second), or a rolled secret past its grace
+//! period are each refused with their own reason.
 
-use super::{KeyOwner, key_hash, well_formed};
+use super::{KeyOwner, Networks, could_be_key, key_hash};
+use crate::api_keys::Permissions;
+use crate::support::time::unix_now;
 use sqlx::AnyPool;
-use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -23,7 +27,59 @@ const MAX_QUERIES_IN_FLIGHT: usize = 1;
 #[error("looking up API keys failed: {0}")]
 pub struct LookupFailed(Arc<str>);
 
-type Answer = Result<Option<KeyOwner>, LookupFailed>;
+/// Why a presented key is refused (`details.reason` in the API's 401).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not of our format, or its checksum fails: mistyped or cut short.
+    Malformed,
+    /// Of our format, but no key has that secret (or it was rolled away).
+    Unknown,
+    Revoked,
+    Disabled,
+    Expired,
+}
+
+impl Refusal {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::Unknown => "invalid",
+            Self::Revoked => "revoked",
+            Self::Disabled => "disabled",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Malformed => {
+                "That is not a Tracepipe API key: it may be mistyped or cut short (its checksum does not match)."
+            }
+            Self::Unknown => {
+                "That API key is not valid: it may be mistyped, or replaced by a roll."
+            }
+            Self::Revoked => "That API key was revoked.",
+            Self::Disabled => "That API key is disabled. Enable it again on the API keys page.",
+            Self::Expired => {
+                "That API key has expired. Create a new key, or roll one before it expires."
+            }
+        }
+    }
+}
+
+/// A key stops at its expiry's very second.
+pub fn is_expired(expires_at: Option<i64>, now: i64) -> bool {
+    expires_at.is_some_and(|expiry| now >= expiry)
+}
+
+/// The verdict on a presented key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyCheck {
+    Valid(KeyOwner),
+    Refused(Refusal),
+}
+
+type Answer = Result<KeyCheck, LookupFailed>;
 
 struct Pending {
     hash: String,
@@ -45,11 +101,11 @@ impl KeyLookup {
         Self { queue }
     }
 
-    /// The owner of `presented` if it is an active key; malformed keys are
-    /// refused without a query.
-    pub async fn owner_of(&self, presented: &str) -> Answer {
-        if !well_formed(presented) {
-            return Ok(None);
+    /// The verdict on `presented`; malformed keys are refused without a
+    /// query.
+    pub async fn check(&self, presented: &str) -> Answer {
+        if !could_be_key(presented) {
+            return Ok(KeyCheck::Refused(Refusal::Malformed));
         }
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
@@ -85,11 +141,16 @@ async fn answer_batch(db: &AnyPool, batch: Vec<Pending>) {
     let mut hashes: Vec<&str> = batch.iter().map(|p| p.hash.as_str()).collect();
     hashes.sort_unstable();
     hashes.dedup();
-    match owners_by_hash(db, &hashes).await {
-        Ok(owners) => {
+    match keys_by_hash(db, &hashes).await {
+        Ok(rows) => {
+            let now = unix_now();
             for Pending { hash, reply } in batch {
+                let check = rows
+                    .iter()
+                    .find_map(|row| row.verdict(&hash, now))
+                    .unwrap_or(KeyCheck::Refused(Refusal::Unknown));
                 // A receiver that gave up (client went away) needs no answer.
-                let _ = reply.send(Ok(owners.get(&hash).cloned()));
+                let _ = reply.send(Ok(check));
             }
         }
         Err(err) => {
@@ -101,35 +162,75 @@ async fn answer_batch(db: &AnyPool, batch: Vec<Pending>) {
     }
 }
 
-/// The active keys among `hashes`, with their owners, by hash.
-async fn owners_by_hash(
-    db: &AnyPool,
-    hashes: &[&str],
-) -> Result<HashMap<String, KeyOwner>, sqlx::Error> {
+/// The keys whose current or previous secret is among `hashes`, in any
+/// state: `verdict` judges them.
+async fn keys_by_hash(db: &AnyPool, hashes: &[&str]) -> Result<Vec<FoundKey>, sqlx::Error> {
     let placeholders = (1..=hashes.len())
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT k.key_hash, k.id AS key_id, k.user_id, u.display_name, k.last_used_at \
+        "SELECT k.key_hash, k.previous_key_hash, k.previous_expires_at, k.revoked_at, \
+         k.disabled_at, k.expires_at, k.permissions, k.allowed_networks, \
+         k.id AS key_id, k.user_id, u.display_name, k.last_used_at \
          FROM api_keys k JOIN users u ON u.id = k.user_id \
-         WHERE k.key_hash IN ({placeholders}) AND k.revoked_at IS NULL"
+         WHERE k.key_hash IN ({placeholders}) OR k.previous_key_hash IN ({placeholders})"
     );
-    let mut query = sqlx::query_as::<_, HashedOwner>(&sql);
+    let mut query = sqlx::query_as::<_, FoundKey>(&sql);
     for hash in hashes {
         query = query.bind(*hash);
     }
-    Ok(query
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.key_hash, row.owner))
-        .collect())
+    query.fetch_all(db).await
 }
 
 #[derive(sqlx::FromRow)]
-struct HashedOwner {
+struct FoundKey {
     key_hash: String,
-    #[sqlx(flatten)]
-    owner: KeyOwner,
+    previous_key_hash: Option<String>,
+    previous_expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+    disabled_at: Option<i64>,
+    expires_at: Option<i64>,
+    permissions: String,
+    allowed_networks: String,
+    key_id: String,
+    user_id: String,
+    display_name: String,
+    last_used_at: Option<i64>,
+}
+
+impl FoundKey {
+    /// The verdict on `hash` at `now`, if it is this key's secret.
+    fn verdict(&self, hash: &str, now: i64) -> Option<KeyCheck> {
+        let current = self.key_hash == hash;
+        let previous = self.previous_key_hash.as_deref() == Some(hash);
+        if !current && !previous {
+            return None;
+        }
+        let refusal = if self.revoked_at.is_some() {
+            Some(Refusal::Revoked)
+        } else if self.disabled_at.is_some() {
+            Some(Refusal::Disabled)
+        } else if is_expired(self.expires_at, now) {
+            Some(Refusal::Expired)
+        } else if !current && self.previous_expires_at.is_none_or(|until| now >= until) {
+            Some(Refusal::Unknown)
+        } else {
+            None
+        };
+        Some(match refusal {
+            Some(refusal) => KeyCheck::Refused(refusal),
+            None => KeyCheck::Valid(KeyOwner {
+                key_id: self.key_id.clone(),
+                user_id: self.user_id.clone(),
+                display_name: self.display_name.clone(),
+                last_used_at: self.last_used_at,
+                // Unreadable permissions grant nothing.
+                permissions: Permissions::from_stored(&self.permissions)
+                    .unwrap_or(Permissions::NONE),
+                expires_at: self.expires_at,
+                networks: Networks::from_stored(&self.allowed_networks),
+            }),
+        })
+    }
 }

@@ -1,40 +1,162 @@
-//! What the /keys page, its forms and `POST /v1/api-keys` need, over the
-//! keys table in `super`: views, the plan rule, activity entries.
+//! The rules of a key's life, one for every door (the /keys page with and
+//! without JavaScript, and `/v1`): what a new key may be, who may change
+//! which key, views for the page.
 
-use super::{CreateKeyError, KeyRecord, MAX_ACTIVE_KEYS};
+use super::{
+    CreateKeyError, KeyOwner, KeyRecord, KeySettings, MAX_ACTIVE_KEYS, MAX_GRACE_SECS, Networks,
+};
 use crate::accounts::ssr::{reauth, sessions::Session, users};
 use crate::accounts::{Field, FieldError};
-use crate::api_keys::{ApiKeyView, KeyList};
+use crate::api_keys::{
+    Access, ApiKeyView, Expiry, KeyList, NewKeyForm, Permissions, PreviousSecret, ResourceAccess,
+};
 use crate::billing::ssr::{Freshness, payment_failed};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::support::time::{date_label, moment};
+use crate::support::time::{date_label, moment, time_label, unix_now};
 
-fn label(unix: i64) -> crate::billing::DateLabel {
-    date_label(moment(unix))
+const DAY: i64 = 86_400;
+/// The latest expiry a key may have: five years on.
+const MAX_LIFETIME_SECS: i64 = 5 * 365 * DAY;
+/// A new key's lifetime when none is chosen.
+pub const DEFAULT_LIFETIME_DAYS: i64 = 90;
+
+fn invalid(field: Field, message: impl Into<String>) -> AppError {
+    AppError::Invalid(FieldError::new(field, message))
 }
 
-pub fn view(record: KeyRecord) -> ApiKeyView {
+pub fn view(record: KeyRecord, now: i64) -> ApiKeyView {
+    let expiry = match record.expires_at {
+        None => Expiry::Never,
+        Some(at) if super::is_expired(Some(at), now) => Expiry::Expired {
+            date: time_label(moment(at)),
+        },
+        Some(at) => Expiry::On {
+            date: time_label(moment(at)),
+            days_left: (at - now + DAY - 1) / DAY,
+        },
+    };
+    let previous = record
+        .previous_until(now)
+        .map(|(masked, until)| PreviousSecret {
+            masked: masked.to_owned(),
+            works_until: time_label(moment(until)),
+        });
     ApiKeyView {
+        permissions: record.permissions(),
+        allowed_networks: record.networks().texts(),
+        previous,
+        expiry,
+        disabled: record.disabled_at.is_some(),
+        created: date_label(moment(record.created_at)),
+        last_used: record.last_used_at.map(|at| time_label(moment(at))),
+        last_used_address: record.last_used_address,
         id: record.id,
         name: record.name,
         masked: record.masked,
-        created: label(record.created_at),
-        last_used: record.last_used_at.map(label),
     }
 }
 
-/// The name rules of the form and of `POST /v1/api-keys`: 1–64 characters.
+/// The name rules of the form and of `/v1`: 1–64 characters.
 pub fn clean_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
     if (1..=64).contains(&name.chars().count()) {
         Ok(name.to_owned())
     } else {
-        Err(AppError::Invalid(FieldError::new(
+        Err(invalid(
             Field::KeyName,
             "Give the key a name of 1 to 64 characters, such as \"laptop\" or \"ci\".",
-        )))
+        ))
     }
+}
+
+/// An expiry must lie ahead, and at most five years ahead.
+pub fn check_expiry(expires_at: Option<i64>, now: i64) -> Result<Option<i64>, AppError> {
+    match expires_at {
+        Some(at) if at <= now => Err(invalid(Field::KeyExpiry, "Choose an expiry in the future.")),
+        Some(at) if at > now + MAX_LIFETIME_SECS => Err(invalid(
+            Field::KeyExpiry,
+            "Choose an expiry within five years, or \"never\".",
+        )),
+        _ => Ok(expires_at),
+    }
+}
+
+pub fn default_expiry(now: i64) -> i64 {
+    now + DEFAULT_LIFETIME_DAYS * DAY
+}
+
+pub fn check_networks(text: &str) -> Result<Networks, AppError> {
+    Networks::parse(text).map_err(|message| invalid(Field::KeyNetworks, message))
+}
+
+pub fn check_grace(grace_secs: i64) -> Result<i64, AppError> {
+    if (0..=MAX_GRACE_SECS).contains(&grace_secs) {
+        Ok(grace_secs)
+    } else {
+        Err(invalid(
+            Field::GracePeriod,
+            "Choose a grace period from none to 7 days (0 to 604800 seconds).",
+        ))
+    }
+}
+
+/// The grace period as a form posts it (seconds, as text).
+pub fn grace_from_form(text: &str) -> Result<i64, AppError> {
+    check_grace(text.trim().parse().unwrap_or(-1))
+}
+
+/// Reads the create-key form, each wrong value refused with a message for
+/// its field.
+pub fn settings_from_form(form: &NewKeyForm, now: i64) -> Result<KeySettings, AppError> {
+    let name = clean_name(&form.name)?;
+    let level = |text: &str| {
+        Access::parse(text).ok_or_else(|| {
+            invalid(
+                Field::KeyAccess,
+                "Choose none, read or write for each resource.",
+            )
+        })
+    };
+    let permissions = match form.access.as_str() {
+        "" | "full" => Permissions::Full,
+        "read_only" => Permissions::ReadOnly,
+        "restricted" => Permissions::Restricted(ResourceAccess {
+            account: level(&form.account)?,
+            api_keys: level(&form.api_keys)?,
+            usage: level(&form.usage)?,
+        }),
+        _ => {
+            return Err(invalid(
+                Field::KeyAccess,
+                "Choose full access, read only, or restricted.",
+            ));
+        }
+    };
+    let expires_at = match form.expires.as_str() {
+        "" => Some(default_expiry(now)),
+        "never" => None,
+        "date" => Some(end_of_day(&form.expires_on)?),
+        days => match days.parse::<i64>() {
+            Ok(days @ (7 | 30 | 90 | 365)) => Some(now + days * DAY),
+            _ => return Err(invalid(Field::KeyExpiry, "Choose when the key expires.")),
+        },
+    };
+    Ok(KeySettings {
+        name,
+        permissions,
+        expires_at: check_expiry(expires_at, now)?,
+        networks: check_networks(&form.allowed_networks)?,
+    })
+}
+
+/// The first moment after `date` (`YYYY-MM-DD`, UTC): a key "expiring on"
+/// a date works through that day.
+fn end_of_day(date: &str) -> Result<i64, AppError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(date.trim(), &format)
+        .map_err(|_| invalid(Field::KeyExpiry, "Enter the expiry date as YYYY-MM-DD."))?;
+    Ok(day.midnight().assume_utc().unix_timestamp() + DAY)
 }
 
 pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppError> {
@@ -46,25 +168,45 @@ pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppErr
         .payments
         .active_plan_for_page(&state.catalog, session)
         .await;
+    let now = unix_now();
     Ok(KeyList {
-        keys: records.into_iter().map(view).collect(),
+        keys: records
+            .into_iter()
+            .map(|record| view(record, now))
+            .collect(),
         subscribed,
         reauth_needed: !reauth::is_recent(state, session),
         max_active: MAX_ACTIVE_KEYS as usize,
+        allowance: state.key_allowance,
     })
 }
 
-/// Creates a key for a subscriber, through either door (the /keys page
-/// and `POST /v1/api-keys`): one rule, a confirmed e-mail address (so that
-/// the key's notices reach its owner) and an active plan. The key is in the
-/// answer and nowhere else.
+/// The user's keys that expire within 7 days (or have expired), for the
+/// dashboard's notice.
+pub async fn expiring_soon(
+    state: &AppState,
+    session: &Session,
+) -> Result<Vec<ApiKeyView>, AppError> {
+    let records = super::list(&state.db, &session.user.id)
+        .await
+        .map_err(AppError::dependency_failed("listing expiring keys"))?;
+    let now = unix_now();
+    Ok(records
+        .into_iter()
+        .map(|record| view(record, now))
+        .filter(|key| key.expiry.is_soon())
+        .collect())
+}
+
+/// Creates a key for a subscriber, through either door: one rule, a
+/// confirmed e-mail address (so that the key's notices reach its owner) and
+/// an active plan. The key is in the answer and nowhere else.
 pub async fn create(
     state: &AppState,
     user_id: &str,
-    name: &str,
+    settings: &KeySettings,
     client: &str,
 ) -> Result<(KeyRecord, String), AppError> {
-    let name = clean_name(name)?;
     let verified = users::find_by_id(&state.db, user_id)
         .await
         .map_err(AppError::dependency_failed(
@@ -83,38 +225,187 @@ pub async fn create(
     if !subscribed {
         return Err(AppError::SubscriptionRequired);
     }
-    match super::create(&state.db, &state.site.public_url, user_id, &name, client).await {
-        Ok(created) => {
-            state.mailer.wake();
-            Ok(created)
-        }
-        Err(CreateKeyError::TooMany) => Err(AppError::TooManyKeys),
-        Err(err) => Err(AppError::dependency_failed("creating a key")(err)),
+    let created = super::create(&state.db, &state.site.public_url, user_id, settings, client).await;
+    woken(state, created.map_err(created_error))
+}
+
+fn created_error(err: CreateKeyError) -> AppError {
+    match err {
+        CreateKeyError::TooMany => AppError::TooManyKeys,
+        err => AppError::dependency_failed("storing a key")(err),
     }
+}
+
+/// Wakes the mailer after a change that queued a notice.
+fn woken<T>(state: &AppState, result: Result<T, AppError>) -> Result<T, AppError> {
+    if result.is_ok() {
+        state.mailer.wake();
+    }
+    result
 }
 
 /// `create`, asked from the /keys page (with or without JavaScript): a
 /// session must have signed in (or confirmed its password) recently, so a
-/// borrowed or stolen session cannot mint keys. `/v1` callers hold a key.
+/// borrowed or stolen session cannot mint keys.
 pub async fn create_from_page(
     state: &AppState,
     session: &Session,
-    name: &str,
+    form: &NewKeyForm,
     client: &str,
 ) -> Result<(KeyRecord, String), AppError> {
     reauth::require_recent(state, session)?;
-    create(state, &session.user.id, name, client).await
+    let settings = settings_from_form(form, unix_now())?;
+    create(state, &session.user.id, &settings, client).await
+}
+
+/// Who asks for a change to a key: its owner, signed in on the page (any
+/// of their keys), or one of their keys through `/v1`, which may change
+/// only keys with no more access than its own.
+#[derive(Clone, Copy)]
+pub enum Caller<'a> {
+    Owner(&'a Session),
+    Key(&'a KeyOwner),
+}
+
+impl Caller<'_> {
+    fn user_id(&self) -> &str {
+        match self {
+            Self::Owner(session) => &session.user.id,
+            Self::Key(owner) => &owner.user_id,
+        }
+    }
+
+    /// The caller's key `key_id`, if the caller may change it.
+    async fn target(&self, state: &AppState, key_id: &str) -> Result<KeyRecord, AppError> {
+        let record = super::find(&state.db, self.user_id(), key_id)
+            .await
+            .map_err(AppError::dependency_failed("finding a key"))?
+            .ok_or(AppError::NoSuchKey)?;
+        match self {
+            Self::Key(owner) if !owner.permissions.covers(&record.permissions()) => {
+                Err(AppError::KeyEscalation(
+                    "This key cannot change a key with more access than its own.".to_owned(),
+                ))
+            }
+            _ => Ok(record),
+        }
+    }
+}
+
+/// A key made by a key: never with more power than the one making it (its
+/// access, its lifetime, its networks).
+pub fn check_no_escalation(caller: &KeyOwner, settings: &KeySettings) -> Result<(), AppError> {
+    let refuse = |message: &str| Err(AppError::KeyEscalation(message.to_owned()));
+    if !caller.permissions.covers(&settings.permissions) {
+        return refuse("This key cannot create a key with more access than its own.");
+    }
+    if let Some(limit) = caller.expires_at
+        && settings.expires_at.is_none_or(|expiry| expiry > limit)
+    {
+        return refuse(
+            "This key cannot create a key that outlives it: choose an earlier expires_at.",
+        );
+    }
+    if !caller.networks.covers(&settings.networks) {
+        return refuse(
+            "This key cannot create a key usable from networks it cannot use: list ranges within its own.",
+        );
+    }
+    Ok(())
+}
+
+/// Rolls a key: a new secret (answered this once); the old one works for
+/// `grace_secs`. An expired key's old secret gets no grace period.
+pub async fn roll(
+    state: &AppState,
+    caller: Caller<'_>,
+    key_id: &str,
+    grace_secs: i64,
+    client: &str,
+) -> Result<(KeyRecord, String), AppError> {
+    if let Caller::Owner(session) = caller {
+        reauth::require_recent(state, session)?;
+    }
+    let grace_secs = check_grace(grace_secs)?;
+    let record = caller.target(state, key_id).await?;
+    let now = unix_now();
+    let grace_secs = if record.expires_at.is_some_and(|at| at <= now) {
+        0
+    } else {
+        grace_secs
+    };
+    let rolled = super::roll(
+        &state.db,
+        &state.site.public_url,
+        caller.user_id(),
+        key_id,
+        grace_secs,
+        client,
+    )
+    .await
+    .map_err(created_error)?
+    .ok_or(AppError::NoSuchKey);
+    woken(state, rolled)
+}
+
+fn done(changed: Result<bool, sqlx::Error>, missing: AppError) -> Result<(), AppError> {
+    match changed {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(missing),
+        Err(err) => Err(AppError::dependency_failed("changing a key")(err)),
+    }
+}
+
+/// Stops the secret before the last roll now.
+pub async fn end_grace(
+    state: &AppState,
+    caller: Caller<'_>,
+    key_id: &str,
+    client: &str,
+) -> Result<(), AppError> {
+    caller.target(state, key_id).await?;
+    let ended = super::end_grace(&state.db, caller.user_id(), key_id, client).await;
+    done(ended, AppError::NoGracePeriod)
+}
+
+pub async fn set_disabled(
+    state: &AppState,
+    caller: Caller<'_>,
+    key_id: &str,
+    disabled: bool,
+    client: &str,
+) -> Result<(), AppError> {
+    caller.target(state, key_id).await?;
+    let changed = super::set_disabled(&state.db, caller.user_id(), key_id, disabled, client).await;
+    done(changed, AppError::NoSuchKey)
+}
+
+pub async fn set_networks(
+    state: &AppState,
+    caller: Caller<'_>,
+    key_id: &str,
+    networks: &Networks,
+    client: &str,
+) -> Result<(), AppError> {
+    caller.target(state, key_id).await?;
+    if let Caller::Key(owner) = caller
+        && !owner.networks.covers(networks)
+    {
+        return Err(AppError::KeyEscalation(
+            "This key cannot open a key to networks it cannot use itself.".to_owned(),
+        ));
+    }
+    let changed = super::set_networks(&state.db, caller.user_id(), key_id, networks, client).await;
+    done(changed, AppError::NoSuchKey)
 }
 
 pub async fn revoke(
     state: &AppState,
-    user_id: &str,
+    caller: Caller<'_>,
     key_id: &str,
     client: &str,
 ) -> Result<(), AppError> {
-    match super::revoke(&state.db, user_id, key_id, client).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(AppError::NoSuchKey),
-        Err(err) => Err(AppError::dependency_failed("revoking a key")(err)),
-    }
+    caller.target(state, key_id).await?;
+    let revoked = super::revoke(&state.db, caller.user_id(), key_id, client).await;
+    done(revoked, AppError::NoSuchKey)
 }

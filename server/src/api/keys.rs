@@ -1,0 +1,461 @@
+//! `/v1/api-keys`: keys managing keys. Every operation goes through the
+//! rules of `app::api_keys::ssr::service` that the /keys page uses, with
+//! the calling key as the caller: it creates and changes only keys with
+//! no more power than its own.
+
+use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, KeyRefused};
+use app::accounts::ssr::activity::ClientAddress;
+use app::api_keys::ssr::service::{self, Caller};
+use app::api_keys::ssr::{self as keys, KeyOwner, KeyRecord, KeySettings};
+use app::api_keys::{Access, KeyAllowance, Permissions, ResourceAccess};
+use app::state::AppState;
+use app::support::time::{moment, rfc3339, unix_now};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+/// A permission level of one resource.
+#[derive(Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessLevel {
+    None,
+    Read,
+    Write,
+}
+
+impl From<AccessLevel> for Access {
+    fn from(level: AccessLevel) -> Self {
+        match level {
+            AccessLevel::None => Self::None,
+            AccessLevel::Read => Self::Read,
+            AccessLevel::Write => Self::Write,
+        }
+    }
+}
+
+impl From<Access> for AccessLevel {
+    fn from(access: Access) -> Self {
+        match access {
+            Access::None => Self::None,
+            Access::Read => Self::Read,
+            Access::Write => Self::Write,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// Everything, including resources added later.
+    Full,
+    /// Every `GET`.
+    ReadOnly,
+}
+
+/// A level per resource; resources left out get `none`.
+#[derive(Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictedAccess {
+    #[serde(default = "no_access")]
+    account: AccessLevel,
+    #[serde(default = "no_access")]
+    api_keys: AccessLevel,
+    #[serde(default = "no_access")]
+    usage: AccessLevel,
+}
+
+fn no_access() -> AccessLevel {
+    AccessLevel::None
+}
+
+/// `"full"`, `"read_only"`, or `{"account": …, "api_keys": …, "usage": …}`
+/// with `"none"`, `"read"` or `"write"` each.
+#[derive(Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum KeyPermissions {
+    Preset(Preset),
+    Restricted(RestrictedAccess),
+}
+
+impl From<KeyPermissions> for Permissions {
+    fn from(wire: KeyPermissions) -> Self {
+        match wire {
+            KeyPermissions::Preset(Preset::Full) => Self::Full,
+            KeyPermissions::Preset(Preset::ReadOnly) => Self::ReadOnly,
+            KeyPermissions::Restricted(levels) => Self::Restricted(ResourceAccess {
+                account: levels.account.into(),
+                api_keys: levels.api_keys.into(),
+                usage: levels.usage.into(),
+            }),
+        }
+    }
+}
+
+impl From<Permissions> for KeyPermissions {
+    fn from(permissions: Permissions) -> Self {
+        match permissions {
+            Permissions::Full => Self::Preset(Preset::Full),
+            Permissions::ReadOnly => Self::Preset(Preset::ReadOnly),
+            Permissions::Restricted(levels) => Self::Restricted(RestrictedAccess {
+                account: levels.account.into(),
+                api_keys: levels.api_keys.into(),
+                usage: levels.usage.into(),
+            }),
+        }
+    }
+}
+
+/// The secret before the last roll, while its grace period lasts.
+#[derive(Serialize, ToSchema)]
+struct PreviousSecret {
+    prefix: String,
+    /// RFC 3339: when it stops working.
+    expires_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RateLimit {
+    reads_per_minute: u32,
+    changes_per_minute: u32,
+}
+
+/// The spec's `ApiKey`, with its lifecycle.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKey {
+    id: String,
+    name: String,
+    /// The start and the last 4 characters: `tp_live_sk_a1B2…o5P6`.
+    prefix: String,
+    permissions: KeyPermissions,
+    created_at: String,
+    /// RFC 3339, or `null`: never expires.
+    expires_at: Option<String>,
+    disabled: bool,
+    /// CIDR ranges the key may be used from; empty: any address.
+    allowed_networks: Vec<String>,
+    last_used_at: Option<String>,
+    /// The client address of the last recorded use.
+    last_used_address: Option<String>,
+    previous_secret: Option<PreviousSecret>,
+    rate_limit: RateLimit,
+}
+
+fn timestamp(unix: i64) -> String {
+    rfc3339(moment(unix))
+}
+
+impl ApiKey {
+    fn new(record: KeyRecord, allowance: KeyAllowance) -> Self {
+        let previous_secret =
+            record
+                .previous_until(unix_now())
+                .map(|(prefix, until)| PreviousSecret {
+                    prefix: prefix.to_owned(),
+                    expires_at: timestamp(until),
+                });
+        Self {
+            permissions: record.permissions().into(),
+            allowed_networks: record.networks().texts(),
+            previous_secret,
+            id: record.id,
+            name: record.name,
+            prefix: record.masked,
+            created_at: timestamp(record.created_at),
+            expires_at: record.expires_at.map(timestamp),
+            disabled: record.disabled_at.is_some(),
+            last_used_at: record.last_used_at.map(timestamp),
+            last_used_address: record.last_used_address,
+            rate_limit: RateLimit {
+                reads_per_minute: allowance.reads_per_minute,
+                changes_per_minute: allowance.changes_per_minute,
+            },
+        }
+    }
+}
+
+/// `{"items": [ApiKey]}`: the active keys (disabled and expired ones too,
+/// until revoked).
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyList {
+    items: Vec<ApiKey>,
+}
+
+/// The spec's `ApiKeyCreated`: the only answer that ever carries the key.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyCreated {
+    #[serde(flatten)]
+    api_key: ApiKey,
+    key: String,
+}
+
+fn created(state: &AppState, (record, key): (KeyRecord, String)) -> Response {
+    let api_key = ApiKey::new(record, state.key_allowance);
+    (StatusCode::CREATED, Json(ApiKeyCreated { api_key, key })).into_response()
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys",
+    tag = "v1",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Keys not revoked, masked (needs `api_keys:read`)", body = ApiKeyList),
+        KeyRefused,
+        DatabaseDown,
+    )
+)]
+pub async fn list_keys(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+) -> Result<Json<ApiKeyList>, ApiError> {
+    let records = keys::list(&state.db, &owner.user_id)
+        .await
+        .map_err(|err| ApiError::unavailable("listing keys", err))?;
+    let items = records
+        .into_iter()
+        .map(|record| ApiKey::new(record, state.key_allowance))
+        .collect();
+    Ok(Json(ApiKeyList { items }))
+}
+
+/// A field that may be absent (`None`) or `null` (`Some(None)`).
+fn present<'de, D: Deserializer<'de>>(input: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(input).map(Some)
+}
+
+/// Optional body of `POST /v1/api-keys`.
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKeyBody {
+    /// 1 to 64 characters; "API key" when left out.
+    name: Option<String>,
+    /// The calling key's own permissions when left out.
+    permissions: Option<KeyPermissions>,
+    /// RFC 3339 within five years, or `null` for never; in 90 days when
+    /// left out (and never later than the calling key's own expiry).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    expires_at: Option<Option<String>>,
+    /// CIDR ranges such as `203.0.113.0/24`; the calling key's own when
+    /// left out; `[]` for any address.
+    allowed_networks: Option<Vec<String>>,
+}
+
+fn parse_time(text: &str, field: &'static str) -> Result<i64, ApiError> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map(OffsetDateTime::unix_timestamp)
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{field} must be an RFC 3339 time such as 2027-03-01T00:00:00Z, or null."),
+            )
+            .for_field(field)
+        })
+}
+
+fn networks(ranges: &[String]) -> Result<keys::Networks, ApiError> {
+    Ok(service::check_networks(&ranges.join(" "))?)
+}
+
+impl CreateKeyBody {
+    /// The new key's settings: what the body names, the calling key's own
+    /// for what it leaves out.
+    fn settings(self, caller: &KeyOwner, now: i64) -> Result<KeySettings, ApiError> {
+        let name = service::clean_name(self.name.as_deref().unwrap_or("API key"))?;
+        let expires_at = match self.expires_at {
+            None => Some(match caller.expires_at {
+                Some(limit) => limit.min(service::default_expiry(now)),
+                None => service::default_expiry(now),
+            }),
+            Some(None) => None,
+            Some(Some(text)) => Some(parse_time(&text, "expires_at")?),
+        };
+        Ok(KeySettings {
+            name,
+            permissions: self
+                .permissions
+                .map_or(caller.permissions, Permissions::from),
+            expires_at: service::check_expiry(expires_at, now)?,
+            networks: match self.allowed_networks {
+                Some(ranges) => networks(&ranges)?,
+                None => caller.networks.clone(),
+            },
+        })
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/api-keys",
+    tag = "v1",
+    security(("api_key" = [])),
+    request_body(content = Option<CreateKeyBody>, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The new key, shown this once (needs `api_keys:write`)", body = ApiKeyCreated),
+        BodyRefused,
+        KeyRefused,
+        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, `escalation` (more power than the calling key: access, expiry or networks), `email_unverified` (no confirmed e-mail address) or `subscription_required` (no active plan)", body = ErrorEnvelope),
+        (status = 409, description = "20 active keys already", body = ErrorEnvelope),
+        (status = 422, description = "An invalid name, permissions, expiry or range, or an unknown field; `details.field` names it", body = ErrorEnvelope),
+        (status = 503, description = "The plan could not be checked or the key stored; nothing was created", body = ErrorEnvelope),
+    )
+)]
+pub async fn create_key(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+    ClientAddress(client): ClientAddress,
+    body: Option<ApiJson<CreateKeyBody>>,
+) -> Result<Response, ApiError> {
+    let body = body.map(|ApiJson(body)| body).unwrap_or_default();
+    let settings = body.settings(&owner, unix_now())?;
+    service::check_no_escalation(&owner, &settings)?;
+    let made = service::create(&state, &owner.user_id, &settings, &client).await?;
+    Ok(created(&state, made))
+}
+
+/// Body of `PATCH /v1/api-keys/{id}`: what to change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateKeyBody {
+    /// `true` disables the key (it answers 401 with `details.reason` =
+    /// `disabled`); `false` enables it again.
+    disabled: Option<bool>,
+    /// Replaces the key's ranges; `[]` for any address.
+    allowed_networks: Option<Vec<String>>,
+}
+
+#[utoipa::path(
+    patch,
+    path = "/v1/api-keys/{id}",
+    tag = "v1",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The key's id")),
+    request_body(content = UpdateKeyBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The key as changed (needs `api_keys:write`)", body = ApiKey),
+        BodyRefused,
+        KeyRefused,
+        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
+        (status = 404, description = "No such key of yours", body = ErrorEnvelope),
+        (status = 422, description = "An invalid range or an unknown field", body = ErrorEnvelope),
+        DatabaseDown,
+    )
+)]
+pub async fn update_key(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+    ClientAddress(client): ClientAddress,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateKeyBody>,
+) -> Result<Json<ApiKey>, ApiError> {
+    let caller = Caller::Key(&owner);
+    // Checked before anything changes: a bad range changes nothing.
+    let ranges = body.allowed_networks.as_deref().map(networks).transpose()?;
+    if let Some(ranges) = ranges {
+        service::set_networks(&state, caller, &id, &ranges, &client).await?;
+    }
+    if let Some(disabled) = body.disabled {
+        service::set_disabled(&state, caller, &id, disabled, &client).await?;
+    }
+    current(&state, &owner, &id).await
+}
+
+async fn current(state: &AppState, owner: &KeyOwner, id: &str) -> Result<Json<ApiKey>, ApiError> {
+    let record = keys::find(&state.db, &owner.user_id, id)
+        .await
+        .map_err(|err| ApiError::unavailable("reading a key", err))?
+        .ok_or(app::error::AppError::NoSuchKey)?;
+    Ok(Json(ApiKey::new(record, state.key_allowance)))
+}
+
+/// Body of `POST /v1/api-keys/{id}/roll`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollKeyBody {
+    /// How long the old secret keeps working: 0 (it stops now) to 604800
+    /// (7 days). An expired key's old secret gets none.
+    #[schema(minimum = 0, maximum = 604800)]
+    grace_period_seconds: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/api-keys/{id}/roll",
+    tag = "v1",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The key's id")),
+    request_body(content = RollKeyBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The key with its new secret, shown this once; `previous_secret` says until when the old one works (needs `api_keys:write`)", body = ApiKeyCreated),
+        BodyRefused,
+        KeyRefused,
+        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
+        (status = 404, description = "No such key of yours", body = ErrorEnvelope),
+        (status = 422, description = "`grace_period_seconds` missing or out of range", body = ErrorEnvelope),
+        DatabaseDown,
+    )
+)]
+pub async fn roll_key(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+    ClientAddress(client): ClientAddress,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RollKeyBody>,
+) -> Result<Response, ApiError> {
+    let caller = Caller::Key(&owner);
+    let rolled = service::roll(&state, caller, &id, body.grace_period_seconds, &client).await?;
+    Ok(created(&state, rolled))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}/previous-secret",
+    tag = "v1",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "The old secret of the last roll stopped working now (needs `api_keys:write`)"),
+        KeyRefused,
+        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
+        (status = 404, description = "No such key of yours, or no old secret still working", body = ErrorEnvelope),
+        DatabaseDown,
+    )
+)]
+pub async fn end_grace(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+    ClientAddress(client): ClientAddress,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    service::end_grace(&state, Caller::Key(&owner), &id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}",
+    tag = "v1",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "Revoked: it answers 401 from the next request on (needs `api_keys:write`)"),
+        KeyRefused,
+        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
+        (status = 404, description = "No such key of yours", body = ErrorEnvelope),
+        DatabaseDown,
+    )
+)]
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    Extension(owner): Extension<KeyOwner>,
+    ClientAddress(client): ClientAddress,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    service::revoke(&state, Caller::Key(&owner), &id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
