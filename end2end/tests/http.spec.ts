@@ -101,13 +101,16 @@ test('the API description is a valid OpenAPI document listing every public opera
   // client generators need before they can use it.
   const validated = (await SwaggerParser.validate(structuredClone(document))) as OpenAPIV3_1.Document;
   const operations = Object.entries(validated.paths ?? {}).flatMap(([path, item]) =>
-    ['get', 'post', 'delete'].filter((method) => method in (item ?? {})).map((method) => `${method.toUpperCase()} ${path}`),
+    ['get', 'post', 'patch', 'delete'].filter((method) => method in (item ?? {})).map((method) => `${method.toUpperCase()} ${path}`),
   );
   expect(operations.sort()).toEqual([
     'DELETE /v1/api-keys/{id}',
+    'DELETE /v1/api-keys/{id}/previous-secret',
     'GET /v1/api-keys',
     'GET /v1/usage',
     'GET /v1/users/me',
+    'PATCH /v1/api-keys/{id}',
     'POST /v1/api-keys',
+    'POST /v1/api-keys/{id}/roll',
   ]);
 });

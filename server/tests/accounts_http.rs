@@ -457,10 +457,7 @@ async fn a_session_started_on_one_instance_works_on_another() {
     };
     let url = database.url.clone();
     let first = app_on(database, &[]).await;
-    let second_state = server::build_state(&config_for(&url, &[]), leptos_options())
-        .await
-        .unwrap();
-    let second = server::router::build(second_state, &config_for(&url, &[])).await;
+    let second = second_instance(&url).await;
 
     let cookie = session_cookie(&register(&first.router, "ada@example.com", "Ada").await);
     assert!(

@@ -377,11 +377,7 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
     };
     let url = database.url.clone();
     let first = app_on(database, &[]).await;
-    let second_config = config_for(&url, &[]);
-    let second_state = server::build_state(&second_config, leptos_options())
-        .await
-        .unwrap();
-    let second = server::router::build(second_state, &second_config).await;
+    let second = second_instance(&url).await;
 
     let (_, key) = user_with_key(&first, "roaming").await;
     assert_eq!(users_me(&second, &key).await.status, StatusCode::OK);

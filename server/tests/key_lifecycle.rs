@@ -458,11 +458,7 @@ async fn a_grace_period_ends_on_a_second_instance_without_a_restart() {
     };
     let url = database.url.clone();
     let first = app_on(database, &[]).await;
-    let second_config = config_for(&url, &[]);
-    let second_state = server::build_state(&second_config, leptos_options())
-        .await
-        .unwrap();
-    let second = server::router::build(second_state, &second_config).await;
+    let second = second_instance(&url).await;
 
     let (_, owner) = subscriber_with_key(&first, "two-instances").await;
     let (old, id) = create_with(&first, &owner, json!({"name": "cluster"})).await;

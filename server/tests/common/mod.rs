@@ -159,6 +159,16 @@ pub async fn app_on(database: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// Another instance on the database at `url` (PostgreSQL, shared): its
+/// own state and router, as a second process would have.
+pub async fn second_instance(url: &str) -> Router {
+    let config = config_for(url, &[]);
+    let state = server::build_state(&config, leptos_options())
+        .await
+        .expect("second storefront state");
+    server::router::build(state, &config).await
+}
+
 pub async fn sqlite_app() -> TestApp {
     app_on(sqlite_database(), &[]).await
 }
