@@ -7,11 +7,15 @@ export REPO_ROOT
 CARGO_LEPTOS_VERSION="0.3.10"
 BINARYEN_VERSION="132"
 AIOSMTPD_VERSION="1.4.6"
+VNU_VERSION="26.9.27"
+LIGHTHOUSE_VERSION="13.5.0"
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock")"
 
 # npm-installed tools live outside the clone so fresh clones reuse them.
 TOOLS_DIR="${TRACEPIPE_TOOLS_DIR:-$HOME/.cache/tracepipe-storefront/tools}"
 export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# The Nu HTML Checker, as scripts/bootstrap --for-tests installs it.
+VNU_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
 
 CARGO_TARGET="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 SERVER_BIN="$CARGO_TARGET/release/server"

@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod api_errors;
 pub mod api_keys;
 pub mod auth;
 pub mod billing;
@@ -32,7 +33,10 @@ use auth::{SignedOut, provide_auth};
 use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage, PricingPage};
 use components::{SiteFooter, SiteHeader, SkipLink};
 use dashboard::DashboardPage;
+use docs::errors_page::ErrorsPage;
 use docs::pages::QuickstartPage;
+use docs::reference_page::ApiReferencePage;
+use docs::trace_capture_page::TraceCapturePage;
 use landing::LandingPage;
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
@@ -45,19 +49,25 @@ use not_found::NotFound;
 use site::SiteInfo;
 use usage::pages::UsagePage;
 
-/// The HTML document around `<App/>`. Server-only: the browser hydrates the body.
+/// The HTML document around `<App/>`. Server-only: the browser hydrates the
+/// body of the signed-in pages (`site::hydrates`); every other page is HTML
+/// and CSS with two small scripts that only enhance it (`/copy.js`,
+/// `/passkey.js`), so its first visit downloads no WebAssembly.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
     let stylesheet = use_context::<state::ShellAssets>()
         .map(|assets| assets.stylesheet_href)
         .unwrap_or_default();
+    let hydrates = use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| site::hydrates(parts.uri.path()));
     // The same nonce Leptos stamps on this page's scripts, in the header.
     if let (Some(nonce), Some(policy), Some(response)) = (
         leptos::nonce::use_nonce(),
         use_context::<state::ContentSecurityPolicy>(),
         use_context::<leptos_axum::ResponseOptions>(),
-    ) && let Ok(value) = axum::http::HeaderValue::from_str(&policy.for_nonce(&nonce.to_string()))
+    ) && let Ok(value) =
+        axum::http::HeaderValue::from_str(&policy.for_page(&nonce.to_string(), hydrates))
     {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
@@ -74,10 +84,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico" sizes="32x32" />
                 <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
                 <link rel="stylesheet" href=stylesheet />
-                // A few kilobytes that only enhance passkey buttons (see its header).
+                // A few kilobytes each that only enhance working HTML (see their headers).
+                <script src="/copy.js" defer></script>
                 <script src="/passkey.js" defer></script>
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {hydrates
+                    .then(|| {
+                        view! {
+                            <AutoReload options=options.clone() />
+                            <HydrationScripts options />
+                        }
+                    })}
                 <MetaTags />
             </head>
             <body>
@@ -145,6 +161,9 @@ lazy_page!(AccountRoute, view! { <AccountPage /> });
 lazy_page!(KeysRoute, view! { <KeysPage /> });
 lazy_page!(UsageRoute, view! { <UsagePage /> });
 lazy_page!(QuickstartRoute, view! { <QuickstartPage /> });
+lazy_page!(ApiReferenceRoute, view! { <ApiReferencePage /> });
+lazy_page!(ErrorsRoute, view! { <ErrorsPage /> });
+lazy_page!(TraceCaptureRoute, view! { <TraceCapturePage /> });
 
 /// Everything inside the router. The auth actions are created here so that,
 /// after a form post without JavaScript, they pick up the error the router
@@ -207,6 +226,13 @@ fn Layout() -> impl IntoView {
                 <Route
                     path=path!("/docs/quickstart")
                     view={Lazy::<QuickstartRoute>::new()}
+                    ssr=SsrMode::InOrder
+                />
+                <Route path=path!("/docs/api") view={Lazy::<ApiReferenceRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/docs/errors") view={Lazy::<ErrorsRoute>::new()} ssr=SsrMode::InOrder />
+                <Route
+                    path=path!("/docs/trace-capture")
+                    view={Lazy::<TraceCaptureRoute>::new()}
                     ssr=SsrMode::InOrder
                 />
             </Routes>

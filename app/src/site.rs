@@ -64,4 +64,61 @@ impl SiteInfo {
 }
 
 /// The pages a crawler may index, in sitemap order.
-pub const PUBLIC_PAGES: &[&str] = &["/", "/pricing", "/docs/quickstart"];
+pub const PUBLIC_PAGES: &[&str] = &[
+    "/",
+    "/pricing",
+    "/docs/quickstart",
+    "/docs/api",
+    "/docs/errors",
+    "/docs/trace-capture",
+];
+
+/// The sections of the site that hydrate: the signed-in app, whose forms
+/// and lists update in place and whose pages load each other's code lazily.
+/// Every other page (public pages, docs, signed-out forms, the 404 page) is
+/// server-rendered HTML whose forms post without JavaScript.
+pub const HYDRATED_SECTIONS: &[&str] = &[
+    "/dashboard",
+    "/account",
+    "/keys",
+    "/usage",
+    "/billing",
+    "/confirm-password",
+];
+
+/// Whether the page at `path` hydrates: it is a hydrated section or below one.
+pub fn hydrates(path: &str) -> bool {
+    HYDRATED_SECTIONS.iter().any(|section| {
+        path.strip_prefix(section)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hydrates;
+
+    #[test]
+    fn signed_in_sections_hydrate_and_public_pages_do_not() {
+        for path in [
+            "/dashboard",
+            "/account",
+            "/account/two-factor",
+            "/billing/success",
+            "/keys",
+        ] {
+            assert!(hydrates(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/pricing",
+            "/docs/quickstart",
+            "/login",
+            "/register",
+            "/keysmith",
+            "/missing",
+        ] {
+            assert!(!hydrates(path), "{path}");
+        }
+    }
+}

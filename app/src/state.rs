@@ -44,6 +44,8 @@ pub struct SharedState {
     pub secrets: crate::support::secrets::ServerSecrets,
     /// The `/v1` rate limits of each key, as the keys page shows them.
     pub key_allowance: crate::api_keys::KeyAllowance,
+    /// `/docs/api`, derived from the public OpenAPI document at start-up.
+    pub api_reference: Arc<crate::docs::reference::ApiReference>,
 }
 
 impl AppState {
@@ -106,9 +108,16 @@ impl ContentSecurityPolicy {
         }
     }
 
-    /// The policy of a page whose scripts carry `nonce`.
-    pub fn for_nonce(&self, nonce: &str) -> String {
-        self.with_scripts(&format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"))
+    /// A page's policy. One that hydrates runs our own files, the scripts
+    /// Leptos stamped with `nonce` and WebAssembly; any other page runs our
+    /// own files only (its inline hydration data is dropped on the way out,
+    /// see the server's `static_pages`).
+    pub fn for_page(&self, nonce: &str, hydrates: bool) -> String {
+        if hydrates {
+            self.with_scripts(&format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"))
+        } else {
+            self.with_scripts("'self'")
+        }
     }
 
     /// The policy of a page rendered without Leptos (no script may run).

@@ -1,11 +1,12 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
+import { STATIC_PAGES } from './support';
 
 // Automated WCAG 2.1 AA checks (contrast, names, landmarks, headings) in both
 // colour schemes. They catch regressions; they do not replace a manual review.
 
 for (const colorScheme of ['light', 'dark'] as const) {
-  for (const path of ['/', '/pricing', '/docs/quickstart', '/billing/cancel', '/missing-page', '/sandbox/mail']) {
+  for (const path of [...STATIC_PAGES, '/billing/cancel', '/missing-page', '/sandbox/mail']) {
     test(`${path} has no WCAG A/AA violations in the ${colorScheme} scheme`, async ({ page }) => {
       await page.emulateMedia({ colorScheme });
       await page.goto(path);

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { STATIC_PAGES, register } from './support';
 
 /**
  * Collects every console error and uncaught exception on the page. Chromium
@@ -19,24 +20,39 @@ function watchErrors(page: Page, expectedNotFound?: string): string[] {
   return errors;
 }
 
-test('the landing page hydrates with zero console errors', async ({ page }) => {
-  const errors = watchErrors(page);
-  await page.goto('/');
-  // The copy button is rendered by the client only after hydration.
-  await expect(page.getByRole('button', { name: 'Copy the first API call' })).toBeVisible();
-  await page.waitForLoadState('networkidle');
-  expect(errors).toEqual([]);
-});
+/** The scripts and wasm files the page fetches, by path. */
+function watchCode(page: Page): string[] {
+  const code: string[] = [];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith('.wasm') || path.endsWith('.js')) code.push(path);
+  });
+  return code;
+}
 
-test('the 404 page hydrates with zero console errors', async ({ page }) => {
+for (const path of STATIC_PAGES) {
+  test(`${path} loads no WebAssembly and logs zero console errors`, async ({ page }) => {
+    const errors = watchErrors(page);
+    const code = watchCode(page);
+    await page.goto(path);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    expect(code.sort()).toEqual(['/copy.js', '/passkey.js']);
+    expect(errors).toEqual([]);
+  });
+}
+
+test('the 404 page loads no WebAssembly and logs zero console errors', async ({ page }) => {
   const errors = watchErrors(page, '/missing');
+  const code = watchCode(page);
   await page.goto('/missing');
-  await expect(page.getByRole('button', { name: 'Copy the first API call' })).toHaveCount(0);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   await page.waitForLoadState('networkidle');
+  expect(code.sort()).toEqual(['/copy.js', '/passkey.js']);
   expect(errors).toEqual([]);
 });
 
-test('copy puts the exact first call on the clipboard', async ({ page, context, baseURL }) => {
+test('copy puts the exact first call on the clipboard, without WebAssembly', async ({ page, context, baseURL }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto('/');
   await page.getByRole('button', { name: 'Copy the first API call' }).click();
@@ -45,33 +61,47 @@ test('copy puts the exact first call on the clipboard', async ({ page, context, 
   expect(copied).toBe(`curl ${baseURL}/v1/users/me -H "X-API-Key: $TRACEPIPE_API_KEY"`);
 });
 
-test('the landing page loads only the first bundle; other pages load theirs on the way', async ({ page }) => {
+test('a form on a static page posts and lands on a hydrated page', async ({ page }) => {
   const errors = watchErrors(page);
-  const wasm: string[] = [];
-  page.on('request', (request) => {
-    if (request.url().endsWith('.wasm')) wasm.push(new URL(request.url()).pathname);
-  });
-  await page.goto('/');
-  await expect(page.getByRole('button', { name: 'Copy the first API call' })).toBeVisible();
+  const code = watchCode(page);
+  await register(page, 'Static Visitor');
   await page.waitForLoadState('networkidle');
-  expect(wasm.filter((path) => path.includes('split_'))).toEqual([]);
-
-  // Client-side navigation to a lazily loaded page fetches its code, then works.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pricing' }).click();
-  await expect(page).toHaveURL(/\/pricing$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pricing');
-  await expect(page.locator('article.plan-card')).toHaveCount(4);
-  await page.waitForLoadState('networkidle');
-  expect(wasm.some((path) => path.includes('split___pricing_route'))).toBe(true);
+  // The dashboard hydrates: its first bundle is loaded, the register page's was never.
+  expect(code.some((path) => path.endsWith('.wasm') && !path.includes('split_'))).toBe(true);
+  expect(code.some((path) => path.includes('register'))).toBe(false);
   expect(errors).toEqual([]);
 });
 
-for (const path of ['/pricing', '/register', '/login', '/billing/cancel']) {
+test('signed-in pages hydrate and load the next page\'s code on the way', async ({ page }) => {
+  const errors = watchErrors(page);
+  const code = watchCode(page);
+  await register(page, 'Lazy Loader');
+  await page.waitForLoadState('networkidle');
+  // Client-side navigation to a lazily loaded page fetches its code, then works.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+  await expect(page).toHaveURL(/\/keys$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
+  await page.waitForLoadState('networkidle');
+  expect(code.some((path) => path.includes('split___keys_route'))).toBe(true);
+  // From the signed-in app, a docs page renders client-side too.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Docs' }).click();
+  await expect(page).toHaveURL(/\/docs\/quickstart$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Quickstart');
+  await page.getByRole('link', { name: 'The API reference' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API reference');
+  await expect(page.locator('article.docs-operation').first()).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+for (const path of ['/billing/cancel', '/account', '/usage']) {
   test(`${path} hydrates with zero console errors when opened directly`, async ({ page }) => {
     const errors = watchErrors(page);
+    await register(page, 'Direct Opener');
+    const code = watchCode(page);
     await page.goto(path);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     await page.waitForLoadState('networkidle');
+    expect(code.some((file) => file.endsWith('.wasm'))).toBe(true);
     expect(errors).toEqual([]);
   });
 }

@@ -107,3 +107,32 @@ test('the copy button exists only where scripts run', async ({ page, javaScriptE
     await expect(copy).toHaveCount(0);
   }
 });
+
+test('the API reference reads without scripts: its navigation jumps to each operation', async ({ page }) => {
+  await page.goto('/docs/api');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API reference');
+  const nav = page.getByRole('navigation', { name: 'API reference' });
+  await nav.getByRole('link', { name: 'Create a key' }).click();
+  await expect(page).toHaveURL(/#op-create_key$/);
+  await expect(page.getByRole('heading', { level: 3, name: 'Create a key' })).toBeInViewport();
+  const operation = page.locator('#op-create_key');
+  await expect(operation.locator('pre').first()).toContainText('curl -sS -X POST');
+  await expect(operation.getByRole('cell', { name: 'rate_limited' })).toBeVisible();
+  // Its types link to their schemas.
+  await operation.getByRole('link', { name: 'ApiKeyCreated' }).click();
+  await expect(page.getByRole('heading', { level: 3, name: 'ApiKeyCreated' })).toBeInViewport();
+});
+
+for (const path of ['/docs/quickstart', '/docs/api', '/docs/errors', '/docs/trace-capture']) {
+  for (const width of [360, 1440]) {
+    test(`${path} fits a ${width}px wide screen without sideways scrolling`, async ({ page }) => {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(path);
+      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+  }
+}

@@ -6,6 +6,22 @@ import { expect, type Page } from '@playwright/test';
 
 export const PASSWORD = 'correct horse battery';
 
+/**
+ * Pages that do not hydrate (public pages, docs, signed-out forms): HTML and
+ * CSS with two small enhancement scripts, no WebAssembly.
+ */
+export const STATIC_PAGES = [
+  '/',
+  '/pricing',
+  '/docs/quickstart',
+  '/docs/api',
+  '/docs/errors',
+  '/docs/trace-capture',
+  '/login',
+  '/register',
+  '/forgot-password',
+];
+
 export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 }

@@ -23,6 +23,8 @@ use app::api_keys::ssr::KeyLookup;
 use app::billing::ssr::Payments;
 use app::billing::ssr::catalog::{Catalog, CatalogError};
 use app::billing::ssr::payment_client::PaymentClient;
+use app::docs::reference::ApiReference;
+use app::docs::ssr::ReferenceInputs;
 use app::landing::structured_data::organization_and_offers;
 use app::mail::ssr::delivery::Mailer;
 use app::site::SiteInfo;
@@ -100,6 +102,11 @@ pub async fn build_state(
         .with_passkeys(passkeys.is_some());
     let json_ld = organization_and_offers(&site);
     let site = site.with_structured_data(json_ld);
+    let key_allowance = KeyAllowance {
+        reads_per_minute: config.limits.api_reads_per_minute,
+        changes_per_minute: config.limits.api_manage_per_minute,
+    };
+    let api_reference = api_reference(&config.public_url, key_allowance);
     Ok(AppState::new(SharedState {
         site,
         catalog,
@@ -121,11 +128,25 @@ pub async fn build_state(
         content_security_policy,
         secrets,
         passkeys,
-        key_allowance: KeyAllowance {
-            reads_per_minute: config.limits.api_reads_per_minute,
-            changes_per_minute: config.limits.api_manage_per_minute,
-        },
+        key_allowance,
+        api_reference,
     }))
+}
+
+/// `/docs/api`'s content, from the document `/v1/openapi.json` serves.
+fn api_reference(public_url: &str, allowance: KeyAllowance) -> Arc<ApiReference> {
+    let document =
+        serde_json::to_value(api::v1::document()).expect("an OpenAPI document serialises");
+    let permission = |method: &str, route: &str| {
+        let method = axum::http::Method::from_bytes(method.as_bytes()).ok()?;
+        api::v1::needed_for(&method, route).map(|needed| needed.to_string())
+    };
+    let inputs = ReferenceInputs {
+        base_url: public_url,
+        rate_limits: allowance,
+        permission: &permission,
+    };
+    Arc::new(app::docs::ssr::build(&document, &inputs))
 }
 
 /// Every `SWEEP_EVERY_SECS`, queues the "key expires in 7 days" e-mails

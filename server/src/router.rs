@@ -13,6 +13,7 @@ use crate::middleware::limits::RequestLimits;
 use crate::middleware::page_cache::{PageCache, serve_public_pages};
 use crate::middleware::same_origin::same_origin_writes;
 use crate::middleware::server_fn_errors::server_function_errors;
+use crate::middleware::static_pages::finish_static_pages;
 use crate::security::security_headers;
 use crate::{api, ops, plain_forms, sandbox, telemetry};
 use app::accounts::ssr::context::load_session;
@@ -58,7 +59,8 @@ pub async fn build(state: AppState, config: &Config) -> Router {
                     .server
                     .page_cache
                     .then(|| from_fn_with_state(PageCache::default(), serve_public_pages)),
-            ),
+            )
+            .layer(from_fn(finish_static_pages)),
     );
     let v1 = api::v1::router(
         state.clone(),

@@ -89,7 +89,7 @@ mod tests {
             ("PAYMENT_SERVICE_URL", "https://payments.tracepipe.ai/base"),
             ("PAYMENT_SERVICE_API_KEY", "proj_0123456789abcdef"),
         ]);
-        let policy = content_security_policy(&service, &options).for_nonce("n0nce");
+        let policy = content_security_policy(&service, &options).for_page("n0nce", true);
         assert!(
             policy.ends_with(
                 "form-action 'self' https://payments.tracepipe.ai https://checkout.stripe.com https://billing.stripe.com"

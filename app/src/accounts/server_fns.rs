@@ -21,12 +21,12 @@ pub async fn register(
     display_name: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, start_session_and_redirect};
+    use super::ssr::context::{SignInLog, app_state, client_address, start_session_and_redirect};
     let state = app_state();
     let user_id =
         super::ssr::service::register(&state, &email, password, &display_name, &client_address())
             .await?;
-    start_session_and_redirect(&state, &user_id, next.as_deref()).await
+    start_session_and_redirect(&state, &user_id, next.as_deref(), SignInLog::AsOther).await
 }
 
 #[server(prefix = "/api", endpoint = "login")]
@@ -68,14 +68,16 @@ pub async fn pending_sign_in() -> Result<Option<WaitingSignIn>, AppError> {
 #[server(prefix = "/api", endpoint = "verify_sign_in")]
 pub async fn verify_sign_in(code: String) -> Result<(), AppError> {
     use super::ssr::context::{
-        app_state, client_address, end_pending_sign_in_cookie, pending_sign_in_token,
+        SignInLog, app_state, client_address, end_pending_sign_in_cookie, pending_sign_in_token,
         start_session_and_redirect,
     };
     let state = app_state();
     let token = pending_sign_in_token(&state).ok_or(AppError::SecondStepExpired)?;
-    let pending = super::ssr::two_step::complete(&state, &token, &code, &client_address()).await?;
+    let (pending, factor) =
+        super::ssr::two_step::complete(&state, &token, &code, &client_address()).await?;
     end_pending_sign_in_cookie(&state);
-    start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path)).await
+    let log = SignInLog::SignedIn(factor.sign_in_detail());
+    start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path), log).await
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
@@ -418,12 +420,11 @@ pub async fn sign_in_with_passkey(
     credential: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, start_session_and_redirect};
+    use super::ssr::context::{SignInLog, app_state, start_session_and_redirect};
     let state = app_state();
-    let user_id =
-        super::ssr::passkeys::finish_sign_in(&state, &challenge_id, &credential, &client_address())
-            .await?;
-    start_session_and_redirect(&state, &user_id, next.as_deref()).await
+    let user_id = super::ssr::passkeys::finish_sign_in(&state, &challenge_id, &credential).await?;
+    let log = SignInLog::SignedIn("with a passkey");
+    start_session_and_redirect(&state, &user_id, next.as_deref(), log).await
 }
 
 /// Options for the second step with one of the pending user's passkeys.
@@ -439,14 +440,13 @@ pub async fn passkey_second_step_options() -> Result<PasskeyChallenge, AppError>
 #[server(prefix = "/api", endpoint = "verify_with_passkey")]
 pub async fn verify_with_passkey(challenge_id: String, credential: String) -> Result<(), AppError> {
     use super::ssr::context::{
-        app_state, client_address, end_pending_sign_in_cookie, pending_sign_in,
+        SignInLog, app_state, end_pending_sign_in_cookie, pending_sign_in,
         start_session_and_redirect,
     };
     let state = app_state();
     let pending = pending_sign_in(&state).await?;
-    let client = client_address();
-    super::ssr::passkeys::finish_second_step(&state, &pending, &challenge_id, &credential, &client)
-        .await?;
+    super::ssr::passkeys::finish_second_step(&state, &pending, &challenge_id, &credential).await?;
     end_pending_sign_in_cookie(&state);
-    start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path)).await
+    let log = SignInLog::SignedIn("with a passkey as the second step");
+    start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path), log).await
 }

@@ -99,6 +99,7 @@ pub fn PricingPage() -> impl IntoView {
                                         "we check again before anything is charged."
                                     </p>
                                 })}
+                                <h2 id="plans-title">"Monthly plans"</h2>
                                 <div class="plan-grid">{cards(PlanKind::Subscription)}</div>
                                 <h2 id="add-ons-title">"Add-ons"</h2>
                                 <div class="plan-grid plan-grid--add-ons">{cards(PlanKind::OneTime)}</div>

@@ -1,10 +1,61 @@
-//! `/docs/quickstart`: calling the API with a key, in curl and Python,
-//! against this deployment's real endpoints.
+//! The documentation: `/docs/quickstart` (the first calls, against this
+//! deployment's real endpoints), `/docs/api` (the reference, derived from the
+//! OpenAPI document), `/docs/errors` (every error code) and
+//! `/docs/trace-capture` (recording a browser session to upload).
 
+pub mod errors_page;
 pub mod pages;
+pub mod reference;
+pub mod reference_page;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod trace_capture_page;
 
 use crate::error::AppError;
 use leptos::prelude::*;
+
+/// A docs page of prose: its title as the `h1`, then `children`.
+#[component]
+pub fn DocsPage(
+    /// The `h1`'s id, which labels the page's section.
+    title_id: &'static str,
+    title: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section class="section" aria-labelledby=title_id>
+            <div class="container container--narrow prose">
+                <h1 id=title_id>{title}</h1>
+                {children()}
+            </div>
+        </section>
+    }
+}
+
+/// A table of the docs: a box that scrolls sideways on narrow screens, a
+/// caption for screen readers and the column headings; `children` are rows.
+#[component]
+pub fn DocsTable(
+    #[prop(into)] caption: String,
+    columns: Vec<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let headings = columns
+        .into_iter()
+        .map(|column| view! { <th scope="col">{column}</th> })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="docs-table">
+                <caption class="visually-hidden">{caption}</caption>
+                <thead>
+                    <tr>{headings}</tr>
+                </thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}
 
 /// Signed-in users: the masked prefix of their newest active key (or
 /// `Some(None)` without one); visitors: `None`.
@@ -20,4 +71,13 @@ pub async fn quickstart_key() -> Result<Option<Option<String>>, AppError> {
             "listing keys for the quickstart",
         ))?;
     Ok(Some(keys.into_iter().next().map(|key| key.masked)))
+}
+
+/// The API reference (`/docs/api`), derived from the OpenAPI document.
+#[server(prefix = "/api", endpoint = "api_reference")]
+pub async fn api_reference() -> Result<reference::ApiReference, AppError> {
+    Ok(crate::accounts::ssr::context::app_state()
+        .api_reference
+        .as_ref()
+        .clone())
 }

@@ -1,9 +1,14 @@
-use super::quickstart_key;
+use super::{DocsPage, quickstart_key};
 use crate::api_keys::KEY_PATTERN;
 use crate::components::{CopyButton, PageMeta};
 use crate::site::SiteInfo;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
+
+const USERS_ME_EXAMPLE: &str = r#"{
+  "id": "5f0c2b1e-8d4a-4a3e-9c1b-2f6d7e8a9b0c",
+  "display_name": "Ada Lovelace"
+}"#;
 
 #[component]
 pub fn QuickstartPage() -> impl IntoView {
@@ -32,9 +37,7 @@ pub fn QuickstartPage() -> impl IntoView {
             description="Call the Tracepipe API with your key in two minutes: curl and Python examples, errors and rate limits."
             path="/docs/quickstart"
         />
-        <section class="section" aria-labelledby="quickstart-title">
-            <div class="container container--narrow prose">
-                <h1 id="quickstart-title">"Quickstart"</h1>
+        <DocsPage title_id="quickstart-title" title="Quickstart">
                 <p class="lead">"Every request sends your API key in the X-API-Key header. Answers are JSON."</p>
 
                 <h2>"1. Put your key in the environment"</h2>
@@ -79,6 +82,55 @@ pub fn QuickstartPage() -> impl IntoView {
                     <CopyButton text=python what="the Python example" />
                 </div>
 
+                <h2 id="response">"4. The response, explained"</h2>
+                <p>"The first call answers with the key's owner:"</p>
+                <div class="snippet"><pre tabindex="0"><code>{USERS_ME_EXAMPLE}</code></pre></div>
+                <ul>
+                    <li>
+                        <code>"id"</code> " is your account's id and " <code>"display_name"</code>
+                        " the name on your account page (" <a href="/docs/api#schema-User">"User"</a> ")."
+                    </li>
+                    <li>
+                        "The second call answers this month's " <a href="/docs/api#schema-Usage">"Usage"</a>
+                        ": tokens by model, storage, sessions uploaded, examples generated and the estimated cost."
+                    </li>
+                    <li>
+                        "Headers " <code>"X-RateLimit-Limit"</code> ", " <code>"X-RateLimit-Remaining"</code> " and "
+                        <code>"X-RateLimit-Reset"</code> " come with every answer."
+                    </li>
+                </ul>
+
+                <h2 id="errors">"5. Errors and limits"</h2>
+                <ul>
+                    <li>"Every error is JSON: " <code>"{\"error\": {\"code\", \"message\", \"details\"}}"</code> "."</li>
+                    <li>
+                        "401 " <code>"unauthorized"</code> ": the key does not work; " <code>"details.reason"</code> " says why: "
+                        <code>"missing"</code> ", " <code>"malformed"</code> " (the checksum fails), " <code>"invalid"</code> ", "
+                        <code>"revoked"</code> ", " <code>"disabled"</code> " or " <code>"expired"</code> " (rotate it, nothing to debug)."
+                    </li>
+                    <li>
+                        "429 " <code>"rate_limited"</code> ": each key has a per-minute allowance (by default 100 reads and 10 key changes); wait the "
+                        <code>"Retry-After"</code> " seconds. Every answer carries " <code>"X-RateLimit-Remaining"</code> "."
+                    </li>
+                    <li>
+                        "Every code, and what to do about it: " <a href="/docs/errors">"the error reference"</a>
+                        "; the limits in full: " <a href="/docs/api#rate-limits">"rate limits"</a> "."
+                    </li>
+                    <li>"Your calls appear on " <a href="/usage">"Usage"</a> " within seconds."</li>
+                </ul>
+
+                <h2 id="next">"6. Where to go next"</h2>
+                <ul>
+                    <li>
+                        <a href="/docs/api">"The API reference"</a> ": every operation with its parameters, answers and "
+                        "examples in curl, Python and JavaScript."
+                    </li>
+                    <li>
+                        "Manage keys from code: " <a href="/docs/api#op-create_key">"create"</a> ", "
+                        <a href="/docs/api#op-roll_key">"roll"</a> " and " <a href="/docs/api#op-revoke_key">"revoke"</a> "."
+                    </li>
+                    <li><a href="/docs/trace-capture">"Record a browser session"</a> " for Tracepipe to learn from."</li>
+                </ul>
                 <h2 id="key-format">"Keys: their format, access and lifetime"</h2>
                 <p>
                     "A key is " <code>"tp_live_sk_"</code> " followed by 36 letters and digits: 30 random ones and a "
@@ -102,22 +154,6 @@ pub fn QuickstartPage() -> impl IntoView {
                     <li>"A key can be limited to networks (CIDR ranges); from elsewhere it answers 403."</li>
                 </ul>
 
-                <h2>"Errors and limits"</h2>
-                <ul>
-                    <li>"Every error is JSON: " <code>"{\"error\": {\"code\", \"message\", \"details\"}}"</code> "."</li>
-                    <li>
-                        "401 " <code>"unauthorized"</code> ": the key does not work; " <code>"details.reason"</code> " says why: "
-                        <code>"missing"</code> ", " <code>"malformed"</code> " (the checksum fails), " <code>"invalid"</code> ", "
-                        <code>"revoked"</code> ", " <code>"disabled"</code> " or " <code>"expired"</code> " (rotate it, nothing to debug)."
-                    </li>
-                    <li>
-                        "429 " <code>"rate_limited"</code> ": each key has a per-minute allowance (by default 100 reads and 10 key changes); wait the "
-                        <code>"Retry-After"</code> " seconds. Every answer carries " <code>"X-RateLimit-Remaining"</code> "."
-                    </li>
-                    <li>"Your calls appear on " <a href="/usage">"Usage"</a> " within seconds."</li>
-                </ul>
-                <p>"The full reference: " <a href="/v1/openapi.json">"the OpenAPI document"</a> "."</p>
-            </div>
-        </section>
+        </DocsPage>
     }
 }

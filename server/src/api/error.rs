@@ -55,19 +55,7 @@ impl ApiError {
     }
 
     fn code(&self) -> &'static str {
-        match self.status {
-            StatusCode::BAD_REQUEST => "bad_request",
-            StatusCode::UNAUTHORIZED => "unauthorized",
-            StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::CONFLICT => "conflict",
-            StatusCode::UNPROCESSABLE_ENTITY => "validation_error",
-            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::REQUEST_TIMEOUT => "request_timeout",
-            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-            _ => "internal_error",
-        }
+        app::api_errors::code_for_status(self.status.as_u16())
     }
 }
 

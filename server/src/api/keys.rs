@@ -198,10 +198,13 @@ fn created(state: &AppState, (record, key): (KeyRecord, String)) -> Response {
     (StatusCode::CREATED, Json(ApiKeyCreated { api_key, key })).into_response()
 }
 
+/// List the account's keys
+///
+/// Every key not revoked, with its masked prefix (the secret is never shown again), permissions, expiry, networks and last use.
 #[utoipa::path(
     get,
     path = "/v1/api-keys",
-    tag = "v1",
+    tag = "API keys",
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Keys not revoked, masked (needs `api_keys:read`)", body = ApiKeyList),
@@ -231,6 +234,7 @@ fn present<'de, D: Deserializer<'de>>(input: D) -> Result<Option<Option<String>>
 /// Optional body of `POST /v1/api-keys`.
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "CI deploys", "permissions": "read_only"}))]
 pub struct CreateKeyBody {
     /// 1 to 64 characters; "API key" when left out.
     name: Option<String>,
@@ -289,10 +293,13 @@ impl CreateKeyBody {
     }
 }
 
+/// Create a key
+///
+/// The answer holds the new secret in `key`, the only time it is shown. A key cannot create a key with more access, a later expiry or wider networks than its own.
 #[utoipa::path(
     post,
     path = "/v1/api-keys",
-    tag = "v1",
+    tag = "API keys",
     security(("api_key" = [])),
     request_body(content = Option<CreateKeyBody>, content_type = "application/json"),
     responses(
@@ -321,6 +328,7 @@ pub async fn create_key(
 /// Body of `PATCH /v1/api-keys/{id}`: what to change.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"allowed_networks": ["203.0.113.0/24", "2001:db8::/32"]}))]
 pub struct UpdateKeyBody {
     /// `true` disables the key (it answers 401 with `details.reason` =
     /// `disabled`); `false` enables it again.
@@ -329,10 +337,13 @@ pub struct UpdateKeyBody {
     allowed_networks: Option<Vec<String>>,
 }
 
+/// Change a key
+///
+/// Disable or enable it, or replace its allowed networks. Fields left out stay as they are.
 #[utoipa::path(
     patch,
     path = "/v1/api-keys/{id}",
-    tag = "v1",
+    tag = "API keys",
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The key's id")),
     request_body(content = UpdateKeyBody, content_type = "application/json"),
@@ -376,6 +387,7 @@ async fn current(state: &AppState, owner: &KeyOwner, id: &str) -> Result<Json<Ap
 /// Body of `POST /v1/api-keys/{id}/roll`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"grace_period_seconds": 3600}))]
 pub struct RollKeyBody {
     /// How long the old secret keeps working: 0 (it stops now) to 604800
     /// (7 days). An expired key's old secret gets none.
@@ -383,10 +395,13 @@ pub struct RollKeyBody {
     grace_period_seconds: i64,
 }
 
+/// Roll a key
+///
+/// Gives the key a new secret and a fresh lifetime, keeping its id, name and settings. The old secret keeps working for the grace period, so deployments can switch without downtime.
 #[utoipa::path(
     post,
     path = "/v1/api-keys/{id}/roll",
-    tag = "v1",
+    tag = "API keys",
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The key's id")),
     request_body(content = RollKeyBody, content_type = "application/json"),
@@ -412,10 +427,13 @@ pub async fn roll_key(
     Ok(created(&state, rolled))
 }
 
+/// End a grace period now
+///
+/// The rolled key's old secret stops working at once.
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}/previous-secret",
-    tag = "v1",
+    tag = "API keys",
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The key's id")),
     responses(
@@ -436,10 +454,13 @@ pub async fn end_grace(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Revoke a key
+///
+/// The key answers 401 (`revoked`) from its very next use. Revoking cannot be undone.
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}",
-    tag = "v1",
+    tag = "API keys",
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The key's id")),
     responses(

@@ -18,23 +18,29 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use serde::Serialize;
 use std::net::SocketAddr;
+use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{ApiKey as KeyScheme, ApiKeyValue, SecurityScheme};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{OpenApi as _, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The public API's description; its operations come from the router.
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
     info(
         title = "Tracepipe API: users, keys and usage",
         description = "The part of Tracepipe's `/v1` API served by the storefront: the signed-in user, API keys and usage, authenticated with `X-API-Key`."
     ),
-    tags((name = "v1", description = "Public API"))
+    tags(
+        (name = "Account", description = "The account a key belongs to."),
+        (name = "API keys", description = "Create, list, change, roll and revoke the account's keys."),
+        (name = "Usage", description = "What the account's keys used in the current billing period."),
+    )
 )]
 struct PublicApi;
 
-pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
+/// The public operations and the document describing them, registered together.
+fn operations() -> (Router<AppState>, OpenApi) {
     let (router, document) = OpenApiRouter::with_openapi(PublicApi::openapi())
         .routes(routes!(users_me))
         .routes(routes!(keys::list_keys, keys::create_key))
@@ -48,6 +54,16 @@ pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
         "api_key",
         SecurityScheme::ApiKey(KeyScheme::Header(ApiKeyValue::new("X-API-Key"))),
     );
+    (router, document)
+}
+
+/// The document `/v1/openapi.json` serves (and `/docs/api` is made from).
+pub fn document() -> OpenApi {
+    operations().1
+}
+
+pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
+    let (router, document) = operations();
     router
         .route_layer(middleware::from_fn_with_state(
             (state, limits),
@@ -203,10 +219,13 @@ struct User {
     display_name: String,
 }
 
+/// The key's owner
+///
+/// Who the key belongs to: the quickest way to check that a key works.
 #[utoipa::path(
     get,
     path = "/v1/users/me",
-    tag = "v1",
+    tag = "Account",
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The key's owner", body = User),
@@ -266,10 +285,13 @@ struct EstimatedCost {
     currency: String,
 }
 
+/// Usage this billing period
+///
+/// Tokens by model, storage, sessions uploaded, examples generated, API requests and the estimated cost, for the calendar month (UTC).
 #[utoipa::path(
     get,
     path = "/v1/usage",
-    tag = "v1",
+    tag = "Usage",
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Usage in the current billing period", body = Usage),

@@ -1,17 +1,17 @@
-//! Public pages (the sitemap's) are the same for every anonymous visitor but
-//! for the CSP nonce on their scripts. They are rendered once per process and
-//! served from memory with a fresh nonce per response. Anything that could
-//! make a page personal (a cookie, a query string) bypasses the cache, as does
-//! any method but GET. The inputs (configuration, catalog) are fixed for the
-//! process lifetime, so nothing ever needs invalidating.
+//! Public pages (the sitemap's) are the same for every anonymous visitor:
+//! they do not hydrate, so they carry no inline script and no CSP nonce
+//! (`static_pages`). They are rendered once per process and served from
+//! memory. Anything that could make a page personal (a cookie, a query
+//! string) bypasses the cache, as does any method but GET. The inputs
+//! (configuration, catalog) are fixed for the process lifetime, so nothing
+//! ever needs invalidating.
 
 use app::site::PUBLIC_PAGES;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use leptos::nonce::Nonce;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -25,33 +25,13 @@ pub struct PageCache {
 
 struct CachedPage {
     headers: HeaderMap,
-    html: String,
-    /// The nonce the page was rendered with, swapped for a fresh one per response.
-    nonce: Option<String>,
+    html: Bytes,
 }
 
 impl CachedPage {
     fn respond(&self) -> Response {
-        let mut headers = self.headers.clone();
-        let html = match &self.nonce {
-            Some(rendered) => {
-                let fresh = Nonce::new().to_string();
-                // The Content-Security-Policy names the nonce too.
-                let policy = headers
-                    .get(header::CONTENT_SECURITY_POLICY)
-                    .and_then(|policy| policy.to_str().ok())
-                    .and_then(|policy| {
-                        HeaderValue::from_str(&policy.replace(rendered, &fresh)).ok()
-                    });
-                if let Some(policy) = policy {
-                    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-                }
-                self.html.replace(rendered, &fresh)
-            }
-            None => self.html.clone(),
-        };
-        let mut response = Response::new(Body::from(html));
-        *response.headers_mut() = headers;
+        let mut response = Response::new(Body::from(self.html.clone()));
+        *response.headers_mut() = self.headers.clone();
         response
     }
 }
@@ -61,13 +41,6 @@ fn cacheable(request: &Request) -> bool {
         && request.uri().query().is_none()
         && !request.headers().contains_key(header::COOKIE)
         && PUBLIC_PAGES.contains(&request.uri().path())
-}
-
-/// The `nonce="…"` value Leptos stamped on the page's scripts.
-fn rendered_nonce(html: &str) -> Option<String> {
-    let start = html.find("nonce=\"")? + "nonce=\"".len();
-    let len = html[start..].find('"')?;
-    Some(html[start..start + len].to_owned()).filter(|nonce| !nonce.is_empty())
 }
 
 pub async fn serve_public_pages(
@@ -108,15 +81,12 @@ pub async fn serve_public_pages(
         }
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    if let Ok(html) = std::str::from_utf8(&bytes) {
-        let page = CachedPage {
-            headers: parts.headers.clone(),
-            html: html.to_owned(),
-            nonce: rendered_nonce(html),
-        };
-        if let Ok(mut pages) = cache.pages.write() {
-            pages.insert(path, Arc::new(page));
-        }
+    let page = CachedPage {
+        headers: parts.headers.clone(),
+        html: bytes.clone(),
+    };
+    if let Ok(mut pages) = cache.pages.write() {
+        pages.insert(path, Arc::new(page));
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -136,9 +106,7 @@ mod tests {
             let renders = renders.clone();
             async move {
                 let n = renders.fetch_add(1, Ordering::SeqCst);
-                Html(format!(
-                    r#"<script nonce="render{n}">go()</script><p nonce="render{n}">"#
-                ))
+                Html(format!("<p>render {n}</p>"))
             }
         };
         Router::new()
@@ -163,25 +131,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn renders_a_public_page_once_and_renews_its_nonce_per_response() {
+    async fn renders_a_public_page_once() {
         let renders = Arc::new(AtomicUsize::new(0));
         let app = counting_app(renders.clone());
-        let first = fetch(&app, get_request("/")).await;
-        let second = fetch(&app, get_request("/")).await;
-        let third = fetch(&app, get_request("/")).await;
-        assert_eq!(renders.load(Ordering::SeqCst), 1);
-        assert!(first.contains("render0"));
-        let nonces: Vec<_> = [&second, &third]
-            .map(|html| rendered_nonce(html).unwrap())
-            .into();
-        assert_ne!(nonces[0], nonces[1]);
-        for (html, nonce) in [&second, &third].into_iter().zip(&nonces) {
-            assert!(
-                !html.contains("render0"),
-                "every occurrence replaced: {html}"
-            );
-            assert_eq!(html.matches(nonce.as_str()).count(), 2);
+        for _ in 0..3 {
+            assert_eq!(fetch(&app, get_request("/")).await, "<p>render 0</p>");
         }
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
@@ -198,13 +154,5 @@ mod tests {
         fetch(&app, get_request("/private")).await;
         fetch(&app, get_request("/private")).await;
         assert_eq!(renders.load(Ordering::SeqCst), 5);
-    }
-
-    #[test]
-    fn finds_the_nonce_leptos_stamped() {
-        let html = r#"<link crossorigin="abc"><script type="module" nonce="Xy_9-">"#;
-        assert_eq!(rendered_nonce(html).as_deref(), Some("Xy_9-"));
-        assert_eq!(rendered_nonce("<script>"), None);
-        assert_eq!(rendered_nonce(r#"<script nonce="">"#), None);
     }
 }

@@ -105,6 +105,7 @@ pub async fn start_session_and_redirect(
     state: &AppState,
     user_id: &str,
     next: Option<&str>,
+    log: SignInLog,
 ) -> Result<(), AppError> {
     let unavailable = AppError::dependency_failed("starting a session failed");
     if let Some(previous) = current_session() {
@@ -132,8 +133,23 @@ pub async fn start_session_and_redirect(
         let signed = state.secrets.sign(&device.message());
         set_cookie(&state.sessions.device_cookie(&signed));
     }
+    if let SignInLog::SignedIn(detail) = log {
+        let kind = ActivityKind::SignedIn;
+        super::activity::record(&state.db, user_id, kind, detail, &client_address());
+    }
     leptos_axum::redirect(safe_next(next));
     Ok(())
+}
+
+/// What the activity log keeps of a new session. It is written after the
+/// session, so that its background write never holds the database's write
+/// lock while the session's own waits for it (SQLite has one writer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInLog {
+    /// The caller logs it as something else (an account created).
+    AsOther,
+    /// "Signed in", with how (empty for a password alone).
+    SignedIn(&'static str),
 }
 
 /// After a right password (or reset link): signed in, or, when the account
@@ -150,11 +166,11 @@ pub async fn finish_first_step(
         .await
         .map_err(unavailable)?
     {
-        if first_step == FirstStep::Password {
-            let kind = ActivityKind::SignedIn;
-            super::activity::record(&state.db, user_id, kind, "", &client_address());
-        }
-        return start_session_and_redirect(state, user_id, next).await;
+        let log = match first_step {
+            FirstStep::Password => SignInLog::SignedIn(""),
+            FirstStep::ResetLink => SignInLog::AsOther,
+        };
+        return start_session_and_redirect(state, user_id, next, log).await;
     }
     let token = two_step::begin(&state.db, user_id, safe_next(next), first_step)
         .await

@@ -4,10 +4,10 @@
 //! using one as the second step after a password. Relying-party id and
 //! origin come from `PUBLIC_URL`, whose host must be a domain name.
 
+use super::reauth;
 use super::second_factor::commit_factor_change;
 use super::sessions::Session;
 use super::two_step::{self, PendingSignIn};
-use super::{activity, reauth};
 use crate::accounts::{ActivityKind, Field, FieldError, PasskeyChallenge, PasskeyView};
 use crate::error::AppError;
 use crate::mail::ssr::templates::SecurityNotice;
@@ -334,7 +334,6 @@ pub async fn finish_sign_in(
     state: &AppState,
     challenge_id: &str,
     credential: &str,
-    client: &str,
 ) -> Result<String, AppError> {
     let webauthn = webauthn(state)?;
     let answer: PublicKeyCredential = parse(credential)?;
@@ -362,13 +361,6 @@ pub async fn finish_sign_in(
         .map_err(refused("sign-in"))?;
     passkey.update_credential(&result);
     mark_used(&state.db, &id, &passkey).await?;
-    activity::record(
-        &state.db,
-        &user_id,
-        ActivityKind::SignedIn,
-        "with a passkey",
-        client,
-    );
     Ok(user_id)
 }
 
@@ -403,7 +395,6 @@ pub async fn finish_second_step(
     pending: &PendingSignIn,
     challenge_id: &str,
     credential: &str,
-    client: &str,
 ) -> Result<(), AppError> {
     let webauthn = webauthn(state)?;
     let answer: PublicKeyCredential = parse(credential)?;
@@ -421,16 +412,7 @@ pub async fn finish_second_step(
         .ok_or(AppError::PasskeyRefused)?;
     passkey.update_credential(&result);
     mark_used(&state.db, &id, &passkey).await?;
-    two_step::consume(state, pending).await?;
-    let detail = "with a passkey as the second step";
-    activity::record(
-        &state.db,
-        &pending.user_id,
-        ActivityKind::SignedIn,
-        detail,
-        client,
-    );
-    Ok(())
+    two_step::consume(state, pending, None).await
 }
 
 /// Keeps the passkey's new counter and flags, and when it was last used.

@@ -486,6 +486,16 @@ pub enum FactorUsed {
     RecoveryCode,
 }
 
+impl FactorUsed {
+    /// How the activity log tells a sign-in with this factor.
+    pub fn sign_in_detail(self) -> &'static str {
+        match self {
+            Self::Authenticator => "with an authenticator code",
+            Self::RecoveryCode => "with a recovery code",
+        }
+    }
+}
+
 /// Whether `entered` is a current authenticator code (not used before) or
 /// one of the user's unused recovery codes; a right code is used up here.
 pub async fn use_code(

@@ -93,7 +93,7 @@ pub async fn sign_in(
         Some(device) => (device, None),
         None => (account_subject(&email), Some(client_key.as_str())),
     };
-    state
+    let admitted = state
         .throttle
         .admit(&state.db, &subject, client_key)
         .await?;
@@ -115,11 +115,13 @@ pub async fn sign_in(
             return Err(AppError::BadCredentials);
         }
     };
-    state
-        .throttle
-        .clear(&state.db, &subject)
-        .await
-        .map_err(unavailable)?;
+    if admitted.account_had_failures {
+        state
+            .throttle
+            .clear(&state.db, &subject)
+            .await
+            .map_err(unavailable)?;
+    }
     super::recovery::forget_links(&state.db, &user.id)
         .await
         .map_err(unavailable)?;

@@ -66,6 +66,20 @@ pub fn second_factor_subject(user_id: &str) -> String {
     format!("second-factor:{user_id}")
 }
 
+/// What `admit` saw: whether the account subject has failures on record,
+/// so that a success only spends a write on forgetting them when there are some.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Admitted {
+    pub account_had_failures: bool,
+}
+
+/// Failures of one subject within the window.
+struct Standing {
+    failures: i64,
+    oldest: i64,
+    latest: i64,
+}
+
 impl ThrottlePolicy {
     /// Ok when `account` and `client` may try now; else `Throttled` with the wait.
     pub async fn admit(
@@ -73,18 +87,18 @@ impl ThrottlePolicy {
         db: &AnyPool,
         account: &str,
         client: Option<&str>,
-    ) -> Result<(), AppError> {
-        match self.retry_after(db, account, client).await {
-            Ok(None) => Ok(()),
-            Ok(Some(retry_after_secs)) => Err(AppError::Throttled { retry_after_secs }),
-            Err(err) => Err(AppError::dependency_failed("checking the sign-in throttle")(err)),
+    ) -> Result<Admitted, AppError> {
+        let unavailable = AppError::dependency_failed("checking the sign-in throttle");
+        let standings = self
+            .standings(db, account, client)
+            .await
+            .map_err(unavailable)?;
+        match self.wait(&standings, account, client) {
+            None => Ok(Admitted {
+                account_had_failures: standings.iter().any(|(subject, _)| subject == account),
+            }),
+            Some(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
         }
-    }
-
-    fn subjects<'a>(&self, account: &'a str, client: Option<&'a str>) -> Vec<(&'a str, i64)> {
-        std::iter::once((account, self.max_failures_per_account))
-            .chain(client.map(|client| (client, self.max_failures_per_client)))
-            .collect()
     }
 
     /// Seconds until `account` and `client` may try again, or None if they may now.
@@ -94,31 +108,68 @@ impl ThrottlePolicy {
         account: &str,
         client: Option<&str>,
     ) -> Result<Option<i64>, sqlx::Error> {
+        let standings = self.standings(db, account, client).await?;
+        Ok(self.wait(&standings, account, client))
+    }
+
+    /// The subjects' failures within the window, in one query (subjects
+    /// without failures are absent).
+    async fn standings(
+        &self,
+        db: &AnyPool,
+        account: &str,
+        client: Option<&str>,
+    ) -> Result<Vec<(String, Standing)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT subject, COUNT(*), MIN(failed_at), MAX(failed_at) FROM login_failures \
+             WHERE (subject = $1 OR subject = $2) AND failed_at > $3 GROUP BY subject",
+        )
+        .bind(account)
+        .bind(client.unwrap_or(account))
+        .bind(unix_now() - self.window_secs)
+        .fetch_all(db)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let standing = Standing {
+                    failures: row.try_get(1)?,
+                    oldest: row.try_get(2)?,
+                    latest: row.try_get(3)?,
+                };
+                Ok((row.try_get(0)?, standing))
+            })
+            .collect()
+    }
+
+    /// The longest wait any subject over its allowance still owes.
+    fn wait(
+        &self,
+        standings: &[(String, Standing)],
+        account: &str,
+        client: Option<&str>,
+    ) -> Option<i64> {
         let now = unix_now();
-        let mut wait: Option<i64> = None;
-        for (subject, limit) in self.subjects(account, client) {
-            let row = sqlx::query(
-                "SELECT COUNT(*), COALESCE(MIN(failed_at), 0), COALESCE(MAX(failed_at), 0) \
-                 FROM login_failures WHERE subject = $1 AND failed_at > $2",
-            )
-            .bind(subject)
-            .bind(now - self.window_secs)
-            .fetch_one(db)
-            .await?;
-            let (failures, oldest, latest): (i64, i64, i64) =
-                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            if failures < limit {
-                continue;
+        let limit = |subject: &str| {
+            if subject == account {
+                self.max_failures_per_account
+            } else if Some(subject) == client {
+                self.max_failures_per_client
+            } else {
+                i64::MAX
             }
-            let until = match self.over_limit {
-                OverLimit::WaitForWindow => oldest + self.window_secs,
-                OverLimit::DoublingDelay => latest + self.doubling_delay(failures - limit),
-            };
-            if until > now {
-                wait = Some(wait.unwrap_or(0).max(until - now));
-            }
-        }
-        Ok(wait)
+        };
+        standings
+            .iter()
+            .filter(|(subject, standing)| standing.failures >= limit(subject))
+            .map(|(subject, standing)| match self.over_limit {
+                OverLimit::WaitForWindow => standing.oldest + self.window_secs,
+                OverLimit::DoublingDelay => {
+                    standing.latest + self.doubling_delay(standing.failures - limit(subject))
+                }
+            })
+            .filter(|until| *until > now)
+            .map(|until| until - now)
+            .max()
     }
 
     /// The wait after the `past_allowance`-th failure past the allowance
@@ -137,7 +188,7 @@ impl ThrottlePolicy {
     ) -> Result<(), sqlx::Error> {
         let now = unix_now();
         let mut tx = db.begin().await?;
-        for (subject, _) in self.subjects(account, client) {
+        for subject in std::iter::once(account).chain(client) {
             sqlx::query("INSERT INTO login_failures (id, subject, failed_at) VALUES ($1, $2, $3)")
                 .bind(uuid::Uuid::new_v4().to_string())
                 .bind(subject)

@@ -6,7 +6,7 @@
 
 use super::activity;
 use super::second_factor::{self, FactorUsed};
-use super::throttle::{client_subject, second_factor_subject};
+use super::throttle::{Admitted, client_subject, second_factor_subject};
 use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
 use crate::mail::ssr::templates::SecurityNotice;
@@ -92,14 +92,15 @@ pub async fn find(db: &AnyPool, token: &str) -> Result<Option<PendingSignIn>, sq
     .transpose()
 }
 
-/// The second step with `code`: the pending sign-in's user, once the code
-/// is right (it is used up, and so is the pending sign-in).
+/// The second step with `code`: the pending sign-in's user and the factor
+/// used, once the code is right (it is used up, and so is the pending
+/// sign-in). The caller logs the sign-in once its session exists.
 pub async fn complete(
     state: &AppState,
     token: &str,
     code: &str,
     client: &str,
-) -> Result<PendingSignIn, AppError> {
+) -> Result<(PendingSignIn, FactorUsed), AppError> {
     let unavailable = AppError::dependency_failed("checking a sign-in code failed");
     let pending = find(&state.db, token)
         .await
@@ -109,7 +110,7 @@ pub async fn complete(
         second_factor_subject(&pending.user_id),
         format!("second-factor-{}", client_subject(client)),
     );
-    state
+    let admitted = state
         .throttle
         .admit(&state.db, &account, Some(&client_key))
         .await?;
@@ -126,27 +127,21 @@ pub async fn complete(
             "That code is not right, or was already used. Enter the code your app shows now, or an unused recovery code.",
         )));
     };
-    consume(state, &pending).await?;
-    let detail = match factor {
-        FactorUsed::Authenticator => "with an authenticator code",
-        FactorUsed::RecoveryCode => {
-            recovery_code_notice(state, &pending.user_id, client).await?;
-            "with a recovery code"
-        }
-    };
-    activity::record(
-        &state.db,
-        &pending.user_id,
-        ActivityKind::SignedIn,
-        detail,
-        client,
-    );
-    Ok(pending)
+    consume(state, &pending, Some(admitted)).await?;
+    if factor == FactorUsed::RecoveryCode {
+        recovery_code_notice(state, &pending.user_id, client).await?;
+    }
+    Ok((pending, factor))
 }
 
 /// Uses up a pending sign-in whose second step passed (`SecondStepExpired`
-/// if another request used it first) and forgets the account's wrong codes.
-pub async fn consume(state: &AppState, pending: &PendingSignIn) -> Result<(), AppError> {
+/// if another request used it first) and forgets the account's wrong codes:
+/// those `admitted` saw, or any when it is not known.
+pub async fn consume(
+    state: &AppState,
+    pending: &PendingSignIn,
+    admitted: Option<Admitted>,
+) -> Result<(), AppError> {
     let unavailable = AppError::dependency_failed("finishing a sign-in failed");
     let used = sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
         .bind(&pending.token_hash)
@@ -155,6 +150,9 @@ pub async fn consume(state: &AppState, pending: &PendingSignIn) -> Result<(), Ap
         .map_err(unavailable)?;
     if used.rows_affected() != 1 {
         return Err(AppError::SecondStepExpired);
+    }
+    if admitted.is_some_and(|admitted| !admitted.account_had_failures) {
+        return Ok(());
     }
     state
         .throttle

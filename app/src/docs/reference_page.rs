@@ -1,0 +1,333 @@
+//! `/docs/api`: every public operation of the API, grouped by resource, with
+//! its parameters, bodies, responses and copyable calls, and every schema,
+//! each under a stable anchor. Rendered from `ApiReference`.
+
+use super::reference::{
+    ApiReference, FieldDoc, OperationDoc, ResourceGroup, SchemaDoc, TypeLabel, TypePart,
+    schema_anchor,
+};
+use super::{DocsTable, api_reference, quickstart_key};
+use crate::components::{CopyButton, PageMeta};
+use leptos::prelude::*;
+
+#[component]
+pub fn ApiReferencePage() -> impl IntoView {
+    let reference = Resource::new(|| (), |_| api_reference());
+    let key_hint = Resource::new(|| (), |_| quickstart_key());
+    view! {
+        <PageMeta
+            title="API reference — Tracepipe"
+            description="Every operation of the Tracepipe API: authentication, parameters, request and response schemas, errors, rate limits, and examples in curl, Python and JavaScript."
+            path="/docs/api"
+        />
+        <Transition fallback=|| view! { <p class="container">"Loading the API reference…"</p> }>
+            {move || Suspend::new(async move {
+                let key_prefix = key_hint.await.ok().flatten().flatten();
+                reference.await.map(|reference| view! { <Reference reference key_prefix /> })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Reference(reference: ApiReference, key_prefix: Option<String>) -> impl IntoView {
+    let limits = reference.rate_limits;
+    let nav = reference.groups.iter().map(group_nav).collect_view();
+    let schema_nav = reference
+        .schemas
+        .iter()
+        .map(|schema| {
+            view! { <li><a href=format!("#{}", schema.anchor)>{schema.name.clone()}</a></li> }
+        })
+        .collect_view();
+    let groups = reference
+        .groups
+        .into_iter()
+        .map(|group| view! { <Group group key_prefix=key_prefix.clone() /> })
+        .collect_view();
+    let schemas = reference
+        .schemas
+        .into_iter()
+        .map(|schema| view! { <Schema schema /> })
+        .collect_view();
+    view! {
+        <div class="container docs-layout">
+            <nav class="docs-nav" aria-label="API reference">
+                <ul>
+                    <li><a href="#authentication">"Authentication"</a></li>
+                    <li><a href="#rate-limits">"Rate limits"</a></li>
+                    <li><a href="#errors">"Errors"</a></li>
+                    {nav}
+                    <li>
+                        <a href="#schemas">"Schemas"</a>
+                        <ul>{schema_nav}</ul>
+                    </li>
+                </ul>
+            </nav>
+            <div class="docs-content prose">
+                <h1>"API reference"</h1>
+                <p class="lead">{inline_code(&reference.description)}</p>
+                <p>
+                    "Base URL: " <code data-testid="base-url">{reference.base_url.clone()}</code>
+                    ". Bodies and answers are JSON. New here? Start with the "
+                    <a href="/docs/quickstart">"quickstart"</a> ". The same description as an OpenAPI document: "
+                    <a href="/v1/openapi.json">"/v1/openapi.json"</a> "."
+                </p>
+
+                <h2 id="authentication">"Authentication"</h2>
+                <p>
+                    "Send your API key in the " <code>{reference.key_header.clone()}</code>
+                    " header of every request. The examples read it from the "
+                    <code>"TRACEPIPE_API_KEY"</code> " environment variable, so no key is ever pasted into code."
+                </p>
+                {key_prefix
+                    .clone()
+                    .map(|prefix| {
+                        view! {
+                            <p data-testid="key-prefix">
+                                "Your newest key starts " <code>{prefix}</code>
+                                ". The whole key was shown once, when you created it."
+                            </p>
+                        }
+                    })}
+
+                <h2 id="rate-limits">"Rate limits"</h2>
+                <p>
+                    "Each key may make " {limits.reads_per_minute} " reads (" <code>"GET"</code> ") and "
+                    {limits.changes_per_minute} " changes (every other method) a minute. Every answer carries "
+                    <code>"X-RateLimit-Limit"</code> ", " <code>"X-RateLimit-Remaining"</code> " and "
+                    <code>"X-RateLimit-Reset"</code> "; over the limit the answer is 429 "
+                    <code>"rate_limited"</code> " with " <code>"Retry-After"</code> " in seconds."
+                </p>
+
+                <h2 id="errors">"Errors"</h2>
+                <p>
+                    "Every error answers " <code>"{\"error\": {\"code\", \"message\", \"details\"}}"</code>
+                    ": " <code>"code"</code> " for programs, " <code>"message"</code> " for people, "
+                    <code>"details"</code> " naming the field or the reason. "
+                    <a href="/docs/errors">"Every code and what to do about it"</a> "."
+                </p>
+
+                {groups}
+
+                <h2 id="schemas">"Schemas"</h2>
+                {schemas}
+            </div>
+        </div>
+    }
+}
+
+fn group_nav(group: &ResourceGroup) -> impl IntoView + use<> {
+    let operations = group
+        .operations
+        .iter()
+        .map(|operation| {
+            view! {
+                <li>
+                    <a href=format!("#{}", operation.anchor)>{operation_title(operation)}</a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <li>
+            <a href=format!("#{}", group.anchor)>{group.title.clone()}</a>
+            <ul>{operations}</ul>
+        </li>
+    }
+}
+
+#[component]
+fn Group(group: ResourceGroup, key_prefix: Option<String>) -> impl IntoView {
+    let operations = group
+        .operations
+        .into_iter()
+        .map(|operation| view! { <Operation operation key_prefix=key_prefix.clone() /> })
+        .collect_view();
+    view! {
+        <section class="docs-group" aria-labelledby=group.anchor.clone()>
+            <h2 id=group.anchor.clone()>{group.title}</h2>
+            {operations}
+        </section>
+    }
+}
+
+#[component]
+fn Operation(operation: OperationDoc, key_prefix: Option<String>) -> impl IntoView {
+    let heading = format!("{}-title", operation.anchor);
+    let parameters = (!operation.parameters.is_empty()).then(|| {
+        view! {
+            <h4>"Parameters"</h4>
+            <FieldTable fields=operation.parameters.clone() caption="Parameters" />
+        }
+    });
+    let body = operation.request_body.clone().map(|body| {
+        view! {
+            <h4>"Request body"</h4>
+            <p>
+                <code>{body.content_type}</code> ": " <TypeView label=body.type_label />
+                {if body.required { " (required)" } else { " (optional)" }}
+            </p>
+        }
+    });
+    let responses = operation
+        .responses
+        .iter()
+        .map(|response| {
+            view! {
+                <tr>
+                    <th scope="row"><code>{response.status.clone()}</code></th>
+                    <td>{response.error_code.clone().map(|code| view! { <code>{code}</code> })}</td>
+                    <td>{response.type_label.clone().map(|label| view! { <TypeView label /> })}</td>
+                    <td>{inline_code(&response.description)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let note = |comment: &str| {
+        key_prefix
+            .as_ref()
+            .map(|prefix| format!("{comment} TRACEPIPE_API_KEY holds your key {prefix}\n"))
+            .unwrap_or_default()
+    };
+    let examples = [
+        ("curl", format!("{}{}", note("#"), operation.examples.curl)),
+        (
+            "Python",
+            format!("{}{}", note("#"), operation.examples.python),
+        ),
+        (
+            "JavaScript",
+            format!("{}{}", note("//"), operation.examples.javascript),
+        ),
+    ]
+    .into_iter()
+    .map(|(language, code)| {
+        let what = format!(
+            "the {language} example for {} {}",
+            operation.method, operation.path
+        );
+        view! {
+            <h5>{language}</h5>
+            <div class="snippet">
+                <pre tabindex="0"><code>{code.clone()}</code></pre>
+                <CopyButton text=code what />
+            </div>
+        }
+    })
+    .collect_view();
+    let labelled_by = heading.clone();
+    let title = operation_title(&operation);
+    view! {
+        <article class="docs-operation" id=operation.anchor.clone() aria-labelledby=labelled_by>
+            <h3 id=heading>{title}</h3>
+            <p class="endpoint">
+                <span class=format!("method method--{}", operation.method.to_ascii_lowercase())>
+                    {operation.method.clone()}
+                </span>
+                " "
+                <code>{operation.path.clone()}</code>
+            </p>
+            {(!operation.description.is_empty()).then(|| view! { <p>{inline_code(&operation.description)}</p> })}
+            <p>
+                "Authentication: " <code>"X-API-Key"</code>
+                {operation
+                    .permission
+                    .clone()
+                    .map(|permission| view! { ", with the " <code>{permission}</code> " permission" })}
+                "."
+            </p>
+            {parameters}
+            {body}
+            <h4>"Responses"</h4>
+            <DocsTable caption="Responses" columns=vec!["Status", "Error code", "Body", "When"]>
+                {responses}
+            </DocsTable>
+            <h4>"Examples"</h4>
+            {examples}
+        </article>
+    }
+}
+
+/// The operation's summary, or its method and path when it has none.
+fn operation_title(operation: &OperationDoc) -> String {
+    if operation.summary.is_empty() {
+        format!("{} {}", operation.method, operation.path)
+    } else {
+        operation.summary.clone()
+    }
+}
+
+#[component]
+fn Schema(schema: SchemaDoc) -> impl IntoView {
+    let alternatives = schema.alternatives.clone().map(|label| {
+        view! { <p>"One of: " <TypeView label /></p> }
+    });
+    let fields = (!schema.fields.is_empty()).then(|| {
+        let caption = format!("Fields of {}", schema.name);
+        view! { <FieldTable fields=schema.fields.clone() caption /> }
+    });
+    view! {
+        <section class="docs-schema" aria-labelledby=schema.anchor.clone()>
+            <h3 id=schema.anchor.clone()><code>{schema.name.clone()}</code></h3>
+            {(!schema.description.is_empty()).then(|| view! { <p>{inline_code(&schema.description)}</p> })}
+            {alternatives}
+            {fields}
+        </section>
+    }
+}
+
+#[component]
+fn FieldTable(fields: Vec<FieldDoc>, #[prop(into)] caption: String) -> impl IntoView {
+    let with_location = fields.iter().any(|field| !field.location.is_empty());
+    let rows = fields
+        .into_iter()
+        .map(|field| {
+            view! {
+                <tr>
+                    <th scope="row"><code>{field.name}</code></th>
+                    {with_location.then(|| view! { <td>{field.location.clone()}</td> })}
+                    <td><TypeView label=field.type_label /></td>
+                    <td>{if field.required { "required" } else { "optional" }}</td>
+                    <td>{inline_code(&field.description)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let columns = if with_location {
+        vec!["Name", "In", "Type", "Required", "Description"]
+    } else {
+        vec!["Name", "Type", "Required", "Description"]
+    };
+    view! { <DocsTable caption columns>{rows}</DocsTable> }
+}
+
+/// A type, with the schemas it names linked to their sections.
+#[component]
+fn TypeView(label: TypeLabel) -> impl IntoView {
+    label
+        .parts
+        .into_iter()
+        .map(|part| match part {
+            TypePart::Text(text) => text.into_any(),
+            TypePart::Schema(name) => {
+                let href = format!("#{}", schema_anchor(&name));
+                view! { <a href=href><code>{name}</code></a> }.into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// Text whose `backticked` parts are code, as the document writes them.
+pub fn inline_code(text: &str) -> impl IntoView + use<> {
+    text.split('`')
+        .enumerate()
+        .map(|(index, part)| {
+            if index % 2 == 1 {
+                view! { <code>{part.to_owned()}</code> }.into_any()
+            } else {
+                part.to_owned().into_any()
+            }
+        })
+        .collect_view()
+}
