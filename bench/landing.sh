@@ -4,9 +4,11 @@
 #      side with `/__bench/landing-copy`, the identical HTML bytes served from
 #      memory by the same server through the same layers: the ceiling any page
 #      can reach. Target: landing >= 50 % of it. `/` is measured as deployed
-#      (public pages cached per process, fresh nonce per response) and, on a
-#      second server with PAGE_CACHE=false, rendered on every request.
-#   2. the hydration bundle (wasm + js + css) compressed with brotli.
+#      (public pages cached per process) and, on a second server with
+#      PAGE_CACHE=false, rendered on every request.
+#   2. the hydration bundle (wasm + js + css) compressed with brotli: what
+#      the first signed-in page loads besides its own lazy chunk (public
+#      pages load none; bench/bytes.sh counts what each page transfers).
 #      Target: <= 250 KB.
 # Usage: bench/landing.sh   (BENCH_DURATION=30s for longer runs; default 15s)
 # Bounded: three wrk runs of BENCH_DURATION each plus warm-ups, loopback only.
@@ -42,7 +44,7 @@ echo "landing throughput = $(percent "$landing_rps" "$ceiling_rps") % of the in-
 echo "rendering every request = $(percent "$render_rps" "$ceiling_rps") % of the ceiling"
 
 echo
-echo "hydration bundle for the landing page (brotli -q 11): what its first visit loads"
+echo "hydration bundle (brotli -q 11): what the first signed-in page loads (public pages: none)"
 measure() {
   local total=0 file raw br
   for file in "$@"; do

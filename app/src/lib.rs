@@ -23,21 +23,13 @@ pub mod state;
 pub mod support;
 pub mod usage;
 
-use accounts::pages::{
-    AccountPage, ConfirmEmailPage, ConfirmPasswordPage, ForgotPasswordPage, LoginPage,
-    RegisterPage, ResetPasswordPage,
-};
-use accounts::two_factor_pages::{SecondStepPage, TwoFactorPage};
+use accounts::pages::{AccountPage, ConfirmPasswordPage};
+use accounts::two_factor_pages::TwoFactorPage;
 use api_keys::pages::KeysPage;
-use auth::{SignedOut, provide_auth};
-use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage, PricingPage};
+use auth::provide_auth;
+use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage};
 use components::{SiteFooter, SiteHeader, SkipLink};
 use dashboard::DashboardPage;
-use docs::errors_page::ErrorsPage;
-use docs::pages::QuickstartPage;
-use docs::reference_page::ApiReferencePage;
-use docs::trace_capture_page::TraceCapturePage;
-use landing::LandingPage;
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
 use leptos_router::{
@@ -45,9 +37,24 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use not_found::NotFound;
 use site::SiteInfo;
 use usage::pages::UsagePage;
+// The pages only the server renders (see `on_server!`).
+#[cfg(feature = "ssr")]
+use {
+    accounts::pages::{
+        ConfirmEmailPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage,
+    },
+    accounts::two_factor_pages::SecondStepPage,
+    auth::SignedOut,
+    billing::pages::PricingPage,
+    docs::errors_page::ErrorsPage,
+    docs::pages::QuickstartPage,
+    docs::reference_page::ApiReferencePage,
+    docs::trace_capture_page::TraceCapturePage,
+    landing::LandingPage,
+    not_found::NotFound,
+};
 
 /// The HTML document around `<App/>`. Server-only: the browser hydrates the
 /// body of the signed-in pages (`site::hydrates`); every other page is HTML
@@ -118,9 +125,35 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// A route whose code the browser fetches when the page is first needed
-/// (`cargo leptos build --split` puts it in its own wasm file), so the first
-/// page a visitor opens hydrates with a small bundle.
+/// A page that never hydrates (`site::hydrates`: public pages, docs,
+/// signed-out forms, the 404 page) is rendered by the server only. In the
+/// browser bundle its route stands for "ask the server" (`LoadFromServer`),
+/// so the signed-in app's bundle carries none of those pages' code or text,
+/// and a link to one from the app is a full page load.
+macro_rules! on_server {
+    ($page:expr) => {{
+        #[cfg(feature = "ssr")]
+        let page = $page.into_any();
+        #[cfg(not(feature = "ssr"))]
+        let page = view! { <LoadFromServer /> }.into_any();
+        page
+    }};
+}
+
+/// In the browser, a page the server renders (see `on_server!`) reached by
+/// client-side navigation: loads it from the server.
+#[cfg(not(feature = "ssr"))]
+#[component]
+fn LoadFromServer() -> impl IntoView {
+    Effect::new(|| {
+        let _ = window().location().reload();
+    });
+    view! { <p class="container">"Loading…"</p> }
+}
+
+/// A signed-in page whose code the browser fetches when the page is first
+/// needed (`cargo leptos build --split` puts it in its own wasm file), so the
+/// first page hydrates with a small bundle.
 macro_rules! lazy_page {
     ($route:ident, $page:expr) => {
         struct $route;
@@ -138,21 +171,8 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(
-    RegisterRoute,
-    view! { <SignedOut><RegisterPage /></SignedOut> }
-);
-lazy_page!(LoginRoute, view! { <SignedOut><LoginPage /></SignedOut> });
-lazy_page!(ForgotPasswordRoute, view! { <ForgotPasswordPage /> });
-lazy_page!(ResetPasswordRoute, view! { <ResetPasswordPage /> });
-lazy_page!(ConfirmEmailRoute, view! { <ConfirmEmailPage /> });
 lazy_page!(ConfirmPasswordRoute, view! { <ConfirmPasswordPage /> });
-lazy_page!(
-    SecondStepRoute,
-    view! { <SignedOut><SecondStepPage /></SignedOut> }
-);
 lazy_page!(TwoFactorRoute, view! { <TwoFactorPage /> });
-lazy_page!(PricingRoute, view! { <PricingPage /> });
 lazy_page!(BillingRoute, view! { <BillingPage /> });
 lazy_page!(CheckoutSuccessRoute, view! { <CheckoutSuccessPage /> });
 lazy_page!(CheckoutCancelRoute, view! { <CheckoutCancelPage /> });
@@ -160,10 +180,6 @@ lazy_page!(DashboardRoute, view! { <DashboardPage /> });
 lazy_page!(AccountRoute, view! { <AccountPage /> });
 lazy_page!(KeysRoute, view! { <KeysPage /> });
 lazy_page!(UsageRoute, view! { <UsagePage /> });
-lazy_page!(QuickstartRoute, view! { <QuickstartPage /> });
-lazy_page!(ApiReferenceRoute, view! { <ApiReferencePage /> });
-lazy_page!(ErrorsRoute, view! { <ErrorsPage /> });
-lazy_page!(TraceCaptureRoute, view! { <TraceCapturePage /> });
 
 /// Everything inside the router. The auth actions are created here so that,
 /// after a form post without JavaScript, they pick up the error the router
@@ -177,23 +193,23 @@ fn Layout() -> impl IntoView {
         <SkipLink />
         <SiteHeader />
         <main id="main" tabindex="-1">
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=LandingPage ssr=SsrMode::InOrder />
-                <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::InOrder />
-                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::InOrder />
+            <Routes fallback=|| on_server!(view! { <NotFound /> })>
+                <Route path=path!("/") view=|| on_server!(view! { <LandingPage /> }) ssr=SsrMode::InOrder />
+                <Route path=path!("/register") view=|| on_server!(view! { <SignedOut><RegisterPage /></SignedOut> }) ssr=SsrMode::InOrder />
+                <Route path=path!("/login") view=|| on_server!(view! { <SignedOut><LoginPage /></SignedOut> }) ssr=SsrMode::InOrder />
                 <Route
                     path=path!("/forgot-password")
-                    view={Lazy::<ForgotPasswordRoute>::new()}
+                    view=|| on_server!(view! { <ForgotPasswordPage /> })
                     ssr=SsrMode::InOrder
                 />
                 <Route
                     path=path!("/reset-password")
-                    view={Lazy::<ResetPasswordRoute>::new()}
+                    view=|| on_server!(view! { <ResetPasswordPage /> })
                     ssr=SsrMode::InOrder
                 />
                 <Route
                     path=path!("/confirm-email")
-                    view={Lazy::<ConfirmEmailRoute>::new()}
+                    view=|| on_server!(view! { <ConfirmEmailPage /> })
                     ssr=SsrMode::InOrder
                 />
                 <Route
@@ -201,13 +217,13 @@ fn Layout() -> impl IntoView {
                     view={Lazy::<ConfirmPasswordRoute>::new()}
                     ssr=SsrMode::InOrder
                 />
-                <Route path=path!("/login/verify") view={Lazy::<SecondStepRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/login/verify") view=|| on_server!(view! { <SignedOut><SecondStepPage /></SignedOut> }) ssr=SsrMode::InOrder />
                 <Route
                     path=path!("/account/two-factor")
                     view={Lazy::<TwoFactorRoute>::new()}
                     ssr=SsrMode::InOrder
                 />
-                <Route path=path!("/pricing") view={Lazy::<PricingRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/pricing") view=|| on_server!(view! { <PricingPage /> }) ssr=SsrMode::InOrder />
                 <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::InOrder />
                 <Route
                     path=path!("/billing/success")
@@ -225,14 +241,14 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/usage") view={Lazy::<UsageRoute>::new()} ssr=SsrMode::InOrder />
                 <Route
                     path=path!("/docs/quickstart")
-                    view={Lazy::<QuickstartRoute>::new()}
+                    view=|| on_server!(view! { <QuickstartPage /> })
                     ssr=SsrMode::InOrder
                 />
-                <Route path=path!("/docs/api") view={Lazy::<ApiReferenceRoute>::new()} ssr=SsrMode::InOrder />
-                <Route path=path!("/docs/errors") view={Lazy::<ErrorsRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/docs/api") view=|| on_server!(view! { <ApiReferencePage /> }) ssr=SsrMode::InOrder />
+                <Route path=path!("/docs/errors") view=|| on_server!(view! { <ErrorsPage /> }) ssr=SsrMode::InOrder />
                 <Route
                     path=path!("/docs/trace-capture")
-                    view={Lazy::<TraceCaptureRoute>::new()}
+                    view=|| on_server!(view! { <TraceCapturePage /> })
                     ssr=SsrMode::InOrder
                 />
             </Routes>

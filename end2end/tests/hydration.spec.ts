@@ -83,7 +83,7 @@ test('signed-in pages hydrate and load the next page\'s code on the way', async 
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
   await page.waitForLoadState('networkidle');
   expect(code.some((path) => path.includes('split___keys_route'))).toBe(true);
-  // From the signed-in app, a docs page renders client-side too.
+  // A public page opened from the signed-in app is loaded from the server.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Docs' }).click();
   await expect(page).toHaveURL(/\/docs\/quickstart$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Quickstart');

@@ -1,8 +1,7 @@
 //! `/docs/errors`: every `code` the API answers with, what it means and
 //! what to do, from the same table the API's error type uses.
 
-use super::DocsPage;
-use super::reference_page::inline_code;
+use super::{DocsPage, inline_code};
 use crate::api_errors::API_ERROR_CODES;
 use crate::components::PageMeta;
 use leptos::prelude::*;

@@ -5,7 +5,9 @@
 
 pub mod errors_page;
 pub mod pages;
+#[cfg(feature = "ssr")]
 pub mod reference;
+#[cfg(feature = "ssr")]
 pub mod reference_page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -73,11 +75,17 @@ pub async fn quickstart_key() -> Result<Option<Option<String>>, AppError> {
     Ok(Some(keys.into_iter().next().map(|key| key.masked)))
 }
 
-/// The API reference (`/docs/api`), derived from the OpenAPI document.
-#[server(prefix = "/api", endpoint = "api_reference")]
-pub async fn api_reference() -> Result<reference::ApiReference, AppError> {
-    Ok(crate::accounts::ssr::context::app_state()
-        .api_reference
-        .as_ref()
-        .clone())
+/// Text whose `backticked` parts are code, as the OpenAPI document and the
+/// error table write them.
+pub fn inline_code(text: &str) -> impl IntoView + use<> {
+    text.split('`')
+        .enumerate()
+        .map(|(index, part)| {
+            if index % 2 == 1 {
+                view! { <code>{part.to_owned()}</code> }.into_any()
+            } else {
+                part.to_owned().into_any()
+            }
+        })
+        .collect_view()
 }

@@ -1,11 +1,10 @@
 //! The API reference as `/docs/api` shows it, derived on the server from the
-//! OpenAPI document `/v1/openapi.json` serves (`docs::ssr::reference`), so
-//! adding an operation to the API adds its section here.
+//! OpenAPI document `/v1/openapi.json` serves (`docs::ssr::build`), so adding
+//! an operation to the API adds its section here. Server-only, like the page.
 
 use crate::api_keys::KeyAllowance;
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ApiReference {
     /// The deployment's base URL, e.g. `https://tracepipe.ai`.
     pub base_url: String,
@@ -19,14 +18,14 @@ pub struct ApiReference {
 }
 
 /// The operations on one resource (account, API keys, usage).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ResourceGroup {
     pub title: String,
     pub anchor: String,
     pub operations: Vec<OperationDoc>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OperationDoc {
     /// Stable: `op-` and the operation id (`op-create_key`).
     pub anchor: String,
@@ -43,7 +42,7 @@ pub struct OperationDoc {
 }
 
 /// A parameter, a body, or a field of a schema.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FieldDoc {
     pub name: String,
     /// `path`, `query`, `header`; empty for schema fields.
@@ -55,25 +54,25 @@ pub struct FieldDoc {
 
 /// A type as read: `string`, `array of ApiKey`, `ApiKey or null`; the
 /// schemas named in it link to their sections.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeLabel {
     pub parts: Vec<TypePart>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TypePart {
     Text(String),
     Schema(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BodyDoc {
     pub content_type: String,
     pub type_label: TypeLabel,
     pub required: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ResponseDoc {
     pub status: String,
     pub description: String,
@@ -83,14 +82,14 @@ pub struct ResponseDoc {
 }
 
 /// Copyable calls with the key from the environment, never a secret.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Examples {
     pub curl: String,
     pub python: String,
     pub javascript: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SchemaDoc {
     /// Stable: `schema-` and the schema's name.
     pub anchor: String,

@@ -1,18 +1,21 @@
 //! `/docs/api`: every public operation of the API, grouped by resource, with
 //! its parameters, bodies, responses and copyable calls, and every schema,
-//! each under a stable anchor. Rendered from `ApiReference`.
+//! each under a stable anchor. Rendered on the server only (the page does
+//! not hydrate) from the `ApiReference` made at start-up.
 
 use super::reference::{
     ApiReference, FieldDoc, OperationDoc, ResourceGroup, SchemaDoc, TypeLabel, TypePart,
     schema_anchor,
 };
-use super::{DocsTable, api_reference, quickstart_key};
+use super::{DocsTable, inline_code, quickstart_key};
 use crate::components::{CopyButton, PageMeta};
+use crate::state::AppState;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 #[component]
 pub fn ApiReferencePage() -> impl IntoView {
-    let reference = Resource::new(|| (), |_| api_reference());
+    let reference = expect_context::<AppState>().api_reference.clone();
     let key_hint = Resource::new(|| (), |_| quickstart_key());
     view! {
         <PageMeta
@@ -21,16 +24,19 @@ pub fn ApiReferencePage() -> impl IntoView {
             path="/docs/api"
         />
         <Transition fallback=|| view! { <p class="container">"Loading the API reference…"</p> }>
-            {move || Suspend::new(async move {
-                let key_prefix = key_hint.await.ok().flatten().flatten();
-                reference.await.map(|reference| view! { <Reference reference key_prefix /> })
-            })}
+            {move || {
+                let reference = reference.clone();
+                Suspend::new(async move {
+                    let key_prefix = key_hint.await.ok().flatten().flatten();
+                    view! { <Reference reference key_prefix /> }
+                })
+            }}
         </Transition>
     }
 }
 
 #[component]
-fn Reference(reference: ApiReference, key_prefix: Option<String>) -> impl IntoView {
+fn Reference(reference: Arc<ApiReference>, key_prefix: Option<String>) -> impl IntoView {
     let limits = reference.rate_limits;
     let nav = reference.groups.iter().map(group_nav).collect_view();
     let schema_nav = reference
@@ -42,13 +48,13 @@ fn Reference(reference: ApiReference, key_prefix: Option<String>) -> impl IntoVi
         .collect_view();
     let groups = reference
         .groups
-        .into_iter()
-        .map(|group| view! { <Group group key_prefix=key_prefix.clone() /> })
+        .iter()
+        .map(|group| view! { <Group group=group.clone() key_prefix=key_prefix.clone() /> })
         .collect_view();
     let schemas = reference
         .schemas
-        .into_iter()
-        .map(|schema| view! { <Schema schema /> })
+        .iter()
+        .map(|schema| view! { <Schema schema=schema.clone() /> })
         .collect_view();
     view! {
         <div class="container docs-layout">
@@ -313,20 +319,6 @@ fn TypeView(label: TypeLabel) -> impl IntoView {
             TypePart::Schema(name) => {
                 let href = format!("#{}", schema_anchor(&name));
                 view! { <a href=href><code>{name}</code></a> }.into_any()
-            }
-        })
-        .collect_view()
-}
-
-/// Text whose `backticked` parts are code, as the document writes them.
-pub fn inline_code(text: &str) -> impl IntoView + use<> {
-    text.split('`')
-        .enumerate()
-        .map(|(index, part)| {
-            if index % 2 == 1 {
-                view! { <code>{part.to_owned()}</code> }.into_any()
-            } else {
-                part.to_owned().into_any()
             }
         })
         .collect_view()
