@@ -180,7 +180,7 @@ async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
 async fn wrong_codes_are_throttled_per_account_and_pending_sign_ins_expire() {
     let app = sqlite_app().await;
     let email = "guessed@example.com";
-    let (_, cookie) = account(&app, email).await;
+    let (user_id, cookie) = account(&app, email).await;
     let (secret, _) = turn_on(&app, &cookie).await;
     let pending = first_step(&app, email).await;
     for guess in 0..5 {
@@ -201,6 +201,16 @@ async fn wrong_codes_are_throttled_per_account_and_pending_sign_ins_expire() {
     );
     assert!(throttled.header("retry-after").parse::<i64>().unwrap() >= 1);
     // A new pending sign-in does not reset the count: it is the account's.
+    // Three more failures first make the wait 8 s, so that the password
+    // step in between cannot outlast it (the fifth failure's wait is 1 s).
+    let subject = app::accounts::ssr::throttle::second_factor_subject(&user_id);
+    for _ in 0..3 {
+        app.state
+            .throttle
+            .record_failure(&app.state.db, &subject, None)
+            .await
+            .unwrap();
+    }
     let fresh = first_step(&app, email).await;
     let still = second_step(&app, &fresh, &code).await;
     assert_eq!(still.status, StatusCode::TOO_MANY_REQUESTS);
