@@ -141,12 +141,27 @@ macro_rules! on_server {
 }
 
 /// In the browser, a page the server renders (see `on_server!`) reached by
-/// client-side navigation: loads it from the server.
+/// client-side navigation: loads it from the server. The router renders the
+/// new route before it updates the address bar, so the target comes from the
+/// router's location, not from the window's.
 #[cfg(not(feature = "ssr"))]
 #[component]
 fn LoadFromServer() -> impl IntoView {
-    Effect::new(|| {
-        let _ = window().location().reload();
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move || {
+        // As the router writes it: `search` without its `?`, `hash` with or without `#`.
+        let mut target = location.pathname.get_untracked();
+        let search = location.search.get_untracked();
+        if !search.is_empty() {
+            target.push('?');
+            target.push_str(&search);
+        }
+        let hash = location.hash.get_untracked();
+        if !hash.is_empty() && !hash.starts_with('#') {
+            target.push('#');
+        }
+        target.push_str(&hash);
+        let _ = window().location().assign(&target);
     });
     view! { <p class="container">"Loading…"</p> }
 }

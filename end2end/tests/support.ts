@@ -72,6 +72,11 @@ export async function signOut(page: Page) {
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.locator('summary').click();
   await nav.getByRole('button', { name: 'Sign out' }).click();
+  // The landing page is loaded from the server (it does not hydrate): wait
+  // for it, so that the next navigation does not race that load.
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByText('Loading…')).toHaveCount(0);
+  await page.waitForLoadState('load');
 }
 
 export function planCard(page: Page, name: string) {
