@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Bytes a first visit transfers, as served (brotli for the hashed assets,
-# gzip for rendered pages), per page and kind, from what Debian Chromium
+# Bytes a first visit transfers, as served (brotli for the hashed assets and
+# the cached public pages, gzip for pages rendered per request), per page and kind, from what Debian Chromium
 # really fetches (bench/first_visit.cjs). Targets: "/" <= 30 KB in total;
 # JS + wasm on the public pages <= 5 KB; a signed-in page (/dashboard) no
 # larger than before the public pages stopped hydrating (~240 KB).

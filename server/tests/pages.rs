@@ -194,14 +194,34 @@ async fn robots_and_sitemap_use_absolute_public_urls() {
 #[tokio::test]
 async fn pages_are_compressed_when_the_client_accepts_it() {
     let app = sqlite_app().await;
-    // Rendered pages are gzipped, also for browsers that prefer brotli
-    // (cheaper per response at a similar size, see `router::compression`).
+    let fetch = |path: &'static str, accepted: &'static str| {
+        let router = app.router.clone();
+        async move {
+            let request = Request::get(path)
+                .header(header::ACCEPT_ENCODING, accepted)
+                .body(Body::empty())
+                .unwrap();
+            send(&router, request).await
+        }
+    };
+    // Public pages are compressed once, when first cached: brotli where the
+    // browser takes it.
+    for (accepted, used) in [
+        ("gzip, deflate, br, zstd", "br"),
+        ("gzip", "gzip"),
+        ("zstd", ""),
+    ] {
+        let response = fetch("/", accepted).await;
+        assert_eq!(response.header("content-encoding"), used, "{accepted}");
+        assert_eq!(response.header("vary"), "accept-encoding");
+        assert!(!response.header("content-security-policy").is_empty());
+    }
+    // Rendered pages are gzipped per response, also for browsers that prefer
+    // brotli (cheaper per response at a similar size, see
+    // `router::compression`).
     for (accepted, used) in [("gzip", "gzip"), ("br, gzip", "gzip"), ("br", "")] {
-        let request = Request::get("/")
-            .header(header::ACCEPT_ENCODING, accepted)
-            .body(Body::empty())
-            .unwrap();
-        let response = send(&app.router, request).await;
+        let response = fetch("/no-such-page", accepted).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
         assert_eq!(response.header("content-encoding"), used, "{accepted}");
     }
     assert_eq!(get(&app.router, "/").await.header("content-encoding"), "");
