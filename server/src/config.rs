@@ -89,6 +89,9 @@ pub struct Server {
 pub struct Database {
     pub url: String,
     pub max_connections: u32,
+    /// Longest a request waits for a connection: when the database is down,
+    /// this is how soon the request is answered 503 (`Unavailable`).
+    pub acquire_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -356,6 +359,14 @@ impl Database {
                 "must be a whole number from 1 to 1000",
                 default_pool_size(),
             )?,
+            acquire_timeout: vars
+                .number(
+                    "DATABASE_ACQUIRE_TIMEOUT_MS",
+                    50..=60_000,
+                    "must be a whole number of milliseconds from 50 to 60000",
+                    1000,
+                )
+                .map(Duration::from_millis)?,
         })
     }
 }
@@ -878,6 +889,8 @@ mod tests {
             ("DATABASE_URL", "mysql://db"),
             ("DATABASE_MAX_CONNECTIONS", "0"),
             ("DATABASE_MAX_CONNECTIONS", "lots"),
+            ("DATABASE_ACQUIRE_TIMEOUT_MS", "1s"),
+            ("DATABASE_ACQUIRE_TIMEOUT_MS", "10"),
             ("LOG_FORMAT", "xml"),
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
             ("BENCH_ROUTES", "maybe"),

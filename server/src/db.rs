@@ -1,11 +1,11 @@
 //! One database layer for SQLite (embedded, default) and PostgreSQL, through
 //! sqlx's `Any` driver so every query runs unchanged on both.
 
+use crate::config::Database;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{AnyPool, Executor};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Migrations are compiled into the binary and applied at start.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -25,7 +25,10 @@ pub enum DbError {
 
 /// Opens a pool; for SQLite, creates the file's folder first and sets WAL
 /// mode and a busy timeout on every connection (the Any URL cannot carry them).
-pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, DbError> {
+/// While the database is unreachable, taking a connection fails after
+/// `acquire_timeout` and the pool reconnects by itself once it is back.
+pub async fn connect(database: &Database) -> Result<AnyPool, DbError> {
+    let url = database.url.as_str();
     sqlx::any::install_default_drivers();
     if let Some(parent) = sqlite_file(url)
         .and_then(|file| file.parent().map(PathBuf::from))
@@ -37,12 +40,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, DbError
         })?;
     }
     let pool = AnyPoolOptions::new()
-        .max_connections(max_connections)
+        .max_connections(database.max_connections)
         // An embedded SQLite connection cannot go stale, and pinging it on
         // every checkout costs a round trip to its worker thread.
         .test_before_acquire(!url.starts_with("sqlite:"))
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(database.acquire_timeout)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 if conn.backend_name() == "SQLite" {

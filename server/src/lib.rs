@@ -81,7 +81,7 @@ pub async fn build_state(
     leptos_options: LeptosOptions,
 ) -> Result<AppState, StartError> {
     let catalog = Arc::new(Catalog::load(&config.catalog_path)?);
-    let db = db::connect(&config.database.url, config.database.max_connections).await?;
+    let db = db::connect(&config.database).await?;
     db::migrate(&db).await?;
     let assets = assets::shell_assets(&leptos_options);
     let payments = payments(config, &db, &catalog, &assets).await?;

@@ -13,6 +13,7 @@ use crate::middleware::limits::RequestLimits;
 use crate::middleware::page_cache::{PageCache, serve_public_pages};
 use crate::middleware::same_origin::same_origin_writes;
 use crate::middleware::server_fn_errors::server_function_errors;
+use crate::middleware::session_outage::unavailable_without_session;
 use crate::middleware::static_pages::finish_static_pages;
 use crate::security::security_headers;
 use crate::{api, ops, plain_forms, sandbox, telemetry};
@@ -104,7 +105,8 @@ pub async fn build(state: AppState, config: &Config) -> Router {
 
 /// The pages, their server functions, the files and (in sandbox mode) the
 /// sandbox's hosted checkout and portal, behind the browser-only layers:
-/// same-origin writes, the session, server-function statuses.
+/// same-origin writes, the session (503 where it is needed but the
+/// database is down), server-function statuses.
 async fn pages(state: &AppState, config: &Config) -> Router {
     let options = state.leptos_options.clone();
     let pkg_route = format!("/{}", options.site_pkg_dir);
@@ -186,6 +188,7 @@ async fn pages(state: &AppState, config: &Config) -> Router {
                 same_origin_writes,
             ))
             .layer(from_fn_with_state(state.clone(), load_session))
+            .layer(from_fn(unavailable_without_session))
             .layer(from_fn(server_function_errors)),
     );
     if config.server.bench_routes {

@@ -10,14 +10,7 @@ use app::accounts::ssr::throttle::{
 use app::accounts::ssr::users::{self, CreateUserError};
 use app::support::time::unix_now;
 use common::*;
-use server::db;
 use sqlx::{AnyPool, Row};
-
-async fn migrated_pool(url: &str) -> AnyPool {
-    let pool = db::connect(url, 8).await.expect("connect");
-    db::migrate(&pool).await.expect("migrate");
-    pool
-}
 
 const DEVICE: sessions::Device = sessions::Device {
     user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",

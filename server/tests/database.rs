@@ -6,12 +6,6 @@ use common::*;
 use server::db;
 use sqlx::{AnyPool, Row};
 
-async fn migrated_pool(url: &str) -> AnyPool {
-    let pool = db::connect(url, 8).await.expect("connect");
-    db::migrate(&pool).await.expect("migrate");
-    pool
-}
-
 async fn insert_user(pool: &AnyPool, id: &str, email: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) \

@@ -28,12 +28,6 @@ fn quick_mailer(db: &sqlx::AnyPool, sink: &SmtpSink) -> Mailer {
     )
 }
 
-async fn database_on(database: &TestDatabase) -> sqlx::AnyPool {
-    let db = server::db::connect(&database.url, 8).await.unwrap();
-    server::db::migrate(&db).await.unwrap();
-    db
-}
-
 fn email(to: &str, subject: &str) -> Email {
     Email {
         to: to.to_owned(),
@@ -103,7 +97,7 @@ async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_it_is_back() {
         return;
     };
     for database in all_databases().await {
-        let db = database_on(&database).await;
+        let db = migrated_pool(&database.url).await;
         let mailer = quick_mailer(&db, &sink);
         let before = sink.messages().len();
         sink.stop();
@@ -158,7 +152,10 @@ async fn two_instances_on_one_database_send_each_message_once() {
     for database in all_databases().await {
         let before = sink.messages().len();
         // Two pools: two instances' views of one database.
-        let (first, second) = (database_on(&database).await, database_on(&database).await);
+        let (first, second) = (
+            migrated_pool(&database.url).await,
+            migrated_pool(&database.url).await,
+        );
         let mut ids = Vec::new();
         for n in 0..24 {
             ids.push(
@@ -205,7 +202,7 @@ async fn a_message_that_can_never_be_delivered_is_given_up_without_its_body() {
         return;
     };
     let database = sqlite_database();
-    let db = database_on(&database).await;
+    let db = migrated_pool(&database.url).await;
     let mailer = quick_mailer(&db, &sink);
     let id = enqueue(&db, &email("not an address", "Undeliverable")).await;
     assert_eq!(mailer.deliver_due().await.unwrap(), 0);

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod page_cache;
 pub mod same_origin;
 pub mod server_fn_errors;
+pub mod session_outage;
 pub mod static_pages;
 
 use axum::http::{HeaderValue, StatusCode, header};

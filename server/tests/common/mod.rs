@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod api;
+pub mod own_postgres;
 pub mod smtp;
 pub mod stub;
 
@@ -24,6 +25,18 @@ use tower::ServiceExt;
 pub const PUBLIC_URL: &str = "https://tracepipe.example";
 
 pub use tempfile::TempDir;
+
+/// A pool of 8 on `url`, migrated.
+pub async fn migrated_pool(url: &str) -> sqlx::AnyPool {
+    let database = server::config::Database {
+        url: url.to_owned(),
+        max_connections: 8,
+        acquire_timeout: std::time::Duration::from_secs(5),
+    };
+    let pool = server::db::connect(&database).await.expect("connect");
+    server::db::migrate(&pool).await.expect("migrate");
+    pool
+}
 
 /// A folder under the system temp dir, removed on drop.
 pub fn temp_dir() -> TempDir {
@@ -55,14 +68,19 @@ pub fn sqlite_database() -> TestDatabase {
 }
 
 impl TestDatabase {
+    /// A database someone else owns (and removes).
+    pub fn at(backend: &'static str, url: String) -> TestDatabase {
+        TestDatabase {
+            backend,
+            url,
+            _dir: None,
+        }
+    }
+
     /// The same PostgreSQL database again, for a second instance.
     pub fn shared(&self) -> TestDatabase {
         assert_eq!(self.backend, "postgres", "instances share PostgreSQL");
-        TestDatabase {
-            backend: self.backend,
-            url: self.url.clone(),
-            _dir: None,
-        }
+        TestDatabase::at(self.backend, self.url.clone())
     }
 }
 

@@ -21,8 +21,15 @@ use leptos_axum::ResponseOptions;
 #[derive(Clone)]
 pub struct RequestSession(pub Option<Session>);
 
+/// Set beside a `RequestSession(None)` when the session could not be looked
+/// up (the database is unreachable): the visitor may well be signed in.
+#[derive(Clone, Copy)]
+pub struct SessionLookupFailed;
+
 /// Resolves the session cookie once per request, for pages and server
-/// functions alike. A database failure reads as signed out, never as a 500.
+/// functions alike. A database failure reads as signed out, marked
+/// `SessionLookupFailed` for the layer that answers 503 where a session is
+/// needed; it is never a 500.
 pub async fn load_session(
     State(state): State<AppState>,
     mut request: Request,
@@ -35,12 +42,14 @@ pub async fn load_session(
         .and_then(|cookies| state.sessions.token_from_cookies(cookies))
         .map(str::to_owned);
     let session = match token {
-        Some(token) => sessions::resolve(&state.db, &token, &state.sessions)
-            .await
-            .unwrap_or_else(|err| {
+        Some(token) => match sessions::resolve(&state.db, &token, &state.sessions).await {
+            Ok(session) => session,
+            Err(err) => {
                 tracing::warn!("session lookup failed: {err}");
+                request.extensions_mut().insert(SessionLookupFailed);
                 None
-            }),
+            }
+        },
         None => None,
     };
     request.extensions_mut().insert(RequestSession(session));
