@@ -189,6 +189,84 @@ async fn counts_survive_a_graceful_shutdown_in_the_middle_of_a_run() {
     }
 }
 
+/// A crash (SIGKILL, as the OOM killer sends) in the middle of a run: every
+/// request answered more than a flush interval (1 s) before it is in the
+/// database; only the last second's may be missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_loses_at_most_the_last_second_of_counts() {
+    let setup = app_on(sqlite_database(), &[]).await;
+    let (user_id, key) = user_with_key(&setup, "crash").await;
+    let dir = temp_dir();
+    let addr = free_address().await;
+    let mut child = server_command(&dir)
+        .env("DATABASE_URL", &setup.database.url)
+        .env("LISTEN_ADDR", addr.to_string())
+        .env("API_READS_PER_MINUTE", "100000000")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_until_ready(addr).await, "the server became ready");
+
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let answered_at = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let callers: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, key, answered_at) = (client.clone(), key.clone(), answered_at.clone());
+            tokio::spawn(async move {
+                while started.elapsed() < Duration::from_secs(4) {
+                    let response = client
+                        .get(format!("http://{addr}/v1/users/me"))
+                        .header("x-api-key", &key)
+                        .send()
+                        .await;
+                    match response {
+                        Ok(response) if response.status() == StatusCode::OK => {
+                            answered_at.lock().unwrap().push(std::time::Instant::now());
+                        }
+                        Ok(response) => panic!("answered {}", response.status()),
+                        Err(_) => break, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let killed_at = std::time::Instant::now();
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait().await.unwrap();
+    for caller in callers {
+        caller.await.unwrap();
+    }
+
+    let answered_at = answered_at.lock().unwrap().clone();
+    let stored = counted(&setup.state.db, &user_id).await as usize;
+    // The window, with a margin for the write under way and the scheduler.
+    let window_start = killed_at - Duration::from_millis(1200);
+    let in_last_second = answered_at.iter().filter(|at| **at >= window_start).count();
+    assert!(stored > 0, "counts were written while the server ran");
+    assert!(
+        stored <= answered_at.len(),
+        "{stored} of {}",
+        answered_at.len()
+    );
+    let lost = answered_at.len() - stored;
+    eprintln!(
+        "answered {}, stored {stored}, lost {lost}, answered in the last 1.2 s {in_last_second}",
+        answered_at.len()
+    );
+    assert!(
+        lost <= in_last_second,
+        "{lost} of {} answered requests lost; only the last second's {in_last_second} may be",
+        answered_at.len()
+    );
+}
+
 async fn report(router: &Router, token: Option<&str>, body: &str) -> TestResponse {
     let mut request =
         Request::post("/internal/v1/usage").header(header::CONTENT_TYPE, "application/json");

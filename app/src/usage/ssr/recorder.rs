@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How often the background task writes the counts.
-pub const FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+/// How often the background task writes the counts: also the most a crash
+/// (SIGKILL, out of memory) can lose, the counts of the last second.
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Days since 1970-01-01, UTC.
 pub fn day_of(unix_secs: i64) -> i64 {
