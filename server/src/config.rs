@@ -79,6 +79,8 @@ pub struct Server {
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     pub shutdown_timeout: Duration,
+    /// The connections the process keeps open, and how long each may wait.
+    pub connections: crate::serve::ConnectionLimits,
     /// Serve public pages to anonymous visitors from a per-process render cache.
     pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
@@ -323,6 +325,20 @@ impl Server {
                 "must be a whole number of seconds from 0 to 3600",
                 20,
             )?,
+            connections: crate::serve::ConnectionLimits {
+                header_read_timeout: vars.seconds(
+                    "HEADER_READ_TIMEOUT_SECS",
+                    1..=600,
+                    "must be a whole number of seconds from 1 to 600",
+                    10,
+                )?,
+                max_connections: vars.number(
+                    "MAX_CONNECTIONS",
+                    1..=1_000_000,
+                    "must be a whole number of connections from 1 to 1000000",
+                    4096,
+                )?,
+            },
             page_cache: vars.flag("PAGE_CACHE", true)?,
             bench_routes: vars.flag("BENCH_ROUTES", false)?,
         })
@@ -893,6 +909,8 @@ mod tests {
             ("DATABASE_ACQUIRE_TIMEOUT_MS", "10"),
             ("LOG_FORMAT", "xml"),
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
+            ("HEADER_READ_TIMEOUT_SECS", "0"),
+            ("MAX_CONNECTIONS", "unlimited"),
             ("BENCH_ROUTES", "maybe"),
             ("PAGE_CACHE", "sometimes"),
             ("APP_ENV", "staging"),

@@ -14,6 +14,7 @@ pub mod plain_forms;
 pub mod router;
 pub mod sandbox;
 pub mod security;
+pub mod serve;
 pub mod telemetry;
 
 use app::accounts::ssr::sessions::SessionPolicy;
@@ -35,9 +36,7 @@ use config::Config;
 use config::{MailTransport, PaymentsConfig, ServerSecretKey};
 use leptos::prelude::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +58,6 @@ pub enum StartError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
-    #[error("server stopped with an error: {0}")]
-    Serve(std::io::Error),
     #[error("SERVER_SECRET_KEY: {0}")]
     SecretKey(String),
 }
@@ -289,47 +286,6 @@ async fn payments(
     })
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish for
-/// at most `grace` before returning.
-pub async fn serve_until(
-    listener: TcpListener,
-    app: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    grace: Duration,
-) -> Result<(), StartError> {
-    use axum::serve::ListenerExt;
-    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
-    // Pages stream: a rendered page leaves in several writes (the head, then
-    // each part as its data arrives). With Nagle's algorithm on, a write that
-    // follows an unacknowledged one waits for the peer's ACK, which a browser
-    // on a kept-alive connection delays by ~40 ms: every page arrived 40 ms
-    // late. No delay: each write leaves at once (hyper already gathers what
-    // is ready into one write).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::debug!("TCP_NODELAY not set on a connection: {err}");
-        }
-    });
-    // The peer address feeds per-client sign-in throttling.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        let _ = stopping_tx.send(true);
-    });
-    let deadline = async move {
-        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
-        tokio::time::sleep(grace).await;
-    };
-    tokio::select! {
-        result = server => result.map_err(StartError::Serve),
-        () = deadline => {
-            tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests cut off at shutdown");
-            Ok(())
-        }
-    }
-}
-
 /// Runs the storefront until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), StartError> {
     let state = build_state(&config, leptos_options(&config)?).await?;
@@ -346,13 +302,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         public_url = %config.public_url,
         "storefront listening"
     );
-    serve_until(
+    serve::serve_until(
         listener,
         app,
+        config.server.connections,
         shutdown_signal(),
         config.server.shutdown_timeout,
     )
-    .await?;
+    .await;
     // The requests answered since the last flush are counted too.
     request_counter.flush_before_exit(&db).await;
     db.close().await;

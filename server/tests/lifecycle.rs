@@ -4,8 +4,9 @@
 mod common;
 
 use common::*;
+use server::serve::ConnectionLimits;
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 #[tokio::test]
@@ -96,26 +97,128 @@ async fn first_start_creates_the_database_and_sigterm_stops_cleanly() {
     );
 }
 
+const LIMITS: ConnectionLimits = ConnectionLimits {
+    header_read_timeout: Duration::from_secs(10),
+    max_connections: 1000,
+};
+
+/// `router` on `listener` until `shutdown`, with a grace of 5 s.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    server::serve::serve_until(listener, router, limits, shutdown, Duration::from_secs(5)).await
+}
+
+/// `router` served on a loopback port with `limits`, until the test ends.
+async fn serving(router: axum::Router, limits: ConnectionLimits) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener, router, limits, std::future::pending()));
+    addr
+}
+
+/// Clients that open a connection and trickle their headers a line at a
+/// time, never finishing, are cut off at the header deadline; everyone else
+/// is served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_trickle_their_headers_are_closed_at_the_deadline() {
+    let app = sqlite_app().await;
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(1),
+        ..LIMITS
+    };
+    let addr = serving(app.router.clone(), limits).await;
+    let started = std::time::Instant::now();
+    let trickling: Vec<_> = (0..50)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut tcp = TcpStream::connect(addr).await.unwrap();
+                tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: shop\r\n")
+                    .await
+                    .unwrap();
+                let mut buf = [0u8; 1024];
+                for _ in 0..30 {
+                    tokio::select! {
+                        read = tcp.read(&mut buf) => match read {
+                            Ok(0) | Err(_) => return Some(started.elapsed()),
+                            Ok(_) => {}
+                        },
+                        () = tokio::time::sleep(Duration::from_millis(200)) => {
+                            if tcp.write_all(b"X-Slow: still typing\r\n").await.is_err() {
+                                return Some(started.elapsed());
+                            }
+                        }
+                    }
+                }
+                None // still open after 6 s
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = reqwest::Client::new();
+    let asked = std::time::Instant::now();
+    let health = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(
+        asked.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        asked.elapsed()
+    );
+    for connection in trickling {
+        let closed_after = connection.await.unwrap().expect("closed by the server");
+        assert!(
+            (Duration::from_millis(900)..Duration::from_secs(3)).contains(&closed_after),
+            "closed after {closed_after:?}"
+        );
+    }
+}
+
+/// At the cap, a new connection waits (in the kernel's queue) until an open
+/// one closes, and is then served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_cap_a_new_connection_waits_for_a_free_place() {
+    let app = sqlite_app().await;
+    let limits = ConnectionLimits {
+        max_connections: 2,
+        ..LIMITS
+    };
+    let addr = serving(app.router.clone(), limits).await;
+    let first = TcpStream::connect(addr).await.unwrap();
+    let _second = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let waiting = tokio::spawn(http_status(addr, "/healthz"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "served past the cap");
+    drop(first);
+    let status = tokio::time::timeout(Duration::from_secs(2), waiting)
+        .await
+        .expect("served once a place was free")
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, 200);
+}
+
 #[tokio::test]
 async fn graceful_shutdown_finishes_and_stops_accepting() {
     let app = sqlite_app().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve_until(
-        listener,
-        app.router.clone(),
-        async move {
-            let _ = stop_rx.await;
-        },
-        Duration::from_secs(5),
-    ));
+    let server = tokio::spawn(serve(listener, app.router.clone(), LIMITS, async move {
+        let _ = stop_rx.await;
+    }));
     assert_eq!(http_status(addr, "/healthz").await.unwrap(), 200);
     stop_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server)
         .await
         .expect("stops promptly")
-        .unwrap()
         .unwrap();
     assert!(TcpStream::connect(addr).await.is_err());
 }
@@ -130,11 +233,11 @@ async fn rendered_pages_arrive_without_a_stall_on_a_kept_alive_connection() {
     let cookie = session_cookie(&register(&app.router, "ada@example.com", "Ada").await);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(server::serve_until(
+    tokio::spawn(serve(
         listener,
         app.router.clone(),
+        LIMITS,
         std::future::pending::<()>(),
-        Duration::from_secs(1),
     ));
     // One idle connection at most, reused for every request.
     let client = reqwest::Client::builder()
