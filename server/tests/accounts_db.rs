@@ -10,7 +10,7 @@ use app::accounts::ssr::throttle::{
 use app::accounts::ssr::users::{self, CreateUserError};
 use app::support::time::unix_now;
 use common::*;
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 
 const DEVICE: sessions::Device = sessions::Device {
     user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
