@@ -1,6 +1,7 @@
 //! Configuration from environment variables (and an optional `.env` file),
 //! validated once at start. Every error names the variable and what it expects.
 
+use app::api_keys::ssr::networks::Networks;
 use app::usage::ssr::Rates;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
@@ -81,6 +82,8 @@ pub struct Server {
     pub shutdown_timeout: Duration,
     /// The connections the process keeps open, and how long each may wait.
     pub connections: crate::serve::ConnectionLimits,
+    /// Proxies in front whose `X-Request-Id` is kept (`TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::middleware::request_id::TrustedProxies,
     /// Serve public pages to anonymous visitors from a per-process render cache.
     pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
@@ -338,6 +341,18 @@ impl Server {
                     "must be a whole number of connections from 1 to 1000000",
                     4096,
                 )?,
+            },
+            trusted_proxies: match vars.get("TRUSTED_PROXIES") {
+                Some(value) => Networks::parse(&value)
+                    .map(crate::middleware::request_id::TrustedProxies)
+                    .map_err(|_| {
+                        fail(
+                            "TRUSTED_PROXIES",
+                            "must be IP addresses or CIDR ranges separated by commas",
+                            &value,
+                        )
+                    })?,
+                None => Default::default(),
             },
             page_cache: vars.flag("PAGE_CACHE", true)?,
             bench_routes: vars.flag("BENCH_ROUTES", false)?,
@@ -911,6 +926,7 @@ mod tests {
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
             ("HEADER_READ_TIMEOUT_SECS", "0"),
             ("MAX_CONNECTIONS", "unlimited"),
+            ("TRUSTED_PROXIES", "the load balancer"),
             ("BENCH_ROUTES", "maybe"),
             ("PAGE_CACHE", "sometimes"),
             ("APP_ENV", "staging"),

@@ -11,6 +11,7 @@ use crate::middleware::client_writes::limit_client_writes;
 use crate::middleware::coalesce::coalesce_pages;
 use crate::middleware::limits::RequestLimits;
 use crate::middleware::page_cache::{PageCache, serve_public_pages};
+use crate::middleware::request_id::request_id;
 use crate::middleware::same_origin::same_origin_writes;
 use crate::middleware::server_fn_errors::server_function_errors;
 use crate::middleware::session_outage::unavailable_without_session;
@@ -88,6 +89,10 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     // Read top-down: the first layer sees the request first.
     app.layer(
         ServiceBuilder::new()
+            .layer(from_fn_with_state(
+                config.server.trusted_proxies.clone(),
+                request_id,
+            ))
             .layer(telemetry::request_log_layer())
             // Around compression (see `coalesce`): the encoder gets each page
             // in one piece, and the compressed page leaves in one write with

@@ -1,7 +1,8 @@
 //! Structured logs: one line per request with method, path, status and
-//! latency. Query strings, headers and cookies are never logged.
+//! latency, and the request's id on every line written while handling it. Query strings, headers and cookies are never logged.
 
 use crate::config::LogFormat;
+use crate::middleware::request_id::X_REQUEST_ID;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use std::io::IsTerminal;
@@ -35,8 +36,19 @@ pub fn request_log_layer()
 }
 
 fn request_span(request: &Request<Body>) -> Span {
+    // Set by `request_id`, the layer before this one.
+    let request_id = request
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
     // `path()` excludes the query string, which may carry tokens.
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+    )
 }
 
 fn log_response(response: &Response<Body>, latency: Duration, _span: &Span) {

@@ -5,8 +5,11 @@
 mod common;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
+use common::api::json_of;
 use common::*;
+use std::net::SocketAddr;
 
 #[tokio::test]
 async fn request_logs_name_method_path_status_and_latency_but_no_secrets() {
@@ -111,4 +114,80 @@ async fn no_token_password_or_smtp_secret_reaches_the_log() {
     for secret in [token.as_str(), new_password, PASSWORD, "smtp-secret-pw"] {
         assert!(!log.contains(secret), "{secret} leaked into the log");
     }
+}
+
+/// Every answer names its request's id; the request's log line, an API
+/// error's envelope and a refusal page say the same id. An id a trusted
+/// proxy sent is kept, anyone else's replaced.
+#[tokio::test]
+async fn every_request_has_an_id_in_its_answer_its_log_line_and_its_error_text() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = app_on(sqlite_database(), &[("TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    let from = |peer: [u8; 4], request: Request<Body>| {
+        let mut request = request;
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((peer, 40000))));
+        request
+    };
+
+    let refused = send(
+        &app.router,
+        Request::get("/v1/users/me").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let id = refused.header("x-request-id").to_owned();
+    assert_eq!(
+        uuid::Uuid::parse_str(&id).unwrap().get_version_num(),
+        7,
+        "{id}"
+    );
+    assert_eq!(json_of(&refused)["error"]["request_id"], id.as_str());
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = log
+        .lines()
+        .find(|line| line.contains("request served") && line.contains("path=/v1/users/me"))
+        .unwrap_or_else(|| panic!("no request line in {log}"));
+    assert!(line.contains(&format!("request_id={id}")), "{line}");
+
+    // A refusal page (here: a body over the limit) quotes it too.
+    let refused = call(&app.router, "login", &"a".repeat(128 * 1024), None).await;
+    assert_eq!(refused.status, 413);
+    let id = refused.header("x-request-id");
+    assert!(
+        refused.body.contains(&format!("Request id: {id}")),
+        "{}",
+        refused.body
+    );
+
+    let with_id = |peer| {
+        from(
+            peer,
+            Request::get("/healthz")
+                .header("x-request-id", "proxy-4f2a9c")
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    let trusted = send(&app.router, with_id([10, 1, 2, 3])).await;
+    assert_eq!(trusted.header("x-request-id"), "proxy-4f2a9c");
+    let untrusted = send(&app.router, with_id([203, 0, 113, 9])).await;
+    assert_ne!(untrusted.header("x-request-id"), "proxy-4f2a9c");
+    assert!(uuid::Uuid::parse_str(untrusted.header("x-request-id")).is_ok());
+    // A forged log line is no id.
+    let forged = from(
+        [10, 1, 2, 3],
+        Request::get("/healthz")
+            .header("x-request-id", "a b\tc")
+            .body(Body::empty())
+            .unwrap(),
+    );
+    assert!(uuid::Uuid::parse_str(send(&app.router, forged).await.header("x-request-id")).is_ok());
 }

@@ -13,7 +13,8 @@ Content-Type: application/json
   "error": {
     "code": "forbidden",
     "message": "This key does not have the api_keys:write permission this request needs.",
-    "details": { "reason": "missing_permission", "permission": "api_keys:write" }
+    "details": { "reason": "missing_permission", "permission": "api_keys:write" },
+    "request_id": "019a7c3e-5b2f-7d40-9c1e-2f6a8b0d4e13"
   }
 }"#;
 
@@ -68,7 +69,9 @@ pub fn ErrorsPage() -> impl IntoView {
                 <p class="lead">
                     "Every error is JSON with one envelope: a stable " <code>"code"</code>
                     " for programs, a " <code>"message"</code> " for people, and " <code>"details"</code>
-                    " naming the field or the reason. A refused request changed nothing."
+                    " naming the field or the reason, and the " <code>"request_id"</code>
+                    " (also in the " <code>"X-Request-Id"</code>
+                    " header) to quote if you ask us about a call. A refused request changed nothing."
                 </p>
                 <div class="snippet"><pre tabindex="0"><code>{ENVELOPE_EXAMPLE}</code></pre></div>
                 <p>

@@ -102,7 +102,7 @@ pub fn QuickstartPage() -> impl IntoView {
 
                 <h2 id="errors">"5. Errors and limits"</h2>
                 <ul>
-                    <li>"Every error is JSON: " <code>"{\"error\": {\"code\", \"message\", \"details\"}}"</code> "."</li>
+                    <li>"Every error is JSON: " <code>"{\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}"</code> "."</li>
                     <li>
                         "401 " <code>"unauthorized"</code> ": the key does not work; " <code>"details.reason"</code> " says why: "
                         <code>"missing"</code> ", " <code>"malformed"</code> " (the checksum fails), " <code>"invalid"</code> ", "

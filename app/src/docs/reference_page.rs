@@ -108,9 +108,10 @@ fn Reference(reference: Arc<ApiReference>, key_prefix: Option<String>) -> impl I
 
                 <h2 id="errors">"Errors"</h2>
                 <p>
-                    "Every error answers " <code>"{\"error\": {\"code\", \"message\", \"details\"}}"</code>
+                    "Every error answers " <code>"{\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}"</code>
                     ": " <code>"code"</code> " for programs, " <code>"message"</code> " for people, "
-                    <code>"details"</code> " naming the field or the reason. "
+                    <code>"details"</code> " naming the field or the reason, "
+                    <code>"request_id"</code> " to quote when asking for help. "
                     <a href="/docs/errors">"Every code and what to do about it"</a> "."
                 </p>
 

@@ -117,12 +117,22 @@ pub struct ErrorBody {
     code: String,
     message: String,
     details: serde_json::Map<String, Value>,
+    /// The request's id, also in the `X-Request-Id` header: quote it when
+    /// asking for help with a failed call.
+    #[schema(example = "019a7c3e-5b2f-7d40-9c1e-2f6a8b0d4e13")]
+    request_id: Option<String>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let request_id = crate::middleware::request_id::current();
         let body = json!({
-            "error": { "code": self.code(), "message": self.message, "details": self.details }
+            "error": {
+                "code": self.code(),
+                "message": self.message,
+                "details": self.details,
+                "request_id": request_id.as_deref(),
+            }
         });
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {

@@ -8,6 +8,7 @@ pub mod client_writes;
 pub mod coalesce;
 pub mod limits;
 pub mod page_cache;
+pub mod request_id;
 pub mod same_origin;
 pub mod server_fn_errors;
 pub mod session_outage;
@@ -35,12 +36,20 @@ impl Clients {
     ) -> Response {
         let mut response = match self {
             Self::Apis => crate::api::ApiError::new(status, message).into_response(),
-            Self::Browsers => (
-                status,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                message,
-            )
-                .into_response(),
+            Self::Browsers => {
+                let text = match request_id::current() {
+                    Some(id) => {
+                        format!("{message}\n\nRequest id: {id} (quote it if you contact support).")
+                    }
+                    None => message,
+                };
+                (
+                    status,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    text,
+                )
+                    .into_response()
+            }
         };
         if let Some(secs) = retry_after {
             response
