@@ -123,6 +123,8 @@ async fn counts_survive_a_graceful_shutdown_in_the_middle_of_a_run() {
             .env("DATABASE_URL", &setup.database.url)
             .env("LISTEN_ADDR", addr.to_string())
             .env("API_READS_PER_MINUTE", "100000")
+            // Unread, a pipe would fill with request log lines and stall the server.
+            .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
         assert!(wait_until_ready(addr).await, "the server became ready");
