@@ -11,16 +11,21 @@ use common::api::json_of;
 use common::*;
 use std::net::SocketAddr;
 
-#[tokio::test]
-async fn request_logs_name_method_path_status_and_latency_but_no_secrets() {
+/// Everything logged at `level` or above on this thread, until the guard drops.
+fn capture_logs(level: tracing::Level) -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
         .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
+        .with_max_level(level)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn request_logs_name_method_path_status_and_latency_but_no_secrets() {
+    let (captured, _guard) = capture_logs(tracing::Level::INFO);
 
     let app = sqlite_app().await;
     let request = Request::get("/?token=query-secret")
@@ -52,14 +57,7 @@ async fn request_logs_name_method_path_status_and_latency_but_no_secrets() {
 /// token, the passwords and the SMTP password appear in no log line.
 #[tokio::test]
 async fn no_token_password_or_smtp_secret_reaches_the_log() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs(tracing::Level::DEBUG);
 
     // Reset through the sandbox mailbox.
     let app = sqlite_app().await;
@@ -121,14 +119,7 @@ async fn no_token_password_or_smtp_secret_reaches_the_log() {
 /// proxy sent is kept, anyone else's replaced.
 #[tokio::test]
 async fn every_request_has_an_id_in_its_answer_its_log_line_and_its_error_text() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs(tracing::Level::INFO);
     let app = app_on(sqlite_database(), &[("TRUSTED_PROXIES", "10.0.0.0/8")]).await;
     let from = |peer: [u8; 4], request: Request<Body>| {
         let mut request = request;
