@@ -16,8 +16,9 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target');
 
 export default defineConfig({
   testDir: './tests',
-  // Needs two instances on PostgreSQL: playwright.multi.config.ts runs it.
-  testIgnore: /multi-instance\.spec\.ts/,
+  // Need their own servers: playwright.multi.config.ts (two instances on
+  // PostgreSQL) and playwright.fuzz.config.ts (raised API limits) run them.
+  testIgnore: /(multi-instance|api-fuzz)\.spec\.ts/,
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
@@ -59,7 +60,7 @@ export default defineConfig({
 });
 
 /** The release server on `listenPort`, reached at `publicUrl`. */
-function storefront(listenPort: number, publicUrl: string, dataDir: string) {
+export function storefront(listenPort: number, publicUrl: string, dataDir: string) {
   return {
     command: process.env.STOREFRONT_BIN ?? path.join(targetDir, 'release', 'server'),
     cwd: repoRoot,

@@ -9,6 +9,7 @@ BINARYEN_VERSION="132"
 AIOSMTPD_VERSION="1.4.6"
 VNU_VERSION="26.9.27"
 LIGHTHOUSE_VERSION="13.5.0"
+SCHEMATHESIS_VERSION="4.32.5"
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock")"
 
 # npm-installed tools live outside the clone so fresh clones reuse them.
@@ -16,6 +17,8 @@ TOOLS_DIR="${TRACEPIPE_TOOLS_DIR:-$HOME/.cache/tracepipe-storefront/tools}"
 export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # The Nu HTML Checker, as scripts/bootstrap --for-tests installs it.
 VNU_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
+# The API fuzzer, as scripts/bootstrap --for-tests installs it (a venv of its own).
+SCHEMATHESIS="$TOOLS_DIR/schemathesis/bin/st"
 
 CARGO_TARGET="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 SERVER_BIN="$CARGO_TARGET/release/server"

@@ -48,9 +48,10 @@ pub enum AppError {
     BadRequest(String),
     /// The Payment MS failed, hung or refused us; nothing was charged or changed.
     #[error(
-        "Our payment provider isn't answering right now, so nothing was charged or changed. Please try again in a minute."
+        "Our payment provider isn't answering right now, so nothing was charged or changed. Please try again in a minute.{}",
+        quoted(.request_id)
     )]
-    PaymentUnavailable,
+    PaymentUnavailable { request_id: Option<String> },
     /// A second subscription would bill twice: plan changes go through the portal.
     #[error("You already have the {plan_name} plan. To switch plans, use Manage billing.")]
     AlreadySubscribed { plan_name: String },
@@ -103,9 +104,19 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: i64 },
     /// A dependency failed; nothing was changed.
     #[error(
-        "Something went wrong on our side and nothing was changed. Please try again in a moment."
+        "Something went wrong on our side and nothing was changed. Please try again in a moment.{}",
+        quoted(.request_id)
     )]
-    Unavailable,
+    Unavailable { request_id: Option<String> },
+}
+
+/// The failed request's id, for a person to quote to support: the same id
+/// as in our logs and the answer's `X-Request-Id`.
+fn quoted(request_id: &Option<String>) -> String {
+    request_id
+        .as_deref()
+        .map(|id| format!(" If it keeps happening, quote request id {id} when you contact us."))
+        .unwrap_or_default()
 }
 
 fn wait_label(seconds: i64) -> String {
@@ -125,7 +136,7 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(reason)
             | ServerFnErrorErr::MissingArg(reason)
             | ServerFnErrorErr::Deserialization(reason) => Self::BadRequest(reason),
-            _ => Self::Unavailable,
+            _ => Self::Unavailable { request_id: None },
         }
     }
 }
@@ -160,7 +171,9 @@ impl AppError {
             Self::NoSuchKey | Self::NoSuchSession | Self::NoSuchPasskey | Self::NoGracePeriod => {
                 StatusCode::NOT_FOUND
             }
-            Self::Unavailable | Self::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::PaymentUnavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -171,8 +184,8 @@ impl AppError {
             Self::Throttled { retry_after_secs }
             | Self::TooManyRequests { retry_after_secs }
             | Self::MailThrottled { retry_after_secs } => Some(*retry_after_secs),
-            Self::Unavailable => Some(5),
-            Self::PaymentUnavailable => Some(60),
+            Self::Unavailable { .. } => Some(5),
+            Self::PaymentUnavailable { .. } => Some(60),
             _ => None,
         }
     }
@@ -185,9 +198,32 @@ impl AppError {
     ) -> impl Fn(E) -> Self + Copy {
         move |err| {
             tracing::error!("{what}: {err}");
-            Self::Unavailable
+            Self::unavailable()
         }
     }
+
+    /// `Unavailable`, naming the request being answered.
+    pub fn unavailable() -> Self {
+        Self::Unavailable {
+            request_id: this_request_id(),
+        }
+    }
+
+    /// `PaymentUnavailable`, naming the request being answered.
+    pub fn payment_unavailable() -> Self {
+        Self::PaymentUnavailable {
+            request_id: this_request_id(),
+        }
+    }
+}
+
+/// The id the server's request-id layer gave the request a server function
+/// or page is answering (in its `X-Request-Id`); none outside one.
+#[cfg(feature = "ssr")]
+fn this_request_id() -> Option<String> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
+    let id = parts.headers.get("x-request-id")?.to_str().ok()?;
+    Some(id.to_owned())
 }
 
 #[cfg(test)]
@@ -211,6 +247,14 @@ mod tests {
             .to_string(),
             "Too many sign-in attempts. Wait 5 seconds and try again."
         );
+        let failed = AppError::Unavailable {
+            request_id: Some("019a7c3e-5b2f-7d40-9c1e-2f6a8b0d4e13".into()),
+        };
+        assert_eq!(
+            failed.to_string(),
+            "Something went wrong on our side and nothing was changed. Please try again in a moment. \
+             If it keeps happening, quote request id 019a7c3e-5b2f-7d40-9c1e-2f6a8b0d4e13 when you contact us."
+        );
         let invalid =
             AppError::Invalid(FieldError::new(Field::Email, "Enter your e-mail address."));
         assert_eq!(invalid.to_string(), "Enter your e-mail address.");
@@ -222,6 +266,6 @@ mod tests {
             AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `email`".into()));
         assert_eq!(err, AppError::BadRequest("missing field `email`".into()));
         let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("db down".into()));
-        assert_eq!(err, AppError::Unavailable);
+        assert_eq!(err, AppError::Unavailable { request_id: None });
     }
 }

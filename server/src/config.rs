@@ -46,11 +46,16 @@ pub struct Config {
     pub payments: Payments,
     pub mail: Mail,
     pub usage: Usage,
-    /// Bearer token other Tracepipe services present on `/internal/v1`;
-    /// unset: every internal call is refused.
-    pub internal_service_token: Option<SecretString>,
+    /// Bearer tokens other Tracepipe services may present on `/internal/v1`:
+    /// `INTERNAL_SERVICE_TOKEN`, then `INTERNAL_SERVICE_TOKEN_PREVIOUS`
+    /// during a rotation. Empty: every internal call is refused.
+    pub internal_service_tokens: Vec<SecretString>,
     /// What sealed second-factor secrets and signed device cookies rest on.
     pub server_secret_key: ServerSecretKey,
+    /// `SERVER_SECRET_KEY_PREVIOUS`: during a rotation, what was sealed or
+    /// signed under the key before still opens (and is sealed again under
+    /// the current key at start-up).
+    pub previous_server_secret_key: Option<SecretString>,
 }
 
 /// Where the server's own secret key comes from. Every instance sharing a
@@ -88,6 +93,9 @@ pub struct Server {
     pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
     pub bench_routes: bool,
+    /// `METRICS_ADDR`: where Prometheus scrapes `/metrics`, a listener of
+    /// its own (never the public one). Unset: no metrics are kept.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug)]
@@ -130,7 +138,14 @@ pub struct Payments {
     pub service: PaymentsConfig,
     /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
     pub timeout: Duration,
+    /// `PAYMENT_REDIRECT_ORIGINS`: the only origins checkout and portal
+    /// URLs from the Payment MS may send a browser to (the sandbox's pages
+    /// are on `PUBLIC_URL`, which is always allowed for it).
+    pub redirect_origins: Vec<String>,
 }
+
+/// Stripe's hosted Checkout and Customer Portal.
+const STRIPE_ORIGINS: &str = "https://checkout.stripe.com,https://billing.stripe.com";
 
 /// Where mail goes. Never silently the sandbox mailbox in production.
 #[derive(Clone, Debug)]
@@ -275,6 +290,14 @@ impl Config {
             })?,
             None => "http://127.0.0.1:8081".to_owned(),
         };
+        // On http, cookies lose `Secure` and `__Host-` and HSTS is off.
+        if environment == Environment::Production && !public_url.starts_with("https://") {
+            return Err(fail(
+                "PUBLIC_URL",
+                "must be an https origin when APP_ENV=production, such as https://tracepipe.ai (terminate TLS in front of the server)",
+                &public_url,
+            ));
+        }
         let catalog_path = vars
             .get("CATALOG_PATH")
             .unwrap_or_else(|| "catalog.toml".to_owned());
@@ -291,8 +314,9 @@ impl Config {
             payments: Payments::read(&vars, environment)?,
             mail: Mail::read(&vars, environment)?,
             usage: Usage::read(&vars)?,
-            internal_service_token: internal_service_token(&vars)?,
+            internal_service_tokens: internal_service_tokens(&vars)?,
             server_secret_key: server_secret_key(&vars, environment, &data_dir)?,
+            previous_server_secret_key: previous_server_secret_key(&vars)?,
         })
     }
 
@@ -314,8 +338,22 @@ impl Server {
             })?,
             None => SocketAddr::from(([127, 0, 0, 1], 8081)),
         };
+        let metrics_addr = match vars.get("METRICS_ADDR") {
+            Some(value) => match value.parse::<SocketAddr>() {
+                Ok(addr) if addr != listen_addr => Some(addr),
+                _ => {
+                    return Err(fail(
+                        "METRICS_ADDR",
+                        "must be an IP address and port other than LISTEN_ADDR's, such as 127.0.0.1:9464",
+                        &value,
+                    ));
+                }
+            },
+            None => None,
+        };
         Ok(Self {
             listen_addr,
+            metrics_addr,
             data_dir: PathBuf::from(vars.get("DATA_DIR").unwrap_or_else(|| "data".to_owned())),
             log_format: vars.choice(
                 "LOG_FORMAT",
@@ -511,20 +549,53 @@ fn server_secret_key(
     }
 }
 
-fn internal_service_token(
+/// The current token, and the previous one while callers move over.
+fn internal_service_tokens(
     vars: &Vars<impl Fn(&str) -> Option<String>>,
-) -> Result<Option<SecretString>, ConfigError> {
-    match vars.get("INTERNAL_SERVICE_TOKEN") {
+) -> Result<Vec<SecretString>, ConfigError> {
+    let token = |name: &'static str| match vars.get(name) {
         Some(token) if token.len() >= 32 && !token.contains(char::is_whitespace) => {
             Ok(Some(SecretString::from(token)))
         }
         // The value itself is a secret: never echoed.
         Some(_) => Err(fail(
-            "INTERNAL_SERVICE_TOKEN",
+            name,
             "must be at least 32 characters without spaces (value not shown)",
             "",
         )),
         None => Ok(None),
+    };
+    match (
+        token("INTERNAL_SERVICE_TOKEN")?,
+        token("INTERNAL_SERVICE_TOKEN_PREVIOUS")?,
+    ) {
+        (None, Some(_)) => Err(fail(
+            "INTERNAL_SERVICE_TOKEN_PREVIOUS",
+            "is set without INTERNAL_SERVICE_TOKEN: a rotation keeps the new token there",
+            "",
+        )),
+        (current, previous) => Ok(current.into_iter().chain(previous).collect()),
+    }
+}
+
+fn previous_server_secret_key(
+    vars: &Vars<impl Fn(&str) -> Option<String>>,
+) -> Result<Option<SecretString>, ConfigError> {
+    match vars.get("SERVER_SECRET_KEY_PREVIOUS") {
+        None => Ok(None),
+        Some(_) if vars.get("SERVER_SECRET_KEY").is_none() => Err(fail(
+            "SERVER_SECRET_KEY_PREVIOUS",
+            "is set without SERVER_SECRET_KEY: a rotation keeps the new key there",
+            "",
+        )),
+        Some(text) if decode_server_secret_key(&text).is_some() => {
+            Ok(Some(SecretString::from(text)))
+        }
+        Some(_) => Err(fail(
+            "SERVER_SECRET_KEY_PREVIOUS",
+            "must be base64 of at least 32 random bytes (value not shown)",
+            "",
+        )),
     }
 }
 
@@ -597,7 +668,26 @@ impl Payments {
             }
             None => PaymentsConfig::Sandbox { api_key },
         };
-        Ok(Self { service, timeout })
+        let origins = vars
+            .get("PAYMENT_REDIRECT_ORIGINS")
+            .unwrap_or_else(|| STRIPE_ORIGINS.to_owned());
+        let redirect_origins = origins
+            .split(',')
+            .map(|origin| {
+                parse_public_url(origin).ok_or_else(|| {
+                    fail(
+                        "PAYMENT_REDIRECT_ORIGINS",
+                        "must be comma-separated http(s) origins such as https://checkout.stripe.com (no path)",
+                        origin.trim(),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            service,
+            timeout,
+            redirect_origins,
+        })
     }
 }
 
@@ -759,6 +849,7 @@ mod tests {
         ));
         let production = [
             ("APP_ENV", "production"),
+            ("PUBLIC_URL", "https://tracepipe.ai"),
             ("PAYMENT_SANDBOX", "true"),
             ("MAIL_SANDBOX", "true"),
             ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
@@ -784,12 +875,112 @@ mod tests {
     }
 
     #[test]
+    fn a_previous_secret_needs_a_current_one_and_is_never_echoed() {
+        const TOKEN: &str = "svc_current_current_current_current_";
+        const OLD_TOKEN: &str = "svc_previous_previous_previous_prev";
+        let alone = config(&[("INTERNAL_SERVICE_TOKEN_PREVIOUS", OLD_TOKEN)]).unwrap_err();
+        assert_eq!(alone.name, "INTERNAL_SERVICE_TOKEN_PREVIOUS");
+        let both = config(&[
+            ("INTERNAL_SERVICE_TOKEN", TOKEN),
+            ("INTERNAL_SERVICE_TOKEN_PREVIOUS", OLD_TOKEN),
+        ])
+        .unwrap();
+        let accepted: Vec<&str> = both
+            .internal_service_tokens
+            .iter()
+            .map(|token| token.expose_secret())
+            .collect();
+        assert_eq!(accepted, [TOKEN, OLD_TOKEN]);
+        assert!(!format!("{both:?}").contains(OLD_TOKEN));
+        let short = config(&[
+            ("INTERNAL_SERVICE_TOKEN", TOKEN),
+            ("INTERNAL_SERVICE_TOKEN_PREVIOUS", "short"),
+        ])
+        .unwrap_err();
+        assert_eq!(short.name, "INTERNAL_SERVICE_TOKEN_PREVIOUS");
+
+        let key_alone = config(&[("SERVER_SECRET_KEY_PREVIOUS", TEST_SECRET_KEY)]).unwrap_err();
+        assert_eq!(key_alone.name, "SERVER_SECRET_KEY_PREVIOUS");
+        let not_a_key = config(&[
+            ("SERVER_SECRET_KEY", TEST_SECRET_KEY),
+            ("SERVER_SECRET_KEY_PREVIOUS", "not base64!"),
+        ])
+        .unwrap_err();
+        assert_eq!(not_a_key.name, "SERVER_SECRET_KEY_PREVIOUS");
+        assert!(!not_a_key.to_string().contains("not base64!"));
+    }
+
+    #[test]
+    fn payment_redirects_default_to_stripe_and_take_only_origins() {
+        let default = config(&[]).unwrap();
+        assert_eq!(
+            default.payments.redirect_origins,
+            ["https://checkout.stripe.com", "https://billing.stripe.com"]
+        );
+        let chosen = config(&[(
+            "PAYMENT_REDIRECT_ORIGINS",
+            "https://pay.example.com, HTTPS://Portal.Example.com:8443/",
+        )])
+        .unwrap();
+        assert_eq!(
+            chosen.payments.redirect_origins,
+            ["https://pay.example.com", "https://portal.example.com:8443"]
+        );
+        let err = config(&[(
+            "PAYMENT_REDIRECT_ORIGINS",
+            "https://pay.example.com/checkout",
+        )])
+        .unwrap_err();
+        assert_eq!(err.name, "PAYMENT_REDIRECT_ORIGINS");
+        assert!(
+            err.to_string().contains("https://pay.example.com/checkout"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn metrics_are_off_unless_given_a_listener_of_their_own() {
+        assert_eq!(config(&[]).unwrap().server.metrics_addr, None);
+        let on = config(&[("METRICS_ADDR", "127.0.0.1:9464")]).unwrap();
+        assert_eq!(
+            on.server.metrics_addr,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9464)))
+        );
+        for refused in ["9464", "127.0.0.1:8081"] {
+            let err = config(&[("METRICS_ADDR", refused)]).unwrap_err();
+            assert_eq!(err.name, "METRICS_ADDR", "{refused}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_a_public_url_without_https() {
+        for refused in [
+            None,
+            Some("http://tracepipe.ai"),
+            Some("http://127.0.0.1:8081"),
+        ] {
+            let mut vars = vec![("APP_ENV", "production")];
+            vars.extend(refused.map(|url| ("PUBLIC_URL", url)));
+            let err = config(&vars).unwrap_err();
+            assert_eq!(err.name, "PUBLIC_URL", "{refused:?}");
+            assert!(err.to_string().contains("https"), "{err}");
+        }
+        let development = config(&[("PUBLIC_URL", "http://tracepipe.localhost")]).unwrap();
+        assert!(!development.https());
+    }
+
+    #[test]
     fn production_never_falls_back_to_the_sandbox_silently() {
-        let err = config(&[("APP_ENV", "production")]).unwrap_err();
+        let err = config(&[
+            ("APP_ENV", "production"),
+            ("PUBLIC_URL", "https://tracepipe.ai"),
+        ])
+        .unwrap_err();
         assert_eq!(err.name, "PAYMENT_SERVICE_URL");
         assert!(err.to_string().contains("PAYMENT_SANDBOX=true"), "{err}");
         let chosen = config(&[
             ("APP_ENV", "production"),
+            ("PUBLIC_URL", "https://tracepipe.ai"),
             ("PAYMENT_SANDBOX", "true"),
             ("MAIL_SANDBOX", "true"),
             ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
@@ -806,6 +997,7 @@ mod tests {
     fn production_mail_goes_over_encrypted_smtp_or_to_the_sandbox_on_purpose() {
         let production = [
             ("APP_ENV", "production"),
+            ("PUBLIC_URL", "https://tracepipe.ai"),
             ("PAYMENT_SANDBOX", "true"),
             ("MAIL_FROM", "Tracepipe <no-reply@tracepipe.ai>"),
             ("SERVER_SECRET_KEY", TEST_SECRET_KEY),
@@ -844,6 +1036,7 @@ mod tests {
         assert!(!broken.to_string().contains("s3cret"), "{broken}");
         let no_from = config(&[
             ("APP_ENV", "production"),
+            ("PUBLIC_URL", "https://tracepipe.ai"),
             ("PAYMENT_SANDBOX", "true"),
             ("MAIL_SANDBOX", "true"),
         ]);
@@ -862,6 +1055,7 @@ mod tests {
         let key = "proj_0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
         let service = config(&[
             ("APP_ENV", "production"),
+            ("PUBLIC_URL", "https://tracepipe.ai"),
             ("PAYMENT_SERVICE_URL", "http://payments.internal:9000"),
             ("PAYMENT_SERVICE_API_KEY", key),
             ("SMTP_URL", "smtps://mailer:s3cret@smtp.example.com"),

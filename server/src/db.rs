@@ -5,7 +5,7 @@ use crate::config::Database;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{AnyPool, Executor};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Migrations are compiled into the binary and applied at start.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -71,6 +71,87 @@ pub async fn migrate(pool: &AnyPool) -> Result<(), DbError> {
 /// Whether the database answers a trivial query.
 pub async fn ping(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(
+        "the database is PostgreSQL: back it up with pg_dump (see the README's Database section)"
+    )]
+    NotSqlite,
+    #[error("there is no database at {0}")]
+    NoDatabase(String),
+    #[error("{0} already exists: choose a new file (a backup never overwrites)")]
+    Exists(String),
+    #[error("cannot create {path}: {source}")]
+    Create {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("backing up failed: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the copy failed its integrity check: {0}")]
+    Damaged(String),
+}
+
+/// Copies the embedded database, while it serves, into the new file
+/// `target` (mode 0600: it holds password and key hashes) with SQLite's
+/// `VACUUM INTO`, which reads one consistent snapshot and never blocks
+/// writers for long; then checks the copy. Returns the copy's size.
+pub async fn backup(database: &Database, target: &Path) -> Result<u64, BackupError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let source = sqlite_file(&database.url).ok_or(BackupError::NotSqlite)?;
+    if !source.exists() {
+        return Err(BackupError::NoDatabase(source.display().to_string()));
+    }
+    let shown = target.display().to_string();
+    // Created empty first (VACUUM INTO takes an empty file): nothing else
+    // can claim the name, and the copy is never readable by others.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(target)
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AlreadyExists => BackupError::Exists(shown.clone()),
+            _ => BackupError::Create {
+                path: shown.clone(),
+                source,
+            },
+        })?;
+    let copied = copy_into(&source, target).await;
+    if copied.is_err() {
+        let _ = std::fs::remove_file(target);
+    }
+    copied?;
+    Ok(std::fs::metadata(target).map_or(0, |meta| meta.len()))
+}
+
+async fn copy_into(source: &Path, target: &Path) -> Result<(), BackupError> {
+    use sqlx::Connection;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    // Not read-only: a read-only connection cannot open a WAL database
+    // whose shared-memory file is gone (no server running).
+    let options = SqliteConnectOptions::new()
+        .filename(source)
+        .busy_timeout(std::time::Duration::from_secs(10));
+    let mut conn = SqliteConnection::connect_with(&options).await?;
+    sqlx::query("VACUUM INTO ?1")
+        .bind(target.display().to_string())
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    let options = SqliteConnectOptions::new().filename(target).read_only(true);
+    let mut copy = SqliteConnection::connect_with(&options).await?;
+    let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut copy)
+        .await?;
+    copy.close().await?;
+    if verdict == "ok" {
+        Ok(())
+    } else {
+        Err(BackupError::Damaged(verdict))
+    }
 }
 
 /// The file behind a `sqlite:` URL, if it names one (not `:memory:`).

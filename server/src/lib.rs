@@ -8,6 +8,7 @@ pub mod assets;
 pub mod config;
 pub mod db;
 pub mod keyed_limit;
+pub mod metrics;
 pub mod middleware;
 pub mod ops;
 pub mod plain_forms;
@@ -89,7 +90,21 @@ pub async fn build_state(
     let request_counter = RequestCounter::new(config.usage.recording);
     request_counter.spawn_flusher(db.clone());
     let content_security_policy = security::content_security_policy(config, &leptos_options);
-    let secrets = server_secrets(&config.server_secret_key)?;
+    let secrets = server_secrets(config)?;
+    if config.previous_server_secret_key.is_some() {
+        // Once all are sealed under the new key, the previous one may go.
+        match app::accounts::ssr::second_factor::reseal(&db, &secrets).await {
+            Ok(count) => tracing::info!(
+                count,
+                "sealed again under the current SERVER_SECRET_KEY: remove SERVER_SECRET_KEY_PREVIOUS once every instance has started with it"
+            ),
+            Err(err) => {
+                return Err(StartError::SecretKey(format!(
+                    "sealing again failed: {err}"
+                )));
+            }
+        }
+    }
     let passkeys = app::accounts::ssr::passkeys::relying_party(&config.public_url).map(Arc::new);
     if passkeys.is_none() {
         tracing::info!("passkeys are off: PUBLIC_URL's host is not a domain name");
@@ -168,9 +183,9 @@ fn spawn_expiry_reminders(db: sqlx::AnyPool, public_url: String, mailer: Mailer)
 
 /// The keys derived from the configured secret key or, in development
 /// without one, from the key file (written on the first start, readable by
-/// this user only).
-fn server_secrets(source: &ServerSecretKey) -> Result<ServerSecrets, StartError> {
-    let text = match source {
+/// this user only); and from the previous key during a rotation.
+fn server_secrets(config: &Config) -> Result<ServerSecrets, StartError> {
+    let text = match &config.server_secret_key {
         ServerSecretKey::Given(text) => text.clone(),
         ServerSecretKey::File(path) => key_file(path).map_err(|err| {
             StartError::SecretKey(format!("cannot read or create {}: {err}", path.display()))
@@ -179,7 +194,15 @@ fn server_secrets(source: &ServerSecretKey) -> Result<ServerSecrets, StartError>
     let key = config::decode_server_secret_key(text.expose_secret()).ok_or_else(|| {
         StartError::SecretKey("the key file is not base64 of 32 or more bytes".to_owned())
     })?;
-    Ok(ServerSecrets::derive(&key))
+    let secrets = ServerSecrets::derive(&key);
+    Ok(match &config.previous_server_secret_key {
+        // Checked when the configuration was read.
+        Some(previous) => config::decode_server_secret_key(previous.expose_secret())
+            .map_or(secrets.clone(), |previous| {
+                secrets.accepting_previous(&previous)
+            }),
+        None => secrets,
+    })
 }
 
 fn key_file(path: &std::path::Path) -> std::io::Result<SecretString> {
@@ -279,17 +302,40 @@ async fn payments(
     };
     let client = PaymentClient::new(&base, api_key, config.payments.timeout)
         .map_err(StartError::PaymentService)?;
+    // The sandbox's checkout and portal pages are this server's own.
+    let redirect_origins = if sandbox {
+        vec![config.public_url.clone()]
+    } else {
+        config.payments.redirect_origins.clone()
+    };
     Ok(Payments {
         client,
         status_cache: Arc::default(),
         sandbox,
+        redirect_origins: redirect_origins.into(),
     })
 }
 
 /// Runs the storefront until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), StartError> {
+    if config.server.metrics_addr.is_some() {
+        // Before anything records: what comes earlier would be lost.
+        metrics::recorder();
+    }
     let state = build_state(&config, leptos_options(&config)?).await?;
     let (db, request_counter) = (state.db.clone(), state.request_counter.clone());
+    if let Some(addr) = config.server.metrics_addr {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Listen { addr, source })?;
+        tracing::info!(address = %addr, "metrics listening on /metrics");
+        let metrics = metrics::router(state.clone());
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, metrics).await {
+                tracing::error!("the metrics listener stopped: {err}");
+            }
+        });
+    }
     let app = router::build(state, &config).await;
     let listener = TcpListener::bind(config.server.listen_addr)
         .await

@@ -5,10 +5,12 @@
 use crate::api::rate_limit::RateLimits;
 use crate::config::Config;
 use crate::keyed_limit::KeyedLimit;
+use crate::metrics::{label_route, record_requests};
 use crate::middleware::Clients;
 use crate::middleware::cache_control::cache_control;
 use crate::middleware::client_writes::limit_client_writes;
 use crate::middleware::coalesce::coalesce_pages;
+use crate::middleware::form_text::refuse_invalid_form_text;
 use crate::middleware::limits::RequestLimits;
 use crate::middleware::page_cache::{PageCache, serve_public_pages};
 use crate::middleware::request_id::request_id;
@@ -50,20 +52,24 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     // One allowance per client address, shared by the pages and /v1.
     let client_writes = KeyedLimit::<IpAddr>::per_minute(config.limits.client_writes_per_minute);
 
-    let pages = pages(&state, config).await.layer(
-        ServiceBuilder::new()
-            .layer(from_fn_with_state(
-                (client_writes.clone(), Clients::Browsers),
-                limit_client_writes,
-            ))
-            .option_layer(
-                config
-                    .server
-                    .page_cache
-                    .then(|| from_fn_with_state(PageCache::default(), serve_public_pages)),
-            )
-            .layer(from_fn(finish_static_pages)),
-    );
+    let pages = pages(&state, config)
+        .await
+        .route_layer(from_fn(label_route))
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn_with_state(
+                    (client_writes.clone(), Clients::Browsers),
+                    limit_client_writes,
+                ))
+                .layer(from_fn(refuse_invalid_form_text))
+                .option_layer(
+                    config
+                        .server
+                        .page_cache
+                        .then(|| from_fn_with_state(PageCache::default(), serve_public_pages)),
+                )
+                .layer(from_fn(finish_static_pages)),
+        );
     let v1 = api::v1::router(
         state.clone(),
         RateLimits::per_minute(
@@ -77,11 +83,15 @@ pub async fn build(state: AppState, config: &Config) -> Router {
     ));
     let internal = api::internal::router(
         config
-            .internal_service_token
-            .as_ref()
-            .map(|token| Arc::from(token.expose_secret())),
+            .internal_service_tokens
+            .iter()
+            .map(|token| Box::from(token.expose_secret()))
+            .collect(),
     );
-    let apis = v1.merge(internal).with_state(state.clone());
+    let apis = v1
+        .merge(internal)
+        .route_layer(from_fn(label_route))
+        .with_state(state.clone());
 
     let app = limits
         .apply(pages, Clients::Browsers)
@@ -94,6 +104,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
                 request_id,
             ))
             .layer(telemetry::request_log_layer())
+            .option_layer(config.server.metrics_addr.map(|_| from_fn(record_requests)))
             // Around compression (see `coalesce`): the encoder gets each page
             // in one piece, and the compressed page leaves in one write with
             // its length.

@@ -194,6 +194,42 @@ async fn malformed_form_posts_are_client_errors() {
 }
 
 #[tokio::test]
+async fn a_form_field_that_is_not_utf8_is_refused_not_stored_with_replacements() {
+    let app = sqlite_app().await;
+    let email = "bytes@example.com";
+    for display_name in ["Zo%EB", "Zo%C3", "%ED%A0%80"] {
+        let body = format!(
+            "{}&display_name={display_name}",
+            form(&[("email", email), ("password", PASSWORD), ("next", "")])
+        );
+        let refused = call(&app.router, "register", &body, None).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{display_name}");
+        assert!(refused.body.contains("not valid UTF-8"), "{}", refused.body);
+        assert!(refused.body.contains("Request id: "), "{}", refused.body);
+    }
+    let users: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(users.0, 0, "nothing stored");
+    // The same name as UTF-8 is taken as typed.
+    let body = format!(
+        "{}&display_name=Zo%C3%AB",
+        form(&[("email", email), ("password", PASSWORD), ("next", "")])
+    );
+    assert_eq!(
+        call(&app.router, "register", &body, None).await.status,
+        StatusCode::OK
+    );
+    let (name,): (String,) = sqlx::query_as("SELECT display_name FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "Zoë");
+}
+
+#[tokio::test]
 async fn markup_in_a_display_name_is_shown_as_text() {
     let app = sqlite_app().await;
     let cookie = session_cookie(

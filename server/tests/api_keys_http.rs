@@ -40,6 +40,32 @@ async fn a_key_identifies_its_user_and_bad_keys_get_401() {
 }
 
 #[tokio::test]
+async fn a_key_is_created_with_every_default_from_no_body_or_a_null_one() {
+    let app = sqlite_app().await;
+    let (_, key) = subscriber_with_key(&app, "defaults").await;
+    for body in [
+        None,
+        Some(("application/json", "null")),
+        Some(("application/json", " null\n")),
+    ] {
+        let created = api(&app.router, "POST", "/v1/api-keys", Some(&key), body).await;
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{body:?}: {}",
+            created.body
+        );
+        let created = json_of(&created);
+        assert!(
+            created["key"].as_str().unwrap().starts_with("tp_live_sk_"),
+            "{created}"
+        );
+        assert_eq!(created["name"], "API key", "{created}");
+        assert_eq!(created["permissions"], "full", "the calling key's own");
+    }
+}
+
+#[tokio::test]
 async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
     let app = sqlite_app().await;
     let (_, key) = subscriber_with_key(&app, "owner").await;
@@ -352,7 +378,7 @@ async fn concurrent_checks_share_queries_and_each_gets_its_own_answer() {
                 tokio::spawn(async move {
                     let found = match lookup.check(&key).await.unwrap() {
                         keys::KeyCheck::Valid(found) => Some(found.user_id),
-                        keys::KeyCheck::Refused(_) => None,
+                        keys::KeyCheck::Refused(..) => None,
                     };
                     assert_eq!(found, owner, "{key}");
                 })
@@ -413,6 +439,47 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
         &users_me(&second, &key).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
+    );
+}
+
+#[tokio::test]
+async fn a_token_rotation_accepts_the_current_and_the_previous_service_token() {
+    const PREVIOUS: &str = "svc_previous_previous_previous_previous";
+    let app = app_on(
+        sqlite_database(),
+        &[
+            ("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN),
+            ("INTERNAL_SERVICE_TOKEN_PREVIOUS", PREVIOUS),
+        ],
+    )
+    .await;
+    let (_, key) = user_with_key(&app, "rotated").await;
+    let body = json!({ "key": key }).to_string();
+    for token in [SERVICE_TOKEN, PREVIOUS] {
+        let answer = verify(&app.router, Some(token), &body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(json_of(&answer)["valid"], true);
+    }
+    let neither = format!("{PREVIOUS}x");
+    assert_envelope(
+        &verify(&app.router, Some(&neither), &body).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+
+    // The rotation's end: the previous token is refused once it is unset.
+    let same_database = TestDatabase::at(app.database.backend, app.database.url.clone());
+    let after = app_on(same_database, &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)]).await;
+    assert_envelope(
+        &verify(&after.router, Some(PREVIOUS), &body).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_eq!(
+        verify(&after.router, Some(SERVICE_TOKEN), &body)
+            .await
+            .status,
+        StatusCode::OK
     );
 }
 

@@ -132,6 +132,57 @@ async fn concurrent_writers_all_land_and_read_back_exactly() {
     }
 }
 
+/// A transaction that reads before it writes, while another connection
+/// commits in between: on SQLite a deferred `BEGIN` has that write refused
+/// at once ("database is locked", a 503 for the user; seen in CI when a
+/// recovery-code sign-in raced the mail outbox); `begin_write` waits.
+#[tokio::test]
+async fn a_write_transaction_that_reads_first_is_not_refused_by_a_concurrent_commit() {
+    for database in all_databases().await {
+        let pool = migrated_pool(&database.url).await;
+        insert_user(
+            &pool,
+            "00000000-0000-4000-8000-000000000001",
+            "first@example.com",
+        )
+        .await
+        .unwrap();
+        let mut tx = app::support::db::begin_write(&pool).await.unwrap();
+        let (before,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let concurrent = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                insert_user(
+                    &pool,
+                    "00000000-0000-4000-8000-000000000002",
+                    "second@example.com",
+                )
+                .await
+            }
+        });
+        // Long enough for the other insert to commit if nothing holds it.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+            .bind(format!("Counted {before}"))
+            .bind("00000000-0000-4000-8000-000000000001")
+            .execute(&mut *tx)
+            .await
+            .unwrap_or_else(|err| panic!("{}: the write was refused: {err}", database.backend));
+        tx.commit().await.unwrap();
+        concurrent
+            .await
+            .unwrap()
+            .expect("the other writer lands too");
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 2, "{}", database.backend);
+    }
+}
 #[tokio::test]
 async fn the_storefront_serves_pages_from_either_database() {
     for database in all_databases().await {

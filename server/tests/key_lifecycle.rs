@@ -472,21 +472,18 @@ async fn a_grace_period_ends_on_a_second_instance_without_a_restart() {
     assert_eq!(users_me(&second, &new).await.status, StatusCode::OK);
 }
 
+/// `PATCH /v1/api-keys/{id}` with the JSON `body`, sent with `key`.
+async fn patch_key(app: &TestApp, key: &str, id: &str, body: &'static str) -> TestResponse {
+    let path = format!("/v1/api-keys/{id}");
+    api(&app.router, "PATCH", &path, Some(key), Some((JSON, body))).await
+}
+
 #[tokio::test]
 async fn a_disabled_key_answers_401_until_it_is_enabled() {
     let app = sqlite_app().await;
     let (user_id, owner) = subscriber_with_key(&app, "pause").await;
     let (paused, id) = create_with(&app, &owner, json!({"name": "nightly"})).await;
-    let path = format!("/v1/api-keys/{id}");
-    let patch = |body: &'static str| {
-        api(
-            &app.router,
-            "PATCH",
-            &path,
-            Some(&owner),
-            Some((JSON, body)),
-        )
-    };
+    let patch = |body| patch_key(&app, &owner, &id, body);
     let disabled = patch(r#"{"disabled": true}"#).await;
     assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
     assert_eq!(json_of(&disabled)["disabled"], true);
@@ -502,6 +499,37 @@ async fn a_disabled_key_answers_401_until_it_is_enabled() {
             "{kind}"
         );
     }
+}
+
+#[tokio::test]
+async fn one_change_sets_both_settings_or_neither() {
+    let app = sqlite_app().await;
+    let (user_id, owner) = subscriber_with_key(&app, "both").await;
+    let (key, id) = create_with(&app, &owner, json!({"name": "batch"})).await;
+    let patch = |body| patch_key(&app, &owner, &id, body);
+    // One bad range refuses the whole change: the key is not disabled.
+    let refused =
+        patch(r#"{"disabled": true, "allowed_networks": ["10.0.0.0/8", "nowhere"]}"#).await;
+    assert_envelope(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_error",
+    );
+    assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
+    let both = patch(r#"{"disabled": true, "allowed_networks": ["10.0.0.0/8"]}"#).await;
+    assert_eq!(both.status, StatusCode::OK, "{}", both.body);
+    assert_eq!(json_of(&both)["disabled"], true);
+    assert_eq!(json_of(&both)["allowed_networks"], json!(["10.0.0.0/8"]));
+    assert_eq!(
+        logged(&app, &user_id, "key_networks_changed")
+            .await
+            .as_deref(),
+        Some("batch: 10.0.0.0/8")
+    );
+    assert_eq!(
+        logged(&app, &user_id, "key_disabled").await.as_deref(),
+        Some("batch")
+    );
 }
 
 #[tokio::test]
@@ -851,4 +879,38 @@ async fn the_page_creates_a_scoped_expiring_key_and_rolls_it_without_javascript(
         .await
         .unwrap();
     assert_eq!(count.0, 1);
+}
+
+#[tokio::test]
+async fn the_dashboard_warns_of_keys_that_expire_within_a_week_only() {
+    let app = sqlite_app().await;
+    let (cookie, user_id) = subscriber(&app, "soon").await;
+    let now = unix_now();
+    for (name, expires_in_days) in [("ingest-soon", 3), ("ingest-later", 30)] {
+        let settings = KeySettings {
+            expires_at: Some(now + expires_in_days * 86_400),
+            ..full_access(name)
+        };
+        store_key_with(&app, &user_id, &settings).await;
+    }
+    let dashboard = page(&app.router, "/dashboard", Some(&cookie)).await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(
+        dashboard.body.contains("These API keys expire soon"),
+        "{}",
+        dashboard.body
+    );
+    assert!(dashboard.body.contains("ingest-soon"));
+    assert!(!dashboard.body.contains("ingest-later"));
+
+    // With no key close to its end, no warning.
+    let (quiet, quiet_id) = subscriber(&app, "quiet").await;
+    let settings = KeySettings {
+        expires_at: Some(now + 30 * 86_400),
+        ..full_access("ingest")
+    };
+    store_key_with(&app, &quiet_id, &settings).await;
+    let dashboard = page(&app.router, "/dashboard", Some(&quiet)).await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(!dashboard.body.contains("expire soon"));
 }

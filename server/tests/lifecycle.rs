@@ -1,10 +1,13 @@
 //! The server process: configuration errors, first start, graceful shutdown,
-//! pages on kept-alive connections.
+//! pages on kept-alive connections, and `server backup <file>`: a copy of
+//! the embedded database taken while the server runs, from which a new
+//! server starts with every account.
 
 mod common;
 
 use common::*;
 use server::serve::ConnectionLimits;
+use std::path::Path;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -266,5 +269,139 @@ async fn rendered_pages_arrive_without_a_stall_on_a_kept_alive_connection() {
     assert!(
         median < Duration::from_millis(20),
         "median {median:?} over a kept-alive connection: {timings:?}"
+    );
+}
+
+/// A server process on `dir`'s `data/storefront.db`; its address.
+async fn started(dir: &TempDir) -> (tokio::process::Child, std::net::SocketAddr) {
+    let addr = free_address().await;
+    let child = server_command(dir)
+        .env("LISTEN_ADDR", addr.to_string())
+        .env("PUBLIC_URL", format!("http://{addr}"))
+        .env("SERVER_SECRET_KEY", TEST_SERVER_SECRET_KEY)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_until_ready(addr).await, "the server became ready");
+    (child, addr)
+}
+
+async fn backup(dir: &TempDir, target: &Path) -> std::process::Output {
+    server_command(dir)
+        .env("SERVER_SECRET_KEY", TEST_SERVER_SECRET_KEY)
+        .arg("backup")
+        .arg(target)
+        .output()
+        .await
+        .unwrap()
+}
+
+fn sqlite_url(dir: &TempDir) -> String {
+    format!("sqlite://{}/data/storefront.db", dir.path().display())
+}
+
+#[tokio::test]
+async fn a_backup_of_a_running_server_starts_a_new_server_with_every_account() {
+    let live = temp_dir();
+    let (_serving, _) = started(&live).await;
+    // Writes while the backup runs: it must still be one consistent copy.
+    let writer = app_on(TestDatabase::at("sqlite", sqlite_url(&live)), &[]).await;
+    register(&writer.router, "kept@example.com", "Kept").await;
+    let busy = tokio::spawn(async move {
+        for n in 0..20 {
+            register(&writer.router, &format!("during-{n}@example.com"), "During").await;
+        }
+    });
+
+    let copies = temp_dir();
+    let target = copies.path().join("storefront-backup.db");
+    let output = backup(&live, &target).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8(output.stdout).unwrap();
+    assert!(said.starts_with("backed up to "), "{said}");
+    assert!(said.contains("integrity ok"), "{said}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "hashes inside: readable by this user only"
+    );
+    busy.await.unwrap();
+
+    // A second backup never overwrites the first.
+    let size = std::fs::metadata(&target).unwrap().len();
+    let refused = backup(&live, &target).await;
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8(refused.stderr).unwrap();
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(std::fs::metadata(&target).unwrap().len(), size);
+
+    // Restore as the README says: the copy as the new server's database.
+    let restored = temp_dir();
+    std::fs::create_dir(restored.path().join("data")).unwrap();
+    std::fs::copy(&target, restored.path().join("data/storefront.db")).unwrap();
+    let (_restored, addr) = started(&restored).await;
+    let signed_in = reqwest::Client::new()
+        .post(format!("http://{addr}/api/login"))
+        .header("origin", format!("http://{addr}"))
+        .form(&[
+            ("email", "kept@example.com"),
+            ("password", PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    assert!(
+        signed_in
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|cookie| cookie.to_str().unwrap().starts_with("tp_session=")),
+        "{:?}",
+        signed_in.headers()
+    );
+}
+
+#[tokio::test]
+async fn a_backup_says_what_it_cannot_do() {
+    let empty = temp_dir();
+    let target = empty.path().join("copy.db");
+    let output = backup(&empty, &target).await;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: there is no database at "),
+        "{stderr}"
+    );
+    assert!(!target.exists(), "no empty copy left behind");
+    assert!(!empty.path().join("data").exists(), "no database created");
+
+    let output = server_command(&empty)
+        .env(
+            "DATABASE_URL",
+            "postgres://storefront@127.0.0.1:1/storefront",
+        )
+        .env("SERVER_SECRET_KEY", TEST_SERVER_SECRET_KEY)
+        .args(["backup", "copy.db"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("pg_dump"), "{stderr}");
+
+    let output = server_command(&empty).arg("backup").output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("usage: server")
     );
 }

@@ -41,6 +41,9 @@ async fn assert_billing_degrades_gracefully(base: &str, case: &str) {
             response.body
         );
         assert!(response.body.contains("Try again"), "{case} {path}");
+        // The id to quote is the one our logs carry for this request.
+        let quoted = format!("quote request id {}", response.header("x-request-id"));
+        assert!(response.body.contains(&quoted), "{case} {path}");
     }
     let pricing = page(&app.router, "/pricing", Some(&cookie)).await;
     assert_eq!(pricing.status, StatusCode::OK, "{case}");
@@ -54,11 +57,24 @@ async fn assert_billing_degrades_gracefully(base: &str, case: &str) {
         "{case}: plans stay on offer"
     );
 
+    assert_payment_actions_refused(&app, &cookie, case).await;
+
+    // The rest of the site does not depend on payments.
+    assert_eq!(page(&app.router, "/", None).await.status, StatusCode::OK);
+    assert_eq!(
+        page(&app.router, "/account", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+}
+
+/// Checkout and the portal both answer 503 `PaymentUnavailable`, send the
+/// browser nowhere, and leave no checkout recorded.
+async fn assert_payment_actions_refused(app: &TestApp, cookie: &str, case: &str) {
     for (function, body) in [
         ("payment/checkout", "plan_id=credit-pack"),
         ("payment/portal", ""),
     ] {
-        let refused = call(&app.router, function, body, Some(&cookie)).await;
+        let refused = call(&app.router, function, body, Some(cookie)).await;
         assert_eq!(
             refused.status,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -69,19 +85,23 @@ async fn assert_billing_degrades_gracefully(base: &str, case: &str) {
             "{case}: {}",
             refused.body
         );
+        let id = refused.header("x-request-id");
+        assert!(
+            refused.body.contains(&format!("\"request_id\":\"{id}\"")),
+            "{case}: {}",
+            refused.body
+        );
+        assert_eq!(
+            refused.header("location"),
+            "",
+            "{case} {function}: sent nowhere"
+        );
     }
     let recorded: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkouts")
         .fetch_one(&app.state.db)
         .await
         .unwrap();
     assert_eq!(recorded.0, 0, "{case}: nothing half-written");
-
-    // The rest of the site does not depend on payments.
-    assert_eq!(page(&app.router, "/", None).await.status, StatusCode::OK);
-    assert_eq!(
-        page(&app.router, "/account", Some(&cookie)).await.status,
-        StatusCode::OK
-    );
 }
 
 #[tokio::test]
@@ -145,4 +165,60 @@ async fn a_payment_service_refusing_our_key() {
     let recorded = table.1.lock().unwrap();
     assert!(!recorded.is_empty());
     assert!(recorded.iter().all(|r| r.api_key.as_deref() == Some(KEY)));
+}
+
+#[tokio::test]
+async fn a_payment_service_sending_customers_to_a_foreign_page_is_refused() {
+    let (base, table) = stub_service(vec![
+        (Method::GET, "/", Canned::json(200, "{\"exists\":false}\n")),
+        (
+            Method::POST,
+            "/api/v1/checkout/",
+            Canned::json(
+                200,
+                "{\"checkout_session_id\":\"cs_test_x1\",\"checkout_url\":\"https://checkout.stripe.com.evil.example/c/pay/cs_test_x1\"}\n",
+            ),
+        ),
+        (
+            Method::POST,
+            "/api/v1/portal",
+            Canned::json(
+                200,
+                "{\"portal_session_id\":\"bps_x1\",\"portal_url\":\"http://billing.stripe.com/p/session/x1\"}\n",
+            ),
+        ),
+    ])
+    .await;
+    let app = storefront_with_payments_at(&base).await;
+    let cookie = session_cookie(&register(&app.router, "foreign@example.com", "Foreign").await);
+    assert_payment_actions_refused(&app, &cookie, "foreign page").await;
+    assert_eq!(table.1.lock().unwrap().len(), 2, "both were asked");
+
+    // Allowed origins are configuration: the same answer is taken when listed.
+    let allowing = app_on(
+        sqlite_database(),
+        &[
+            ("PAYMENT_SERVICE_URL", &base),
+            ("PAYMENT_SERVICE_API_KEY", KEY),
+            (
+                "PAYMENT_REDIRECT_ORIGINS",
+                "https://checkout.stripe.com.evil.example",
+            ),
+        ],
+    )
+    .await;
+    let cookie = session_cookie(&register(&allowing.router, "listed@example.com", "Listed").await);
+    let started = call(
+        &allowing.router,
+        "payment/checkout",
+        "plan_id=credit-pack",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    assert!(
+        started
+            .body
+            .contains("https://checkout.stripe.com.evil.example/c/pay/cs_test_x1")
+    );
 }

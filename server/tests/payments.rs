@@ -994,6 +994,7 @@ async fn active_plans_are_cached_for_a_minute_refreshed_on_demand_and_errors_nev
         client: client(&base, SANDBOX_KEY),
         status_cache: Default::default(),
         sandbox: false,
+        redirect_origins: Default::default(),
     };
     let calls = || table.1.lock().unwrap().len();
     let catalog = &app.state.catalog;
@@ -1032,6 +1033,7 @@ async fn active_plans_are_cached_for_a_minute_refreshed_on_demand_and_errors_nev
         client: client(&base, SANDBOX_KEY),
         status_cache: Default::default(),
         sandbox: false,
+        redirect_origins: Default::default(),
     };
     for _ in 0..2 {
         let current = without_plan
@@ -1069,6 +1071,7 @@ async fn active_plans_are_cached_for_a_minute_refreshed_on_demand_and_errors_nev
         client: client(&common::stub::unreachable_service().await, SANDBOX_KEY),
         status_cache: Default::default(),
         sandbox: false,
+        redirect_origins: Default::default(),
     };
     assert!(
         broken

@@ -4,10 +4,13 @@
 
 mod common;
 
+use app::accounts::ssr::second_factor::code_at;
+use app::support::time::unix_now;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
-use common::api::json_of;
+use common::api::{SERVICE_TOKEN, json_of, users_me};
+use common::two_factor::{account, first_step, second_step, turn_on};
 use common::*;
 use std::net::SocketAddr;
 
@@ -181,4 +184,363 @@ async fn every_request_has_an_id_in_its_answer_its_log_line_and_its_error_text()
             .unwrap(),
     );
     assert!(uuid::Uuid::parse_str(send(&app.router, forged).await.header("x-request-id")).is_ok());
+}
+
+/// A form post to a server function from `peer`, as a browser makes it.
+async fn call_from(
+    router: &axum::Router,
+    peer: [u8; 4],
+    function: &str,
+    body: &str,
+) -> TestResponse {
+    let request = Request::post(format!("/api/{function}"))
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len())
+        .extension(ConnectInfo(SocketAddr::from((peer, 40000))))
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    send(router, request).await
+}
+
+/// The value of `name=` in a log line, without quotes.
+fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let start = line.find(&format!(" {name}="))? + name.len() + 2;
+    let rest = &line[start..];
+    let value = rest.split([' ', '}', ':']).next()?;
+    Some(value.trim_matches('"'))
+}
+
+/// Each authentication and authorisation decision writes one line with its
+/// time (UTC), request id, route, client, user or key, event, outcome and
+/// reason; no password, key or token.
+#[tokio::test]
+async fn every_security_decision_writes_one_line_with_who_where_and_why() {
+    let (captured, _guard) = capture_logs(tracing::Level::INFO);
+    let app = app_on(
+        sqlite_database(),
+        &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
+    )
+    .await;
+    let (user_id, key) = common::api::subscriber_with_key(&app, "audited").await;
+    let email: (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(&user_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let email = email.0;
+    let peer = [198, 51, 100, 7];
+    let sign_in = |email: &str, password: &str| {
+        form(&[("email", email), ("password", password), ("next", "")])
+    };
+    call_from(&app.router, peer, "login", &sign_in(&email, PASSWORD)).await;
+    call_from(
+        &app.router,
+        peer,
+        "login",
+        &sign_in("nobody@example.com", "wrong guess 1"),
+    )
+    .await;
+    for _ in 0..6 {
+        call_from(
+            &app.router,
+            peer,
+            "login",
+            &sign_in(&email, "wrong guess 2"),
+        )
+        .await;
+    }
+    let api_from = common::api::api_from;
+    api_from(
+        &app.router,
+        Some("198.51.100.7"),
+        "GET",
+        "/v1/users/me",
+        None,
+        None,
+    )
+    .await;
+    let unknown = "tp_live_sk_000000000000000000000000000000000000";
+    api_from(
+        &app.router,
+        Some("198.51.100.7"),
+        "GET",
+        "/v1/users/me",
+        Some(unknown),
+        None,
+    )
+    .await;
+    let read_only = api_from(
+        &app.router,
+        Some("198.51.100.7"),
+        "POST",
+        "/v1/api-keys",
+        Some(&key),
+        Some((
+            "application/json",
+            r#"{"name":"reader","permissions":"read_only"}"#,
+        )),
+    )
+    .await;
+    let read_only = json_of(&read_only)["key"].as_str().unwrap().to_owned();
+    api_from(
+        &app.router,
+        Some("198.51.100.7"),
+        "POST",
+        "/v1/api-keys",
+        Some(&read_only),
+        None,
+    )
+    .await;
+    let internal = Request::post("/internal/v1/keys/verify")
+        .header(
+            header::AUTHORIZATION,
+            "Bearer not-the-service-token-at-all-000000",
+        )
+        .header(header::CONTENT_TYPE, "application/json")
+        .extension(ConnectInfo(SocketAddr::from((peer, 40000))))
+        .body(Body::from(format!("{{\"key\":\"{key}\"}}")))
+        .unwrap();
+    send(&app.router, internal).await;
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let events = security_lines(&log);
+    let find =
+        |event: &str, outcome: &str, reason: &str| security_line(&events, event, outcome, reason);
+    let expected = [
+        (
+            "sign_in.password",
+            "success",
+            "-",
+            Some(user_id.as_str()),
+            "/api/login",
+        ),
+        (
+            "sign_in.password",
+            "failure",
+            "unknown_account",
+            None,
+            "/api/login",
+        ),
+        (
+            "sign_in.password",
+            "failure",
+            "wrong_password",
+            Some(user_id.as_str()),
+            "/api/login",
+        ),
+        (
+            "sign_in.password",
+            "failure",
+            "throttled",
+            Some(user_id.as_str()),
+            "/api/login",
+        ),
+        ("api_key", "failure", "missing", None, "/v1/users/me"),
+        ("api_key", "failure", "malformed", None, "/v1/users/me"),
+        (
+            "api_key",
+            "failure",
+            "missing_permission",
+            None,
+            "/v1/api-keys",
+        ),
+        (
+            "service_token",
+            "failure",
+            "wrong_token",
+            None,
+            "/internal/v1/keys/verify",
+        ),
+    ];
+    for (event, outcome, reason, user, path) in expected {
+        let line = find(event, outcome, reason);
+        assert_names_its_request(line, path, user.unwrap_or("-"));
+        assert_eq!(field(line, "client"), Some("198.51.100.7"), "{line}");
+    }
+    let refused_key = find("api_key", "failure", "missing_permission");
+    assert!(
+        field(refused_key, "key_id").is_some_and(|id| id != "-"),
+        "{refused_key}"
+    );
+    for secret in [
+        PASSWORD,
+        "wrong guess",
+        key.as_str(),
+        read_only.as_str(),
+        SERVICE_TOKEN,
+        email.as_str(),
+    ] {
+        assert!(
+            !events.iter().any(|line| line.contains(secret)),
+            "{secret} in {events:#?}"
+        );
+    }
+}
+
+/// The security event lines of a captured log.
+fn security_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|line| line.contains("security event"))
+        .collect()
+}
+
+/// The line of `event` with `outcome` and `reason`.
+fn security_line<'a>(events: &[&'a str], event: &str, outcome: &str, reason: &str) -> &'a str {
+    events
+        .iter()
+        .find(|line| {
+            field(line, "event") == Some(event)
+                && field(line, "outcome") == Some(outcome)
+                && field(line, "reason") == Some(reason)
+        })
+        .unwrap_or_else(|| panic!("no {event} {outcome} {reason} line in {events:#?}"))
+}
+
+/// A line with its time (UTC), its request's id and route, and its user.
+fn assert_names_its_request(line: &str, path: &str, user_id: &str) {
+    assert!(
+        line.starts_with("20") && line.contains('Z'),
+        "UTC time: {line}"
+    );
+    assert!(
+        field(line, "request_id").is_some_and(|id| id.len() == 36),
+        "{line}"
+    );
+    assert_eq!(field(line, "path"), Some(path), "{line}");
+    assert_eq!(field(line, "user_id"), Some(user_id), "{line}");
+}
+
+/// The second step of a sign-in, and a stale session's renewed proof (by
+/// password or by code), each write their line too; codes never appear.
+#[tokio::test]
+async fn second_steps_and_confirmations_write_their_security_lines() {
+    let (captured, _guard) = capture_logs(tracing::Level::INFO);
+    let app = app_on(sqlite_database(), &[]).await;
+    let email = "audited-2fa@example.com";
+    let (user_id, cookie) = account(&app, email).await;
+    let (secret, recovery_codes) = turn_on(&app, &cookie).await;
+    let pending = first_step(&app, email).await;
+    second_step(&app, &pending, "000000").await;
+    let code = code_at(&secret, unix_now() as u64 + 30);
+    let signed_in = second_step(&app, &pending, &code).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+    for (function, field_name, value) in [
+        ("confirm_password", "password", "not my password"),
+        ("confirm_password", "password", PASSWORD),
+        ("confirm_with_code", "code", "999999"),
+        ("confirm_with_code", "code", recovery_codes[0].as_str()),
+    ] {
+        let body = form(&[(field_name, value), ("next", "/account")]);
+        call(&app.router, function, &body, Some(&cookie)).await;
+    }
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let events = security_lines(&log);
+    for (event, outcome, reason, path) in [
+        (
+            "sign_in.second_factor",
+            "failure",
+            "wrong_code",
+            "/api/verify_sign_in",
+        ),
+        (
+            "sign_in.second_factor",
+            "success",
+            "authenticator",
+            "/api/verify_sign_in",
+        ),
+        (
+            "reauth.password",
+            "failure",
+            "wrong_password",
+            "/api/confirm_password",
+        ),
+        ("reauth.password", "success", "-", "/api/confirm_password"),
+        (
+            "reauth.second_factor",
+            "failure",
+            "wrong_code",
+            "/api/confirm_with_code",
+        ),
+        (
+            "reauth.second_factor",
+            "success",
+            "-",
+            "/api/confirm_with_code",
+        ),
+    ] {
+        let line = security_line(&events, event, outcome, reason);
+        assert_names_its_request(line, path, &user_id);
+    }
+    for secret in [
+        PASSWORD,
+        "not my password",
+        code.as_str(),
+        recovery_codes[0].as_str(),
+    ] {
+        assert!(
+            !events.iter().any(|line| line.contains(secret)),
+            "{secret} in {events:#?}"
+        );
+    }
+}
+
+/// Metrics are served on their own router (the public one has no
+/// `/metrics`), with each request's route template and status, the
+/// database pool, and the security events.
+#[tokio::test]
+async fn metrics_show_each_routes_requests_by_status_on_their_own_listener() {
+    let app = app_on(sqlite_database(), &[("METRICS_ADDR", "127.0.0.1:9464")]).await;
+    server::metrics::recorder();
+    let (_, key) = common::api::user_with_key(&app, "measured").await;
+    users_me(&app.router, &key).await;
+    common::api::api(
+        &app.router,
+        "DELETE",
+        "/v1/api-keys/unknown-id",
+        Some(&key),
+        None,
+    )
+    .await;
+    users_me(
+        &app.router,
+        "tp_live_sk_000000000000000000000000000000000000",
+    )
+    .await;
+    page(&app.router, "/pricing", None).await;
+    assert_eq!(page(&app.router, "/metrics", None).await.status, 404);
+
+    let scraped = send(
+        &server::metrics::router(app.state.clone()),
+        Request::get("/metrics").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(scraped.status, 200);
+    assert!(
+        scraped
+            .header("content-type")
+            .starts_with("text/plain; version=0.0.4")
+    );
+    for series in [
+        r#"http_requests_total{method="GET",route="/v1/users/me",status="200"}"#,
+        r#"http_requests_total{method="GET",route="/v1/users/me",status="401"}"#,
+        r#"http_requests_total{method="DELETE",route="/v1/api-keys/{id}",status="404"}"#,
+        r#"http_requests_total{method="GET",route="/pricing",status="200"}"#,
+        r#"http_request_duration_seconds_bucket{method="GET",route="/v1/users/me",le="0.005"}"#,
+        r#"db_pool_connections{state="idle"}"#,
+        "db_pool_acquire_wait_seconds",
+        "mail_outbox_messages",
+        r#"security_events_total{event="api_key",outcome="failure"}"#,
+    ] {
+        assert!(
+            scraped.body.contains(series),
+            "{series} missing from {}",
+            scraped.body
+        );
+    }
+    assert!(
+        !scraped.body.contains("unknown-id"),
+        "no raw paths as labels"
+    );
 }

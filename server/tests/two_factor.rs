@@ -10,80 +10,8 @@ use app::accounts::ssr::second_factor::code_at;
 use app::support::time::unix_now;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::api::*;
+use common::two_factor::*;
 use common::*;
-
-/// A registered, confirmed user's id and session cookie.
-async fn account(app: &TestApp, email: &str) -> (String, String) {
-    let cookie = session_cookie(&register(&app.router, email, "Two Step").await);
-    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
-    confirm_address(app, &user_id).await;
-    (user_id, cookie)
-}
-
-/// The secret behind the key `/account/two-factor` shows for typing in.
-async fn shown_secret(app: &TestApp, cookie: &str) -> Vec<u8> {
-    let setup = page(&app.router, "/account/two-factor", Some(cookie)).await;
-    assert_eq!(setup.status, StatusCode::OK);
-    assert!(setup.body.contains("<svg"), "a QR code: {}", setup.body);
-    let key = setup
-        .body
-        .split("<code class=\"key-value\">")
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .unwrap_or_else(|| panic!("no key in {}", setup.body))
-        .replace(' ', "");
-    totp_rs::Secret::Encoded(key).to_bytes().unwrap()
-}
-
-/// Sets up an authenticator for the signed-in `cookie`; its secret and
-/// the recovery codes the set-up answered with.
-async fn turn_on(app: &TestApp, cookie: &str) -> (Vec<u8>, Vec<String>) {
-    let started = call(&app.router, "start_totp_setup", "", Some(cookie)).await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-    assert_eq!(started.header("location"), "/account/two-factor");
-    let secret = shown_secret(app, cookie).await;
-    let code = code_at(&secret, unix_now() as u64);
-    let confirmed = call(
-        &app.router,
-        "confirm_totp_setup",
-        &form(&[("code", &code)]),
-        Some(cookie),
-    )
-    .await;
-    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
-    let codes: Vec<String> = serde_json::from_str(&confirmed.body).unwrap();
-    (secret, codes)
-}
-
-/// The password step: the pending sign-in's cookie (and no session).
-async fn first_step(app: &TestApp, email: &str) -> String {
-    let response = login(&app.router, email, PASSWORD, None).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    assert_eq!(response.header("location"), "/login/verify");
-    let cookie = session_cookie(&response);
-    assert!(cookie.contains("tp_pending_sign_in="), "{cookie}");
-    cookie
-}
-
-async fn second_step(app: &TestApp, pending: &str, code: &str) -> TestResponse {
-    call(
-        &app.router,
-        "verify_sign_in",
-        &form(&[("code", code)]),
-        Some(pending),
-    )
-    .await
-}
-
-async fn is_signed_in(app: &TestApp, cookie: &str) -> bool {
-    let response = call(&app.router, "signed_in_user", "", Some(cookie)).await;
-    response.body != "null"
-}
 
 #[tokio::test]
 async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
@@ -354,4 +282,61 @@ async fn a_code_confirms_a_stale_session_in_place_of_the_password() {
     assert_eq!(confirmed.header("location"), "/account/two-factor");
     let renewed = call(&app.router, "regenerate_recovery_codes", "", Some(&cookie)).await;
     assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+}
+
+async fn sealed_secret(app: &TestApp, user_id: &str) -> String {
+    sqlx::query_scalar("SELECT secret_sealed FROM totp_factors WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_secret_key_rotation_keeps_authenticators_working_after_the_previous_key_is_gone() {
+    const NEW_KEY: &str = "bmV3IGtleSBmb3IgdGhlIHJvdGF0aW9uIHRlc3Q6IDMyIGJ5dGVzIQ==";
+    let database = sqlite_database();
+    let url = database.url.clone();
+    let before = app_on(database, &[]).await;
+    let email = "rotation@example.com";
+    let (user_id, cookie) = account(&before, email).await;
+    let (secret, _) = turn_on(&before, &cookie).await;
+    let sealed_before = sealed_secret(&before, &user_id).await;
+
+    // Every instance restarts with the new key, the old one as previous:
+    // the secret is sealed again at start-up and sign-in goes on working.
+    let during = app_on(
+        TestDatabase::at("sqlite", url.clone()),
+        &[
+            ("SERVER_SECRET_KEY", NEW_KEY),
+            ("SERVER_SECRET_KEY_PREVIOUS", TEST_SERVER_SECRET_KEY),
+        ],
+    )
+    .await;
+    let sealed_during = sealed_secret(&during, &user_id).await;
+    assert_ne!(
+        sealed_before, sealed_during,
+        "sealed again under the new key"
+    );
+    let pending = first_step(&during, email).await;
+    let next_code = code_at(&secret, unix_now() as u64 + 30);
+    let signed_in = second_step(&during, &pending, &next_code).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+
+    // The rotation's end: the previous key removed, nothing is lost.
+    let after = app_on(
+        TestDatabase::at("sqlite", url),
+        &[("SERVER_SECRET_KEY", NEW_KEY)],
+    )
+    .await;
+    // As if the next 30-second step had come (a code works once).
+    sqlx::query("UPDATE totp_factors SET last_step = 0")
+        .execute(&after.state.db)
+        .await
+        .unwrap();
+    let pending = first_step(&after, email).await;
+    let code = code_at(&secret, unix_now() as u64);
+    let signed_in = second_step(&after, &pending, &code).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+    assert!(is_signed_in(&after, &cookie_named(&signed_in, "tp_session")).await);
 }

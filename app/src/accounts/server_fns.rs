@@ -420,9 +420,11 @@ pub async fn sign_in_with_passkey(
     credential: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{SignInLog, app_state, start_session_and_redirect};
+    use super::ssr::context::{SignInLog, app_state, client_address, start_session_and_redirect};
     let state = app_state();
-    let user_id = super::ssr::passkeys::finish_sign_in(&state, &challenge_id, &credential).await?;
+    let client = client_address();
+    let user_id =
+        super::ssr::passkeys::finish_sign_in(&state, &challenge_id, &credential, &client).await?;
     let log = SignInLog::SignedIn("with a passkey");
     start_session_and_redirect(&state, &user_id, next.as_deref(), log).await
 }
@@ -440,12 +442,14 @@ pub async fn passkey_second_step_options() -> Result<PasskeyChallenge, AppError>
 #[server(prefix = "/api", endpoint = "verify_with_passkey")]
 pub async fn verify_with_passkey(challenge_id: String, credential: String) -> Result<(), AppError> {
     use super::ssr::context::{
-        SignInLog, app_state, end_pending_sign_in_cookie, pending_sign_in,
+        SignInLog, app_state, client_address, end_pending_sign_in_cookie, pending_sign_in,
         start_session_and_redirect,
     };
     let state = app_state();
     let pending = pending_sign_in(&state).await?;
-    super::ssr::passkeys::finish_second_step(&state, &pending, &challenge_id, &credential).await?;
+    let client = client_address();
+    super::ssr::passkeys::finish_second_step(&state, &pending, &challenge_id, &credential, &client)
+        .await?;
     end_pending_sign_in_cookie(&state);
     let log = SignInLog::SignedIn("with a passkey as the second step");
     start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path), log).await

@@ -70,17 +70,12 @@ pub async fn end_api_key_grace(key_id: String) -> Result<(), AppError> {
 /// Disables a key (`disabled` true) or enables it again.
 #[server(prefix = "/api", endpoint = "set_api_key_disabled")]
 pub async fn set_api_key_disabled(key_id: String, disabled: bool) -> Result<(), AppError> {
-    use super::ssr::service::{Caller, set_disabled};
-    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    let caller = Caller::Owner(&session);
-    set_disabled(&state, caller, &key_id, disabled, &client_address()).await?;
-    leptos_axum::redirect(if disabled {
-        "/keys?changed=disabled"
-    } else {
-        "/keys?changed=enabled"
-    });
-    Ok(())
+    let disable = super::ssr::KeyChange {
+        disabled: Some(disabled),
+        ..Default::default()
+    };
+    let changed = if disabled { "disabled" } else { "enabled" };
+    change_own_key(&key_id, disable, changed).await
 }
 
 /// Replaces a key's allowed networks (empty: any address).
@@ -89,13 +84,28 @@ pub async fn set_api_key_networks(
     key_id: String,
     allowed_networks: String,
 ) -> Result<(), AppError> {
-    use super::ssr::service::{Caller, check_networks, set_networks};
+    let networks = super::ssr::service::check_networks(&allowed_networks)?;
+    let replace = super::ssr::KeyChange {
+        networks: Some(&networks),
+        ..Default::default()
+    };
+    change_own_key(&key_id, replace, "networks").await
+}
+
+/// Applies a change to one of the signed-in user's keys, then sends the
+/// browser back to /keys saying what `changed`.
+#[cfg(feature = "ssr")]
+async fn change_own_key(
+    key_id: &str,
+    change: super::ssr::KeyChange<'_>,
+    changed: &str,
+) -> Result<(), AppError> {
+    use super::ssr::service::{self, Caller};
     use crate::accounts::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
-    let networks = check_networks(&allowed_networks)?;
     let caller = Caller::Owner(&session);
-    set_networks(&state, caller, &key_id, &networks, &client_address()).await?;
-    leptos_axum::redirect("/keys?changed=networks");
+    service::change(&state, caller, key_id, change, &client_address()).await?;
+    leptos_axum::redirect(&format!("/keys?changed={changed}"));
     Ok(())
 }
 

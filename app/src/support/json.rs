@@ -14,7 +14,16 @@ pub enum JsonRefusal {
     Invalid { field: String, message: String },
 }
 
+/// Every body the APIs take is an object (or `null` where a body is
+/// optional): serde would otherwise read a struct from an array of its
+/// fields in order, accepting `[null, null]` as if it were `{}`.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonRefusal> {
+    if body.trim_ascii_start().starts_with(b"[") {
+        return Err(JsonRefusal::Invalid {
+            field: ".".to_owned(),
+            message: "The body must be a JSON object, not an array.".to_owned(),
+        });
+    }
     let mut json = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut json).map_err(|err| {
         let field = err.path().to_string();
@@ -50,6 +59,13 @@ mod tests {
             Err(JsonRefusal::Invalid { field, message }) => {
                 assert_eq!(field, "tokens.m");
                 assert!(message.starts_with("tokens.m: "), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        match decode::<Report>(b" [{}]") {
+            Err(JsonRefusal::Invalid { field, message }) => {
+                assert_eq!(field, ".");
+                assert!(message.contains("object"), "{message}");
             }
             other => panic!("{other:?}"),
         }

@@ -1,8 +1,10 @@
-//! Server-only helpers every capability shares, each written once: JSON
-//! bodies decoded with the failing field named, random secrets and their
-//! hashes, keys for sealing and signing, and time written for machines and people.
+//! Server-only helpers every capability shares, each written once: write
+//! transactions, JSON bodies decoded with the failing field named, random secrets and their
+//! hashes, keys for sealing and signing, the security event log, and time written for machines and people.
 
+pub mod db;
 pub mod json;
 pub mod secrets;
+pub mod security_events;
 pub mod time;
 pub mod tokens;

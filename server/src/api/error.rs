@@ -17,7 +17,14 @@ pub struct ApiError {
     message: String,
     details: serde_json::Map<String, Value>,
     retry_after_secs: Option<u64>,
+    permission_refused: Option<&'static str>,
 }
+
+/// On an answer that refused a permission inside a handler (a key asking
+/// for more power than its own): the reason, for `/v1`'s security log,
+/// which knows the key and the client.
+#[derive(Clone, Copy, Debug)]
+pub struct PermissionRefused(pub &'static str);
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
@@ -26,6 +33,7 @@ impl ApiError {
             message: message.into(),
             details: serde_json::Map::new(),
             retry_after_secs: None,
+            permission_refused: None,
         }
     }
 
@@ -51,7 +59,7 @@ impl ApiError {
     /// 503 `unavailable` with `Retry-After`, as the pages answer it.
     pub fn unavailable(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!("API {context}: {err}");
-        AppError::Unavailable.into()
+        AppError::Unavailable { request_id: None }.into()
     }
 
     fn code(&self) -> &'static str {
@@ -72,6 +80,9 @@ impl From<AppError> for ApiError {
         };
         if let Some(reason) = reason {
             error = error.with_detail("reason", reason);
+        }
+        if let AppError::KeyEscalation(_) = err {
+            error.permission_refused = Some("escalation");
         }
         if let AppError::Invalid(invalid) = &err {
             error = error.for_field(body_field(invalid.field));
@@ -135,6 +146,9 @@ impl IntoResponse for ApiError {
             }
         });
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(reason) = self.permission_refused {
+            response.extensions_mut().insert(PermissionRefused(reason));
+        }
         if let Some(secs) = self.retry_after_secs {
             response
                 .headers_mut()

@@ -4,9 +4,11 @@
 
 use super::keys::KeyPermissions;
 use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, secured, serve_document};
+use app::accounts::ssr::activity::peer_address;
 use app::api_keys::ssr::{self as keys, KeyCheck};
 use app::billing::ssr::Freshness;
 use app::state::AppState;
+use app::support::security_events::SecurityEvent;
 use app::support::time::{moment, rfc3339, unix_now};
 use app::usage::ssr::reports;
 use axum::extract::{Request, State};
@@ -41,7 +43,8 @@ enum TokenRefused {
 )]
 struct InternalApi;
 
-pub fn router(token: Option<Arc<str>>) -> Router<AppState> {
+/// `tokens`: the current one, then the previous one during a rotation.
+pub fn router(tokens: Arc<[Box<str>]>) -> Router<AppState> {
     let (router, document) = OpenApiRouter::with_openapi(InternalApi::openapi())
         .routes(routes!(verify_key))
         .routes(routes!(report_usage))
@@ -54,11 +57,14 @@ pub fn router(token: Option<Arc<str>>) -> Router<AppState> {
     router
         // Behind the token too: it is for Tracepipe's services only.
         .route("/internal/v1/openapi.json", serve_document(&document))
-        .route_layer(middleware::from_fn_with_state(token, require_service_token))
+        .route_layer(middleware::from_fn_with_state(
+            tokens,
+            require_service_token,
+        ))
 }
 
 async fn require_service_token(
-    State(token): State<Option<Arc<str>>>,
+    State(tokens): State<Arc<[Box<str>]>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -67,22 +73,31 @@ async fn require_service_token(
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));
-    let accepted = match (&token, presented) {
-        (Some(token), Some(presented)) => bool::from(subtle::ConstantTimeEq::ct_eq(
-            token.as_bytes(),
-            presented.trim().as_bytes(),
-        )),
-        _ => false,
-    };
+    // Every token is compared, so the time taken does not tell which matched.
+    let accepted = presented.is_some_and(|presented| {
+        tokens
+            .iter()
+            .fold(subtle::Choice::from(0), |matched, token| {
+                matched
+                    | subtle::ConstantTimeEq::ct_eq(token.as_bytes(), presented.trim().as_bytes())
+            })
+            .into()
+    });
     if accepted {
-        next.run(request).await
-    } else {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "Send the service token as Authorization: Bearer <token>.",
-        )
-        .into_response()
+        return next.run(request).await;
     }
+    let reason = if presented.is_some() {
+        "wrong_token"
+    } else {
+        "missing_token"
+    };
+    let client = peer_address(request.extensions());
+    SecurityEvent::failure("service_token", reason, &client).log();
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "Send the service token as Authorization: Bearer <token>.",
+    )
+    .into_response()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -165,7 +180,7 @@ pub async fn verify_key(
         .map_err(|err| ApiError::unavailable("verifying a key", err))?;
     let owner = match check {
         KeyCheck::Valid(owner) => owner,
-        KeyCheck::Refused(refusal) => {
+        KeyCheck::Refused(refusal, _) => {
             let reason = refusal.reason();
             return Ok(Json(Verification::Invalid {
                 valid: false,

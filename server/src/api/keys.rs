@@ -6,7 +6,7 @@
 use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, KeyRefused};
 use app::accounts::ssr::activity::ClientAddress;
 use app::api_keys::ssr::service::{self, Caller};
-use app::api_keys::ssr::{self as keys, KeyOwner, KeyRecord, KeySettings};
+use app::api_keys::ssr::{self as keys, KeyChange, KeyOwner, KeyRecord, KeySettings};
 use app::api_keys::{Access, KeyAllowance, Permissions, ResourceAccess};
 use app::state::AppState;
 use app::support::time::{moment, rfc3339, unix_now};
@@ -316,9 +316,11 @@ pub async fn create_key(
     State(state): State<AppState>,
     Extension(owner): Extension<KeyOwner>,
     ClientAddress(client): ClientAddress,
-    body: Option<ApiJson<CreateKeyBody>>,
+    // No body, and the body `null` (which the document allows), both mean
+    // every default.
+    body: Option<ApiJson<Option<CreateKeyBody>>>,
 ) -> Result<Response, ApiError> {
-    let body = body.map(|ApiJson(body)| body).unwrap_or_default();
+    let body = body.and_then(|ApiJson(body)| body).unwrap_or_default();
     let settings = body.settings(&owner, unix_now())?;
     service::check_no_escalation(&owner, &settings)?;
     let made = service::create(&state, &owner.user_id, &settings, &client).await?;
@@ -364,15 +366,13 @@ pub async fn update_key(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateKeyBody>,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let caller = Caller::Key(&owner);
     // Checked before anything changes: a bad range changes nothing.
     let ranges = body.allowed_networks.as_deref().map(networks).transpose()?;
-    if let Some(ranges) = ranges {
-        service::set_networks(&state, caller, &id, &ranges, &client).await?;
-    }
-    if let Some(disabled) = body.disabled {
-        service::set_disabled(&state, caller, &id, disabled, &client).await?;
-    }
+    let change = KeyChange {
+        disabled: body.disabled,
+        networks: ranges.as_ref(),
+    };
+    service::change(&state, Caller::Key(&owner), &id, change, &client).await?;
     current(&state, &owner, &id).await
 }
 

@@ -2,14 +2,15 @@
 //! storefront as the system of record for users and keys: API-key
 //! authentication, per-key rate limits and the handlers.
 
+use super::error::PermissionRefused;
 use super::keys;
 use super::rate_limit::{Class, RateLimits};
 use super::{ApiError, DatabaseDown, KeyRefused, secured, serve_document};
 use crate::keyed_limit::Decision;
-use app::accounts::ssr::activity::peer_address;
 use app::api_keys::ssr::{self as key_store, KeyCheck, KeyOwner};
 use app::api_keys::{Access, Needed, Resource};
 use app::state::AppState;
+use app::support::security_events::SecurityEvent;
 use app::support::time::{rfc3339, unix_now};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -17,7 +18,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use serde::Serialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{ApiKey as KeyScheme, ApiKeyValue, SecurityScheme};
 use utoipa::{OpenApi as _, ToSchema};
@@ -101,13 +102,31 @@ async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let mut response = match admit(&state, &limits, &mut request).await {
-        Ok(decision) => {
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let log_refusal = |reason: &str, key_id: &str| {
+        let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        SecurityEvent::failure("api_key", reason, &client)
+            .key(key_id)
+            .log();
+    };
+    let mut response = match admit(&state, &limits, &mut request, client).await {
+        Ok((decision, key_id)) => {
             let mut response = next.run(request).await;
+            if let Some(PermissionRefused(reason)) = response.extensions().get() {
+                log_refusal(reason, &key_id);
+            }
             decision.stamp(response.headers_mut());
             response
         }
-        Err(refused) => refused,
+        Err(refused) => {
+            if let Some((reason, key_id)) = &refused.event {
+                log_refusal(reason, key_id.as_deref().unwrap_or_default());
+            }
+            refused.response
+        }
     };
     // Every answer here depends on the key: no cache may keep one (a created
     // key above all).
@@ -117,13 +136,31 @@ async fn authenticate(
     response
 }
 
+/// A request `admit` turned away: the answer, and for the security log the
+/// reason and the key (None when the refusal was no decision about the
+/// caller: the key store could not be asked).
+struct Refused {
+    response: Response,
+    event: Option<(&'static str, Option<String>)>,
+}
+
+impl Refused {
+    fn because(reason: &'static str, key_id: Option<&str>, error: ApiError) -> Self {
+        Self {
+            response: error.with_detail("reason", reason).into_response(),
+            event: Some((reason, key_id.map(str::to_owned))),
+        }
+    }
+}
+
 /// The checks before a handler, in order; the key's owner goes into the
-/// request's extensions.
+/// request's extensions, and its id is answered with the rate-limit state.
 async fn admit(
     state: &AppState,
     limits: &RateLimits,
     request: &mut Request,
-) -> Result<Decision, Response> {
+    client: Option<IpAddr>,
+) -> Result<(Decision, String), Refused> {
     let presented = request
         .headers()
         .get("x-api-key")
@@ -132,37 +169,39 @@ async fn admit(
         .filter(|key| !key.is_empty())
         .map(str::to_owned);
     let Some(presented) = presented else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "Send your API key in the X-API-Key header.",
-        )
-        .with_detail("reason", "missing")
-        .into_response());
+        return Err(Refused::because(
+            "missing",
+            None,
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Send your API key in the X-API-Key header.",
+            ),
+        ));
     };
     let owner = match state.key_lookup.check(&presented).await {
         Ok(KeyCheck::Valid(owner)) => owner,
-        Ok(KeyCheck::Refused(refusal)) => {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, refusal.message())
-                .with_detail("reason", refusal.reason())
-                .into_response());
+        Ok(KeyCheck::Refused(refusal, key_id)) => {
+            let error = ApiError::new(StatusCode::UNAUTHORIZED, refusal.message());
+            return Err(Refused::because(refusal.reason(), key_id.as_deref(), error));
         }
-        Err(err) => return Err(ApiError::unavailable("key lookup", err).into_response()),
+        Err(err) => {
+            return Err(Refused {
+                response: ApiError::unavailable("key lookup", err).into_response(),
+                event: None,
+            });
+        }
     };
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
+    let key_id = Some(owner.key_id.as_str());
     // Without a peer address (never over TCP) only a key open to any
     // network passes.
     if !owner.networks.is_any() && !client.is_some_and(|client| owner.networks.allows(client)) {
         let address = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-        return Err(ApiError::new(
+        let error = ApiError::new(
             StatusCode::FORBIDDEN,
             format!("This key may not be used from {address}: it is limited to other networks."),
         )
-        .with_detail("reason", "network_not_allowed")
-        .with_detail("client_address", address)
-        .into_response());
+        .with_detail("client_address", address);
+        return Err(Refused::because("network_not_allowed", key_id, error));
     }
     let route = request
         .extensions()
@@ -170,21 +209,19 @@ async fn admit(
         .map(|path| path.as_str().to_owned())
         .unwrap_or_default();
     let Some(needed) = needed_for(request.method(), &route) else {
-        return Err(ApiError::new(
+        let error = ApiError::new(
             StatusCode::FORBIDDEN,
             "No key may use this operation: it has no permission rule yet.",
-        )
-        .with_detail("reason", "missing_permission")
-        .into_response());
+        );
+        return Err(Refused::because("missing_permission", key_id, error));
     };
     if !owner.permissions.allows(needed) {
-        return Err(ApiError::new(
+        let error = ApiError::new(
             StatusCode::FORBIDDEN,
             format!("This key does not have the {needed} permission this request needs."),
         )
-        .with_detail("reason", "missing_permission")
-        .with_detail("permission", needed.to_string())
-        .into_response());
+        .with_detail("permission", needed.to_string());
+        return Err(Refused::because("missing_permission", key_id, error));
     }
     let class = match needed {
         Needed(_, Access::Write) => Class::Manage,
@@ -192,24 +229,25 @@ async fn admit(
     };
     let decision = limits.check(&owner.key_id, class);
     if let Some(retry_after) = decision.retry_after_secs {
-        let mut refused = ApiError::new(
+        let error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
                 "This key made too many requests. Try again in {retry_after} s (limit: {} per minute).",
                 decision.limit
             ),
         )
-        .retry_after(retry_after)
-        .into_response();
-        decision.stamp(refused.headers_mut());
+        .retry_after(retry_after);
+        let mut refused = Refused::because("rate_limited", key_id, error);
+        decision.stamp(refused.response.headers_mut());
         return Err(refused);
     }
-    let client = peer_address(request.extensions());
+    let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     key_store::note_use(&state.db, &owner, &client);
     // Usage counts the requests a key made, not the ones refused above.
     state.request_counter.count(&owner.key_id, unix_now());
+    let key_id = owner.key_id.clone();
     request.extensions_mut().insert(owner);
-    Ok(decision)
+    Ok((decision, key_id))
 }
 
 /// The spec's `User`.

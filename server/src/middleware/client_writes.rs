@@ -7,6 +7,7 @@
 use super::Clients;
 use crate::keyed_limit::KeyedLimit;
 use app::error::AppError;
+use app::support::security_events::SecurityEvent;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -36,7 +37,7 @@ pub async fn limit_client_writes(
         return next.run(request).await;
     };
     let path = request.uri().path();
-    tracing::warn!(%client, path, "refused: over the per-client write limit");
+    SecurityEvent::failure("client_writes", "rate_limited", &client.to_string()).log();
     let refusal = AppError::TooManyRequests {
         retry_after_secs: retry_after_secs as i64,
     };

@@ -6,6 +6,7 @@
 pub mod cache_control;
 pub mod client_writes;
 pub mod coalesce;
+pub mod form_text;
 pub mod limits;
 pub mod page_cache;
 pub mod request_id;

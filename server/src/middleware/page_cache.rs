@@ -8,6 +8,7 @@
 //! method but GET. The inputs (configuration, catalog) are fixed for the
 //! process lifetime, so nothing ever needs invalidating.
 
+use crate::metrics::RouteLabel;
 use app::site::PUBLIC_PAGES;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -23,11 +24,18 @@ const MAX_CACHED_PAGE_BYTES: usize = 512 * 1024;
 
 #[derive(Clone, Default)]
 pub struct PageCache {
-    pages: Arc<RwLock<HashMap<String, Arc<CachedPage>>>>,
+    pages: Arc<RwLock<HashMap<&'static str, PageSlot>>>,
 }
+
+/// A page, once made. Requests that miss together wait for the one making
+/// it: each making its own copy (28 brotli-11 compressions at once under
+/// `bench/load.sh`) once left the process 250 MB larger for good.
+type PageSlot = Arc<tokio::sync::OnceCell<Arc<CachedPage>>>;
 
 /// A page's headers and its bytes in each encoding a browser may ask for.
 struct CachedPage {
+    /// The page's path, as the metrics' route label.
+    route: &'static str,
     headers: HeaderMap,
     identity: Bytes,
     gzip: Bytes,
@@ -80,7 +88,7 @@ impl Encoding {
 
 impl CachedPage {
     /// Compresses `html` once; the caller runs this off the async threads.
-    fn compress(headers: HeaderMap, html: Bytes) -> std::io::Result<Self> {
+    fn compress(route: &'static str, headers: HeaderMap, html: Bytes) -> std::io::Result<Self> {
         let mut brotli = Vec::with_capacity(html.len() / 3);
         {
             let params = brotli::enc::BrotliEncoderParams {
@@ -96,6 +104,7 @@ impl CachedPage {
         );
         gzip.write_all(&html)?;
         Ok(Self {
+            route,
             headers,
             gzip: gzip.finish()?.into(),
             brotli: brotli.into(),
@@ -110,6 +119,9 @@ impl CachedPage {
             Encoding::Identity => (&self.identity, None),
         };
         let mut response = Response::new(Body::from(body.clone()));
+        response
+            .extensions_mut()
+            .insert(RouteLabel::Page(self.route));
         let headers = response.headers_mut();
         *headers = self.headers.clone();
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
@@ -123,11 +135,16 @@ impl CachedPage {
     }
 }
 
-fn cacheable(request: &Request) -> bool {
-    request.method() == Method::GET
+/// The public page `request` asks for, if its answer may come from the cache.
+fn cacheable(request: &Request) -> Option<&'static str> {
+    let anonymous_get = request.method() == Method::GET
         && request.uri().query().is_none()
-        && !request.headers().contains_key(header::COOKIE)
-        && PUBLIC_PAGES.contains(&request.uri().path())
+        && !request.headers().contains_key(header::COOKIE);
+    let path = request.uri().path();
+    PUBLIC_PAGES
+        .iter()
+        .find(|page| anonymous_get && **page == path)
+        .copied()
 }
 
 pub async fn serve_public_pages(
@@ -135,57 +152,68 @@ pub async fn serve_public_pages(
     request: Request,
     next: Next,
 ) -> Response {
-    if !cacheable(&request) {
+    let Some(route) = cacheable(&request) else {
         return next.run(request).await;
-    }
-    let path = request.uri().path().to_owned();
+    };
     let encoding = Encoding::preferred(request.headers());
-    let cached = cache
-        .pages
-        .read()
-        .ok()
-        .and_then(|pages| pages.get(&path).cloned());
-    if let Some(page) = cached {
+    let slot = cache.slot(route);
+    if let Some(page) = slot.get() {
         return page.respond(encoding);
     }
-
-    let response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
-    if response.status() != StatusCode::OK
-        || !is_html
-        || response.headers().contains_key(header::SET_COOKIE)
-    {
-        return response;
+    let made = slot
+        .get_or_try_init(|| async move { CachedPage::make(route, next.run(request).await).await })
+        .await;
+    match made {
+        Ok(page) => page.respond(encoding),
+        // Not a page to keep (or making it failed): this request's answer.
+        Err(response) => response,
     }
-    let (mut parts, body) = response.into_parts();
-    let html = match axum::body::to_bytes(body, MAX_CACHED_PAGE_BYTES).await {
-        Ok(html) => html,
-        Err(err) => {
-            tracing::error!(%path, "rendering a public page failed: {err}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+}
+
+impl PageCache {
+    fn slot(&self, route: &'static str) -> PageSlot {
+        let found = self
+            .pages
+            .read()
+            .ok()
+            .and_then(|pages| pages.get(route).cloned());
+        found.unwrap_or_else(|| match self.pages.write() {
+            Ok(mut pages) => pages.entry(route).or_default().clone(),
+            // A poisoned map: serve without keeping.
+            Err(_) => PageSlot::default(),
+        })
+    }
+}
+
+impl CachedPage {
+    /// The page `response` rendered, compressed off the async threads; the
+    /// response itself when it is no page to keep (not a 200 HTML answer,
+    /// or one setting a cookie).
+    async fn make(route: &'static str, response: Response) -> Result<Arc<Self>, Response> {
+        let is_html = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+        if response.status() != StatusCode::OK
+            || !is_html
+            || response.headers().contains_key(header::SET_COOKIE)
+        {
+            return Err(response);
         }
-    };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    let headers = parts.headers.clone();
-    let compressed = tokio::task::spawn_blocking(move || CachedPage::compress(headers, html)).await;
-    match compressed {
-        Ok(Ok(page)) => {
-            let page = Arc::new(page);
-            if let Ok(mut pages) = cache.pages.write() {
-                pages.insert(path, page.clone());
-            }
-            page.respond(encoding)
-        }
-        Ok(Err(err)) => {
-            tracing::error!(%path, "compressing a public page failed: {err}");
+        let failed = |what: &str, err: &dyn std::fmt::Display| {
+            tracing::error!(path = route, "{what} a public page failed: {err}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-        Err(err) => {
-            tracing::error!(%path, "compressing a public page panicked: {err}");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        };
+        let (mut parts, body) = response.into_parts();
+        let html = axum::body::to_bytes(body, MAX_CACHED_PAGE_BYTES)
+            .await
+            .map_err(|err| failed("rendering", &err))?;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        let headers = parts.headers;
+        match tokio::task::spawn_blocking(move || Self::compress(route, headers, html)).await {
+            Ok(Ok(page)) => Ok(Arc::new(page)),
+            Ok(Err(err)) => Err(failed("compressing", &err)),
+            Err(err) => Err(failed("compressing (a panic)", &err)),
         }
     }
 }
@@ -200,12 +228,14 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use tower::ServiceExt;
 
-    /// A router whose pages count how often they are rendered.
+    /// A router whose pages count how often they are rendered (20 ms each).
     fn counting_app(renders: Arc<AtomicUsize>) -> Router {
         let page = move || {
             let renders = renders.clone();
             async move {
                 let n = renders.fetch_add(1, Ordering::SeqCst);
+                // Long enough for visitors arriving together to overlap.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 Html(format!("<p>render {n}</p>"))
             }
         };
@@ -238,6 +268,26 @@ mod tests {
             assert_eq!(fetch(&app, get_request("/")).await, "<p>render 0</p>");
         }
         assert_eq!(renders.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn visitors_arriving_together_wait_for_one_render() {
+        let renders = Arc::new(AtomicUsize::new(0));
+        let app = counting_app(renders.clone());
+        let visits: Vec<_> = (0..16)
+            .map(|_| {
+                let app = app.clone();
+                tokio::spawn(async move { fetch(&app, get_request("/")).await })
+            })
+            .collect();
+        for visit in visits {
+            assert_eq!(visit.await.unwrap(), "<p>render 0</p>");
+        }
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            1,
+            "one render, one compression"
+        );
     }
 
     #[tokio::test]

@@ -20,7 +20,8 @@ pub async fn unavailable_without_session(request: Request, next: Next) -> Respon
     let needs_session =
         request.method() != Method::GET || hydrates(path) || path.starts_with("/api/");
     if needs_session && request.extensions().get::<SessionLookupFailed>().is_some() {
-        let unavailable = AppError::Unavailable;
+        // `refusal` adds the request id to the plain page.
+        let unavailable = AppError::Unavailable { request_id: None };
         return Clients::Browsers.refusal(
             unavailable.status(),
             unavailable.to_string(),

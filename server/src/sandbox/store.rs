@@ -168,7 +168,7 @@ pub async fn complete_checkout(
     session: &CheckoutSessionRow,
 ) -> Result<bool, sqlx::Error> {
     let now = unix_now();
-    let mut tx = db.begin().await?;
+    let mut tx = app::support::db::begin_write(db).await?;
     let claimed = sqlx::query(
         "UPDATE sandbox_checkout_sessions SET status = 'complete', completed_at = $1 \
          WHERE id = $2 AND status = 'open'",

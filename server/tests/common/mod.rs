@@ -7,6 +7,7 @@ pub mod api;
 pub mod own_postgres;
 pub mod smtp;
 pub mod stub;
+pub mod two_factor;
 
 use app::state::AppState;
 use axum::Router;

@@ -4,6 +4,7 @@
 //! logged.
 
 use crate::accounts::{ActivityEntry, ActivityKind};
+use crate::support::db::begin_write;
 use crate::support::time::{moment, time_label, unix_now};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::Extensions;
@@ -67,7 +68,7 @@ struct Event {
 }
 
 async fn write(db: &AnyPool, event: &Event) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin_write(db).await?;
     sqlx::query("DELETE FROM activity_events WHERE user_id = $1 AND occurred_at < $2")
         .bind(&event.user_id)
         .bind(event.occurred_at - RETENTION_SECS)

@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::{self, SecurityNotice};
 use crate::state::AppState;
+use crate::support::db::begin_write;
 use crate::support::time::{moment, time_label, unix_now};
 use crate::support::tokens::{random_base62, sha256_hex};
 use sqlx::{AnyConnection, AnyPool};
@@ -116,7 +117,7 @@ pub async fn resend_verification(
         return Ok(());
     }
     count_send(&state.db, &user.id, client).await?;
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let public_url = &state.site.public_url;
     write_link(
         &mut tx,
@@ -158,7 +159,7 @@ pub async fn request_change(
         return Err(on_new_email("Another account uses this address."));
     }
     count_send(&state.db, &session.user.id, client).await?;
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let (public_url, user_id) = (&state.site.public_url, &session.user.id);
     write_link(
         &mut tx,
@@ -233,7 +234,7 @@ pub async fn confirm(
 ) -> Result<(String, EmailLinkPurpose), AppError> {
     let unavailable = AppError::dependency_failed("confirming an e-mail address failed");
     let now = unix_now();
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     // Claimed and deleted in one statement: two uses at once, one wins.
     let claimed: Option<(String, String, String)> = sqlx::query_as(
         "DELETE FROM email_confirmations WHERE token_hash = $1 AND expires_at > $2 \

@@ -7,11 +7,14 @@
 use super::reauth;
 use super::second_factor::commit_factor_change;
 use super::sessions::Session;
+use super::two_step::SECOND_STEP;
 use super::two_step::{self, PendingSignIn};
 use crate::accounts::{ActivityKind, Field, FieldError, PasskeyChallenge, PasskeyView};
 use crate::error::AppError;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;
+use crate::support::db::begin_write;
+use crate::support::security_events::{Outcome, SecurityEvent};
 use crate::support::time::{date_label, moment, time_label, unix_now};
 use crate::support::tokens::random_hex;
 use base64::Engine;
@@ -264,7 +267,7 @@ pub async fn finish_registration(
     let unavailable = AppError::dependency_failed("saving a passkey failed");
     let json = serde_json::to_string(&passkey)
         .map_err(AppError::dependency_failed("writing a passkey failed"))?;
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let inserted = sqlx::query(
         "INSERT INTO passkeys (credential_id, user_id, name, passkey, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -295,7 +298,7 @@ pub async fn remove(
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("removing a passkey failed");
     let user_id = &session.user.id;
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let name: Option<String> =
         sqlx::query_scalar("SELECT name FROM passkeys WHERE credential_id = $1 AND user_id = $2")
             .bind(credential_id)
@@ -329,8 +332,30 @@ pub async fn start_sign_in(state: &AppState) -> Result<PasskeyChallenge, AppErro
 }
 
 /// Finishes a passkey sign-in: the account its user handle names, once
-/// the signature checks out against that account's passkey.
+/// the signature checks out against that account's passkey. Logged as a
+/// security event either way.
 pub async fn finish_sign_in(
+    state: &AppState,
+    challenge_id: &str,
+    credential: &str,
+    client: &str,
+) -> Result<String, AppError> {
+    let signed_in = verify_sign_in(state, challenge_id, credential).await;
+    match &signed_in {
+        Ok(user_id) => SecurityEvent::success(PASSKEY_SIGN_IN, client)
+            .user(user_id)
+            .log(),
+        Err(AppError::PasskeyRefused) => {
+            SecurityEvent::failure(PASSKEY_SIGN_IN, "refused", client).log();
+        }
+        Err(_) => {}
+    }
+    signed_in
+}
+
+const PASSKEY_SIGN_IN: &str = "sign_in.passkey";
+
+async fn verify_sign_in(
     state: &AppState,
     challenge_id: &str,
     credential: &str,
@@ -390,7 +415,27 @@ pub async fn start_second_step(
 }
 
 /// Finishes the second step with a passkey: the pending sign-in is used up.
+/// Logged as a security event either way.
 pub async fn finish_second_step(
+    state: &AppState,
+    pending: &PendingSignIn,
+    challenge_id: &str,
+    credential: &str,
+    client: &str,
+) -> Result<(), AppError> {
+    let verified = verify_second_step(state, pending, challenge_id, credential).await;
+    let event = match &verified {
+        Ok(()) => SecurityEvent::new(SECOND_STEP, Outcome::Success, "passkey", client),
+        Err(AppError::PasskeyRefused) => {
+            SecurityEvent::failure(SECOND_STEP, "passkey_refused", client)
+        }
+        Err(_) => return verified,
+    };
+    event.user(&pending.user_id).log();
+    verified
+}
+
+async fn verify_second_step(
     state: &AppState,
     pending: &PendingSignIn,
     challenge_id: &str,

@@ -10,6 +10,7 @@ use super::{activity, passwords, users};
 use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::support::security_events::SecurityEvent;
 use crate::support::time::unix_now;
 
 /// Whether the session's user proved who they are within the window.
@@ -40,6 +41,9 @@ pub async fn confirm_password(
         .map_err(AppError::dependency_failed("confirming a password failed"))
 }
 
+/// The security log's name for confirming the password when signed in.
+const REAUTH: &str = "reauth.password";
+
 /// `password` is the signed-in user's, or `wrong` (on the current-password
 /// field). Wrong passwords are throttled per account, apart from sign-in's
 /// (a stranger's guessing at sign-in never blocks the owner's changes), and
@@ -58,15 +62,24 @@ pub async fn check_password(
     );
     state
         .throttle
-        .admit(&state.db, &subject, Some(&client_key))
+        .admit(
+            &state.db,
+            &subject,
+            Some(&client_key),
+            SecurityEvent::failure(REAUTH, "throttled", client).user(user_id),
+        )
         .await?;
     let user = users::find_by_id(&state.db, user_id)
         .await
         .map_err(unavailable)?
         .ok_or(AppError::SignedOut)?;
     if passwords::verify_password(password, Some(user.password_hash)).await {
+        SecurityEvent::success(REAUTH, client).user(user_id).log();
         return Ok(());
     }
+    SecurityEvent::failure(REAUTH, "wrong_password", client)
+        .user(user_id)
+        .log();
     activity::record(&state.db, user_id, ActivityKind::ReauthFailed, "", client);
     state
         .throttle

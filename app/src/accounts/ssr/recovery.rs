@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::{self, SecurityNotice};
 use crate::state::AppState;
+use crate::support::db::begin_write;
 use crate::support::time::{moment, time_label, unix_now};
 use crate::support::tokens::{random_base62, sha256_hex};
 use sqlx::AnyPool;
@@ -73,7 +74,7 @@ async fn write_link(state: &AppState, email: &str, client: &str) -> Result<(), s
     activity::record(&state.db, &user.id, kind, "", client);
     let token = random_base62(43)?;
     let now = unix_now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = begin_write(&state.db).await?;
     sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
         .bind(&user.id)
         .execute(&mut *tx)
@@ -137,7 +138,7 @@ pub async fn reset_password(
         .await
         .map_err(AppError::dependency_failed("hashing a new password"))?;
     let now = unix_now();
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     // Claimed and deleted in one statement: two uses at once, one wins.
     let claimed: Option<(String,)> = sqlx::query_as(
         "DELETE FROM password_resets WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id",

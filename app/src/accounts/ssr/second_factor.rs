@@ -11,6 +11,9 @@ use crate::error::AppError;
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;
+use crate::support::db::begin_write;
+use crate::support::secrets::ServerSecrets;
+use crate::support::security_events::SecurityEvent;
 use crate::support::time::{date_label, moment, time_label, unix_now};
 use crate::support::tokens::{NoRandomness, sha256_hex};
 use rand::TryRngCore;
@@ -186,7 +189,7 @@ pub async fn start_setup(state: &AppState, session: &Session) -> Result<(), AppE
         .secrets
         .seal(&secret, user_id)
         .map_err(|err| unavailable(err.into()))?;
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND enabled_at IS NULL")
         .bind(user_id)
         .execute(&mut *tx)
@@ -205,11 +208,37 @@ pub async fn start_setup(state: &AppState, session: &Session) -> Result<(), AppE
     tx.commit().await.map_err(unavailable)
 }
 
+/// Every authenticator secret that only `SERVER_SECRET_KEY_PREVIOUS` opens,
+/// sealed again under the current key (a rotation's last step). A row
+/// changed meanwhile is left as it is; returns how many were sealed again.
+pub async fn reseal(db: &AnyPool, secrets: &ServerSecrets) -> Result<u64, sqlx::Error> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT user_id, secret_sealed FROM totp_factors")
+            .fetch_all(db)
+            .await?;
+    let mut resealed = 0;
+    for (user_id, sealed) in rows {
+        let Some(sealed_again) = secrets.resealed(&sealed, &user_id)? else {
+            continue;
+        };
+        resealed += sqlx::query(
+            "UPDATE totp_factors SET secret_sealed = $1 WHERE user_id = $2 AND secret_sealed = $3",
+        )
+        .bind(sealed_again)
+        .bind(&user_id)
+        .bind(&sealed)
+        .execute(db)
+        .await?
+        .rows_affected();
+    }
+    Ok(resealed)
+}
+
 /// A sealed secret that does not open: the database was copied to a server
 /// with another `SERVER_SECRET_KEY`, or the row was changed.
 fn secret_unreadable() -> AppError {
     tracing::error!("a sealed second-factor secret did not open: was SERVER_SECRET_KEY changed?");
-    AppError::Unavailable
+    AppError::unavailable()
 }
 
 /// The waiting set-up's secret: the only moment it leaves the server.
@@ -292,7 +321,7 @@ pub async fn confirm_setup(
             "That code is not right. Check the app's clock, and enter the code it shows now.",
         )
     })?;
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let enabled = sqlx::query(
         "UPDATE totp_factors SET enabled_at = $1, last_step = $2 \
          WHERE user_id = $3 AND enabled_at IS NULL",
@@ -340,7 +369,7 @@ pub async fn regenerate_recovery_codes(
     if !is_enabled(&state.db, user_id).await.map_err(unavailable)? {
         return Err(AppError::TwoFactorNotSetUp);
     }
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let codes = replace_recovery_codes(&mut tx, user_id)
         .await
         .map_err(unavailable)?;
@@ -360,7 +389,7 @@ pub async fn turn_off(state: &AppState, session: &Session, client: &str) -> Resu
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("turning two-step verification off failed");
     let user_id = &session.user.id;
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let removed = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
@@ -462,9 +491,17 @@ pub async fn confirm_with_code(
     );
     state
         .throttle
-        .admit(&state.db, &subject, Some(&client_key))
+        .admit(
+            &state.db,
+            &subject,
+            Some(&client_key),
+            SecurityEvent::failure(REAUTH_CODE, "throttled", client).user(user_id),
+        )
         .await?;
     if use_code(state, user_id, code).await?.is_none() {
+        SecurityEvent::failure(REAUTH_CODE, "wrong_code", client)
+            .user(user_id)
+            .log();
         state
             .throttle
             .record_failure(&state.db, &subject, Some(&client_key))
@@ -474,10 +511,16 @@ pub async fn confirm_with_code(
         activity::record(&state.db, user_id, kind, "wrong code", client);
         return Err(wrong_code("That code is not right, or was already used."));
     }
+    SecurityEvent::success(REAUTH_CODE, client)
+        .user(user_id)
+        .log();
     sessions::mark_authenticated(&state.db, &session.token_hash)
         .await
         .map_err(unavailable)
 }
+
+/// The security log's name for confirming with a code when signed in.
+const REAUTH_CODE: &str = "reauth.second_factor";
 
 /// Which second factor a correct code was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

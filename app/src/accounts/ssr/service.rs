@@ -17,6 +17,8 @@ use crate::error::AppError;
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;
+use crate::support::db::begin_write;
+use crate::support::security_events::SecurityEvent;
 use crate::support::time::{moment, time_label, unix_now};
 
 /// A new account for a valid, unused e-mail; its id. The link confirming
@@ -36,7 +38,7 @@ pub async fn register(
         .await
         .map_err(AppError::dependency_failed("hashing a new password"))?;
     let unavailable = AppError::dependency_failed("registration failed");
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let user = match users::create(&mut *tx, &email, &display_name, &hash).await {
         Ok(user) => user,
         Err(CreateUserError::DuplicateEmail) => {
@@ -62,6 +64,9 @@ pub async fn register(
     activity::record(&state.db, &user.id, kind, "", client);
     Ok(user.id)
 }
+
+/// The security log's name for the password step of a sign-in.
+const SIGN_IN: &str = "sign_in.password";
 
 /// The id of the account `email` and `password` open, unless this account
 /// or this client must wait first. Only the first step: the caller decides
@@ -93,9 +98,19 @@ pub async fn sign_in(
         Some(device) => (device, None),
         None => (account_subject(&email), Some(client_key.as_str())),
     };
+    // For the security log; empty for an unknown account.
+    let user_id = user
+        .as_ref()
+        .map(|user| user.id.clone())
+        .unwrap_or_default();
     let admitted = state
         .throttle
-        .admit(&state.db, &subject, client_key)
+        .admit(
+            &state.db,
+            &subject,
+            client_key,
+            SecurityEvent::failure(SIGN_IN, "throttled", client).user(&user_id),
+        )
         .await?;
     // Unknown e-mail or wrong password: the same work, time and answer.
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
@@ -103,6 +118,14 @@ pub async fn sign_in(
     let user = match user {
         Some(user) if matched => user,
         unmatched => {
+            let reason = if unmatched.is_some() {
+                "wrong_password"
+            } else {
+                "unknown_account"
+            };
+            SecurityEvent::failure(SIGN_IN, reason, client)
+                .user(&user_id)
+                .log();
             if let Some(user) = unmatched {
                 let kind = ActivityKind::SignInFailed;
                 activity::record(&state.db, &user.id, kind, "", client);
@@ -125,6 +148,7 @@ pub async fn sign_in(
     super::recovery::forget_links(&state.db, &user.id)
         .await
         .map_err(unavailable)?;
+    SecurityEvent::success(SIGN_IN, client).user(&user.id).log();
     Ok(user.id)
 }
 
@@ -168,7 +192,7 @@ pub async fn change_password(
     let hash = passwords::hash_password(new_password)
         .await
         .map_err(AppError::dependency_failed("hashing a new password"))?;
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let email = users::set_password_hash(&mut *tx, user_id, &hash)
         .await
         .map_err(unavailable)?;
@@ -275,7 +299,7 @@ pub async fn delete_account(
         });
     }
     let unavailable = AppError::dependency_failed("deleting an account failed");
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     if let Some(email) = users::delete(&mut *tx, user_id)
         .await
         .map_err(unavailable)?

@@ -6,6 +6,8 @@
 //! can lock an account's owner out for long by failing on purpose.
 
 use crate::error::AppError;
+use crate::support::db::begin_write;
+use crate::support::security_events::SecurityEvent;
 use crate::support::time::unix_now;
 use sqlx::{AnyPool, Row};
 
@@ -81,12 +83,14 @@ struct Standing {
 }
 
 impl ThrottlePolicy {
-    /// Ok when `account` and `client` may try now; else `Throttled` with the wait.
+    /// Ok when `account` and `client` may try now; else `Throttled` with the
+    /// wait, and `refusal` (the attempt's event, reason `throttled`) logged.
     pub async fn admit(
         &self,
         db: &AnyPool,
         account: &str,
         client: Option<&str>,
+        refusal: SecurityEvent<'_>,
     ) -> Result<Admitted, AppError> {
         let unavailable = AppError::dependency_failed("checking the sign-in throttle");
         let standings = self
@@ -97,7 +101,10 @@ impl ThrottlePolicy {
             None => Ok(Admitted {
                 account_had_failures: standings.iter().any(|(subject, _)| subject == account),
             }),
-            Some(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
+            Some(retry_after_secs) => {
+                refusal.log();
+                Err(AppError::Throttled { retry_after_secs })
+            }
         }
     }
 
@@ -187,7 +194,7 @@ impl ThrottlePolicy {
         client: Option<&str>,
     ) -> Result<(), sqlx::Error> {
         let now = unix_now();
-        let mut tx = db.begin().await?;
+        let mut tx = begin_write(db).await?;
         for subject in std::iter::once(account).chain(client) {
             sqlx::query("INSERT INTO login_failures (id, subject, failed_at) VALUES ($1, $2, $3)")
                 .bind(uuid::Uuid::new_v4().to_string())

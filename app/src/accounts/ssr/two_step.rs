@@ -11,6 +11,8 @@ use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;
+use crate::support::db::begin_write;
+use crate::support::security_events::{Outcome, SecurityEvent};
 use crate::support::time::{moment, time_label, unix_now};
 use crate::support::tokens::{random_hex, sha256_hex};
 use sqlx::{AnyPool, Row};
@@ -92,6 +94,9 @@ pub async fn find(db: &AnyPool, token: &str) -> Result<Option<PendingSignIn>, sq
     .transpose()
 }
 
+/// The security log's name for the second step of a sign-in.
+pub const SECOND_STEP: &str = "sign_in.second_factor";
+
 /// The second step with `code`: the pending sign-in's user and the factor
 /// used, once the code is right (it is used up, and so is the pending
 /// sign-in). The caller logs the sign-in once its session exists.
@@ -110,11 +115,20 @@ pub async fn complete(
         second_factor_subject(&pending.user_id),
         format!("second-factor-{}", client_subject(client)),
     );
+    let user_id = pending.user_id.as_str();
     let admitted = state
         .throttle
-        .admit(&state.db, &account, Some(&client_key))
+        .admit(
+            &state.db,
+            &account,
+            Some(&client_key),
+            SecurityEvent::failure(SECOND_STEP, "throttled", client).user(user_id),
+        )
         .await?;
     let Some(factor) = second_factor::use_code(state, &pending.user_id, code).await? else {
+        SecurityEvent::failure(SECOND_STEP, "wrong_code", client)
+            .user(user_id)
+            .log();
         state
             .throttle
             .record_failure(&state.db, &account, Some(&client_key))
@@ -128,6 +142,13 @@ pub async fn complete(
         )));
     };
     consume(state, &pending, Some(admitted)).await?;
+    let reason = match factor {
+        FactorUsed::Authenticator => "authenticator",
+        FactorUsed::RecoveryCode => "recovery_code",
+    };
+    SecurityEvent::new(SECOND_STEP, Outcome::Success, reason, client)
+        .user(&pending.user_id)
+        .log();
     if factor == FactorUsed::RecoveryCode {
         recovery_code_notice(state, &pending.user_id, client).await?;
     }
@@ -183,7 +204,7 @@ async fn recovery_code_notice(
         review: ("/account/two-factor", "Review two-step verification"),
         if_not_you: None,
     };
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     second_factor::queue_notice(state, &mut tx, user_id, &notice).await?;
     state.mailer.commit(tx).await.map_err(unavailable)
 }

@@ -76,7 +76,9 @@ pub fn is_expired(expires_at: Option<i64>, now: i64) -> bool {
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeyCheck {
     Valid(KeyOwner),
-    Refused(Refusal),
+    /// With the key's id when the key was found (revoked, disabled,
+    /// expired, a rolled secret past its grace), for the security log.
+    Refused(Refusal, Option<String>),
 }
 
 type Answer = Result<KeyCheck, LookupFailed>;
@@ -105,7 +107,7 @@ impl KeyLookup {
     /// query.
     pub async fn check(&self, presented: &str) -> Answer {
         if !could_be_key(presented) {
-            return Ok(KeyCheck::Refused(Refusal::Malformed));
+            return Ok(KeyCheck::Refused(Refusal::Malformed, None));
         }
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
@@ -148,7 +150,7 @@ async fn answer_batch(db: &AnyPool, batch: Vec<Pending>) {
                 let check = rows
                     .iter()
                     .find_map(|row| row.verdict(&hash, now))
-                    .unwrap_or(KeyCheck::Refused(Refusal::Unknown));
+                    .unwrap_or(KeyCheck::Refused(Refusal::Unknown, None));
                 // A receiver that gave up (client went away) needs no answer.
                 let _ = reply.send(Ok(check));
             }
@@ -219,7 +221,7 @@ impl FoundKey {
             None
         };
         Some(match refusal {
-            Some(refusal) => KeyCheck::Refused(refusal),
+            Some(refusal) => KeyCheck::Refused(refusal, Some(self.key_id.clone())),
             None => KeyCheck::Valid(KeyOwner {
                 key_id: self.key_id.clone(),
                 user_id: self.user_id.clone(),

@@ -8,6 +8,7 @@ use crate::accounts::ssr::{activity, users};
 use crate::api_keys::Permissions;
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
+use crate::support::db::begin_write;
 use crate::support::time::{moment, time_label, unix_now};
 use sqlx::{AnyPool, FromRow};
 
@@ -151,7 +152,7 @@ pub async fn create(
     let new_key = generate()?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = unix_now();
-    let mut tx = db.begin().await?;
+    let mut tx = begin_write(db).await?;
     // One statement checks the limit and inserts, and it is the
     // transaction's first: it takes SQLite's write lock before anything is
     // read, so a write landing meanwhile cannot make the transaction fail.
@@ -273,7 +274,7 @@ pub async fn roll(
 ) -> Result<Option<(KeyRecord, String)>, CreateKeyError> {
     let new_key = generate()?;
     let now = unix_now();
-    let mut tx = db.begin().await?;
+    let mut tx = begin_write(db).await?;
     // The first statement writes (SQLite's lock, as in `create`). The
     // secret before moves to `previous_*` only with a grace period ($1, its
     // end, is after $4, now); SET reads the row as it was.
@@ -345,70 +346,73 @@ pub async fn end_grace(
     Ok(true)
 }
 
-/// Disables (or enables again) the user's key; false when there is no
-/// such key. Doing what is already done changes nothing and logs nothing.
-pub async fn set_disabled(
-    db: &AnyPool,
-    user_id: &str,
-    key_id: &str,
-    disabled: bool,
-    client: &str,
-) -> Result<bool, sqlx::Error> {
-    let Some(record) = find(db, user_id, key_id).await? else {
-        return Ok(false);
-    };
-    if record.disabled_at.is_some() == disabled {
-        return Ok(true);
-    }
-    let changed = sqlx::query(
-        "UPDATE api_keys SET disabled_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
-    )
-    .bind(disabled.then(unix_now))
-    .bind(key_id)
-    .bind(user_id)
-    .execute(db)
-    .await?;
-    let kind = if disabled {
-        ActivityKind::KeyDisabled
-    } else {
-        ActivityKind::KeyEnabled
-    };
-    activity::record(db, user_id, kind, &record.name, client);
-    Ok(changed.rows_affected() == 1)
+/// What a change of a key's settings sets; `None` leaves a setting as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeyChange<'a> {
+    /// `true` disables the key, `false` enables it again.
+    pub disabled: Option<bool>,
+    /// Replaces the key's allowed networks.
+    pub networks: Option<&'a Networks>,
 }
 
-/// Replaces the key's allowed networks; false when there is no such key.
-pub async fn set_networks(
+/// Applies a change to the user's key in one transaction (every setting it
+/// names changes, or none does); false when there is no such key. The
+/// activity log names each setting that changed; disabling a disabled key
+/// (or enabling an enabled one) changes nothing and logs nothing.
+pub async fn change(
     db: &AnyPool,
     user_id: &str,
     key_id: &str,
-    networks: &Networks,
+    change: KeyChange<'_>,
     client: &str,
 ) -> Result<bool, sqlx::Error> {
-    let changed: Option<String> = sqlx::query_scalar(
-        "UPDATE api_keys SET allowed_networks = $1 \
-         WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL RETURNING name",
+    let mut tx = begin_write(db).await?;
+    let current: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT name, disabled_at FROM api_keys \
+         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
     )
-    .bind(networks.to_stored())
     .bind(key_id)
     .bind(user_id)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?;
-    let Some(name) = changed else {
+    let Some((name, disabled_at)) = current else {
         return Ok(false);
     };
-    let detail = if networks.is_any() {
-        format!("{name}: any network")
-    } else {
-        format!("{name}: {}", networks.texts().join(", "))
-    };
-    activity::record(
-        db,
-        user_id,
-        ActivityKind::KeyNetworksChanged,
-        &detail,
-        client,
-    );
+    let mut changed = Vec::new();
+    if let Some(networks) = change.networks {
+        sqlx::query("UPDATE api_keys SET allowed_networks = $1 WHERE id = $2 AND user_id = $3")
+            .bind(networks.to_stored())
+            .bind(key_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let detail = if networks.is_any() {
+            format!("{name}: any network")
+        } else {
+            format!("{name}: {}", networks.texts().join(", "))
+        };
+        changed.push((ActivityKind::KeyNetworksChanged, detail));
+    }
+    if let Some(disabled) = change.disabled
+        && disabled_at.is_some() != disabled
+    {
+        sqlx::query("UPDATE api_keys SET disabled_at = $1 WHERE id = $2 AND user_id = $3")
+            .bind(disabled.then(unix_now))
+            .bind(key_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let kind = if disabled {
+            ActivityKind::KeyDisabled
+        } else {
+            ActivityKind::KeyEnabled
+        };
+        changed.push((kind, name.clone()));
+    }
+    tx.commit().await?;
+    for (kind, detail) in changed {
+        activity::record(db, user_id, kind, &detail, client);
+    }
     Ok(true)
 }
 

@@ -5,6 +5,7 @@
 //! and the keys page show every key expiring soon either way.
 
 use super::queue_key_notice;
+use crate::support::db::begin_write;
 use crate::support::time::{moment, time_label};
 use sqlx::AnyPool;
 
@@ -19,7 +20,7 @@ pub async fn remind_expiring(
     public_url: &str,
     now: i64,
 ) -> Result<usize, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin_write(db).await?;
     let due: Vec<(String, String, String, i64)> = sqlx::query_as(
         "UPDATE api_keys SET expiry_reminded_at = $1 \
          WHERE expiry_reminded_at IS NULL AND revoked_at IS NULL AND expires_at IS NOT NULL \

@@ -3,7 +3,8 @@
 //! which key, views for the page.
 
 use super::{
-    CreateKeyError, KeyOwner, KeyRecord, KeySettings, MAX_ACTIVE_KEYS, MAX_GRACE_SECS, Networks,
+    CreateKeyError, KeyChange, KeyOwner, KeyRecord, KeySettings, MAX_ACTIVE_KEYS, MAX_GRACE_SECS,
+    Networks,
 };
 use crate::accounts::ssr::{reauth, sessions::Session, users};
 use crate::accounts::{Field, FieldError};
@@ -368,34 +369,25 @@ pub async fn end_grace(
     done(ended, AppError::NoGracePeriod)
 }
 
-pub async fn set_disabled(
+/// Disables or enables a key and/or replaces its networks: all of it or,
+/// refused, none of it. A key may not open a key to networks it cannot
+/// use itself.
+pub async fn change(
     state: &AppState,
     caller: Caller<'_>,
     key_id: &str,
-    disabled: bool,
+    change: KeyChange<'_>,
     client: &str,
 ) -> Result<(), AppError> {
     caller.target(state, key_id).await?;
-    let changed = super::set_disabled(&state.db, caller.user_id(), key_id, disabled, client).await;
-    done(changed, AppError::NoSuchKey)
-}
-
-pub async fn set_networks(
-    state: &AppState,
-    caller: Caller<'_>,
-    key_id: &str,
-    networks: &Networks,
-    client: &str,
-) -> Result<(), AppError> {
-    caller.target(state, key_id).await?;
-    if let Caller::Key(owner) = caller
+    if let (Caller::Key(owner), Some(networks)) = (caller, change.networks)
         && !owner.networks.covers(networks)
     {
         return Err(AppError::KeyEscalation(
             "This key cannot open a key to networks it cannot use itself.".to_owned(),
         ));
     }
-    let changed = super::set_networks(&state.db, caller.user_id(), key_id, networks, client).await;
+    let changed = super::change(&state.db, caller.user_id(), key_id, change, client).await;
     done(changed, AppError::NoSuchKey)
 }
 

@@ -27,6 +27,10 @@ pub struct Payments {
     pub status_cache: Arc<StatusCache>,
     /// True when `client` talks to the built-in sandbox: pages say so.
     pub sandbox: bool,
+    /// The origins (`https://checkout.stripe.com`) a checkout or portal URL
+    /// the Payment MS answers with may have; any other is refused, so a
+    /// compromised or misconfigured service cannot send customers elsewhere.
+    pub redirect_origins: Arc<[String]>,
 }
 
 /// How long "no plan" (or one that is not active) is remembered for pages.
@@ -211,7 +215,7 @@ impl CurrentSubscription {
 /// retryable message.
 pub fn payment_failed<T>(during: &str, err: PaymentError) -> Result<T, AppError> {
     tracing::error!(error = %err, "payment service call failed during {during}");
-    Err(AppError::PaymentUnavailable)
+    Err(AppError::payment_unavailable())
 }
 
 #[cfg(test)]

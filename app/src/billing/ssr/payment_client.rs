@@ -62,6 +62,19 @@ pub enum PaymentError {
 }
 
 impl PaymentError {
+    /// The failure's kind, as the metrics' outcome label.
+    fn outcome(&self) -> &'static str {
+        match self {
+            Self::Unreachable(_) => "unreachable",
+            Self::Timeout => "timeout",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Refused { .. } => "refused",
+            Self::Failed { .. } => "failed",
+            Self::WrongPath { .. } => "wrong_path",
+            Self::Malformed { .. } => "malformed",
+        }
+    }
+
     /// The service's error code (`CUSTOMER_NOT_FOUND`, …) when it sent one.
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -231,22 +244,28 @@ impl PaymentClient {
         &self,
         request: &CheckoutRequest,
     ) -> Result<CheckoutSession, PaymentError> {
-        self.post(&["api", "v1", "checkout", "subscription"], request)
-            .await
+        self.post(
+            "checkout_subscription",
+            &["api", "v1", "checkout", "subscription"],
+            request,
+        )
+        .await
     }
 
     pub async fn item_checkout(
         &self,
         request: &CheckoutRequest,
     ) -> Result<CheckoutSession, PaymentError> {
-        self.post(&["api", "v1", "checkout", "item"], request).await
+        self.post("checkout_item", &["api", "v1", "checkout", "item"], request)
+            .await
     }
 
     pub async fn cart_checkout(
         &self,
         request: &CartRequest,
     ) -> Result<CheckoutSession, PaymentError> {
-        self.post(&["api", "v1", "checkout", "cart"], request).await
+        self.post("checkout_cart", &["api", "v1", "checkout", "cart"], request)
+            .await
     }
 
     pub async fn portal(
@@ -255,7 +274,7 @@ impl PaymentClient {
         return_url: &str,
     ) -> Result<PortalSession, PaymentError> {
         let body = serde_json::json!({ "user_id": user_id, "return_url": return_url });
-        self.post(&["api", "v1", "portal"], &body).await
+        self.post("portal", &["api", "v1", "portal"], &body).await
     }
 
     /// `product_id` is the Stripe product (`prod_…`) of the subscribed price.
@@ -266,7 +285,9 @@ impl PaymentClient {
     ) -> Result<SubscriptionStatus, PaymentError> {
         let url = self.url(&["api", "v1", "subscriptions", user_id, product_id]);
         let request = self.http.get(url);
-        let (status, value) = self.send::<serde_json::Value>(request).await?;
+        let (status, value) = self
+            .send::<serde_json::Value>("subscription_status", request)
+            .await?;
         SubscriptionStatus::parse(&value).map_err(|detail| PaymentError::Malformed {
             status: status.as_u16(),
             detail,
@@ -285,14 +306,33 @@ impl PaymentClient {
 
     async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
+        operation: &'static str,
         segments: &[&str],
         body: &B,
     ) -> Result<T, PaymentError> {
         let request = self.http.post(self.url(segments)).json(body);
-        self.send(request).await.map(|(_, value)| value)
+        self.send(operation, request).await.map(|(_, value)| value)
     }
 
+    /// One call, counted by `operation` and outcome, its time recorded.
     async fn send<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, T), PaymentError> {
+        let started = std::time::Instant::now();
+        let answered = self.exchange(request).await;
+        let outcome = answered
+            .as_ref()
+            .map_or_else(PaymentError::outcome, |_| "ok");
+        metrics::counter!("payment_service_calls_total", "operation" => operation, "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("payment_service_call_duration_seconds", "operation" => operation)
+            .record(started.elapsed());
+        answered
+    }
+
+    async fn exchange<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<(StatusCode, T), PaymentError> {

@@ -15,13 +15,22 @@ use crate::state::AppState;
 use crate::support::time::date_label;
 use std::time::Duration;
 
-/// Only http(s) pages may be sent to the browser as a place to go.
-fn checked_page_url(url: &str) -> Result<String, PaymentError> {
-    match reqwest::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(url.to_owned()),
-        _ => Err(PaymentError::Malformed {
+/// Only pages on an allowed origin may be sent to the browser as a place
+/// to go (the log names the origin, never the whole URL with its session).
+fn checked_page_url(url: &str, allowed_origins: &[String]) -> Result<String, PaymentError> {
+    let origin = reqwest::Url::parse(url)
+        .ok()
+        .filter(|parsed| matches!(parsed.scheme(), "http" | "https"))
+        .map(|parsed| parsed.origin().ascii_serialization());
+    match origin {
+        Some(origin) if allowed_origins.contains(&origin) => Ok(url.to_owned()),
+        Some(origin) => Err(PaymentError::Malformed {
             status: 200,
-            detail: format!("not an http(s) URL: {url:?}"),
+            detail: format!("a page on {origin}, which PAYMENT_REDIRECT_ORIGINS does not allow"),
+        }),
+        None => Err(PaymentError::Malformed {
+            status: 200,
+            detail: "not an http(s) URL".to_owned(),
         }),
     }
 }
@@ -71,8 +80,9 @@ pub async fn checkout(
         PlanKind::Subscription => client.subscription_checkout(&request).await,
         PlanKind::OneTime => client.item_checkout(&request).await,
     };
+    let allowed = &state.payments.redirect_origins;
     let session = match started
-        .and_then(|session| checked_page_url(&session.checkout_url).map(|_| session))
+        .and_then(|session| checked_page_url(&session.checkout_url, allowed).map(|_| session))
     {
         Ok(session) => session,
         Err(err) => return payment_failed("checkout", err),
@@ -92,7 +102,7 @@ pub async fn portal(state: &AppState, user_id: &str) -> Result<String, AppError>
         .client
         .portal(user_id, &return_url)
         .await
-        .and_then(|portal| checked_page_url(&portal.portal_url));
+        .and_then(|portal| checked_page_url(&portal.portal_url, &state.payments.redirect_origins));
     match portal {
         Ok(url) => Ok(url),
         Err(err)

@@ -23,6 +23,16 @@ pub enum Transport {
     Sandbox,
 }
 
+impl Transport {
+    /// As the metrics name it.
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Smtp(_) => "smtp",
+            Self::Sandbox => "sandbox",
+        }
+    }
+}
+
 /// Whether `SMTP_URL` can be used: `smtps://user:pass@host:465` (TLS),
 /// `smtp://user:pass@host:587?tls=required` (STARTTLS), or plain `smtp://`.
 /// lettre's errors never repeat the URL (it may hold a password).
@@ -166,7 +176,21 @@ impl Mailer {
 
     /// Tries `message` once and records the outcome; whether it was delivered.
     async fn attempt(&self, message: &Outgoing) -> Result<bool, sqlx::Error> {
-        let failure = match self.send(message).await {
+        let started = std::time::Instant::now();
+        let sent = self.send(message).await;
+        let (transport, outcome) = (
+            self.transport.label(),
+            match &sent {
+                Ok(()) => "delivered",
+                Err(Failure::Temporary(_)) => "temporary_failure",
+                Err(Failure::Permanent(_)) => "permanent_failure",
+            },
+        );
+        metrics::counter!("mail_deliveries_total", "transport" => transport, "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("mail_delivery_duration_seconds", "transport" => transport)
+            .record(started.elapsed());
+        let failure = match sent {
             Ok(()) => {
                 outbox::delivered(&self.db, &message.id).await?;
                 tracing::info!(message = %message.id, attempts = message.attempts + 1, "mail delivered");

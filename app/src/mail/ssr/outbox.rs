@@ -2,6 +2,7 @@
 //! (delivered, retry later, given up).
 
 use super::templates::Email;
+use crate::support::db::begin_write;
 use crate::support::time::unix_now;
 use sqlx::{Any, AnyPool, FromRow};
 
@@ -103,7 +104,7 @@ pub async fn retry_later(
 
 /// Refused for good, or undeliverable too long: kept without its bodies.
 pub async fn give_up(db: &AnyPool, message: &Outgoing, error: &str) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin_write(db).await?;
     sqlx::query(
         "INSERT INTO mail_failed (id, recipient, subject, created_at, failed_at, attempts, \
          last_error) VALUES ($1, $2, $3, $4, $5, $6, $7)",

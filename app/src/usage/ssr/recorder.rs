@@ -7,6 +7,7 @@
 //! shutdown writes what is left; flushes take turns, so that last one also
 //! waits for a timer flush still writing.
 
+use crate::support::db::begin_write;
 use sqlx::AnyPool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -128,9 +129,20 @@ impl RequestCounter {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if let Err(err) = counter.flush(&db).await {
-                    tracing::warn!("writing request counts failed (kept for the next try): {err}");
+                let started = std::time::Instant::now();
+                match counter.flush(&db).await {
+                    // The lag an operator watches: now minus this.
+                    Ok(_) => metrics::gauge!("usage_last_flush_timestamp_seconds")
+                        .set(crate::support::time::unix_now() as f64),
+                    Err(err) => {
+                        metrics::counter!("usage_flush_failures_total").increment(1);
+                        tracing::warn!(
+                            "writing request counts failed (kept for the next try): {err}"
+                        );
+                    }
                 }
+                metrics::histogram!("usage_flush_duration_seconds").record(started.elapsed());
+                metrics::gauge!("usage_unflushed_keys").set(counter.lock_pending().len() as f64);
             }
         });
     }
@@ -144,7 +156,7 @@ async fn write(db: &AnyPool, counts: &Counts) -> Result<usize, sqlx::Error> {
         .iter()
         .flat_map(|(key_id, days)| days.iter().map(move |(day, n)| (key_id.as_str(), *day, *n)))
         .collect();
-    let mut tx = db.begin().await?;
+    let mut tx = begin_write(db).await?;
     for &(key_id, day, requests) in &rows {
         sqlx::query(
             // A key deleted since (its user closed the account) is skipped:

@@ -2,6 +2,7 @@
 //! (`POST /internal/v1/usage`): checked field by field, stored once per
 //! idempotency key, all or nothing.
 
+use crate::support::db::begin_write;
 use crate::support::tokens::sha256_hex;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
@@ -184,7 +185,7 @@ pub async fn record(db: &AnyPool, report: &UsageReport, now: i64) -> Result<Reco
     let occurred_at = report.check(now)?;
     let key = report.idempotency_key.as_deref().unwrap_or_default();
     let fingerprint = report.fingerprint();
-    let mut tx = db.begin().await?;
+    let mut tx = begin_write(db).await?;
     // Writes first, so on SQLite the transaction holds the write lock from
     // its first statement (a read first could fail to upgrade).
     let inserted = sqlx::query(
