@@ -104,6 +104,49 @@ async fn a_failed_write_keeps_the_counts_for_the_next_flush() {
     );
 }
 
+/// A page reads the written counts, then the ones still in memory. A flush
+/// committing between the two reads would show its counts twice or not at
+/// all (a usage page once read 0 just after a call the dashboard had
+/// shown): reads and flushes take turns, so every read sees each request
+/// exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_read_while_counts_are_written_sees_each_request_once() {
+    for database in all_databases().await {
+        let app = app_on(database, &[]).await;
+        let (user_id, _) = user_with_key(&app, "racing").await;
+        let key_id: String = sqlx::query_scalar("SELECT id FROM api_keys WHERE user_id = $1")
+            .bind(&user_id)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+        let counter = app.state.request_counter.clone();
+        for expected in 1..=300 {
+            let now = app::support::time::unix_now();
+            counter.count(&key_id, now);
+            let flush = {
+                let (counter, db) = (counter.clone(), app.state.db.clone());
+                tokio::spawn(async move { counter.flush(&db).await.unwrap() })
+            };
+            let usage = period_usage(
+                &app.state.db,
+                &counter,
+                &user_id,
+                Period::current(),
+                now,
+                30,
+            )
+            .await
+            .unwrap();
+            flush.await.unwrap();
+            assert_eq!(
+                usage.requests, expected,
+                "{}: read {} of {expected} requests",
+                app.database.backend, usage.requests
+            );
+        }
+    }
+}
+
 /// The server process takes SIGTERM a third of the way through 1,000
 /// requests: every request it answered 200 is in the database afterwards,
 /// and no other.

@@ -156,6 +156,8 @@ pub async fn period_usage(
 ) -> Result<PeriodUsage, sqlx::Error> {
     let today = day_of(today);
     let first_day = (today - history_days + 1).min(period.days().start);
+    // Until the counts in memory are added below.
+    let read_turn = counter.read_turn().await;
     // Three queries on one connection: each query on the pool is two round
     // trips to an SQLite worker thread (the query, then the pool's check
     // when the connection comes back), and pages render this on every view.
@@ -220,6 +222,8 @@ pub async fn period_usage(
             counts.push((row.id, day, requests));
         }
     }
+
+    drop(read_turn);
 
     let in_period = period.days();
     let requests_of = |key_id: &str| -> i64 {

@@ -1,11 +1,13 @@
 //! Counts authenticated `/v1` requests per key per UTC day in memory and
 //! writes them in batches: no database write per request. A count stays in
 //! memory until the transaction that writes it has committed, and only then
-//! is subtracted, so a failed write loses nothing, nothing is written twice,
-//! and a page adding memory to the database sees each request once (but for
-//! the instant between the commit and the subtraction). `flush` at graceful
-//! shutdown writes what is left; flushes take turns, so that last one also
-//! waits for a timer flush still writing.
+//! is subtracted, so a failed write loses nothing and nothing is written
+//! twice. A page adds memory to the database: it reads both in its
+//! `read_turn`, which no flush can interleave, so it sees each request once
+//! (a flush committing between its two reads would show the flushed counts
+//! twice or not at all). `flush` at graceful shutdown writes what is left;
+//! flushes take turns, so that last one also waits for a timer flush still
+//! writing.
 
 use crate::support::db::begin_write;
 use sqlx::AnyPool;
@@ -32,7 +34,9 @@ pub struct RequestCounter {
     /// requests; `count` then does nothing.
     recording: bool,
     pending: Arc<Mutex<Counts>>,
-    flushing: Arc<tokio::sync::Mutex<()>>,
+    /// Written by a flush from its snapshot to its subtraction; read by a
+    /// page from its database read to its read of `pending`.
+    turns: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl RequestCounter {
@@ -40,7 +44,7 @@ impl RequestCounter {
         Self {
             recording,
             pending: Arc::default(),
-            flushing: Arc::default(),
+            turns: Arc::default(),
         }
     }
 
@@ -63,7 +67,7 @@ impl RequestCounter {
     /// transaction) and answers how many rows it wrote. On failure the counts
     /// are still in memory for the next try.
     pub async fn flush(&self, db: &AnyPool) -> Result<usize, sqlx::Error> {
-        let _turn = self.flushing.lock().await;
+        let _turn = self.turns.write().await;
         let snapshot = self.lock_pending().clone();
         if snapshot.is_empty() {
             return Ok(0);
@@ -112,8 +116,17 @@ impl RequestCounter {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Held by a page while it reads the written counts and then
+    /// `pending_for`: no flush moves counts from memory to the database in
+    /// between. Many pages read at once; a flush waits for them (reads take
+    /// milliseconds) and they for it.
+    pub async fn read_turn(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.turns.read().await
+    }
+
     /// Requests counted here for `key_id` and not yet written, by day: pages
-    /// add them so a call shows at once, not after the next flush.
+    /// add them, in a `read_turn`, so a call shows at once, not after the
+    /// next flush.
     pub fn pending_for(&self, key_id: &str) -> Vec<(i64, i64)> {
         self.lock_pending()
             .get(key_id)
