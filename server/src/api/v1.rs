@@ -7,6 +7,7 @@ use super::keys;
 use super::rate_limit::{Class, RateLimits};
 use super::{ApiError, DatabaseDown, KeyRefused, secured, serve_document};
 use crate::keyed_limit::Decision;
+use app::accounts::ssr::activity::address_label;
 use app::api_keys::ssr::{self as key_store, KeyCheck, KeyOwner};
 use app::api_keys::{Access, Needed, Resource};
 use app::state::AppState;
@@ -107,7 +108,7 @@ async fn authenticate(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     let log_refusal = |reason: &str, key_id: &str| {
-        let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        let client = address_label(client);
         SecurityEvent::failure("api_key", reason, &client)
             .key(key_id)
             .log();
@@ -195,7 +196,7 @@ async fn admit(
     // Without a peer address (never over TCP) only a key open to any
     // network passes.
     if !owner.networks.is_any() && !client.is_some_and(|client| owner.networks.allows(client)) {
-        let address = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        let address = address_label(client);
         let error = ApiError::new(
             StatusCode::FORBIDDEN,
             format!("This key may not be used from {address}: it is limited to other networks."),
@@ -241,7 +242,7 @@ async fn admit(
         decision.stamp(refused.response.headers_mut());
         return Err(refused);
     }
-    let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let client = address_label(client);
     key_store::note_use(&state.db, &owner, &client);
     // Usage counts the requests a key made, not the ones refused above.
     state.request_counter.count(&owner.key_id, unix_now());

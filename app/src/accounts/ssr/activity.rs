@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::Extensions;
 use axum::http::request::Parts;
 use sqlx::{AnyPool, FromRow};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Events older than this are deleted when their user's next one is written.
 const RETENTION_SECS: i64 = 90 * 24 * 60 * 60;
@@ -20,9 +20,16 @@ pub const RECENT: i64 = 20;
 /// The peer address a request came from ("unknown" when it did not come
 /// over a socket, as in-process tests).
 pub fn peer_address(extensions: &Extensions) -> String {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
+    address_label(
+        extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip()),
+    )
+}
+
+/// A peer address as logs, records and messages show it.
+pub fn address_label(address: Option<IpAddr>) -> String {
+    address.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// The client's address as an extractor, for handlers outside Leptos.
