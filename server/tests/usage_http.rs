@@ -30,6 +30,15 @@ async fn counted(db: &sqlx::AnyPool, user_id: &str) -> i64 {
     .unwrap()
 }
 
+/// The id of `user_id`'s one key.
+async fn only_key_of(db: &sqlx::AnyPool, user_id: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM api_keys WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_requests_are_counted_exactly_once_each() {
     for database in all_databases().await {
@@ -114,11 +123,7 @@ async fn a_page_read_while_counts_are_written_sees_each_request_once() {
     for database in all_databases().await {
         let app = app_on(database, &[]).await;
         let (user_id, _) = user_with_key(&app, "racing").await;
-        let key_id: String = sqlx::query_scalar("SELECT id FROM api_keys WHERE user_id = $1")
-            .bind(&user_id)
-            .fetch_one(&app.state.db)
-            .await
-            .unwrap();
+        let key_id = only_key_of(&app.state.db, &user_id).await;
         let counter = app.state.request_counter.clone();
         for expected in 1..=300 {
             let now = app::support::time::unix_now();
@@ -449,11 +454,7 @@ async fn usage_is_split_at_month_boundaries() {
     for database in all_databases().await {
         let app = app_on(database, &[]).await;
         let (user_id, _) = user_with_key(&app, "boundary").await;
-        let key_id: String = sqlx::query_scalar("SELECT id FROM api_keys WHERE user_id = $1")
-            .bind(&user_id)
-            .fetch_one(&app.state.db)
-            .await
-            .unwrap();
+        let key_id = only_key_of(&app.state.db, &user_id).await;
         let now = datetime!(2026-12-10 12:00 UTC).unix_timestamp();
         for (n, occurred_at, tokens) in [
             (1, "2026-10-31T23:59:59Z", 1),
