@@ -132,12 +132,17 @@ fn AppNav(user: CurrentUser) -> impl IntoView {
     let logout = expect_context::<AuthActions>().logout;
     let menu = NodeRef::<leptos::html::Details>::new();
     let pathname = use_location().pathname;
-    Effect::new(move || {
-        pathname.track();
-        if let Some(menu) = menu.get_untracked() {
-            let _ = menu.remove_attribute("open");
-        }
-    });
+    // On a change of page only: not when the page hydrates, which would
+    // shut a menu opened while the page was still loading.
+    Effect::watch(
+        move || pathname.track(),
+        move |_, _, _| {
+            if let Some(menu) = menu.get_untracked() {
+                let _ = menu.remove_attribute("open");
+            }
+        },
+        false,
+    );
     let links = APP_LINKS
         .iter()
         .map(|link| {
