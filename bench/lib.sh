@@ -75,13 +75,26 @@ end
 LUA
 }
 
-# login_script BASE FORM OUT: a wrk script that signs in with FORM
-# (urlencoded e-mail and password) as a script on BASE's own origin does.
+# login_script BASE FORM OUT [FORM...]: a wrk script that signs in with
+# FORM (urlencoded e-mail and password) as a script on BASE's own origin
+# does; given more forms, each request takes the next one in turn (many
+# people signing in: every attempt in flight counts against its account's
+# allowance until it is checked, so one account signing in on 16
+# connections at once would be throttled, as a burst of guesses is).
 login_script() {
-  cat >"$3" <<LUA
+  local base="$1" first="$2" out="$3"
+  shift 3
+  local bodies="\"$first&next=\""
+  for form in "$@"; do bodies="$bodies, \"$form&next=\""; done
+  cat >"$out" <<LUA
 wrk.method = "POST"
-wrk.body = "$2&next="
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Origin"] = "$1"
+wrk.headers["Origin"] = "$base"
+local bodies = { $bodies }
+local turn = 0
+request = function()
+  turn = turn % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[turn])
+end
 LUA
 }

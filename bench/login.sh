@@ -25,15 +25,23 @@ base="http://127.0.0.1:$port"
 form="email=bench%40example.com&password=correct+horse+battery+staple"
 curl -fsS -o /dev/null -H "Origin: $base" -X POST "$base/api/register" \
   --data "$form&display_name=Bench&next="
+# 16 people for the 16 connections (see login_script).
+crowd=()
+for n in $(seq 1 16); do
+  crowd+=("email=bench$n%40example.com&password=correct+horse+battery+staple")
+  curl -fsS -o /dev/null -H "Origin: $base" -X POST "$base/api/register" \
+    --data "${crowd[-1]}&display_name=Bench&next="
+done
 
 login_script "$base" "$form" "$work_dir/login.lua"
+login_script "$base" "${crowd[0]}" "$work_dir/crowd.lua" "${crowd[@]:1}"
 
 log "measuring (${duration} per run)"
 read -r single_rps single_p50 _ single_bad < <(wrk -t1 -c1 -d"$duration" --latency -s "$work_dir/login.lua" "$base/api/login" | summarise)
 seconds="${duration%s}"
 probe() { python3 bench/latency_probe.py 127.0.0.1 "$port" / 4 50 "$seconds"; }
 read -r idle_p50 idle_p99 idle_count idle_bad < <(probe)
-wrk -t1 -c16 -d"$duration" --latency -s "$work_dir/login.lua" "$base/api/login" >"$work_dir/load.txt" &
+wrk -t1 -c16 -d"$duration" --latency -s "$work_dir/crowd.lua" "$base/api/login" >"$work_dir/load.txt" &
 load_pid=$!
 sleep 1
 read -r busy_p50 busy_p99 busy_count busy_bad < <(probe)

@@ -101,6 +101,9 @@
     if (error && typeof error === 'object' && error.Invalid) return error.Invalid.message;
     if (error === 'SecondStepExpired') return 'That sign-in waited too long. Sign in again with your password.';
     if (error === 'NoSuchPasskey') return 'No passkey is registered for this account.';
+    if (error === 'AddressUnconfirmed') {
+      return 'Confirm your e-mail address first: adding a passkey needs it. Use the link we sent you, or send a new one from this page.';
+    }
     return 'That passkey did not work. Try again, or use your password.';
   };
 

@@ -193,8 +193,27 @@ fn ConfirmEmailBanner(email: String, resend: ServerAction<ResendConfirmation>) -
 pub fn ConfirmPasswordFirst(next: &'static str, before: &'static str) -> impl IntoView {
     view! {
         <div class="notice">
-            <p>{format!("For your security, confirm your password before {before}: you signed in a while ago.")}</p>
-            <a class="button button--primary" href=format!("/confirm-password?next={next}")>"Confirm your password"</a>
+            <p>{format!("For your security, confirm it\u{2019}s you before {before}: you signed in a while ago.")}</p>
+            <a class="button button--primary" href=format!("/confirm-password?next={next}")>"Confirm it\u{2019}s you"</a>
         </div>
+    }
+}
+
+/// A form's refusal in words; when the form needs a recent sign-in, the
+/// way to `/confirm-password` (back to `next`) in its place.
+#[component]
+pub fn FormRefusal(
+    error: Signal<Option<AppError>>,
+    next: &'static str,
+    before: &'static str,
+) -> impl IntoView {
+    let message = form_error(error);
+    view! {
+        <Show when=move || error.get() == Some(AppError::ReauthRequired)>
+            <ConfirmPasswordFirst next before />
+        </Show>
+        <p class="form-error" role="alert">
+            {move || message().filter(|_| error.get() != Some(AppError::ReauthRequired))}
+        </p>
     }
 }

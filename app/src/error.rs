@@ -19,7 +19,7 @@ pub enum AppError {
     #[error("Your session has ended. Sign in again to continue.")]
     SignedOut,
     /// A sensitive change (creating an API key) long after the last sign-in.
-    #[error("For your security, confirm your password first: you signed in a while ago.")]
+    #[error("For your security, confirm it’s you first: you signed in a while ago.")]
     ReauthRequired,
     /// Too many links (reset, confirmation) mailed for one address, one
     /// account or from one network: nobody can flood a mailbox.
@@ -39,6 +39,13 @@ pub enum AppError {
         "Confirm your e-mail address first: creating API keys needs it. Use the link we sent you, or send a new one from your account page."
     )]
     EmailUnverified,
+    /// A passkey or an authenticator needs a proven address: otherwise
+    /// whoever registered someone else's address could tie their own
+    /// sign-in methods to the account before its owner claims it.
+    #[error(
+        "Confirm your e-mail address first: adding a passkey or an authenticator app needs it. Use the link we sent you, or send a new one from your account page."
+    )]
+    AddressUnconfirmed,
     /// The address an account was switching to was taken by another account
     /// before the link was used.
     #[error("Another account uses that address now, so your e-mail address was not changed.")]
@@ -72,6 +79,11 @@ pub enum AppError {
     KeyEscalation(String),
     #[error("That key has no older secret still working: nothing to stop.")]
     NoGracePeriod,
+    /// A roll would stop the secret before the last roll, still in its grace period.
+    #[error(
+        "The secret before this key's last roll still works until {until}. Rolling again now would stop it at once: choose to end that grace period now (end_previous_grace in the API), or roll after it ends."
+    )]
+    GraceRunning { until: String },
     #[error("That session has already ended.")]
     NoSuchSession,
     #[error("Two-step verification is already on.")]
@@ -163,9 +175,11 @@ impl AppError {
             | Self::EmailTaken
             | Self::TwoFactorAlreadyOn
             | Self::TwoFactorNotSetUp
-            | Self::PasskeysUnavailable => StatusCode::CONFLICT,
+            | Self::PasskeysUnavailable
+            | Self::GraceRunning { .. } => StatusCode::CONFLICT,
             Self::SubscriptionRequired
             | Self::EmailUnverified
+            | Self::AddressUnconfirmed
             | Self::ReauthRequired
             | Self::KeyEscalation(_) => StatusCode::FORBIDDEN,
             Self::NoSuchKey | Self::NoSuchSession | Self::NoSuchPasskey | Self::NoGracePeriod => {

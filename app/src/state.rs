@@ -7,7 +7,7 @@ use sqlx::AnyPool;
 use std::sync::Arc;
 
 use crate::accounts::ssr::sessions::SessionPolicy;
-use crate::accounts::ssr::throttle::ThrottlePolicy;
+use crate::accounts::ssr::throttle::{ClientGrouping, ThrottlePolicy};
 use crate::api_keys::ssr::KeyLookup;
 use crate::billing::ssr::Payments;
 use crate::billing::ssr::catalog::Catalog;
@@ -29,6 +29,8 @@ pub struct SharedState {
     pub assets: ShellAssets,
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
+    /// How the throttles tell clients apart by address.
+    pub clients: ClientGrouping,
     pub payments: Payments,
     /// Sends the outbox's mail; woken after a commit that enqueued some.
     pub mailer: Mailer,

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { passkeyURL } from '../playwright.config';
-import { PASSWORD, accessibilityViolations, authenticatorCode, register, signOut } from './support';
+import { PASSWORD, accessibilityViolations, authenticatorCode, mailTo, register, registerConfirmed, signOut } from './support';
 
 // Passkeys in Chromium with a virtual authenticator (Chrome DevTools
 // Protocol), on the storefront reached as localhost: WebAuthn needs a
@@ -39,7 +39,7 @@ test('add a passkey, sign out, and sign in with the passkey alone', async ({ pag
   test.skip(!javaScriptEnabled, 'passkeys need JavaScript');
   await page.goto('/');
   const { client, authenticatorId } = await addAuthenticator(page);
-  await register(page, 'Passkey Person');
+  await registerConfirmed(page, 'Passkey Person');
   await addPasskey(page, 'Test laptop');
   const row = page.getByRole('table', { name: 'Passkeys' }).getByRole('row', { name: /Test laptop/ });
   await expect(row).toContainText('Never');
@@ -72,7 +72,7 @@ test('a passkey stands in for the authenticator code at the second step', async 
   test.skip(!javaScriptEnabled, 'passkeys need JavaScript');
   await page.goto('/');
   await addAuthenticator(page);
-  const email = await register(page, 'Both Factors');
+  const email = await registerConfirmed(page, 'Both Factors');
   await page.goto('/account/two-factor');
   await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
   const key = (await page.locator('code.key-value').textContent()) ?? '';
@@ -102,4 +102,45 @@ test('without JavaScript the passkey buttons are absent and passwords still sign
   await expect(page.getByRole('button', { name: 'Sign in with a passkey' })).toBeHidden();
   await page.getByLabel('E-mail').fill('nobody@example.com');
   await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
+});
+
+test('a pre-account hijack: an intruder who registered the address gets no passkey, and the owner’s reset leaves them nothing', async ({ browser, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'passkeys need JavaScript');
+  const intruderContext = await browser.newContext({ baseURL: passkeyURL });
+  const intruder = await intruderContext.newPage();
+  await intruder.goto('/');
+  const { client, authenticatorId } = await addAuthenticator(intruder);
+  const email = await register(intruder, 'Not The Owner');
+  await intruder.goto('/account');
+  await intruder.getByLabel('Passkey name').fill('Intruder laptop');
+  await intruder.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(intruder.getByText('Confirm your e-mail address first: adding a passkey needs it.')).toBeVisible();
+  expect((await client.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(0);
+  await intruder.goto('/account/two-factor');
+  await intruder.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  await expect(intruder.getByText('Confirm your e-mail address first')).toBeVisible();
+
+  // The owner cannot confirm an address they never registered; they take it back with a reset.
+  const ownerContext = await browser.newContext({ baseURL: passkeyURL });
+  const owner = await ownerContext.newPage();
+  await owner.goto('/forgot-password');
+  await owner.getByLabel('E-mail').fill(email);
+  await owner.getByRole('button', { name: 'Send the reset link' }).click();
+  await expect(owner.getByRole('status')).toContainText('a reset link is on its way');
+  const message = await mailTo(owner, email, 'Reset your Tracepipe password');
+  await message.getByRole('link', { name: /\/reset-password\?token=/ }).click();
+  await owner.getByLabel('New password', { exact: true }).fill('the owner’s own passphrase');
+  await owner.getByRole('button', { name: 'Set the new password' }).click();
+  await expect(owner).toHaveURL(/\/dashboard$/);
+  await owner.goto('/account');
+  await expect(owner.getByRole('main')).toContainText(`${email} — Confirmed.`);
+  await expect(owner.getByText('No passkeys yet.')).toBeVisible();
+  await expect(owner.getByText('Set up two-step verification')).toBeVisible();
+
+  // The intruder is signed out, holding no passkey for the account.
+  await intruder.goto('/account');
+  await expect(intruder).toHaveURL(/\/login\?next=/);
+  expect((await client.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(0);
+  await intruderContext.close();
+  await ownerContext.close();
 });

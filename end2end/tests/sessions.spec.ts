@@ -36,7 +36,7 @@ test('the account page lists every session and ends another device’s', async (
 test('confirming the password again leads back to the page that asked', async ({ page, javaScriptEnabled }) => {
   await register(page, 'Confirmer');
   await page.goto('/confirm-password?next=/keys');
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Confirm your password');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Confirm it’s you');
   if (javaScriptEnabled) {
     expect(await accessibilityViolations(page)).toEqual([]);
   }

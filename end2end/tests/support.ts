@@ -67,6 +67,13 @@ export async function confirmEmail(page: Page, email: string, base = '') {
   await expect(page.getByRole('status')).toContainText('Your e-mail address is confirmed');
 }
 
+/** Registers and confirms the address (adding a passkey or an authenticator needs it); answers the address. */
+export async function registerConfirmed(page: Page, name: string): Promise<string> {
+  const email = await register(page, name);
+  await confirmEmail(page, email);
+  return email;
+}
+
 /** Signs out through the header's account menu (a disclosure: opened first). */
 export async function signOut(page: Page) {
   const nav = page.getByRole('navigation', { name: 'Main' });

@@ -128,6 +128,9 @@ pub struct Limits {
     /// Per client address: state-changing requests a minute, on every route
     /// but `/internal` (`CLIENT_WRITES_PER_MINUTE`).
     pub client_writes_per_minute: u32,
+    /// IPv6 clients are counted by their network of this many bits (an
+    /// IPv4 client by its address) by every per-client limit (`CLIENT_IPV6_PREFIX`).
+    pub client_ipv6_prefix: u8,
     /// Per-key `/v1` limits a minute: key management, and reads.
     pub api_manage_per_minute: u32,
     pub api_reads_per_minute: u32,
@@ -185,7 +188,21 @@ fn fail(name: &'static str, expected: &'static str, value: &str) -> ConfigError 
     ConfigError {
         name,
         expected,
-        value: value.to_owned(),
+        value: redact_userinfo(value),
+    }
+}
+
+/// `text` with a URL's userinfo (`user:password@`) replaced, so that no
+/// error or log line repeats a password or token given in a URL.
+pub fn redact_userinfo(text: &str) -> String {
+    let Some(scheme_end) = text.find("://") else {
+        return text.to_owned();
+    };
+    let rest = &text[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}://[redacted]@{}", &text[..scheme_end], &rest[at + 1..]),
+        None => text.to_owned(),
     }
 }
 
@@ -485,6 +502,12 @@ impl Limits {
                 30,
             )?,
             client_writes_per_minute: vars.per_minute("CLIENT_WRITES_PER_MINUTE", 120)?,
+            client_ipv6_prefix: vars.number(
+                "CLIENT_IPV6_PREFIX",
+                32..=128,
+                "must be an IPv6 prefix length from 32 to 128",
+                64,
+            )?,
             api_manage_per_minute: vars.per_minute("API_KEY_MANAGE_PER_MINUTE", 10)?,
             api_reads_per_minute: vars.per_minute("API_READS_PER_MINUTE", 100)?,
         })
@@ -1146,6 +1169,33 @@ mod tests {
             assert!(line.starts_with(name) && line.contains(value), "{line}");
             assert!(!line.contains('\n'));
         }
+    }
+
+    #[test]
+    fn no_error_repeats_a_password_or_token_given_in_a_url() {
+        for (name, value) in [
+            (
+                "DATABASE_URL",
+                "mysql://storefront:hunter2-secret@db:3306/shop",
+            ),
+            ("DATABASE_URL", "mariadb://:hunter2-secret@db"),
+            ("PAYMENT_SERVICE_URL", "ftp://svc:hunter2-secret@payments"),
+            (
+                "PUBLIC_URL",
+                "https://user:hunter2-secret@tracepipe.ai/shop",
+            ),
+        ] {
+            let line = config(&[(name, value)]).unwrap_err().to_string();
+            assert!(line.starts_with(name), "{line}");
+            assert!(!line.contains("hunter2-secret"), "{line}");
+            assert!(line.contains("[redacted]@"), "{line}");
+        }
+        assert_eq!(
+            redact_userinfo("postgres://u:p@host:5432/db?sslmode=require&x=a@b"),
+            "postgres://[redacted]@host:5432/db?sslmode=require&x=a@b"
+        );
+        assert_eq!(redact_userinfo("sqlite://data/a.db"), "sqlite://data/a.db");
+        assert_eq!(redact_userinfo("not a url"), "not a url");
     }
 
     #[test]

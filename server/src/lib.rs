@@ -19,7 +19,7 @@ pub mod serve;
 pub mod telemetry;
 
 use app::accounts::ssr::sessions::SessionPolicy;
-use app::accounts::ssr::throttle::ThrottlePolicy;
+use app::accounts::ssr::throttle::{ClientGrouping, ThrottlePolicy};
 use app::api_keys::KeyAllowance;
 use app::api_keys::ssr::KeyLookup;
 use app::billing::ssr::Payments;
@@ -61,6 +61,8 @@ pub enum StartError {
     },
     #[error("SERVER_SECRET_KEY: {0}")]
     SecretKey(String),
+    #[error("upgrading stored data: {0}")]
+    Upgrade(String),
 }
 
 /// Leptos site settings (`LEPTOS_*` variables, set by cargo-leptos or the
@@ -91,6 +93,14 @@ pub async fn build_state(
     request_counter.spawn_flusher(db.clone());
     let content_security_policy = security::content_security_policy(config, &leptos_options);
     let secrets = server_secrets(config)?;
+    match app::accounts::ssr::second_factor::upgrade_recovery_hashes(&db).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(
+            count,
+            "recovery codes stored as a digest now have a salted, slow hash"
+        ),
+        Err(err) => return Err(StartError::Upgrade(err.to_string())),
+    }
     if config.previous_server_secret_key.is_some() {
         // Once all are sealed under the new key, the previous one may go.
         match app::accounts::ssr::second_factor::reseal(&db, &secrets).await {
@@ -132,6 +142,9 @@ pub async fn build_state(
             reauth_window_secs: config.sessions.reauth_window.as_secs() as i64,
         },
         throttle: ThrottlePolicy::default(),
+        clients: ClientGrouping {
+            ipv6_prefix: config.limits.client_ipv6_prefix,
+        },
         payments,
         mailer,
         key_lookup,
@@ -250,7 +263,8 @@ fn mailer(config: &Config, db: &sqlx::AnyPool) -> Result<Mailer, StartError> {
         MailTransport::Sandbox => {
             tracing::warn!(
                 "mail goes to the built-in SANDBOX mailbox at /sandbox/mail: nothing is sent \
-                 (set SMTP_URL and MAIL_FROM to send it)"
+                 (set SMTP_URL and MAIL_FROM to send it); the mailbox shows every account's \
+                 mail, links included, to browsers on this machine (loopback, not proxied) only"
             );
             Transport::Sandbox
         }

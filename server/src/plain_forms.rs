@@ -39,6 +39,9 @@ struct KeysForm {
     key_id: String,
     #[serde(default)]
     grace_seconds: String,
+    /// The roll's checkbox: present to end a running grace period.
+    #[serde(default)]
+    end_previous_grace: Option<String>,
 }
 
 /// What the two-factor page's forms post: finishing set-up (with the
@@ -147,9 +150,13 @@ pub async fn keys(
                 .map(shown(false))
         }
         Ok(form) if form.intent == "roll" => match service::grace_from_form(&form.grace_seconds) {
-            Ok(grace) => service::roll(&state, Caller::Owner(session), &form.key_id, grace, client)
-                .await
-                .map(shown(true)),
+            Ok(grace) => {
+                let caller = Caller::Owner(session);
+                let end_previous = form.end_previous_grace.is_some();
+                service::roll(&state, caller, &form.key_id, grace, end_previous, client)
+                    .await
+                    .map(shown(true))
+            }
             Err(refused) => Err(refused),
         },
         Ok(form) => Err(AppError::BadRequest(format!(

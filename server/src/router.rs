@@ -13,6 +13,7 @@ use crate::middleware::coalesce::coalesce_pages;
 use crate::middleware::form_text::refuse_invalid_form_text;
 use crate::middleware::limits::RequestLimits;
 use crate::middleware::page_cache::{PageCache, serve_public_pages};
+use crate::middleware::render_to_end::render_to_end;
 use crate::middleware::request_id::request_id;
 use crate::middleware::same_origin::same_origin_writes;
 use crate::middleware::server_fn_errors::server_function_errors;
@@ -49,7 +50,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         max_body_bytes: config.limits.max_body_bytes,
         timeout: config.limits.request_timeout,
     };
-    // One allowance per client address, shared by the pages and /v1.
+    // One allowance per client (address, or IPv6 network), shared by the pages and /v1.
     let client_writes = KeyedLimit::<IpAddr>::per_minute(config.limits.client_writes_per_minute);
 
     let pages = pages(&state, config)
@@ -58,7 +59,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(
-                    (client_writes.clone(), Clients::Browsers),
+                    (client_writes.clone(), Clients::Browsers, state.clients),
                     limit_client_writes,
                 ))
                 .layer(from_fn(refuse_invalid_form_text))
@@ -78,7 +79,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
         ),
     )
     .layer(from_fn_with_state(
-        (client_writes, Clients::Apis),
+        (client_writes, Clients::Apis, state.clients),
         limit_client_writes,
     ));
     let internal = api::internal::router(
@@ -205,7 +206,9 @@ async fn pages(state: &AppState, config: &Config) -> Router {
             ))
             .layer(from_fn_with_state(state.clone(), load_session))
             .layer(from_fn(unavailable_without_session))
-            .layer(from_fn(server_function_errors)),
+            .layer(from_fn(server_function_errors))
+            // Innermost: a render outlives a client that hangs up, quietly.
+            .layer(from_fn(render_to_end)),
     );
     if config.server.bench_routes {
         with_landing_copy(pages).await

@@ -5,7 +5,7 @@ mod common;
 
 use app::accounts::ssr::sessions::{self, SessionPolicy};
 use app::accounts::ssr::throttle::{
-    ThrottlePolicy, account_subject, client_subject, device_subject,
+    ClientGrouping, ThrottlePolicy, account_subject, device_subject,
 };
 use app::accounts::ssr::users::{self, CreateUserError};
 use app::support::time::unix_now;
@@ -16,6 +16,8 @@ const DEVICE: sessions::Device = sessions::Device {
     user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
     client_address: "203.0.113.7",
 };
+
+const CLIENTS: ClientGrouping = ClientGrouping { ipv6_prefix: 64 };
 
 fn policy() -> SessionPolicy {
     SessionPolicy {
@@ -185,62 +187,37 @@ async fn guessing_waits_longer_with_each_failure_per_account_and_per_client() {
         let pool = migrated_pool(&database.url).await;
         let throttle = ThrottlePolicy::default();
         let ada = account_subject("ada@example.com");
-        let home = client_subject("192.0.2.1");
-        let home = Some(home.as_str());
+        let home_subject = CLIENTS.subject("192.0.2.1");
+        let home = Some(home_subject.as_str());
 
-        for _ in 0..4 {
-            throttle.record_failure(&pool, &ada, home).await.unwrap();
-        }
-        assert_eq!(throttle.retry_after(&pool, &ada, home).await.unwrap(), None);
-        // Ten failures: five past the allowance, so 2^5 seconds after the latest.
-        for _ in 0..6 {
-            throttle.record_failure(&pool, &ada, home).await.unwrap();
-        }
-        let wait = throttle
-            .retry_after(&pool, &ada, home)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!((31..=32).contains(&wait), "{wait}");
+        pile_up_failures(&pool, &[&ada, &home_subject], 4).await;
+        assert_eq!(throttle.take(&pool, &ada, home).await.unwrap(), None);
+        // Ten failures: five past the allowance, so 2^5 seconds after the
+        // latest (after the end of its second).
+        pile_up_failures(&pool, &[&ada, &home_subject], 5).await;
+        let wait = throttle.take(&pool, &ada, home).await.unwrap().unwrap();
+        assert!((32..=33).contains(&wait), "{wait}");
 
         // Another account from the same client is not held up yet...
         let bob = account_subject("bob@example.com");
-        assert_eq!(throttle.retry_after(&pool, &bob, home).await.unwrap(), None);
-        // ...until the client uses its own allowance of 30 (35 failures: 32 s).
-        for _ in 0..25 {
-            throttle.record_failure(&pool, &bob, home).await.unwrap();
-        }
+        assert_eq!(throttle.take(&pool, &bob, home).await.unwrap(), None);
+        // ...until the client uses its own allowance of 30 (35 failures: 32 s, and the second).
+        pile_up_failures(&pool, &[&home_subject], 24).await;
         let carol = account_subject("carol@example.com");
-        let wait = throttle
-            .retry_after(&pool, &carol, home)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!((31..=32).contains(&wait), "{wait}");
+        let wait = throttle.take(&pool, &carol, home).await.unwrap().unwrap();
+        assert!((32..=33).contains(&wait), "{wait}");
         // A known device counts apart, and no client limit applies to it.
         let device = device_subject("a-known-browser");
-        assert_eq!(
-            throttle.retry_after(&pool, &device, None).await.unwrap(),
-            None
-        );
+        assert_eq!(throttle.take(&pool, &device, None).await.unwrap(), None);
 
         // A success clears the account, not the client.
         throttle.clear(&pool, &ada).await.unwrap();
-        let elsewhere = client_subject("198.51.100.7");
+        let elsewhere = CLIENTS.subject("198.51.100.7");
         assert_eq!(
-            throttle
-                .retry_after(&pool, &ada, Some(&elsewhere))
-                .await
-                .unwrap(),
+            throttle.take(&pool, &ada, Some(&elsewhere)).await.unwrap(),
             None
         );
-        assert!(
-            throttle
-                .retry_after(&pool, &ada, home)
-                .await
-                .unwrap()
-                .is_some()
-        );
+        assert!(throttle.take(&pool, &ada, home).await.unwrap().is_some());
     }
 }
 
@@ -250,22 +227,60 @@ async fn failures_older_than_the_window_stop_counting() {
         let pool = migrated_pool(&database.url).await;
         let throttle = ThrottlePolicy::default();
         let ada = account_subject("ada@example.com");
-        let home = client_subject("192.0.2.1");
-        let home = Some(home.as_str());
-        for _ in 0..5 {
-            throttle.record_failure(&pool, &ada, home).await.unwrap();
-        }
+        let home = CLIENTS.subject("192.0.2.1");
+        pile_up_failures(&pool, &[&ada, &home], 5).await;
         sqlx::query("UPDATE login_failures SET failed_at = failed_at - 901")
             .execute(&pool)
             .await
             .unwrap();
-        assert_eq!(throttle.retry_after(&pool, &ada, home).await.unwrap(), None);
-        throttle.record_failure(&pool, &ada, home).await.unwrap();
+        assert_eq!(throttle.take(&pool, &ada, Some(&home)).await.unwrap(), None);
         let kept: i64 = sqlx::query("SELECT COUNT(*) FROM login_failures")
             .fetch_one(&pool)
             .await
             .unwrap()
             .get(0);
         assert_eq!(kept, 2, "expired rows are pruned ({})", database.backend);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_attempts_at_once_admit_the_allowance_and_no_more() {
+    for database in all_databases().await {
+        let pool = migrated_pool(&database.url).await;
+        let throttle = ThrottlePolicy::default();
+        let ada = account_subject("ada@example.com");
+        let attempts = (0..40).map(|n| {
+            let (pool, throttle, ada) = (pool.clone(), throttle.clone(), ada.clone());
+            tokio::spawn(async move {
+                let client = CLIENTS.subject(&format!("2001:db8:5:5::{n:x}"));
+                throttle.take(&pool, &ada, Some(&client)).await.unwrap()
+            })
+        });
+        let answers = futures::future::join_all(attempts).await;
+        let admitted = answers
+            .iter()
+            .filter(|answer| matches!(answer, Ok(None)))
+            .count();
+        assert_eq!(admitted, 5, "{} admitted on {}", admitted, database.backend);
+
+        // Forty accounts from one /64: its client allowance of 30.
+        let attempts = (0..40).map(|n| {
+            let (pool, throttle) = (pool.clone(), throttle.clone());
+            tokio::spawn(async move {
+                let account = account_subject(&format!("user{n}@example.com"));
+                let client = CLIENTS.subject(&format!("2001:db8:6:6:{n:x}::1"));
+                throttle.take(&pool, &account, Some(&client)).await.unwrap()
+            })
+        });
+        let answers = futures::future::join_all(attempts).await;
+        let admitted = answers
+            .iter()
+            .filter(|answer| matches!(answer, Ok(None)))
+            .count();
+        assert_eq!(
+            admitted, 30,
+            "{} admitted on {}",
+            admitted, database.backend
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::accounts::ssr::throttle::{account_subject, client_subject, reauth_subject};
+use app::accounts::ssr::throttle::{account_subject, reauth_subject};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
@@ -257,16 +257,62 @@ async fn unknown_e_mail_and_wrong_password_get_the_same_answer() {
     );
 }
 
-/// Piles up failures for `subject` as a patient attacker would (the HTTP
-/// attempts themselves would soon be made to wait).
-async fn pile_up_failures(app: &TestApp, subject: &str, count: usize) {
-    let client = client_subject("203.0.113.9");
-    for _ in 0..count {
-        app.state
-            .throttle
-            .record_failure(&app.state.db, subject, Some(&client))
-            .await
-            .unwrap();
+/// 40 wrong passwords sent at once, from one client and from 40 addresses
+/// of one IPv6 /64: 5 are checked (the account's allowance), the rest wait.
+/// And 40 accounts guessed at once from one /64 share its client allowance
+/// of 30.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_wrong_passwords_get_no_more_checks_than_the_allowance() {
+    for database in all_databases().await {
+        let app = app_on(database, &[]).await;
+        let guesses = |email: String, from: Vec<String>| {
+            let body = form(&[
+                ("email", &email),
+                ("password", "a wrong guess 42"),
+                ("next", ""),
+            ]);
+            let router = app.router.clone();
+            futures::future::join_all(from.into_iter().map(move |address| {
+                let (router, body) = (router.clone(), body.clone());
+                tokio::spawn(
+                    async move { call_from(&router, "login", &body, None, &address).await },
+                )
+            }))
+        };
+        let unwrap = |answers: Vec<Result<TestResponse, _>>| -> Vec<TestResponse> {
+            answers
+                .into_iter()
+                .map(|answer: Result<_, tokio::task::JoinError>| answer.unwrap())
+                .collect()
+        };
+        for (n, from) in [
+            vec!["203.0.113.9".to_owned(); 40],
+            addresses_in_one_64(7, 40),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let email = format!("burst{n}@example.com");
+            register(&app.router, &email, "Burst").await;
+            let answers = unwrap(guesses(email.clone(), from).await);
+            assert_admitted(&answers, StatusCode::UNAUTHORIZED, 5);
+        }
+        let accounts = addresses_in_one_64(8, 40)
+            .into_iter()
+            .enumerate()
+            .map(|(n, address)| {
+                let body = form(&[
+                    ("email", &format!("nobody{n}@example.com")),
+                    ("password", "a wrong guess 42"),
+                    ("next", ""),
+                ]);
+                let router = app.router.clone();
+                tokio::spawn(
+                    async move { call_from(&router, "login", &body, None, &address).await },
+                )
+            });
+        let answers = unwrap(futures::future::join_all(accounts).await);
+        assert_admitted(&answers, StatusCode::UNAUTHORIZED, 30);
     }
 }
 
@@ -280,7 +326,7 @@ async fn guessing_makes_strangers_wait_but_not_the_owners_known_browser() {
         let guess = login(&app.router, email, "guess guess guess", None).await;
         assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
     }
-    pile_up_failures(&app, &account_subject(email), 10).await;
+    pile_up_failures(&app.state.db, &[&account_subject(email)], 10).await;
 
     // A stranger's browser waits, even with the right password.
     let throttled = login(&app.router, email, PASSWORD, None).await;
@@ -336,7 +382,7 @@ async fn password_checks_of_a_signed_in_session_are_throttled_apart_from_sign_in
         .unwrap()
         .unwrap()
         .id;
-    pile_up_failures(&app, &reauth_subject(&user_id), 5).await;
+    pile_up_failures(&app.state.db, &[&reauth_subject(&user_id)], 5).await;
     // Password change and deletion share the count: both wait now.
     let waiting = change(PASSWORD).await;
     assert_eq!(

@@ -908,3 +908,36 @@ async fn creating_a_key_needs_an_active_plan_through_the_api_too() {
         .unwrap();
     assert_eq!(count.0, 1, "nothing was created");
 }
+
+/// Generated clients decode every `/v1` answer as JSON: a path the API does
+/// not serve is the envelope's 404, never the site's HTML page.
+#[tokio::test]
+async fn unknown_paths_under_v1_answer_the_json_envelope() {
+    let app = sqlite_app().await;
+    let (_, key) = user_with_key(&app, "unknown-paths").await;
+    for (method, path, key) in [
+        ("GET", "/v1/nothing-here", Some(key.as_str())),
+        ("GET", "/v1/api-keys/", Some(key.as_str())),
+        ("POST", "/v1/sessions", Some(key.as_str())),
+        ("GET", "/v1/users/me/extra", None),
+        ("DELETE", "/v1", None),
+        ("GET", "/v1/", None),
+    ] {
+        let answer = api(&app.router, method, path, key, None).await;
+        assert_envelope(&answer, StatusCode::NOT_FOUND, "not_found");
+        assert!(
+            answer
+                .header("content-type")
+                .starts_with("application/json"),
+            "{method} {path}"
+        );
+        assert!(
+            json_of(&answer)["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("/v1/openapi.json")
+        );
+    }
+    // A served path keeps its own answers.
+    assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
+}

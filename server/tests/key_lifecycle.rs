@@ -914,3 +914,222 @@ async fn the_dashboard_warns_of_keys_that_expire_within_a_week_only() {
     assert_eq!(dashboard.status, StatusCode::OK);
     assert!(!dashboard.body.contains("expire soon"));
 }
+
+/// The issue's case: a key limited to 127.0.0.1/32 and 7 days could roll a
+/// key of the same account with no network limit and a 90-day expiry, and
+/// receive its secret. Nor may it enable, change or revoke such a key.
+#[tokio::test]
+async fn a_contained_key_cannot_roll_enable_or_change_its_way_out() {
+    let app = app_on(sqlite_database(), &[("API_KEY_MANAGE_PER_MINUTE", "1000")]).await;
+    let (_, owner) = subscriber_with_key(&app, "contained").await;
+    let in_7_days =
+        app::support::time::rfc3339(app::support::time::moment(unix_now() + 7 * 86_400));
+    let (narrow, narrow_id) = create_with(
+        &app,
+        &owner,
+        json!({"name": "narrow", "expires_at": in_7_days, "allowed_networks": ["127.0.0.1/32"]}),
+    )
+    .await;
+    let (_, wide_id) = create_with(&app, &owner, json!({"name": "wide"})).await;
+    // Made an hour ago: a roll would give it its 7 days again from now.
+    sqlx::query(
+        "UPDATE api_keys SET created_at = created_at - 3600, expires_at = expires_at WHERE id = $1",
+    )
+    .bind(&narrow_id)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let from_home = |method: &'static str, path: String, body: Option<&'static str>| {
+        let (router, narrow) = (app.router.clone(), narrow.clone());
+        async move {
+            api_from(
+                &router,
+                Some("127.0.0.1"),
+                method,
+                &path,
+                Some(&narrow),
+                body.map(|b| (JSON, b)),
+            )
+            .await
+        }
+    };
+    let roll_body = Some(r#"{"grace_period_seconds":0}"#);
+    for (method, path, body) in [
+        ("POST", format!("/v1/api-keys/{wide_id}/roll"), roll_body),
+        (
+            "PATCH",
+            format!("/v1/api-keys/{wide_id}"),
+            Some(r#"{"disabled":true}"#),
+        ),
+        ("DELETE", format!("/v1/api-keys/{wide_id}"), None),
+        // Rolling itself would start its 7 days again: a later expiry.
+        ("POST", format!("/v1/api-keys/{narrow_id}/roll"), roll_body),
+    ] {
+        let refused = from_home(method, path.clone(), body).await;
+        assert_envelope(&refused, StatusCode::FORBIDDEN, "forbidden");
+        assert_eq!(reason(&refused), "escalation", "{method} {path}");
+        assert!(
+            !refused.body.contains("tp_live_sk_"),
+            "no secret: {}",
+            refused.body
+        );
+    }
+    // A disabled wide key stays disabled.
+    let disabled = api(
+        &app.router,
+        "PATCH",
+        &format!("/v1/api-keys/{wide_id}"),
+        Some(&owner),
+        Some((JSON, r#"{"disabled":true}"#)),
+    )
+    .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+    let enable = from_home(
+        "PATCH",
+        format!("/v1/api-keys/{wide_id}"),
+        Some(r#"{"disabled":false}"#),
+    )
+    .await;
+    assert_eq!(reason(&enable), "escalation", "{}", enable.body);
+    let wide = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&owner), None).await);
+    let wide = wide["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["id"] == wide_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(wide["disabled"], true, "{wide}");
+}
+
+/// After a roll, the old secret still authenticates for its grace period
+/// but manages no key (it could otherwise roll again and cut off the new
+/// one); a second roll while the grace period runs is refused unless the
+/// caller says to end it, also when ten rolls arrive at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_old_secret_manages_no_key_and_a_roll_never_silently_cuts_one_off() {
+    for database in all_databases().await {
+        let app = app_on(database, &[("API_KEY_MANAGE_PER_MINUTE", "1000")]).await;
+        let (_, owner) = subscriber_with_key(&app, "grace").await;
+        let (old, id) = create_with(&app, &owner, json!({"name": "deployed"})).await;
+        let new = roll(&app.router, &owner, &id, 3_600).await["key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(users_me(&app.router, &old).await.status, StatusCode::OK);
+
+        let roll_path = format!("/v1/api-keys/{id}/roll");
+        let zero_grace = Some((
+            JSON,
+            r#"{"grace_period_seconds":0,"end_previous_grace":true}"#,
+        ));
+        for (method, path, body) in [
+            ("POST", roll_path.clone(), zero_grace),
+            (
+                "PATCH",
+                format!("/v1/api-keys/{id}"),
+                Some((JSON, r#"{"disabled":true}"#)),
+            ),
+            ("DELETE", format!("/v1/api-keys/{id}/previous-secret"), None),
+            ("DELETE", format!("/v1/api-keys/{id}"), None),
+            ("POST", "/v1/api-keys".to_owned(), None),
+        ] {
+            let refused = api(&app.router, method, &path, Some(&old), body).await;
+            assert_envelope(&refused, StatusCode::FORBIDDEN, "forbidden");
+            assert_eq!(reason(&refused), "escalation", "{method} {path}");
+        }
+        assert_eq!(
+            users_me(&app.router, &new).await.status,
+            StatusCode::OK,
+            "the new secret works"
+        );
+
+        // Ten rolls at once while the grace period runs: none cuts the old secret off.
+        let rolls = (0..10).map(|_| {
+            let (router, owner, path) = (app.router.clone(), owner.clone(), roll_path.clone());
+            tokio::spawn(async move {
+                api(
+                    &router,
+                    "POST",
+                    &path,
+                    Some(&owner),
+                    Some((JSON, r#"{"grace_period_seconds":600}"#)),
+                )
+                .await
+            })
+        });
+        for refused in futures::future::join_all(rolls).await {
+            let refused = refused.unwrap();
+            assert_envelope(&refused, StatusCode::CONFLICT, "conflict");
+            assert_eq!(reason(&refused), "grace_period_running");
+        }
+        assert_eq!(users_me(&app.router, &old).await.status, StatusCode::OK);
+        assert_eq!(users_me(&app.router, &new).await.status, StatusCode::OK);
+
+        // Said out loud, the roll ends the oldest secret; the one before keeps its grace.
+        let body = r#"{"grace_period_seconds":600,"end_previous_grace":true}"#;
+        let rolled = api(
+            &app.router,
+            "POST",
+            &roll_path,
+            Some(&owner),
+            Some((JSON, body)),
+        )
+        .await;
+        assert_eq!(rolled.status, StatusCode::CREATED, "{}", rolled.body);
+        assert_eq!(
+            users_me(&app.router, &old).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(users_me(&app.router, &new).await.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn the_page_asks_before_a_roll_ends_a_running_grace_period() {
+    let app = sqlite_app().await;
+    let (cookie, user_id) = subscriber(&app, "page-grace").await;
+    let (record, _) = store_key(&app, &user_id, "web").await;
+    let roll = |end: bool| {
+        let mut pairs = vec![
+            ("intent", "roll"),
+            ("key_id", record.id.as_str()),
+            ("grace_seconds", "3600"),
+        ];
+        if end {
+            pairs.push(("end_previous_grace", "true"));
+        }
+        let (app, cookie) = (&app, &cookie);
+        async move { post_keys_form(app, cookie, &pairs).await }
+    };
+    let first = roll(false).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let first_secret = secret_on_page(&first.body);
+    let keys_page = page(&app.router, "/keys", Some(&cookie)).await;
+    assert!(
+        keys_page.body.contains("name=\"end_previous_grace\""),
+        "{}",
+        keys_page.body
+    );
+    let refused = roll(false).await;
+    assert!(
+        refused.body.contains("still works until"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !refused.body.contains("The new secret of"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        users_me(&app.router, &first_secret).await.status,
+        StatusCode::OK
+    );
+    let ended = roll(true).await;
+    assert!(ended.body.contains("The new secret of"), "{}", ended.body);
+    // The server function refuses the same way.
+    let body = form(&[("key_id", &record.id), ("grace_seconds", "0")]);
+    let by_script = call(&app.router, "roll_api_key", &body, Some(&cookie)).await;
+    assert_eq!(by_script.status, StatusCode::CONFLICT, "{}", by_script.body);
+}

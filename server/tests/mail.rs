@@ -94,7 +94,12 @@ async fn a_new_key_notice_arrives_over_smtp_with_absolute_links() {
     }
     assert_eq!(waiting, 0, "sent mail leaves the outbox");
     // The sandbox mailbox exists only when mail is not sent.
-    assert_eq!(get(&app.router, "/sandbox/mail").await.status, 404);
+    assert_eq!(
+        get_from(&app.router, "/sandbox/mail", "127.0.0.1")
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -229,20 +234,20 @@ async fn a_message_that_can_never_be_delivered_is_given_up_without_its_body() {
 #[tokio::test]
 async fn without_smtp_mail_lands_in_the_labelled_sandbox_mailbox() {
     let app = sqlite_app().await;
-    let empty = get(&app.router, "/sandbox/mail").await;
+    let empty = get_from(&app.router, "/sandbox/mail", "127.0.0.1").await;
     assert_eq!(empty.status, 200);
     assert!(empty.body.contains("Sandbox — not sent."), "{}", empty.body);
     assert!(empty.body.contains("No mail yet"));
 
     let (user_id, key) = user_with_key(&app, "sandbox").await;
     app.state.mailer.wake();
-    let mut page = get(&app.router, "/sandbox/mail").await;
+    let mut page = get_from(&app.router, "/sandbox/mail", "127.0.0.1").await;
     for _ in 0..100 {
         if page.body.contains("A new API key was created") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        page = get(&app.router, "/sandbox/mail").await;
+        page = get_from(&app.router, "/sandbox/mail", "127.0.0.1").await;
     }
     assert!(
         page.body.contains("A new API key was created — Tracepipe"),
@@ -269,7 +274,7 @@ async fn without_smtp_mail_lands_in_the_labelled_sandbox_mailbox() {
             .fetch_one(&app.state.db)
             .await
             .unwrap();
-    let html = get(&app.router, &format!("/sandbox/mail/{id}/html")).await;
+    let html = get_from(&app.router, &format!("/sandbox/mail/{id}/html"), "::1").await;
     assert_eq!(html.status, 200);
     assert!(html.body.contains("A new API key was created"));
     assert!(
@@ -277,8 +282,59 @@ async fn without_smtp_mail_lands_in_the_labelled_sandbox_mailbox() {
             .contains("default-src 'none'")
     );
     assert_eq!(
-        get(&app.router, "/sandbox/mail/nope/html").await.status,
+        get_from(&app.router, "/sandbox/mail/nope/html", "127.0.0.1")
+            .await
+            .status,
         404
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_mailbox_answers_only_this_machine_and_not_through_a_proxy() {
+    let app = sqlite_app().await;
+    user_with_key(&app, "mailbox-window").await;
+    for address in ["203.0.113.9", "2001:db8::1", "10.0.0.2"] {
+        for path in ["/sandbox/mail", "/sandbox/mail/any/html"] {
+            let refused = get_from(&app.router, path, address).await;
+            assert_eq!(refused.status, 403, "{path} from {address}");
+            assert!(
+                refused
+                    .body
+                    .contains("answers only a browser on the server"),
+                "{}",
+                refused.body
+            );
+            assert!(
+                refused.body.contains(&format!("from {address}")),
+                "{}",
+                refused.body
+            );
+            assert!(!refused.body.contains("A new API key"), "no mail shown");
+        }
+    }
+    // Without a socket there is no peer to trust.
+    assert_eq!(get(&app.router, "/sandbox/mail").await.status, 403);
+    // A proxy on this machine forwards for someone else.
+    let proxied = from_peer(axum::http::Request::get("/sandbox/mail"), "127.0.0.1")
+        .header("x-forwarded-for", "198.51.100.4");
+    let proxied = send(
+        &app.router,
+        proxied.body(axum::body::Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(proxied.status, 403);
+    assert!(proxied.body.contains("through a proxy"), "{}", proxied.body);
+    assert_eq!(
+        get_from(&app.router, "/sandbox/mail", "127.0.0.1")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        get_from(&app.router, "/sandbox/mail", "::ffff:127.0.0.1")
+            .await
+            .status,
+        200
     );
 }
 

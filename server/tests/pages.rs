@@ -340,3 +340,66 @@ async fn every_response_carries_the_security_headers() {
         }
     }
 }
+
+/// A client that hangs up while a signed-in page renders: the render ends
+/// quietly. Leptos renders the parts under `<Suspense>` in effects of their
+/// own; when the response was dropped mid-render, its reactive owner was
+/// torn down under them and they panicked ("already disposed", "outside a
+/// <Router>"). Dropping the request future part-way is what hyper does on a
+/// disconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_hangs_up_mid_render_causes_no_panic() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    let panics = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = panics.clone();
+    let default_hook = std::panic::take_hook();
+    // Only the render's panics count: another test's failing assertion in
+    // this binary is its own business.
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info.to_string();
+        if text.contains("disposed")
+            || text.contains("outside a <Router>")
+            || text.contains("reactive")
+        {
+            seen.lock().unwrap().push(text);
+        }
+        default_hook(info)
+    }));
+
+    let app = sqlite_app().await;
+    let (cookie, user_id) = common::api::subscriber(&app, "hangs-up").await;
+    for name in ["one", "two", "three"] {
+        common::api::store_key(&app, &user_id, name).await;
+    }
+    let pages = [
+        "/keys",
+        "/account",
+        "/dashboard",
+        "/usage",
+        "/billing",
+        "/account/two-factor",
+    ];
+    for n in 0..600u64 {
+        let request = Request::get(pages[n as usize % pages.len()])
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap();
+        // Hang up after 0 to 5 ms: before, during and after the render.
+        let cut = Duration::from_micros((n * 4_177) % 5_000);
+        let _ = tokio::time::timeout(cut, send(&app.router, request)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        page(&app.router, "/keys", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    let panics = panics.lock().unwrap();
+    assert!(
+        panics.is_empty(),
+        "{} panics, first: {:?}",
+        panics.len(),
+        panics.first()
+    );
+}

@@ -30,12 +30,24 @@ async fn registration_challenge(app: &TestApp, cookie: &str) -> (String, Value) 
     challenge(&options)
 }
 
+/// A signed-in account with a confirmed address (passkeys need one): its cookie.
+async fn confirmed_account(app: &TestApp, email: &str, name: &str) -> String {
+    let cookie = session_cookie(&register(&app.router, email, name).await);
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    common::api::confirm_address(app, &user_id).await;
+    cookie
+}
+
 const FORGED: &str = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"attestationObject":"AAAA","clientDataJSON":"AAAA"},"extensions":{}}"#;
 
 #[tokio::test]
 async fn registration_options_ask_for_a_discoverable_verified_passkey_of_this_site() {
     let app = sqlite_app().await;
-    let cookie = session_cookie(&register(&app.router, "keys@example.com", "Keys").await);
+    let cookie = confirmed_account(&app, "keys@example.com", "Keys").await;
     let (id, options) = registration_challenge(&app, &cookie).await;
     let public_key = &options["publicKey"];
     assert_eq!(public_key["rp"]["id"], "tracepipe.example");
@@ -67,7 +79,7 @@ async fn registration_options_ask_for_a_discoverable_verified_passkey_of_this_si
 
     // Another account cannot finish this account's ceremony.
     let (id, _) = registration_challenge(&app, &cookie).await;
-    let other = session_cookie(&register(&app.router, "other@example.com", "Other").await);
+    let other = confirmed_account(&app, "other@example.com", "Other").await;
     let body = form(&[
         ("challenge_id", &id),
         ("credential", FORGED),
@@ -96,7 +108,7 @@ async fn registration_options_ask_for_a_discoverable_verified_passkey_of_this_si
 #[tokio::test]
 async fn registering_a_passkey_long_after_signing_in_asks_for_the_password() {
     let app = sqlite_app().await;
-    let cookie = session_cookie(&register(&app.router, "stale@example.com", "Stale").await);
+    let cookie = confirmed_account(&app, "stale@example.com", "Stale").await;
     sqlx::query("UPDATE sessions SET authenticated_at = authenticated_at - 3600")
         .execute(&app.state.db)
         .await

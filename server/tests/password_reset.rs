@@ -221,3 +221,99 @@ async fn asking_too_often_is_throttled_per_address() {
         "per address"
     );
 }
+
+/// A pre-account hijack: someone registers another person's address and
+/// ties sign-in methods to it, waiting for the owner to claim it. Adding
+/// one needs a confirmed address now; any that exist from before (added
+/// while unconfirmed) are removed by the owner's reset, which says so.
+#[tokio::test]
+async fn the_owners_reset_leaves_an_intruder_who_registered_their_address_with_nothing() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = app_with(&sink).await;
+    let email = "claimed-later@example.com";
+    let intruder = session_cookie(&register(&app.router, email, "Not The Owner").await);
+    for function in ["start_totp_setup", "passkey_registration_options"] {
+        let refused = call(&app.router, function, "", Some(&intruder)).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{function}: {}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains("AddressUnconfirmed"),
+            "{function}: {}",
+            refused.body
+        );
+    }
+    // Factors tied on while unconfirmed, as the rule above did not stop before.
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let earlier = app::support::time::unix_now() - 60;
+    for statement in [
+        "INSERT INTO totp_factors (user_id, secret_sealed, created_at, enabled_at, last_step) VALUES ($1, 'sealed', $2, $2, 0)",
+        "INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES ('intruder-code', $1, $2)",
+        "INSERT INTO passkeys (credential_id, user_id, name, passkey, created_at) VALUES ('intruder-key', $1, 'Intruder laptop', '{}', $2)",
+    ] {
+        sqlx::query(statement)
+            .bind(&user_id)
+            .bind(earlier)
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+    }
+
+    // The owner takes the address back.
+    ask(&app, email).await;
+    let token = token_in(&sink.wait_for_subject(RESET, 1).await[0]);
+    let done = reset(&app, &token, NEW_PASSWORD).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(
+        done.header("location"),
+        "/dashboard",
+        "no second step: the intruder's app is gone"
+    );
+    for table in ["totp_factors", "recovery_codes", "passkeys"] {
+        let (left,): (i64,) =
+            sqlx::query_as(&format!("SELECT COUNT(*) FROM {table} WHERE user_id = $1"))
+                .bind(&user_id)
+                .fetch_one(&app.state.db)
+                .await
+                .unwrap();
+        assert_eq!(left, 0, "{table}");
+    }
+    assert_eq!(
+        page(&app.router, "/dashboard", Some(&intruder))
+            .await
+            .status,
+        StatusCode::FOUND,
+        "the intruder's session ended"
+    );
+    let notice = sink
+        .wait_for_subject("Your password was changed — Tracepipe", 1)
+        .await;
+    let text = notice[0]
+        .text
+        .as_deref()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("a passkey and an authenticator app added before this address was confirmed were removed"),
+        "{text}"
+    );
+
+    // Confirmed now: the owner's own factors stay through a later reset.
+    let owner = session_cookie(&done);
+    let (_secret, _codes) = common::two_factor::turn_on(&app, &owner).await;
+    ask(&app, email).await;
+    let token = token_in(&sink.wait_for_subject(RESET, 2).await[1]);
+    let again = reset(&app, &token, "yet another passphrase 9").await;
+    assert_eq!(again.header("location"), "/login/verify", "{}", again.body);
+}

@@ -172,7 +172,12 @@ async fn a_key_from_the_page_long_after_signing_in_needs_the_password_again() {
     .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
     assert_eq!(confirmed.header("location"), "/keys");
-    let created = call(&app.router, "create_api_key", "name=late", Some(&cookie)).await;
+    // Confirming issues a new token: the old cookie is signed out at once.
+    let renewed = session_cookie(&confirmed);
+    assert_ne!(renewed, cookie);
+    let stale = call(&app.router, "create_api_key", "name=late", Some(&cookie)).await;
+    assert_eq!(stale.status, StatusCode::UNAUTHORIZED, "{}", stale.body);
+    let created = call(&app.router, "create_api_key", "name=late", Some(&renewed)).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
 
     // The API is asked with a key, not a session: no window applies.
@@ -228,5 +233,182 @@ async fn sessions_are_listed_and_ended_across_two_instances_on_one_postgresql() 
         !listed_on_b.body.contains("Safari on iPhone"),
         "{}",
         listed_on_b.body
+    );
+}
+
+/// Ends the recent proof of `user_id`'s sessions: signed in 20 minutes ago.
+async fn signed_in_a_while_ago(app: &TestApp, user_id: &str) {
+    sqlx::query(
+        "UPDATE sessions SET authenticated_at = authenticated_at - 1200 WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn confirming_identity_signs_the_old_token_out_on_every_instance() {
+    for database in all_databases().await {
+        let url = database.url.clone();
+        let app = app_on(database, &[]).await;
+        let other = second_instance(&url).await;
+        let (cookie, user_id) = registered(&app, "renewed").await;
+        signed_in_a_while_ago(&app, &user_id).await;
+        let confirmed = call(
+            &app.router,
+            "confirm_password",
+            &form(&[("password", PASSWORD), ("next", "/account")]),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+        let renewed = session_cookie(&confirmed);
+        for router in [&app.router, &other] {
+            let old = call(router, "signed_in_user", "", Some(&cookie)).await;
+            assert_eq!(old.body, "null", "the old token is refused");
+            let new = call(router, "signed_in_user", "", Some(&renewed)).await;
+            assert_ne!(new.body, "null");
+        }
+        // The same session, renewed: the list shows one, this one.
+        let sessions = call(&app.router, "active_sessions", "", Some(&renewed)).await;
+        assert_eq!(
+            sessions.body.matches("\"current\":true").count(),
+            1,
+            "{}",
+            sessions.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_two_step_account_confirms_with_its_code_not_its_password_alone() {
+    use app::accounts::ssr::second_factor::code_at;
+    let app = sqlite_app().await;
+    let email = "confirm-two-step@example.com";
+    let (user_id, cookie) = common::two_factor::account(&app, email).await;
+    let (secret, _) = common::two_factor::turn_on(&app, &cookie).await;
+    signed_in_a_while_ago(&app, &user_id).await;
+    let with_password = call(
+        &app.router,
+        "confirm_password",
+        &form(&[("password", PASSWORD), ("next", "/keys")]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(
+        with_password.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        with_password.body
+    );
+    assert!(
+        with_password.body.contains("two-step verification"),
+        "{}",
+        with_password.body
+    );
+    assert!(with_password.header("set-cookie").is_empty());
+    // Nothing renewed: a sensitive change still waits.
+    let refused = call(&app.router, "regenerate_recovery_codes", "", Some(&cookie)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    // The confirm page asks for the code, not the password.
+    let confirm_page = page(&app.router, "/confirm-password?next=/keys", Some(&cookie)).await;
+    assert!(
+        confirm_page
+            .body
+            .contains("Code from your authenticator app"),
+        "{}",
+        confirm_page.body
+    );
+    assert!(
+        !confirm_page.body.contains("current-password"),
+        "{}",
+        confirm_page.body
+    );
+
+    let current = code_at(&secret, app::support::time::unix_now() as u64);
+    let confirmed = call(
+        &app.router,
+        "confirm_with_code",
+        &form(&[("code", &current), ("next", "/keys")]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    let renewed = session_cookie(&confirmed);
+    assert_eq!(
+        call(&app.router, "signed_in_user", "", Some(&cookie))
+            .await
+            .body,
+        "null"
+    );
+    let made = call(&app.router, "regenerate_recovery_codes", "", Some(&renewed)).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+}
+
+#[tokio::test]
+async fn ending_sessions_and_changing_the_address_need_a_recent_confirmation() {
+    let app = sqlite_app().await;
+    let (cookie, user_id) = registered(&app, "late-changes").await;
+    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(&user_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let elsewhere = session_cookie(&login(&app.router, &email, PASSWORD, None).await);
+    signed_in_a_while_ago(&app, &user_id).await;
+    let (other_id,): (String,) = sqlx::query_as(
+        "SELECT public_id FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, last_seen_at DESC",
+    )
+    .bind(&user_id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let attempts = [
+        ("sign_out_everywhere", String::new()),
+        ("end_session", form(&[("session_id", &other_id)])),
+        (
+            "request_email_change",
+            form(&[
+                ("new_email", "moved@example.com"),
+                ("current_password", PASSWORD),
+            ]),
+        ),
+    ];
+    for (function, body) in &attempts {
+        let refused = call(&app.router, function, body, Some(&cookie)).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{function}: {}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains("ReauthRequired"),
+            "{function}: {}",
+            refused.body
+        );
+    }
+    assert_ne!(
+        call(&app.router, "signed_in_user", "", Some(&elsewhere))
+            .await
+            .body,
+        "null"
+    );
+    let confirmed = call(
+        &app.router,
+        "confirm_password",
+        &form(&[("password", PASSWORD), ("next", "/account")]),
+        Some(&cookie),
+    )
+    .await;
+    let renewed = session_cookie(&confirmed);
+    let ended = call(&app.router, "sign_out_everywhere", "", Some(&renewed)).await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    assert_eq!(
+        call(&app.router, "signed_in_user", "", Some(&elsewhere))
+            .await
+            .body,
+        "null"
     );
 }

@@ -40,6 +40,15 @@ async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
                 .await
                 .unwrap();
         assert_eq!(stored.len(), 10);
+        // Each with a salted, slow hash: no two alike, none a bare digest.
+        assert!(
+            stored
+                .iter()
+                .all(|(hash,)| hash.starts_with("$argon2id$v=19$m=4096,t=1,p=1$"))
+        );
+        let mut distinct: Vec<&String> = stored.iter().map(|(hash,)| hash).collect();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 10);
         for code in &codes {
             assert!(
                 stored
@@ -56,8 +65,15 @@ async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
         let pending = first_step(&app, email).await;
         assert!(!is_signed_in(&app, &pending).await);
         let now = unix_now() as u64;
-        // The code used for set-up is spent: the same 30 seconds replay nothing.
-        let replayed = second_step(&app, &pending, &code_at(&secret, now)).await;
+        // The code used for set-up is spent: its 30 seconds replay nothing.
+        let (set_up_step,): (i64,) =
+            sqlx::query_as("SELECT last_step FROM totp_factors WHERE user_id = $1")
+                .bind(&user_id)
+                .fetch_one(&app.state.db)
+                .await
+                .unwrap();
+        let replayed =
+            second_step(&app, &pending, &code_at(&secret, set_up_step as u64 * 30)).await;
         assert_eq!(
             replayed.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -71,8 +87,8 @@ async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
         );
         let wrong = second_step(&app, &pending, "000000").await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-        // The next step's code (one step of clock drift) is accepted, once.
-        let next_code = code_at(&secret, now + 30);
+        // The current step's code is accepted, once.
+        let next_code = code_at(&secret, now);
         let accepted = second_step(&app, &pending, &next_code).await;
         assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
         let session = cookie_named(&accepted, "tp_session");
@@ -119,7 +135,7 @@ async fn wrong_codes_are_throttled_per_account_and_pending_sign_ins_expire() {
             "guess {guess}"
         );
     }
-    let code = code_at(&secret, unix_now() as u64 + 30);
+    let code = code_at(&secret, unix_now() as u64);
     let throttled = second_step(&app, &pending, &code).await;
     assert_eq!(
         throttled.status,
@@ -132,13 +148,7 @@ async fn wrong_codes_are_throttled_per_account_and_pending_sign_ins_expire() {
     // Three more failures first make the wait 8 s, so that the password
     // step in between cannot outlast it (the fifth failure's wait is 1 s).
     let subject = app::accounts::ssr::throttle::second_factor_subject(&user_id);
-    for _ in 0..3 {
-        app.state
-            .throttle
-            .record_failure(&app.state.db, &subject, None)
-            .await
-            .unwrap();
-    }
+    pile_up_failures(&app.state.db, &[&subject], 3).await;
     let fresh = first_step(&app, email).await;
     let still = second_step(&app, &fresh, &code).await;
     assert_eq!(still.status, StatusCode::TOO_MANY_REQUESTS);
@@ -201,7 +211,7 @@ async fn a_password_reset_still_asks_for_the_second_factor() {
         !is_signed_in(&app, &cookie).await,
         "the reset ended every session"
     );
-    let code = code_at(&secret, unix_now() as u64 + 30);
+    let code = code_at(&secret, unix_now() as u64);
     let verified = second_step(&app, &pending, &code).await;
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
     assert_eq!(verified.header("location"), "/dashboard");
@@ -277,9 +287,11 @@ async fn a_code_confirms_a_stale_session_in_place_of_the_password() {
         "{}",
         wrong.body
     );
-    let confirmed = confirm(code_at(&secret, unix_now() as u64 + 30)).await;
+    let confirmed = confirm(code_at(&secret, unix_now() as u64)).await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
     assert_eq!(confirmed.header("location"), "/account/two-factor");
+    // Under the session's new token.
+    let cookie = session_cookie(&confirmed);
     let renewed = call(&app.router, "regenerate_recovery_codes", "", Some(&cookie)).await;
     assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
 }
@@ -319,7 +331,7 @@ async fn a_secret_key_rotation_keeps_authenticators_working_after_the_previous_k
         "sealed again under the new key"
     );
     let pending = first_step(&during, email).await;
-    let next_code = code_at(&secret, unix_now() as u64 + 30);
+    let next_code = code_at(&secret, unix_now() as u64);
     let signed_in = second_step(&during, &pending, &next_code).await;
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
 
@@ -339,4 +351,121 @@ async fn a_secret_key_rotation_keeps_authenticators_working_after_the_previous_k
     let signed_in = second_step(&after, &pending, &code).await;
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
     assert!(is_signed_in(&after, &cookie_named(&signed_in, "tp_session")).await);
+}
+
+/// 40 wrong codes sent at once, authenticator and recovery codes alike,
+/// from one client and from 40 addresses of one IPv6 /64: 5 are checked
+/// (the account's allowance for codes), the rest wait; the right code
+/// afterwards waits too, and then works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_wrong_codes_get_no_more_checks_than_the_allowance() {
+    for database in all_databases().await {
+        let app = app_on(database, &[]).await;
+        let kinds = [("authenticator", false), ("recovery", true)];
+        for (n, ((kind, recovery), from)) in kinds
+            .into_iter()
+            .flat_map(|kind| {
+                [
+                    vec!["198.51.100.7".to_owned(); 40],
+                    addresses_in_one_64(9, 40),
+                ]
+                .map(|from| (kind, from))
+            })
+            .enumerate()
+        {
+            let email = format!("{kind}-burst{n}@example.com");
+            let (_, cookie) = account(&app, &email).await;
+            let (secret, _) = turn_on(&app, &cookie).await;
+            let pending = first_step(&app, &email).await;
+            let right = code_at(&secret, unix_now() as u64);
+            let wrong = match (recovery, right.as_str()) {
+                (true, _) => "2345-6789-ABCD-EFGH",
+                (false, "000000") => "111111",
+                (false, _) => "000000",
+            };
+            let body = form(&[("code", wrong)]);
+            let attempts = from.into_iter().map(|address| {
+                let (router, body, pending) = (app.router.clone(), body.clone(), pending.clone());
+                tokio::spawn(async move {
+                    call_from(&router, "verify_sign_in", &body, Some(&pending), &address).await
+                })
+            });
+            let answers: Vec<TestResponse> = futures::future::join_all(attempts)
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+            assert_admitted(&answers, StatusCode::UNPROCESSABLE_ENTITY, 5);
+            assert!(!is_signed_in(&app, &pending).await, "{kind}");
+        }
+    }
+}
+
+/// A code is accepted in its own 30 seconds and the next (it may have been
+/// read as its step ended), never before its time: at most 30 s of drift.
+#[tokio::test]
+async fn a_code_from_the_next_step_is_refused() {
+    let app = sqlite_app().await;
+    let email = "drift@example.com";
+    let (_, cookie) = account(&app, email).await;
+    let (secret, _) = turn_on(&app, &cookie).await;
+    let pending = first_step(&app, email).await;
+    let ahead = code_at(&secret, unix_now() as u64 + 30);
+    let refused = second_step(&app, &pending, &ahead).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(!is_signed_in(&app, &pending).await);
+}
+
+#[tokio::test]
+async fn recovery_codes_kept_as_a_bare_digest_get_a_slow_hash_at_start_and_still_work() {
+    for database in all_databases().await {
+        let url = database.url.clone();
+        let app = app_on(database, &[]).await;
+        let email = "legacy-codes@example.com";
+        let (user_id, cookie) = account(&app, email).await;
+        let (_, codes) = turn_on(&app, &cookie).await;
+        // As stored before: SHA-256 of "{user_id}:{code}", hex.
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(&user_id)
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+        for code in &codes {
+            let digest =
+                app::support::tokens::sha256_hex(format!("{user_id}:{}", code.replace('-', "")));
+            sqlx::query(
+                "INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES ($1, $2, 0)",
+            )
+            .bind(digest)
+            .bind(&user_id)
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+        }
+        // The next start upgrades them.
+        let restarted = second_instance(&url).await;
+        let (bare,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND code_hash NOT LIKE '$argon2id$%'",
+        )
+        .bind(&user_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+        assert_eq!(bare, 0);
+        let pending = login(&restarted, email, PASSWORD, None).await;
+        let pending = session_cookie(&pending);
+        let used = call(
+            &restarted,
+            "verify_sign_in",
+            &form(&[("code", &codes[3])]),
+            Some(&pending),
+        )
+        .await;
+        assert_eq!(used.status, StatusCode::OK, "{}", used.body);
+    }
 }

@@ -14,7 +14,7 @@ use crate::accounts::{
     ActiveSession, ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PasskeyView,
     PendingEmailChange, SecondFactors,
 };
-use crate::auth::{AuthActions, PrivatePage};
+use crate::auth::{AuthActions, FormRefusal, PrivatePage};
 use crate::components::{
     FormField, Loaded, PageMeta, SubmitButton, field_error, form_error, query_value,
 };
@@ -207,8 +207,9 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     }
 }
 
-/// `/confirm-password?next=…`: the password again before a sensitive change
-/// (creating API keys) when the sign-in was a while ago; then back to `next`.
+/// `/confirm-password?next=…`: proof of who is using the session before a
+/// sensitive change when the sign-in was a while ago (the password, or for
+/// an account with two-step verification its code); then back to `next`.
 #[component]
 pub fn ConfirmPasswordPage() -> impl IntoView {
     let action = ServerAction::<ConfirmPassword>::new();
@@ -216,47 +217,56 @@ pub fn ConfirmPasswordPage() -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let code_error = Signal::derive(move || with_code.value().get().and_then(Result::err));
     let factors = Resource::new(|| (), |_| load_second_factors());
+    let why = "(API keys, two-step verification, passkeys, sessions, your address), so that a device left signed in cannot.";
     view! {
         <PrivatePage
-            title="Confirm your password — Tracepipe"
-            description="Confirm your password before a sensitive change."
+            title="Confirm it's you — Tracepipe"
+            description="Confirm who you are before a sensitive change."
             path="/confirm-password"
             children=move |_user: CurrentUser| view! {
                 <section class="section auth" aria-labelledby="auth-title">
                     <div class="container container--form">
-                        <h1 id="auth-title">"Confirm your password"</h1>
-                        <p class="lead">
-                            "You signed in a while ago. Enter your password again to make this change "
-                            "(API keys, two-step verification, passkeys), so that a device left signed in cannot."
-                        </p>
-                        <ActionForm action=action attr:class="form">
-                            <NextField />
-                            <FormField
-                                label="Password"
-                                name="password"
-                                input_type="password"
-                                autocomplete="current-password"
-                                error=field_error(error, Field::CurrentPassword)
-                            />
-                            <p class="form-error" role="alert">{form_error(error)}</p>
-                            <SubmitButton pending=action.pending() label="Confirm" busy_label="Checking…" primary=true />
-                        </ActionForm>
+                        <h1 id="auth-title">"Confirm it’s you"</h1>
                         <Loaded resource=factors loading="" retry_href="/confirm-password" children=move |factors: SecondFactors| {
-                            factors.authenticator_since.is_some().then(|| view! {
-                                <h2>"Or use a code"</h2>
-                                <ActionForm action=with_code attr:class="form">
-                                    <NextField />
-                                    <FormField
-                                        label="Code from your authenticator app"
-                                        name="code"
-                                        autocomplete="one-time-code"
-                                        hint="Or one of your recovery codes."
-                                        error=field_error(code_error, Field::Code)
-                                    />
-                                    <p class="form-error" role="alert">{form_error(code_error)}</p>
-                                    <SubmitButton pending=with_code.pending() label="Confirm with the code" busy_label="Checking…" />
-                                </ActionForm>
-                            })
+                            if factors.authenticator_since.is_some() {
+                                Either::Left(view! {
+                                    <p class="lead">
+                                        "You signed in a while ago. Enter a code from your authenticator app to make this change "
+                                        {why}
+                                    </p>
+                                    <ActionForm action=with_code attr:class="form">
+                                        <NextField />
+                                        <FormField
+                                            label="Code from your authenticator app"
+                                            name="code"
+                                            autocomplete="one-time-code"
+                                            hint="Or one of your recovery codes."
+                                            error=field_error(code_error, Field::Code)
+                                        />
+                                        <p class="form-error" role="alert">{form_error(code_error)}</p>
+                                        <SubmitButton pending=with_code.pending() label="Confirm" busy_label="Checking…" primary=true />
+                                    </ActionForm>
+                                })
+                            } else {
+                                Either::Right(view! {
+                                    <p class="lead">
+                                        "You signed in a while ago. Enter your password again to make this change "
+                                        {why}
+                                    </p>
+                                    <ActionForm action=action attr:class="form">
+                                        <NextField />
+                                        <FormField
+                                            label="Password"
+                                            name="password"
+                                            input_type="password"
+                                            autocomplete="current-password"
+                                            error=field_error(error, Field::CurrentPassword)
+                                        />
+                                        <p class="form-error" role="alert">{form_error(error)}</p>
+                                        <SubmitButton pending=action.pending() label="Confirm" busy_label="Checking…" primary=true />
+                                    </ActionForm>
+                                })
+                            }
                         } />
                     </div>
                 </section>
@@ -549,7 +559,7 @@ fn AccountSettings(
                 <SessionList sessions />
                 <p>"Or end every session but this one:"</p>
                 <ActionForm action=sign_out_everywhere attr:class="form">
-                    <p class="form-error" role="alert">{form_error(sessions_error)}</p>
+                    <FormRefusal error=sessions_error next="/account" before="signing out other sessions" />
                     <SubmitButton
                         pending=sign_out_everywhere.pending()
                         label="Sign out everywhere else"
@@ -617,7 +627,7 @@ fn EmailSection(user: CurrentUser, email: EmailActions, pending: PendingResource
                 autocomplete="current-password"
                 error=field_error(request_error, Field::CurrentPassword)
             />
-            <p class="form-error" role="alert">{form_error(request_error)}</p>
+            <FormRefusal error=request_error next="/account" before="changing your address" />
             <SubmitButton
                 pending=email.request_change.pending()
                 label="Change e-mail address"
@@ -635,7 +645,7 @@ fn SessionList(sessions: SessionsControls) -> impl IntoView {
     view! {
         <h2 id="sessions-title">"Sessions"</h2>
         <p>"Where your account is signed in. Don't recognise one? End it, then change your password."</p>
-        <p class="form-error" role="alert">{form_error(error)}</p>
+        <FormRefusal error next="/account" before="ending a session" />
         <Loaded resource=sessions.list loading="Loading your sessions…" retry_href="/account" children=move |list| view! {
             <table class="table sessions" aria-labelledby="sessions-title">
                 <thead>

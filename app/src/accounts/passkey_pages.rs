@@ -6,7 +6,7 @@
 
 use crate::accounts::PasskeyView;
 use crate::accounts::server_fns::RemovePasskey;
-use crate::auth::ConfirmPasswordFirst;
+use crate::auth::FormRefusal;
 use crate::components::Loaded;
 use crate::error::AppError;
 use crate::site::SiteInfo;
@@ -73,12 +73,7 @@ pub fn PasskeySection(
             "Sign in with your fingerprint, face or device PIN instead of a password: the passkey stays on your "
             "device or in your password manager, and works only on this site."
         </p>
-        <Show when=move || error.get() == Some(AppError::ReauthRequired)>
-            <ConfirmPasswordFirst next="/account" before="changing your passkeys" />
-        </Show>
-        <p class="form-error" role="alert">
-            {move || error.get().filter(|error| *error != AppError::ReauthRequired).map(|error| error.to_string())}
-        </p>
+        <FormRefusal error next="/account" before="changing your passkeys" />
         <Loaded resource=passkeys loading="Loading your passkeys…" retry_href="/account" children=move |list| view! { <PasskeyTable list remove /> } />
         <div class="passkey-only form">
             <div class="field">

@@ -146,10 +146,13 @@ pub async fn end_session(session_id: String) -> Result<(), AppError> {
 /// then back to `next` (where the sensitive change waits).
 #[server(prefix = "/api", endpoint = "confirm_password")]
 pub async fn confirm_password(password: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::context::renew_session_cookie;
     use super::ssr::context::{app_state, client_address, signed_in};
     use super::ssr::validation::safe_next;
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::reauth::confirm_password(&state, &session, password, &client_address()).await?;
+    let token =
+        super::ssr::reauth::confirm_password(&state, &session, password, &client_address()).await?;
+    renew_session_cookie(&state, &token);
     leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
 }
@@ -158,11 +161,14 @@ pub async fn confirm_password(password: String, next: Option<String>) -> Result<
 /// password on `/confirm-password`; then back to `next`.
 #[server(prefix = "/api", endpoint = "confirm_with_code")]
 pub async fn confirm_with_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::context::renew_session_cookie;
     use super::ssr::context::{app_state, client_address, signed_in};
     use super::ssr::validation::safe_next;
     let (state, session) = (app_state(), signed_in()?);
-    super::ssr::second_factor::confirm_with_code(&state, &session, &code, &client_address())
-        .await?;
+    let token =
+        super::ssr::second_factor::confirm_with_code(&state, &session, &code, &client_address())
+            .await?;
+    renew_session_cookie(&state, &token);
     leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
 }

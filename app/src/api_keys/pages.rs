@@ -11,7 +11,7 @@ use super::server_fns::{
 };
 use super::{
     Access, ApiKeyView, CreatedKey, Expiry, GRACE_CHOICES, KeyAllowance, KeyFormOutcome, KeyList,
-    Resource as ApiResource,
+    PreviousSecret, Resource as ApiResource,
 };
 use crate::accounts::{CurrentUser, Field};
 use crate::auth::{ConfirmPasswordFirst, PrivatePage};
@@ -431,10 +431,13 @@ fn KeyCardActions(key: ApiKeyView, reauth_needed: bool, actions: KeyActions) -> 
     let id = key.id.clone();
     let roll = if reauth_needed {
         Either::Left(view! {
-            <a href="/confirm-password?next=/keys">{format!("Confirm your password to roll \u{201c}{name}\u{201d}")}</a>
+            <a href="/confirm-password?next=/keys">{format!("Confirm it\u{2019}s you to roll \u{201c}{name}\u{201d}")}</a>
         })
     } else {
-        Either::Right(view! { <RollForm key_id=id.clone() name=name.clone() roll=actions.roll /> })
+        let previous = key.previous.clone();
+        Either::Right(
+            view! { <RollForm key_id=id.clone() name=name.clone() previous roll=actions.roll /> },
+        )
     };
     let grace_id = id.clone();
     let grace = key.previous.is_some().then(move || {
@@ -473,7 +476,14 @@ fn KeyCardActions(key: ApiKeyView, reauth_needed: bool, actions: KeyActions) -> 
 /// "Roll key": the grace period, then a new secret shown once. Posts to
 /// `/keys` without JavaScript.
 #[component]
-fn RollForm(key_id: String, name: String, roll: ServerAction<RollApiKey>) -> impl IntoView {
+fn RollForm(
+    key_id: String,
+    name: String,
+    /// The secret before the last roll, while its grace period runs: a
+    /// roll now would stop it, so the form asks first.
+    previous: Option<PreviousSecret>,
+    roll: ServerAction<RollApiKey>,
+) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Ok(args) = RollApiKey::from_event(&ev) {
@@ -481,6 +491,21 @@ fn RollForm(key_id: String, name: String, roll: ServerAction<RollApiKey>) -> imp
         }
     };
     let select_id = format!("grace-{key_id}");
+    let end_previous = previous.map(|previous| {
+        let checkbox_id = format!("end-previous-{key_id}");
+        view! {
+            <div class="field field--checkbox">
+                <input type="checkbox" id=checkbox_id.clone() name="end_previous_grace" value="true" />
+                <label for=checkbox_id>
+                    {format!(
+                        "End the grace period of the secret before ({}, works until {}): it stops at once",
+                        previous.masked,
+                        previous.works_until.text,
+                    )}
+                </label>
+            </div>
+        }
+    });
     view! {
         <details class="key-action">
             <summary>{format!("Roll \u{201c}{name}\u{201d}")}</summary>
@@ -498,6 +523,7 @@ fn RollForm(key_id: String, name: String, roll: ServerAction<RollApiKey>) -> imp
                             .collect_view()}
                     </select>
                 </div>
+                {end_previous}
                 <SubmitButton pending=roll.pending() label="Roll key" busy_label="Rolling…" />
             </form>
         </details>

@@ -47,12 +47,27 @@ pub async fn create_api_key(#[server(flatten)] form: NewKeyForm) -> Result<Creat
 /// A new secret for a key, answered once; the old one works for
 /// `grace_seconds`.
 #[server(prefix = "/api", endpoint = "roll_api_key")]
-pub async fn roll_api_key(key_id: String, grace_seconds: i64) -> Result<CreatedKey, AppError> {
+pub async fn roll_api_key(
+    key_id: String,
+    grace_seconds: i64,
+    /// A checkbox: present ("true") to end a running grace period.
+    end_previous_grace: Option<bool>,
+) -> Result<CreatedKey, AppError> {
     use super::ssr::service::{Caller, roll};
     use crate::accounts::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     let caller = Caller::Owner(&session);
-    let (record, key) = roll(&state, caller, &key_id, grace_seconds, &client_address()).await?;
+    let end_previous = end_previous_grace.unwrap_or(false);
+    let client = client_address();
+    let (record, key) = roll(
+        &state,
+        caller,
+        &key_id,
+        grace_seconds,
+        end_previous,
+        &client,
+    )
+    .await?;
     Ok(shown_once(record, key, true))
 }
 

@@ -15,3 +15,27 @@ pub async fn begin_write(db: &AnyPool) -> Result<Transaction<'static, Any>, sqlx
         db.begin().await
     }
 }
+
+/// Makes the transactions that name any of `keys` take turns until each
+/// ends, so that one can read, decide and write as if alone. SQLite needs
+/// nothing more than `begin_write`'s lock, which every writer takes;
+/// PostgreSQL takes a transaction-scoped advisory lock per key, in sorted
+/// order, so two transactions never wait on each other.
+pub async fn take_turns(
+    tx: &mut Transaction<'static, Any>,
+    keys: &[&str],
+) -> Result<(), sqlx::Error> {
+    if tx.backend_name() == "SQLite" {
+        return Ok(());
+    }
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

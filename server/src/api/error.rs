@@ -76,6 +76,7 @@ impl From<AppError> for ApiError {
             AppError::EmailUnverified => Some("email_unverified"),
             AppError::SubscriptionRequired => Some("subscription_required"),
             AppError::KeyEscalation(_) => Some("escalation"),
+            AppError::GraceRunning { .. } => Some("grace_period_running"),
             _ => None,
         };
         if let Some(reason) = reason {

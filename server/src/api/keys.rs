@@ -322,8 +322,7 @@ pub async fn create_key(
 ) -> Result<Response, ApiError> {
     let body = body.and_then(|ApiJson(body)| body).unwrap_or_default();
     let settings = body.settings(&owner, unix_now())?;
-    service::check_no_escalation(&owner, &settings)?;
-    let made = service::create(&state, &owner.user_id, &settings, &client).await?;
+    let made = service::create(&state, Caller::Key(&owner), &settings, &client).await?;
     Ok(created(&state, made))
 }
 
@@ -393,6 +392,11 @@ pub struct RollKeyBody {
     /// (7 days). An expired key's old secret gets none.
     #[schema(minimum = 0, maximum = 604800)]
     grace_period_seconds: i64,
+    /// While the secret before the last roll is still in its grace period,
+    /// a roll is refused (409, `details.reason` = `grace_period_running`)
+    /// unless this is `true`: then that older secret stops at once.
+    #[serde(default)]
+    end_previous_grace: bool,
 }
 
 /// Roll a key
@@ -411,6 +415,7 @@ pub struct RollKeyBody {
         KeyRefused,
         (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
         (status = 404, description = "No such key of yours", body = ErrorEnvelope),
+        (status = 409, description = "`details.reason` is `grace_period_running`: the secret before the last roll still works; send `end_previous_grace: true` to stop it now", body = ErrorEnvelope),
         (status = 422, description = "`grace_period_seconds` missing or out of range", body = ErrorEnvelope),
         DatabaseDown,
     )
@@ -423,7 +428,15 @@ pub async fn roll_key(
     ApiJson(body): ApiJson<RollKeyBody>,
 ) -> Result<Response, ApiError> {
     let caller = Caller::Key(&owner);
-    let rolled = service::roll(&state, caller, &id, body.grace_period_seconds, &client).await?;
+    let rolled = service::roll(
+        &state,
+        caller,
+        &id,
+        body.grace_period_seconds,
+        body.end_previous_grace,
+        &client,
+    )
+    .await?;
     Ok(created(&state, rolled))
 }
 

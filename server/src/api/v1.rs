@@ -17,6 +17,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use axum::{Extension, Json, Router};
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
@@ -73,6 +74,20 @@ pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
         ))
         // Public: added after the key check, which guards only the routes above.
         .route("/v1/openapi.json", serve_document(&document))
+        // Any other path under /v1 answers the envelope, never a page.
+        .route("/v1", any(unknown_path))
+        .route("/v1/", any(unknown_path))
+        .route("/v1/{*rest}", any(unknown_path))
+}
+
+async fn unknown_path(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "There is no {} operation: see /v1/openapi.json for the paths this API serves.",
+            request.uri().path()
+        ),
+    )
 }
 
 /// The permission an operation needs: reading (`GET`) or changing one

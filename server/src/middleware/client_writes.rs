@@ -1,11 +1,13 @@
 //! A per-client-address limit on state-changing requests: every `POST`,
 //! `PUT`, `PATCH` and `DELETE` to the pages, server functions and `/v1`.
 //! `/internal/v1` is not behind it: its callers are our own services,
-//! authenticated and few. Requests that did not arrive over a socket have
+//! authenticated and few. IPv6 clients share the allowance of their
+//! network (`CLIENT_IPV6_PREFIX`, a /64 by default). Requests that did not arrive over a socket have
 //! no address and are not counted (in-process tests).
 
 use super::Clients;
 use crate::keyed_limit::KeyedLimit;
+use app::accounts::ssr::throttle::ClientGrouping;
 use app::error::AppError;
 use app::support::security_events::SecurityEvent;
 use axum::extract::{ConnectInfo, Request, State};
@@ -18,7 +20,7 @@ use std::net::{IpAddr, SocketAddr};
 const SERVER_FUNCTIONS: &str = "/api/";
 
 pub async fn limit_client_writes(
-    State((limit, clients)): State<(KeyedLimit<IpAddr>, Clients)>,
+    State((limit, clients, grouping)): State<(KeyedLimit<IpAddr>, Clients, ClientGrouping)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -33,7 +35,7 @@ pub async fn limit_client_writes(
     let (Some(client), false) = (client, reads_only) else {
         return next.run(request).await;
     };
-    let Some(retry_after_secs) = limit.check(&client).retry_after_secs else {
+    let Some(retry_after_secs) = limit.check(&grouping.group(client)).retry_after_secs else {
         return next.run(request).await;
     };
     let path = request.uri().path();

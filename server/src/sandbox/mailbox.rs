@@ -1,17 +1,25 @@
 //! The sandbox mailbox at `/sandbox/mail`: with no SMTP server configured,
 //! the mail the storefront would send is kept here, newest first, each
 //! message with its links clickable, and every page says it was not sent.
+//! It holds every account's reset and confirmation links, so it answers only
+//! a browser on the server's own machine: a loopback peer whose request
+//! names no other client (a proxy on the same machine adds `Forwarded` or
+//! `X-Forwarded-For`, and a request through it is refused).
 
 use super::sandbox_page;
+use app::accounts::ssr::activity::address_label;
 use app::mail::ssr::outbox::{self, SandboxMessage};
+use app::support::security_events::SecurityEvent;
 use app::support::time::{moment, rfc3339, time_label};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::*;
 use sqlx::AnyPool;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Where the mailbox is mounted in the storefront's router.
@@ -30,13 +38,57 @@ struct Mailbox {
 }
 
 pub fn router(db: AnyPool, stylesheet_href: Arc<str>) -> Router {
+    let mailbox = Mailbox {
+        db,
+        stylesheet_href,
+    };
     Router::new()
         .route("/", get(inbox))
         .route("/{id}/html", get(html_part))
-        .with_state(Mailbox {
-            db,
-            stylesheet_href,
-        })
+        .route_layer(from_fn_with_state(mailbox.clone(), same_machine_only))
+        .with_state(mailbox)
+}
+
+/// Headers a proxy adds to say whom it forwards for.
+const FORWARDING_HEADERS: [&str; 3] = ["forwarded", "x-forwarded-for", "x-real-ip"];
+
+/// Lets through a request from this machine that no proxy forwarded;
+/// anything else gets a page saying why it was refused.
+async fn same_machine_only(
+    State(mailbox): State<Mailbox>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let forwarded = FORWARDING_HEADERS
+        .iter()
+        .any(|name| request.headers().contains_key(*name));
+    if peer.is_some_and(|ip| ip.to_canonical().is_loopback()) && !forwarded {
+        return next.run(request).await;
+    }
+    let from = if forwarded {
+        "through a proxy".to_owned()
+    } else {
+        format!("from {}", address_label(peer))
+    };
+    SecurityEvent::failure("sandbox_mailbox", "not_same_machine", &address_label(peer)).log();
+    let body = view! {
+        <h1>"The sandbox mailbox is not open to you"</h1>
+        <p>{format!(
+            "It keeps every account's mail, reset and confirmation links included, so it answers only a browser on the server's own machine (a loopback address, not through a proxy). This request came {from}."
+        )}</p>
+        <p>"Open it on the server itself, e.g. http://127.0.0.1:8081/sandbox/mail, or configure SMTP_URL so mail is delivered."</p>
+    };
+    sandbox_page(
+        &mailbox.stylesheet_href,
+        StatusCode::FORBIDDEN,
+        "Mailbox closed",
+        BANNER,
+        body.into_any(),
+    )
 }
 
 async fn inbox(State(mailbox): State<Mailbox>) -> Response {

@@ -39,6 +39,55 @@ pub async fn migrated_pool(url: &str) -> sqlx::AnyPool {
     pool
 }
 
+/// Counts `count` failures against each of `subjects`, as a patient
+/// attacker would have over the window (each attempt through a door would
+/// soon be made to wait).
+pub async fn pile_up_failures(db: &sqlx::AnyPool, subjects: &[&str], count: usize) {
+    let now = app::support::time::unix_now();
+    for subject in subjects {
+        for _ in 0..count {
+            sqlx::query("INSERT INTO login_failures (id, subject, failed_at) VALUES ($1, $2, $3)")
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(*subject)
+                .bind(now)
+                .execute(db)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// `count` addresses of one IPv6 /64 (`2001:db8:<net>:<net>::/64`).
+pub fn addresses_in_one_64(net: u16, count: usize) -> Vec<String> {
+    (1..=count)
+        .map(|n| format!("2001:db8:{net:x}:{net:x}:{n:x}::1"))
+        .collect()
+}
+
+/// Of simultaneous attempts at a secret, asserts that exactly `allowance`
+/// were checked (answered `checked`) and every other one was told to wait
+/// (429 with `Retry-After`).
+pub fn assert_admitted(answers: &[TestResponse], checked: StatusCode, allowance: usize) {
+    let checked_count = answers.iter().filter(|a| a.status == checked).count();
+    let waiting: Vec<&TestResponse> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!(
+        (checked_count, waiting.len()),
+        (allowance, answers.len() - allowance),
+        "statuses: {:?}",
+        answers
+            .iter()
+            .map(|a| a.status.as_u16())
+            .collect::<Vec<_>>()
+    );
+    for answer in waiting {
+        let wait: i64 = answer.header("retry-after").parse().expect("Retry-After");
+        assert!(wait >= 1, "{wait}");
+    }
+}
+
 /// A folder under the system temp dir, removed on drop.
 pub fn temp_dir() -> TempDir {
     tempfile::Builder::new()
@@ -223,6 +272,39 @@ pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {
 
 pub async fn get(router: &Router, path: &str) -> TestResponse {
     send(router, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+/// `request`, as if it came over a socket from `address` (e.g. "2001:db8::7").
+pub fn from_peer(
+    request: axum::http::request::Builder,
+    address: &str,
+) -> axum::http::request::Builder {
+    let ip: std::net::IpAddr = address.parse().expect("an IP address");
+    request.extension(axum::extract::ConnectInfo(SocketAddr::new(ip, 40_000)))
+}
+
+/// `get`, from a client at `address`.
+pub async fn get_from(router: &Router, path: &str, address: &str) -> TestResponse {
+    let request = from_peer(Request::get(path), address);
+    send(router, request.body(Body::empty()).unwrap()).await
+}
+
+/// `call`, from a client at `address`.
+pub async fn call_from(
+    router: &Router,
+    function: &str,
+    body: &str,
+    cookie: Option<&str>,
+    address: &str,
+) -> TestResponse {
+    let mut request = from_peer(Request::post(format!("/api/{function}")), address)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len());
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    send(router, request.body(Body::from(body.to_owned())).unwrap()).await
 }
 
 // Requests as browsers and scripts send them.

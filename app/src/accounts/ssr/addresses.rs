@@ -5,7 +5,7 @@
 //! 24 hours and replaced by a newer one of the same purpose. Opening a link
 //! never uses it: its page asks to confirm, and only that POST does.
 
-use super::throttle::{OverLimit, ThrottlePolicy, client_subject};
+use super::throttle::{OverLimit, ThrottlePolicy};
 use super::users::{self, CreateUserError};
 use super::{activity, validation};
 use crate::accounts::{ActivityKind, EmailLink, EmailLinkPurpose, Field, FieldError};
@@ -82,23 +82,20 @@ pub async fn write_link(
 }
 
 /// Counts one confirmation e-mail for `user_id` from `client`, or refuses it.
-async fn count_send(db: &AnyPool, user_id: &str, client: &str) -> Result<(), AppError> {
+async fn count_send(state: &AppState, user_id: &str, client: &str) -> Result<(), AppError> {
     let (account, client_key) = (
         format!("confirm:{user_id}"),
-        format!("confirm-{}", client_subject(client)),
+        format!("confirm-{}", state.clients.subject(client)),
     );
     let unavailable = AppError::dependency_failed("counting confirmation e-mails failed");
     if let Some(retry_after_secs) = SEND_LIMITS
-        .retry_after(db, &account, Some(&client_key))
+        .take(&state.db, &account, Some(&client_key))
         .await
         .map_err(unavailable)?
     {
         return Err(AppError::MailThrottled { retry_after_secs });
     }
-    SEND_LIMITS
-        .record_failure(db, &account, Some(&client_key))
-        .await
-        .map_err(unavailable)
+    Ok(())
 }
 
 /// A new link for the signed-in account's own address (the first one may
@@ -116,7 +113,7 @@ pub async fn resend_verification(
     if user.email_verified_at.is_some() {
         return Ok(());
     }
-    count_send(&state.db, &user.id, client).await?;
+    count_send(state, &user.id, client).await?;
     let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let public_url = &state.site.public_url;
     write_link(
@@ -148,6 +145,7 @@ pub async fn request_change(
     if new_email == session.user.email {
         return Err(on_new_email("That is already your account's address."));
     }
+    super::reauth::require_recent(state, session)?;
     let wrong = "That is not your password, so nothing was changed.";
     super::reauth::check_password(state, &session.user.id, password, wrong, client).await?;
     let unavailable = AppError::dependency_failed("asking for an e-mail change failed");
@@ -158,7 +156,7 @@ pub async fn request_change(
     {
         return Err(on_new_email("Another account uses this address."));
     }
-    count_send(&state.db, &session.user.id, client).await?;
+    count_send(state, &session.user.id, client).await?;
     let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let (public_url, user_id) = (&state.site.public_url, &session.user.id);
     write_link(

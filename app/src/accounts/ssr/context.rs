@@ -225,6 +225,11 @@ pub fn end_pending_sign_in_cookie(state: &AppState) {
     set_cookie(&state.sessions.pending_cookie(None));
 }
 
+/// Gives the browser its session's new token (after `reauth::confirmed`).
+pub fn renew_session_cookie(state: &AppState, token: &str) {
+    set_cookie(&state.sessions.session_cookie(token));
+}
+
 /// Tells the browser to forget its session cookie.
 pub fn end_session_cookie(state: &AppState) {
     set_cookie(&state.sessions.removal_cookie());

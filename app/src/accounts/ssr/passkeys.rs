@@ -5,7 +5,7 @@
 //! origin come from `PUBLIC_URL`, whose host must be a domain name.
 
 use super::reauth;
-use super::second_factor::commit_factor_change;
+use super::second_factor::{self, commit_factor_change};
 use super::sessions::Session;
 use super::two_step::SECOND_STEP;
 use super::two_step::{self, PendingSignIn};
@@ -215,6 +215,7 @@ pub async fn start_registration(
     session: &Session,
 ) -> Result<PasskeyChallenge, AppError> {
     let webauthn = webauthn(state)?;
+    second_factor::require_confirmed_address(session)?;
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("starting a passkey registration failed");
     let user = &session.user;
@@ -250,6 +251,7 @@ pub async fn finish_registration(
     client: &str,
 ) -> Result<(), AppError> {
     let webauthn = webauthn(state)?;
+    second_factor::require_confirmed_address(session)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
         return Err(AppError::Invalid(FieldError::new(
@@ -333,18 +335,32 @@ pub async fn start_sign_in(state: &AppState) -> Result<PasskeyChallenge, AppErro
 
 /// Finishes a passkey sign-in: the account its user handle names, once
 /// the signature checks out against that account's passkey. Logged as a
-/// security event either way.
+/// security event either way; refusals are throttled per client (no
+/// account is known before the answer checks out).
 pub async fn finish_sign_in(
     state: &AppState,
     challenge_id: &str,
     credential: &str,
     client: &str,
 ) -> Result<String, AppError> {
+    let subject = format!("passkey-{}", state.clients.subject(client));
+    let refusal = SecurityEvent::failure(PASSKEY_SIGN_IN, "throttled", client);
+    let attempt = state
+        .throttle
+        .admit(&state.db, &subject, None, refusal)
+        .await?;
     let signed_in = verify_sign_in(state, challenge_id, credential).await;
     match &signed_in {
-        Ok(user_id) => SecurityEvent::success(PASSKEY_SIGN_IN, client)
-            .user(user_id)
-            .log(),
+        Ok(user_id) => {
+            SecurityEvent::success(PASSKEY_SIGN_IN, client)
+                .user(user_id)
+                .log();
+            state
+                .throttle
+                .forgive(&state.db, attempt)
+                .await
+                .map_err(AppError::dependency_failed("a passkey sign-in failed"))?;
+        }
         Err(AppError::PasskeyRefused) => {
             SecurityEvent::failure(PASSKEY_SIGN_IN, "refused", client).log();
         }

@@ -5,7 +5,7 @@
 //! instead (`require_recent`), renewed on `/confirm-password`.
 
 use super::sessions::{self, Session};
-use super::throttle::{client_subject, reauth_subject};
+use super::throttle::reauth_subject;
 use super::{activity, passwords, users};
 use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
@@ -27,18 +27,41 @@ pub fn require_recent(state: &AppState, session: &Session) -> Result<(), AppErro
     }
 }
 
-/// The password again on `/confirm-password`: renews the session's proof.
+/// The password again on `/confirm-password`: renews the session's proof
+/// under a new token (answered for the cookie). An account with two-step
+/// verification confirms with its second factor instead (`confirm_with_code`):
+/// a password alone is what a thief is most likely to have.
 pub async fn confirm_password(
     state: &AppState,
     session: &Session,
     password: String,
     client: &str,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
+    let unavailable = AppError::dependency_failed("confirming a password failed");
+    if super::second_factor::is_enabled(&state.db, &session.user.id)
+        .await
+        .map_err(unavailable)?
+    {
+        SecurityEvent::failure(REAUTH, "second_factor_required", client)
+            .user(&session.user.id)
+            .log();
+        return Err(AppError::Invalid(FieldError::new(
+            Field::CurrentPassword,
+            "Your account uses two-step verification: confirm with a code from your authenticator app, or a recovery code.",
+        )));
+    }
     let wrong = "That is not your password.";
     check_password(state, &session.user.id, password, wrong, client).await?;
-    sessions::mark_authenticated(&state.db, &session.token_hash)
+    confirmed(state, session).await
+}
+
+/// The session's user proved who they are: a new token, or `SignedOut`
+/// when the session ended meanwhile.
+pub async fn confirmed(state: &AppState, session: &Session) -> Result<String, AppError> {
+    sessions::reissue(&state.db, &session.token_hash)
         .await
-        .map_err(AppError::dependency_failed("confirming a password failed"))
+        .map_err(AppError::dependency_failed("renewing a session failed"))?
+        .ok_or(AppError::SignedOut)
 }
 
 /// The security log's name for confirming the password when signed in.
@@ -58,9 +81,9 @@ pub async fn check_password(
     let unavailable = AppError::dependency_failed("checking a password failed");
     let (subject, client_key) = (
         reauth_subject(user_id),
-        format!("reauth-{}", client_subject(client)),
+        format!("reauth-{}", state.clients.subject(client)),
     );
-    state
+    let attempt = state
         .throttle
         .admit(
             &state.db,
@@ -75,17 +98,16 @@ pub async fn check_password(
         .ok_or(AppError::SignedOut)?;
     if passwords::verify_password(password, Some(user.password_hash)).await {
         SecurityEvent::success(REAUTH, client).user(user_id).log();
-        return Ok(());
+        return state
+            .throttle
+            .forgive(&state.db, attempt)
+            .await
+            .map_err(unavailable);
     }
     SecurityEvent::failure(REAUTH, "wrong_password", client)
         .user(user_id)
         .log();
     activity::record(&state.db, user_id, ActivityKind::ReauthFailed, "", client);
-    state
-        .throttle
-        .record_failure(&state.db, &subject, Some(&client_key))
-        .await
-        .map_err(unavailable)?;
     Err(AppError::Invalid(FieldError::new(
         Field::CurrentPassword,
         wrong,

@@ -6,7 +6,7 @@
 //! never uses it up: only setting the new password does, and that ends every
 //! session of the account, logs the event, and sends a notice.
 
-use super::throttle::{OverLimit, ThrottlePolicy, client_subject};
+use super::throttle::{OverLimit, ThrottlePolicy};
 use super::{activity, passwords, sessions, users, validation};
 use crate::accounts::{ActivityKind, Field};
 use crate::error::AppError;
@@ -41,20 +41,16 @@ pub async fn request_link(state: &AppState, email: &str, client: &str) -> Result
     let email = validation::normalize_email(email).map_err(AppError::Invalid)?;
     let (address, client_key) = (
         address_subject(&email),
-        format!("reset-{}", client_subject(client)),
+        format!("reset-{}", state.clients.subject(client)),
     );
     let unavailable = AppError::dependency_failed("asking for a reset link failed");
     if let Some(retry_after_secs) = REQUEST_LIMITS
-        .retry_after(&state.db, &address, Some(&client_key))
+        .take(&state.db, &address, Some(&client_key))
         .await
         .map_err(unavailable)?
     {
         return Err(AppError::MailThrottled { retry_after_secs });
     }
-    REQUEST_LIMITS
-        .record_failure(&state.db, &address, Some(&client_key))
-        .await
-        .map_err(unavailable)?;
     let (state, client) = (state.clone(), client.to_owned());
     tokio::spawn(async move {
         if let Err(err) = write_link(&state, &email, &client).await {
@@ -154,6 +150,9 @@ pub async fn reset_password(
     let email = users::set_password_hash(&mut *tx, &user_id, &hash)
         .await
         .map_err(unavailable)?;
+    let removed = remove_unproven_factors(&mut tx, &user_id)
+        .await
+        .map_err(unavailable)?;
     // The link came to this address, which proves it is the owner's.
     users::mark_verified(&mut *tx, &user_id, &email)
         .await
@@ -161,9 +160,17 @@ pub async fn reset_password(
     sessions::end_all(&mut *tx, &user_id)
         .await
         .map_err(unavailable)?;
+    let signed_out = match removed.describe() {
+        None => "Every device was signed out.".to_owned(),
+        Some(factors) => format!(
+            "Every device was signed out, and {factors} added before this address was confirmed {} removed: whoever added {} did not prove they own this address. Add your own again from your account page.",
+            if removed.count() == 1 { "was" } else { "were" },
+            if removed.count() == 1 { "it" } else { "them" },
+        ),
+    };
     let notice = password_changed_notice(
         "with a reset link sent to this address",
-        "Every device was signed out.",
+        &signed_out,
         client,
     );
     outbox::enqueue(&mut tx, &notice.email(&state.site.public_url, &email))
@@ -172,6 +179,70 @@ pub async fn reset_password(
     state.mailer.commit(tx).await.map_err(unavailable)?;
     activity::record(&state.db, &user_id, ActivityKind::PasswordReset, "", client);
     Ok(user_id)
+}
+
+/// Sign-in methods a reset removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RemovedFactors {
+    pub passkeys: u64,
+    pub authenticators: u64,
+}
+
+impl RemovedFactors {
+    fn count(&self) -> u64 {
+        self.passkeys + self.authenticators
+    }
+
+    /// "2 passkeys and an authenticator app", or None when nothing was removed.
+    fn describe(&self) -> Option<String> {
+        let passkeys = match self.passkeys {
+            0 => None,
+            1 => Some("a passkey".to_owned()),
+            n => Some(format!("{n} passkeys")),
+        };
+        let authenticator = (self.authenticators > 0).then(|| "an authenticator app".to_owned());
+        match (passkeys, authenticator) {
+            (Some(passkeys), Some(app)) => Some(format!("{passkeys} and {app}")),
+            (one, other) => one.or(other),
+        }
+    }
+}
+
+/// A reset proves control of the address; a passkey or an authenticator
+/// added before the address was ever confirmed proves nothing (someone may
+/// have registered another's address and waited: a pre-account hijack), so
+/// the reset removes them, with their recovery codes.
+async fn remove_unproven_factors(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+) -> Result<RemovedFactors, sqlx::Error> {
+    let confirmed_at: Option<i64> =
+        sqlx::query_scalar("SELECT email_verified_at FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let before = confirmed_at.unwrap_or(i64::MAX);
+    let mut removed = RemovedFactors::default();
+    for (table, count) in [
+        ("passkeys", &mut removed.passkeys),
+        ("totp_factors", &mut removed.authenticators),
+    ] {
+        *count = sqlx::query(&format!(
+            "DELETE FROM {table} WHERE user_id = $1 AND created_at < $2"
+        ))
+        .bind(user_id)
+        .bind(before)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    if removed.authenticators > 0 {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(removed)
 }
 
 /// Signing in with the password shows the user still knows it: any link

@@ -3,9 +3,9 @@
 //! and leave the server only while set-up shows them; a code is accepted
 //! once; recovery codes are stored hashed and used up one by one.
 
-use super::sessions::{self, Session};
-use super::throttle::{client_subject, second_factor_subject};
-use super::{activity, reauth, users};
+use super::sessions::Session;
+use super::throttle::second_factor_subject;
+use super::{activity, passwords, reauth, users};
 use crate::accounts::{ActivityKind, Field, FieldError, SecondFactors, TotpSetup};
 use crate::error::AppError;
 use crate::mail::ssr::outbox;
@@ -25,7 +25,8 @@ use totp_rs::{Algorithm, TOTP};
 /// The name authenticator apps list the account under.
 const ISSUER: &str = "Tracepipe";
 const STEP_SECS: u64 = 30;
-/// Codes one step old or one step ahead still count (clock drift).
+/// A code of the step before still counts (it may have been read just as
+/// the step ended); none from the future: 30 s of drift at most.
 const SKEW_STEPS: u64 = 1;
 const DIGITS: usize = 6;
 /// 160 bits, as RFC 4226 recommends.
@@ -59,7 +60,7 @@ pub fn matching_step(secret: &[u8], code: &str, now: u64) -> Option<u64> {
     let totp = authenticator(secret.to_vec(), "");
     let current = now / STEP_SECS;
     let mut matched = None;
-    for step in current.saturating_sub(SKEW_STEPS)..=current + SKEW_STEPS {
+    for step in current.saturating_sub(SKEW_STEPS)..=current {
         let expected = totp.generate(step * STEP_SECS);
         if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
             matched = Some(step);
@@ -94,8 +95,43 @@ pub fn parse_code(entered: &str) -> Option<EnteredCode> {
     }
 }
 
-fn recovery_hash(user_id: &str, compact_code: &str) -> String {
+/// What the slow hash of a recovery code is taken of: the code bound to
+/// its user. Codes stored before 2026-12 were kept as this digest alone;
+/// `upgrade_recovery_hashes` wraps those in the slow hash too.
+fn recovery_digest(user_id: &str, compact_code: &str) -> String {
     sha256_hex(format!("{user_id}:{compact_code}"))
+}
+
+/// Slow hashes start so (PHC format); a bare digest does not.
+const SLOW_HASH_PREFIX: &str = "$argon2id$";
+
+/// Wraps recovery codes stored as a bare digest in the slow hash; answers
+/// how many. Run at start-up: a no-op once every row is upgraded.
+pub async fn upgrade_recovery_hashes(db: &AnyPool) -> Result<u64, AppError> {
+    let unavailable = AppError::dependency_failed("upgrading recovery code hashes failed");
+    let digests: Vec<String> =
+        sqlx::query_scalar("SELECT code_hash FROM recovery_codes WHERE code_hash NOT LIKE $1")
+            .bind(format!("{SLOW_HASH_PREFIX}%"))
+            .fetch_all(db)
+            .await
+            .map_err(unavailable)?;
+    if digests.is_empty() {
+        return Ok(0);
+    }
+    let hashes = passwords::hash_codes(digests.clone())
+        .await
+        .map_err(AppError::dependency_failed("hashing recovery codes"))?;
+    let mut upgraded = 0;
+    for (digest, hash) in digests.iter().zip(hashes) {
+        upgraded += sqlx::query("UPDATE recovery_codes SET code_hash = $1 WHERE code_hash = $2")
+            .bind(hash)
+            .bind(digest)
+            .execute(db)
+            .await
+            .map_err(unavailable)?
+            .rows_affected();
+    }
+    Ok(upgraded)
 }
 
 /// Fresh recovery codes, grouped for reading: `ABCD-EFGH-JKLM-NPQR`.
@@ -118,29 +154,43 @@ fn new_recovery_codes() -> Result<Vec<String>, NoRandomness> {
         .collect())
 }
 
-/// Replaces the user's recovery codes with new ones; returns them (the only
-/// time they exist outside the user's hands).
+/// Fresh recovery codes for `user_id` and their slow hashes, made before
+/// any transaction begins (hashing takes a while).
+async fn fresh_recovery_codes(user_id: &str) -> Result<(Vec<String>, Vec<String>), AppError> {
+    let codes =
+        new_recovery_codes().map_err(AppError::dependency_failed("making recovery codes"))?;
+    let digests = codes
+        .iter()
+        .map(|code| recovery_digest(user_id, &code.replace('-', "")))
+        .collect();
+    let hashes = passwords::hash_codes(digests)
+        .await
+        .map_err(AppError::dependency_failed("hashing recovery codes"))?;
+    Ok((codes, hashes))
+}
+
+/// Replaces the user's recovery codes with the ones `hashes` stand for.
 async fn replace_recovery_codes(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     user_id: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    let codes = new_recovery_codes()?;
+    hashes: &[String],
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
     let now = unix_now();
-    for code in &codes {
+    for hash in hashes {
         sqlx::query(
             "INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES ($1, $2, $3)",
         )
-        .bind(recovery_hash(user_id, &code.replace('-', "")))
+        .bind(hash)
         .bind(user_id)
         .bind(now)
         .execute(&mut **tx)
         .await?;
     }
-    Ok(codes)
+    Ok(())
 }
 
 /// Whether signing in to `user_id` needs a second step.
@@ -172,9 +222,19 @@ pub async fn status(db: &AnyPool, user_id: &str) -> Result<SecondFactors, sqlx::
     })
 }
 
+/// Second factors are added to accounts whose address is proven only.
+pub fn require_confirmed_address(session: &Session) -> Result<(), AppError> {
+    if session.user.email_verified {
+        Ok(())
+    } else {
+        Err(AppError::AddressUnconfirmed)
+    }
+}
+
 /// Begins setting up an authenticator app: a new secret, waiting for its
 /// first code. Asking again replaces a set-up that was not finished.
 pub async fn start_setup(state: &AppState, session: &Session) -> Result<(), AppError> {
+    require_confirmed_address(session)?;
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("starting two-step set-up failed");
     let user_id = &session.user.id;
@@ -305,6 +365,7 @@ pub async fn confirm_setup(
     code: &str,
     client: &str,
 ) -> Result<Vec<String>, AppError> {
+    require_confirmed_address(session)?;
     let unavailable = AppError::dependency_failed("finishing two-step set-up failed");
     let user_id = &session.user.id;
     let secret = waiting_secret(state, user_id)
@@ -321,6 +382,7 @@ pub async fn confirm_setup(
             "That code is not right. Check the app's clock, and enter the code it shows now.",
         )
     })?;
+    let (codes, hashes) = fresh_recovery_codes(user_id).await?;
     let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let enabled = sqlx::query(
         "UPDATE totp_factors SET enabled_at = $1, last_step = $2 \
@@ -335,7 +397,7 @@ pub async fn confirm_setup(
     if enabled.rows_affected() != 1 {
         return Err(AppError::TwoFactorAlreadyOn);
     }
-    let codes = replace_recovery_codes(&mut tx, user_id)
+    replace_recovery_codes(&mut tx, user_id, &hashes)
         .await
         .map_err(unavailable)?;
     let notice = factor_notice(
@@ -369,8 +431,9 @@ pub async fn regenerate_recovery_codes(
     if !is_enabled(&state.db, user_id).await.map_err(unavailable)? {
         return Err(AppError::TwoFactorNotSetUp);
     }
+    let (codes, hashes) = fresh_recovery_codes(user_id).await?;
     let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
-    let codes = replace_recovery_codes(&mut tx, user_id)
+    replace_recovery_codes(&mut tx, user_id, &hashes)
         .await
         .map_err(unavailable)?;
     let notice = factor_notice(
@@ -482,14 +545,14 @@ pub async fn confirm_with_code(
     session: &Session,
     code: &str,
     client: &str,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let unavailable = AppError::dependency_failed("confirming with a code failed");
     let user_id = &session.user.id;
     let (subject, client_key) = (
         second_factor_subject(user_id),
-        format!("second-factor-{}", client_subject(client)),
+        format!("second-factor-{}", state.clients.subject(client)),
     );
-    state
+    let attempt = state
         .throttle
         .admit(
             &state.db,
@@ -502,11 +565,6 @@ pub async fn confirm_with_code(
         SecurityEvent::failure(REAUTH_CODE, "wrong_code", client)
             .user(user_id)
             .log();
-        state
-            .throttle
-            .record_failure(&state.db, &subject, Some(&client_key))
-            .await
-            .map_err(unavailable)?;
         let kind = ActivityKind::ReauthFailed;
         activity::record(&state.db, user_id, kind, "wrong code", client);
         return Err(wrong_code("That code is not right, or was already used."));
@@ -514,9 +572,12 @@ pub async fn confirm_with_code(
     SecurityEvent::success(REAUTH_CODE, client)
         .user(user_id)
         .log();
-    sessions::mark_authenticated(&state.db, &session.token_hash)
+    state
+        .throttle
+        .forgive(&state.db, attempt)
         .await
-        .map_err(unavailable)
+        .map_err(unavailable)?;
+    reauth::confirmed(state, session).await
 }
 
 /// The security log's name for confirming with a code when signed in.
@@ -550,9 +611,21 @@ pub async fn use_code(
     match parse_code(entered) {
         None => Ok(None),
         Some(EnteredCode::Recovery(code)) => {
+            let stored: Vec<String> =
+                sqlx::query_scalar("SELECT code_hash FROM recovery_codes WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_all(&state.db)
+                    .await
+                    .map_err(unavailable)?;
+            let digest = recovery_digest(user_id, &code);
+            let Some(matched) = passwords::matching_code(digest, stored).await else {
+                return Ok(None);
+            };
+            // Used up by whichever request deletes it: a code works once,
+            // even when two requests race with it.
             let used =
                 sqlx::query("DELETE FROM recovery_codes WHERE code_hash = $1 AND user_id = $2")
-                    .bind(recovery_hash(user_id, &code))
+                    .bind(matched)
                     .bind(user_id)
                     .execute(&state.db)
                     .await
@@ -621,7 +694,7 @@ mod tests {
     }
 
     #[test]
-    fn a_code_counts_one_step_either_side_and_not_further() {
+    fn a_code_counts_in_its_step_and_the_next_only() {
         let now = 1_234_567_890;
         let step = now / 30;
         let current = code_at(RFC_SECRET, now);
@@ -629,7 +702,11 @@ mod tests {
         let previous = code_at(RFC_SECRET, now - 30);
         assert_eq!(matching_step(RFC_SECRET, &previous, now), Some(step - 1));
         let next = code_at(RFC_SECRET, now + 30);
-        assert_eq!(matching_step(RFC_SECRET, &next, now), Some(step + 1));
+        assert_eq!(
+            matching_step(RFC_SECRET, &next, now),
+            None,
+            "no code from the future"
+        );
         let expired = code_at(RFC_SECRET, now - 60);
         assert_eq!(matching_step(RFC_SECRET, &expired, now), None);
         assert_eq!(matching_step(RFC_SECRET, "000000", now), None);

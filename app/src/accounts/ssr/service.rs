@@ -7,7 +7,7 @@
 
 use super::sessions::KnownDevice;
 use super::sessions::{self, Session};
-use super::throttle::{account_subject, client_subject, device_subject};
+use super::throttle::{account_subject, device_subject};
 use super::users::{self, CreateUserError};
 use super::{activity, addresses, passwords, reauth, recovery, validation};
 use crate::accounts::{ActiveSession, ActivityKind, EmailLinkPurpose, Field, FieldError};
@@ -93,7 +93,7 @@ pub async fn sign_in(
     let trusted = device
         .filter(|device| user.as_ref().is_some_and(|user| user.id == device.user_id))
         .map(|device| device_subject(&device.device_id));
-    let client_key = client_subject(client);
+    let client_key = state.clients.subject(client);
     let (subject, client_key) = match trusted {
         Some(device) => (device, None),
         None => (account_subject(&email), Some(client_key.as_str())),
@@ -103,7 +103,7 @@ pub async fn sign_in(
         .as_ref()
         .map(|user| user.id.clone())
         .unwrap_or_default();
-    let admitted = state
+    let attempt = state
         .throttle
         .admit(
             &state.db,
@@ -130,21 +130,14 @@ pub async fn sign_in(
                 let kind = ActivityKind::SignInFailed;
                 activity::record(&state.db, &user.id, kind, "", client);
             }
-            state
-                .throttle
-                .record_failure(&state.db, &subject, client_key)
-                .await
-                .map_err(unavailable)?;
             return Err(AppError::BadCredentials);
         }
     };
-    if admitted.account_had_failures {
-        state
-            .throttle
-            .clear(&state.db, &subject)
-            .await
-            .map_err(unavailable)?;
-    }
+    state
+        .throttle
+        .forgive(&state.db, attempt)
+        .await
+        .map_err(unavailable)?;
     super::recovery::forget_links(&state.db, &user.id)
         .await
         .map_err(unavailable)?;
@@ -249,6 +242,7 @@ pub async fn end_session(
     public_id: &str,
     client: &str,
 ) -> Result<(), AppError> {
+    reauth::require_recent(state, session)?;
     let user_id = &session.user.id;
     let ended = sessions::end_by_public_id(&state.db, user_id, public_id)
         .await
@@ -265,6 +259,7 @@ pub async fn sign_out_everywhere(
     session: &Session,
     client: &str,
 ) -> Result<(), AppError> {
+    reauth::require_recent(state, session)?;
     let user_id = &session.user.id;
     sessions::end_others(&state.db, user_id, &session.token_hash)
         .await

@@ -338,14 +338,21 @@ pub async fn end_by_public_id(
     Ok(done.rows_affected() == 1)
 }
 
-/// The user of the session `token_hash` proved who they are just now.
-pub async fn mark_authenticated(db: &AnyPool, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE token_hash = $2")
-        .bind(unix_now())
-        .bind(token_hash)
-        .execute(db)
-        .await
-        .map(|_| ())
+/// The user of the session `token_hash` proved who they are just now: the
+/// session goes on under a new token, answered for the cookie, and the old
+/// one stops working at once, on every instance (each request looks its
+/// token up). None when the session ended meanwhile.
+pub async fn reissue(db: &AnyPool, token_hash: &str) -> Result<Option<String>, sqlx::Error> {
+    let token = random_hex(TOKEN_BYTES)?;
+    let renewed = sqlx::query(
+        "UPDATE sessions SET token_hash = $1, authenticated_at = $2 WHERE token_hash = $3",
+    )
+    .bind(self::token_hash(&token))
+    .bind(unix_now())
+    .bind(token_hash)
+    .execute(db)
+    .await?;
+    Ok((renewed.rows_affected() == 1).then_some(token))
 }
 
 /// "Firefox on Linux" for a session list, from the User-Agent it signed in with.

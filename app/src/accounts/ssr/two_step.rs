@@ -6,7 +6,7 @@
 
 use super::activity;
 use super::second_factor::{self, FactorUsed};
-use super::throttle::{Admitted, client_subject, second_factor_subject};
+use super::throttle::{Attempt, second_factor_subject};
 use crate::accounts::{ActivityKind, Field, FieldError};
 use crate::error::AppError;
 use crate::mail::ssr::templates::SecurityNotice;
@@ -113,10 +113,10 @@ pub async fn complete(
         .ok_or(AppError::SecondStepExpired)?;
     let (account, client_key) = (
         second_factor_subject(&pending.user_id),
-        format!("second-factor-{}", client_subject(client)),
+        format!("second-factor-{}", state.clients.subject(client)),
     );
     let user_id = pending.user_id.as_str();
-    let admitted = state
+    let attempt = state
         .throttle
         .admit(
             &state.db,
@@ -129,11 +129,6 @@ pub async fn complete(
         SecurityEvent::failure(SECOND_STEP, "wrong_code", client)
             .user(user_id)
             .log();
-        state
-            .throttle
-            .record_failure(&state.db, &account, Some(&client_key))
-            .await
-            .map_err(unavailable)?;
         let kind = ActivityKind::SecondFactorFailed;
         activity::record(&state.db, &pending.user_id, kind, "", client);
         return Err(AppError::Invalid(FieldError::new(
@@ -141,7 +136,7 @@ pub async fn complete(
             "That code is not right, or was already used. Enter the code your app shows now, or an unused recovery code.",
         )));
     };
-    consume(state, &pending, Some(admitted)).await?;
+    consume(state, &pending, Some(attempt)).await?;
     let reason = match factor {
         FactorUsed::Authenticator => "authenticator",
         FactorUsed::RecoveryCode => "recovery_code",
@@ -156,12 +151,12 @@ pub async fn complete(
 }
 
 /// Uses up a pending sign-in whose second step passed (`SecondStepExpired`
-/// if another request used it first) and forgets the account's wrong codes:
-/// those `admitted` saw, or any when it is not known.
+/// if another request used it first) and forgets the account's wrong codes
+/// (with the `attempt` of a code, or of a passkey without one).
 pub async fn consume(
     state: &AppState,
     pending: &PendingSignIn,
-    admitted: Option<Admitted>,
+    attempt: Option<Attempt>,
 ) -> Result<(), AppError> {
     let unavailable = AppError::dependency_failed("finishing a sign-in failed");
     let used = sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
@@ -172,14 +167,14 @@ pub async fn consume(
     if used.rows_affected() != 1 {
         return Err(AppError::SecondStepExpired);
     }
-    if admitted.is_some_and(|admitted| !admitted.account_had_failures) {
-        return Ok(());
-    }
-    state
-        .throttle
-        .clear(&state.db, &second_factor_subject(&pending.user_id))
-        .await
-        .map_err(unavailable)
+    let forgiven = match attempt {
+        Some(attempt) => state.throttle.forgive(&state.db, attempt).await,
+        None => {
+            let account = second_factor_subject(&pending.user_id);
+            state.throttle.clear(&state.db, &account).await
+        }
+    };
+    forgiven.map_err(unavailable)
 }
 
 /// A used recovery code is worth a notice: it may mean a lost phone, or a

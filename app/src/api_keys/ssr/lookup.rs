@@ -232,6 +232,7 @@ impl FoundKey {
                     .unwrap_or(Permissions::NONE),
                 expires_at: self.expires_at,
                 networks: Networks::from_stored(&self.allowed_networks),
+                in_grace: !current,
             }),
         })
     }

@@ -46,10 +46,13 @@ pub struct KeyRecord {
     pub allowed_networks: String,
     pub previous_masked: Option<String>,
     pub previous_expires_at: Option<i64>,
+    /// When the current secret was made by a roll (None: at creation).
+    pub rolled_at: Option<i64>,
 }
 
 const RECORD_COLUMNS: &str = "id, name, masked, created_at, last_used_at, last_used_address, \
-     permissions, expires_at, disabled_at, allowed_networks, previous_masked, previous_expires_at";
+     permissions, expires_at, disabled_at, allowed_networks, previous_masked, previous_expires_at, \
+     rolled_at";
 
 impl KeyRecord {
     /// Unreadable stored permissions read as none at all.
@@ -59,6 +62,22 @@ impl KeyRecord {
 
     pub fn networks(&self) -> Networks {
         Networks::from_stored(&self.allowed_networks)
+    }
+
+    /// What the key is, as a new key's settings would say it.
+    pub fn settings(&self) -> KeySettings {
+        KeySettings {
+            name: self.name.clone(),
+            permissions: self.permissions(),
+            expires_at: self.expires_at,
+            networks: self.networks(),
+        }
+    }
+
+    /// The expiry a roll at `now` gives the key: the same lifetime, from now.
+    pub fn expiry_if_rolled(&self, now: i64) -> Option<i64> {
+        let since = self.rolled_at.unwrap_or(self.created_at);
+        self.expires_at.map(|at| now + (at - since))
     }
 
     /// The secret before the last roll, while it still works.
@@ -80,6 +99,9 @@ pub struct KeyOwner {
     pub permissions: Permissions,
     pub expires_at: Option<i64>,
     pub networks: Networks,
+    /// Presented with the secret before the last roll, still in its grace
+    /// period: it works, but may not manage keys.
+    pub in_grace: bool,
 }
 
 /// What a new key is to be: checked by `service` before it gets here.
@@ -258,20 +280,40 @@ pub async fn revoke(
     Ok(true)
 }
 
-/// Gives the user's key `key_id` a new secret, keeping its id, name,
-/// permissions, networks and usage; a key that expires gets a fresh
-/// lifetime as long as its secret had. The secret before keeps working for
-/// `grace_secs` (0: it stops at once), replacing any older one still in its
-/// grace period. Answers the record and the new secret; None when there is
-/// no such key.
+/// How a roll treats the secrets before it.
+#[derive(Clone, Copy, Debug)]
+pub struct RollOptions {
+    /// How long the secret being replaced keeps working.
+    pub grace_secs: i64,
+    /// Whether an older secret still in its grace period may be cut off
+    /// (a key keeps one previous secret).
+    pub end_previous_grace: bool,
+}
+
+/// What a roll did.
+pub enum Rolled {
+    /// The key as it is now, and its new secret.
+    Done(Box<KeyRecord>, String),
+    /// Nothing: an older secret works until then, and ending that early was not asked for.
+    GraceRunning(i64),
+    NoSuchKey,
+}
+
+/// Gives `key_id` a new secret; the one before keeps working for the grace
+/// period. The check on a running grace period is part of the update, so
+/// two rolls at once cannot cut off a secret between them.
 pub async fn roll(
     db: &AnyPool,
     public_url: &str,
     user_id: &str,
     key_id: &str,
-    grace_secs: i64,
+    options: RollOptions,
     client: &str,
-) -> Result<Option<(KeyRecord, String)>, CreateKeyError> {
+) -> Result<Rolled, CreateKeyError> {
+    let RollOptions {
+        grace_secs,
+        end_previous_grace,
+    } = options;
     let new_key = generate()?;
     let now = unix_now();
     let mut tx = begin_write(db).await?;
@@ -285,7 +327,8 @@ pub async fn roll(
          previous_expires_at = CASE WHEN $1 > $4 THEN $1 ELSE NULL END, \
          expires_at = $4 + (expires_at - COALESCE(rolled_at, created_at)), \
          expiry_reminded_at = NULL, key_hash = $2, masked = $3, rolled_at = $4 \
-         WHERE id = $5 AND user_id = $6 AND revoked_at IS NULL RETURNING name",
+         WHERE id = $5 AND user_id = $6 AND revoked_at IS NULL \
+         AND ($7 = 1 OR previous_expires_at IS NULL OR previous_expires_at <= $4) RETURNING name",
     )
     .bind(now + grace_secs)
     .bind(&new_key.hash)
@@ -293,10 +336,21 @@ pub async fn roll(
     .bind(now)
     .bind(key_id)
     .bind(user_id)
+    .bind(i64::from(end_previous_grace))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(name) = rolled else {
-        return Ok(None);
+        drop(tx);
+        let record = find(db, user_id, key_id).await?;
+        return Ok(
+            match record
+                .as_ref()
+                .and_then(|record| record.previous_until(now))
+            {
+                Some((_, until)) => Rolled::GraceRunning(until),
+                None => Rolled::NoSuchKey,
+            },
+        );
     };
     let [when, from] = when_and_where(now, client);
     let old_secret = if grace_secs > 0 {
@@ -319,7 +373,7 @@ pub async fn roll(
     let record = find(db, user_id, key_id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
-    Ok(Some((record, new_key.key)))
+    Ok(Rolled::Done(Box::new(record), new_key.key))
 }
 
 /// Stops the secret before the last roll now; false when none was working.

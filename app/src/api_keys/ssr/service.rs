@@ -200,14 +200,17 @@ pub async fn expiring_soon(
 }
 
 /// Creates a key for a subscriber, through either door: one rule, a
-/// confirmed e-mail address (so that the key's notices reach its owner) and
-/// an active plan. The key is in the answer and nowhere else.
+/// confirmed e-mail address (so that the key's notices reach its owner), an
+/// active plan, and for a key that makes one, no more power than its own.
+/// The key is in the answer and nowhere else.
 pub async fn create(
     state: &AppState,
-    user_id: &str,
+    caller: Caller<'_>,
     settings: &KeySettings,
     client: &str,
 ) -> Result<(KeyRecord, String), AppError> {
+    caller.contain(settings)?;
+    let user_id = caller.user_id();
     let verified = users::find_by_id(&state.db, user_id)
         .await
         .map_err(AppError::dependency_failed(
@@ -256,12 +259,12 @@ pub async fn create_from_page(
 ) -> Result<(KeyRecord, String), AppError> {
     reauth::require_recent(state, session)?;
     let settings = settings_from_form(form, unix_now())?;
-    create(state, &session.user.id, &settings, client).await
+    create(state, Caller::Owner(session), &settings, client).await
 }
 
-/// Who asks for a change to a key: its owner, signed in on the page (any
-/// of their keys), or one of their keys through `/v1`, which may change
-/// only keys with no more access than its own.
+/// Who asks for a key or a change to one: its owner, signed in on the page
+/// (any of their keys), or one of their keys through `/v1`, which is
+/// contained (`contain`).
 #[derive(Clone, Copy)]
 pub enum Caller<'a> {
     Owner(&'a Session),
@@ -276,52 +279,62 @@ impl Caller<'_> {
         }
     }
 
-    /// The caller's key `key_id`, if the caller may change it.
+    /// The one rule of what a key may do to a key, checked on what the key
+    /// would be after the change (made, changed, rolled, enabled, revoked or
+    /// its grace ended): no more access, no network it cannot use itself,
+    /// no later expiry than the acting key's. A secret replaced by a roll
+    /// (still in its grace period) manages no key at all: whoever holds it
+    /// could otherwise roll the key again and cut off the new secret.
+    /// The owner, signed in, is not contained.
+    fn contain(&self, result: &KeySettings) -> Result<(), AppError> {
+        let Self::Key(caller) = self else {
+            return Ok(());
+        };
+        let refuse = |message: &str| Err(AppError::KeyEscalation(message.to_owned()));
+        if caller.in_grace {
+            return refuse(
+                "This secret was replaced by a roll and works only until its grace period ends: it cannot manage keys. Use the key's new secret.",
+            );
+        }
+        if !caller.permissions.covers(&result.permissions) {
+            return refuse("This key cannot give a key more access than its own.");
+        }
+        if let Some(limit) = caller.expires_at
+            && result.expires_at.is_none_or(|expiry| expiry > limit)
+        {
+            return refuse(
+                "This key cannot give a key a later expiry than its own: it would outlive the key acting on it.",
+            );
+        }
+        if !caller.networks.covers(&result.networks) {
+            return refuse(
+                "This key cannot open a key to networks it cannot use itself: list ranges within its own.",
+            );
+        }
+        Ok(())
+    }
+
+    /// The caller's key `key_id`, if the caller may act on it as it is.
     async fn target(&self, state: &AppState, key_id: &str) -> Result<KeyRecord, AppError> {
         let record = super::find(&state.db, self.user_id(), key_id)
             .await
             .map_err(AppError::dependency_failed("finding a key"))?
             .ok_or(AppError::NoSuchKey)?;
-        match self {
-            Self::Key(owner) if !owner.permissions.covers(&record.permissions()) => {
-                Err(AppError::KeyEscalation(
-                    "This key cannot change a key with more access than its own.".to_owned(),
-                ))
-            }
-            _ => Ok(record),
-        }
+        self.contain(&record.settings())?;
+        Ok(record)
     }
 }
 
-/// A key made by a key: never with more power than the one making it (its
-/// access, its lifetime, its networks).
-pub fn check_no_escalation(caller: &KeyOwner, settings: &KeySettings) -> Result<(), AppError> {
-    let refuse = |message: &str| Err(AppError::KeyEscalation(message.to_owned()));
-    if !caller.permissions.covers(&settings.permissions) {
-        return refuse("This key cannot create a key with more access than its own.");
-    }
-    if let Some(limit) = caller.expires_at
-        && settings.expires_at.is_none_or(|expiry| expiry > limit)
-    {
-        return refuse(
-            "This key cannot create a key that outlives it: choose an earlier expires_at.",
-        );
-    }
-    if !caller.networks.covers(&settings.networks) {
-        return refuse(
-            "This key cannot create a key usable from networks it cannot use: list ranges within its own.",
-        );
-    }
-    Ok(())
-}
-
-/// Rolls a key: a new secret (answered this once); the old one works for
-/// `grace_secs`. An expired key's old secret gets no grace period.
+/// Rolls a key: a new secret (answered this once) and the same lifetime
+/// from now; the old one works for `grace_secs`. An expired key's old
+/// secret gets no grace period. While an older secret's grace period runs,
+/// a roll would end it at once: refused unless `end_previous_grace`.
 pub async fn roll(
     state: &AppState,
     caller: Caller<'_>,
     key_id: &str,
     grace_secs: i64,
+    end_previous_grace: bool,
     client: &str,
 ) -> Result<(KeyRecord, String), AppError> {
     if let Caller::Owner(session) = caller {
@@ -330,6 +343,10 @@ pub async fn roll(
     let grace_secs = check_grace(grace_secs)?;
     let record = caller.target(state, key_id).await?;
     let now = unix_now();
+    caller.contain(&KeySettings {
+        expires_at: record.expiry_if_rolled(now),
+        ..record.settings()
+    })?;
     let grace_secs = if record.expires_at.is_some_and(|at| at <= now) {
         0
     } else {
@@ -340,12 +357,21 @@ pub async fn roll(
         &state.site.public_url,
         caller.user_id(),
         key_id,
-        grace_secs,
+        super::RollOptions {
+            grace_secs,
+            end_previous_grace,
+        },
         client,
     )
     .await
-    .map_err(created_error)?
-    .ok_or(AppError::NoSuchKey);
+    .map_err(created_error)?;
+    let rolled = match rolled {
+        super::Rolled::Done(record, key) => Ok((*record, key)),
+        super::Rolled::GraceRunning(until) => Err(AppError::GraceRunning {
+            until: time_label(moment(until)).text,
+        }),
+        super::Rolled::NoSuchKey => Err(AppError::NoSuchKey),
+    };
     woken(state, rolled)
 }
 
@@ -370,8 +396,7 @@ pub async fn end_grace(
 }
 
 /// Disables or enables a key and/or replaces its networks: all of it or,
-/// refused, none of it. A key may not open a key to networks it cannot
-/// use itself.
+/// refused, none of it.
 pub async fn change(
     state: &AppState,
     caller: Caller<'_>,
@@ -379,13 +404,12 @@ pub async fn change(
     change: KeyChange<'_>,
     client: &str,
 ) -> Result<(), AppError> {
-    caller.target(state, key_id).await?;
-    if let (Caller::Key(owner), Some(networks)) = (caller, change.networks)
-        && !owner.networks.covers(networks)
-    {
-        return Err(AppError::KeyEscalation(
-            "This key cannot open a key to networks it cannot use itself.".to_owned(),
-        ));
+    let record = caller.target(state, key_id).await?;
+    if let Some(networks) = change.networks {
+        caller.contain(&KeySettings {
+            networks: networks.clone(),
+            ..record.settings()
+        })?;
     }
     let changed = super::change(&state.db, caller.user_id(), key_id, change, client).await;
     done(changed, AppError::NoSuchKey)
