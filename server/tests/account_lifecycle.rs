@@ -5,37 +5,11 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use common::api::*;
 use common::*;
-use std::net::SocketAddr;
 
 const ADDRESS: &str = "203.0.113.7";
-
-/// A same-origin server-function call from a client at `address`.
-async fn call_from(
-    app: &TestApp,
-    function: &str,
-    body: &str,
-    cookie: Option<&str>,
-    address: &str,
-) -> TestResponse {
-    let peer: SocketAddr = format!("{address}:40000").parse().unwrap();
-    let mut request = Request::post(format!("/api/{function}"))
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .extension(ConnectInfo(peer));
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    send(
-        &app.router,
-        request.body(Body::from(body.to_owned())).unwrap(),
-    )
-    .await
-}
 
 async fn email_of(app: &TestApp, user_id: &str) -> String {
     sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
@@ -62,7 +36,7 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
         let email = email_of(&app, &user_id).await;
 
         let failed = call_from(
-            &app,
+            &app.router,
             "login",
             &form(&[("email", &email), ("password", "not the password")]),
             None,
@@ -71,7 +45,7 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
         .await;
         assert_eq!(failed.status, StatusCode::UNAUTHORIZED, "{backend}");
         let signed_in = call_from(
-            &app,
+            &app.router,
             "login",
             &form(&[("email", &email), ("password", PASSWORD)]),
             None,
@@ -80,7 +54,7 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
         .await;
         let cookie = session_cookie(&signed_in);
         let created = call_from(
-            &app,
+            &app.router,
             "create_api_key",
             "name=ci%20runner",
             Some(&cookie),
@@ -95,7 +69,7 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
         );
         let key_id = json_of(&created)["view"]["id"].as_str().unwrap().to_owned();
         let revoked = call_from(
-            &app,
+            &app.router,
             "revoke_api_key",
             &form(&[("key_id", &key_id)]),
             Some(&cookie),
@@ -109,7 +83,7 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
             revoked.body
         );
         let changed = call_from(
-            &app,
+            &app.router,
             "change_password",
             &form(&[
                 ("current_password", PASSWORD),
@@ -125,7 +99,14 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
             "{backend}: {}",
             changed.body
         );
-        call_from(&app, "sign_out_everywhere", "", Some(&cookie), ADDRESS).await;
+        call_from(
+            &app.router,
+            "sign_out_everywhere",
+            "",
+            Some(&cookie),
+            ADDRESS,
+        )
+        .await;
 
         // Someone else's events stay theirs.
         let (_, other_key) = user_with_key(&app, "stranger").await;
@@ -165,12 +146,12 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
         );
 
         // The same list for scripts, and never without a session.
-        let listed = call_from(&app, "recent_activity", "", Some(&cookie), ADDRESS).await;
+        let listed = call_from(&app.router, "recent_activity", "", Some(&cookie), ADDRESS).await;
         let listed = json_of(&listed);
         assert_eq!(listed.as_array().unwrap().len(), 7, "{backend}: {listed}");
         assert_eq!(listed[0]["kind"], "signed_out_everywhere");
         assert_eq!(listed[0]["client_address"], ADDRESS);
-        let anonymous = call_from(&app, "recent_activity", "", None, ADDRESS).await;
+        let anonymous = call_from(&app.router, "recent_activity", "", None, ADDRESS).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{backend}");
     }
 }

@@ -297,13 +297,7 @@ pub async fn call_from(
     cookie: Option<&str>,
     address: &str,
 ) -> TestResponse {
-    let mut request = from_peer(Request::post(format!("/api/{function}")), address)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::CONTENT_LENGTH, body.len());
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
+    let request = from_peer(server_function(function, body, cookie), address);
     send(router, request.body(Body::from(body.to_owned())).unwrap()).await
 }
 
@@ -326,15 +320,25 @@ pub async fn call(
     body: &str,
     cookie: Option<&str>,
 ) -> TestResponse {
-    // As a browser sends a form: with its length.
-    let mut request = Request::post(format!("/api/{function}"))
+    let request = server_function(function, body, cookie);
+    send(router, request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+/// A same-origin POST of `function` with the form `body`, as a script
+/// sends it (with its length, as a browser sends a form).
+fn server_function(
+    function: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> axum::http::request::Builder {
+    let request = Request::post(format!("/api/{function}"))
         .header(header::ORIGIN, ORIGIN)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::CONTENT_LENGTH, body.len());
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
+    match cookie {
+        Some(cookie) => request.header(header::COOKIE, cookie),
+        None => request,
     }
-    send(router, request.body(Body::from(body.to_owned())).unwrap()).await
 }
 
 pub async fn register(router: &Router, email: &str, name: &str) -> TestResponse {

@@ -1,9 +1,9 @@
 //! Per-request account context: the session `load_session` resolved, the
 //! client's address, and the helpers server functions answer with.
 
-use super::second_factor;
 use super::sessions::{self, KnownDevice, Session};
 use super::two_step::{self, FirstStep};
+use super::users;
 use super::validation::safe_next;
 use crate::accounts::ActivityKind;
 use crate::error::AppError;
@@ -171,7 +171,7 @@ pub async fn finish_first_step(
     first_step: FirstStep,
 ) -> Result<(), AppError> {
     let unavailable = AppError::dependency_failed("starting a sign-in failed");
-    if !second_factor::is_enabled(&state.db, user_id)
+    if !users::uses_two_step(&state.db, user_id)
         .await
         .map_err(unavailable)?
     {

@@ -38,7 +38,7 @@ pub async fn confirm_password(
     client: &str,
 ) -> Result<String, AppError> {
     let unavailable = AppError::dependency_failed("confirming a password failed");
-    if super::second_factor::is_enabled(&state.db, &session.user.id)
+    if users::uses_two_step(&state.db, &session.user.id)
         .await
         .map_err(unavailable)?
     {

@@ -193,17 +193,6 @@ async fn replace_recovery_codes(
     Ok(())
 }
 
-/// Whether signing in to `user_id` needs a second step.
-pub async fn is_enabled(db: &AnyPool, user_id: &str) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND enabled_at IS NOT NULL",
-    )
-    .bind(user_id)
-    .fetch_one(db)
-    .await?;
-    Ok(row.try_get::<i64, _>(0)? > 0)
-}
-
 /// What /account shows about the user's second factors.
 pub async fn status(db: &AnyPool, user_id: &str) -> Result<SecondFactors, sqlx::Error> {
     let row = sqlx::query(
@@ -238,7 +227,10 @@ pub async fn start_setup(state: &AppState, session: &Session) -> Result<(), AppE
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("starting two-step set-up failed");
     let user_id = &session.user.id;
-    if is_enabled(&state.db, user_id).await.map_err(unavailable)? {
+    if users::uses_two_step(&state.db, user_id)
+        .await
+        .map_err(unavailable)?
+    {
         return Err(AppError::TwoFactorAlreadyOn);
     }
     let mut secret = [0u8; SECRET_BYTES];
@@ -428,7 +420,10 @@ pub async fn regenerate_recovery_codes(
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("making new recovery codes failed");
     let user_id = &session.user.id;
-    if !is_enabled(&state.db, user_id).await.map_err(unavailable)? {
+    if !users::uses_two_step(&state.db, user_id)
+        .await
+        .map_err(unavailable)?
+    {
         return Err(AppError::TwoFactorNotSetUp);
     }
     let (codes, hashes) = fresh_recovery_codes(user_id).await?;

@@ -174,3 +174,16 @@ pub async fn delete<'c>(
             .await?;
     Ok(deleted.map(|(email,)| email))
 }
+
+/// Whether signing in to `user_id` needs a second step (an authenticator
+/// app is on). Here, below both, because confirming who is signed in
+/// (`reauth`) and setting the factor up (`second_factor`) ask it.
+pub async fn uses_two_step(db: &sqlx::AnyPool, user_id: &str) -> Result<bool, sqlx::Error> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND enabled_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(count > 0)
+}
