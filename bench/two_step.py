@@ -60,15 +60,31 @@ def register(email):
     return cookies
 
 
+def confirm_address(email, cookies):
+    """Opens the link mailed at registration (the sandbox mailbox): an
+    authenticator can only be added to a confirmed address."""
+    for _ in range(100):
+        for message in get("/sandbox/mail", "").split("<article")[1:]:
+            token = re.search(r"/confirm-email\?token=([0-9A-Za-z]+)", message)
+            if email in message and token:
+                status, _ = post("/api/confirm_email", {"token": token.group(1)}, cookies)
+                assert status == 200, status
+                return
+        time.sleep(0.1)
+    sys.exit(f"no confirmation link for {email}")
+
+
 run = int(time.time())
 two_step = []
 for n in range(accounts):
     email = f"two-step-{run}-{n}@example.com"
     cookies = register(email)
+    confirm_address(email, cookies)
     post("/api/start_totp_setup", {}, cookies)
     key = re.search(r'<code class="key-value">([A-Z2-7 ]+)<', get("/account/two-factor", cookies)).group(1)
     key = key.replace(" ", "")
-    status, _ = post("/api/confirm_totp_setup", {"code": code(key, time.time())}, cookies)
+    # The step before's code (still accepted), so the current one is left for signing in.
+    status, _ = post("/api/confirm_totp_setup", {"code": code(key, time.time() - 30)}, cookies)
     assert status == 200, status
     two_step.append((email, key))
 plain = f"password-only-{run}@example.com"
@@ -88,7 +104,7 @@ for email, key in two_step:
     failures += status != 200
     # The next step's code: the one set-up used is spent for its own step.
     halfway = time.perf_counter()
-    status, _ = post("/api/verify_sign_in", {"code": code(key, time.time() + 30)}, pending)
+    status, _ = post("/api/verify_sign_in", {"code": code(key, time.time())}, pending)
     done = time.perf_counter()
     failures += status != 200
     two_step_ms.append((done - started) * 1000)

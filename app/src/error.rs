@@ -81,7 +81,7 @@ pub enum AppError {
     NoGracePeriod,
     /// A roll would stop the secret before the last roll, still in its grace period.
     #[error(
-        "The secret before this key's last roll still works until {until}. Rolling again now would stop it at once: choose to end that grace period now (end_previous_grace in the API), or roll after it ends."
+        "The secret before this key's last roll still works until {until}. Rolling again now would stop it at once: tick \"End the grace period of the secret before\" to do that on purpose (end_previous_grace in the API), or roll after it ends."
     )]
     GraceRunning { until: String },
     #[error("That session has already ended.")]
