@@ -1,10 +1,10 @@
 // Passkeys (WebAuthn) on the storefront's pages. Runs the ceremonies for
-// buttons marked data-passkey="sign-in" | "second-step" | "register": asks
-// the server for options, calls navigator.credentials, posts the answer
-// back, then loads the page the server names. Where the browser has no
-// passkey support the page never shows those buttons (the <html> element
-// only gets the "passkeys" class here), and every other form works without
-// this script.
+// buttons marked data-passkey="sign-in" | "second-step" | "confirm" |
+// "register": asks the server for options, calls navigator.credentials,
+// posts the answer back, then loads the page the server names. Where the
+// browser has no passkey support the page never shows those buttons (the
+// <html> element only gets the "passkeys" class here), and every other form
+// works without this script.
 (() => {
   'use strict';
   if (!window.PublicKeyCredential || !navigator.credentials) return;
@@ -86,6 +86,7 @@
   const ceremonies = {
     'sign-in': (button) => authenticate('passkey_sign_in_options', 'sign_in_with_passkey', { next: button.dataset.next ?? '' }),
     'second-step': () => authenticate('passkey_second_step_options', 'verify_with_passkey', {}),
+    confirm: (button) => authenticate('passkey_confirm_options', 'confirm_with_passkey', { next: button.dataset.next ?? '' }),
     register: () => register(),
   };
 

@@ -89,11 +89,21 @@ test('a passkey stands in for the authenticator code at the second step', async 
   await expect(page).toHaveURL(/\/login\/verify$/);
   await page.getByRole('button', { name: 'Use a passkey' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
+
+  // Confirming it's you: the passkey stands in for the code there too, under a new session token.
+  const sessionCookie = async () => (await page.context().cookies()).find((cookie) => cookie.name.endsWith('tp_session'))!;
+  const before = await sessionCookie();
+  await page.goto('/confirm-password?next=/keys');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Confirm with a passkey instead' }).click();
+  await expect(page).toHaveURL(/\/keys$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
+  expect((await sessionCookie()).value).not.toEqual(before.value);
 });
 
 test('without JavaScript the passkey buttons are absent and passwords still sign in', async ({ page, javaScriptEnabled }) => {
   test.skip(javaScriptEnabled, 'a page without JavaScript (the chromium-no-js project)');
-  await register(page, 'No Script');
+  await registerConfirmed(page, 'No Script');
   await page.goto('/account');
   await expect(page.getByRole('button', { name: 'Add a passkey' })).toBeHidden();
   await expect(page.getByText('Adding a passkey needs a browser that supports them')).toBeVisible();
@@ -112,13 +122,18 @@ test('a pre-account hijack: an intruder who registered the address gets no passk
   const { client, authenticatorId } = await addAuthenticator(intruder);
   const email = await register(intruder, 'Not The Owner');
   await intruder.goto('/account');
-  await intruder.getByLabel('Passkey name').fill('Intruder laptop');
-  await intruder.getByRole('button', { name: 'Add a passkey' }).click();
   await expect(intruder.getByText('Confirm your e-mail address first: adding a passkey needs it.')).toBeVisible();
+  await expect(intruder.getByRole('button', { name: 'Add a passkey' })).toHaveCount(0);
+  // The server refuses the ceremony too, asked for without the page.
+  const refusal = await intruder.evaluate(async () => {
+    const response = await fetch('/api/passkey_registration_options', { method: 'POST', headers: { Accept: 'application/json' } });
+    return { status: response.status, error: await response.json() };
+  });
+  expect(refusal).toEqual({ status: 403, error: 'AddressUnconfirmed' });
   expect((await client.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(0);
   await intruder.goto('/account/two-factor');
-  await intruder.getByRole('button', { name: 'Set up an authenticator app' }).click();
-  await expect(intruder.getByText('Confirm your e-mail address first')).toBeVisible();
+  await expect(intruder.getByText('Confirm your e-mail address first: setting up two-step verification needs it.')).toBeVisible();
+  await expect(intruder.getByRole('button', { name: 'Set up an authenticator app' })).toHaveCount(0);
 
   // The owner cannot confirm an address they never registered; they take it back with a reset.
   const ownerContext = await browser.newContext({ baseURL: passkeyURL });

@@ -2,8 +2,10 @@
 //! runs the whole ceremony): the options say what a discoverable,
 //! user-verified passkey for this site needs; registering needs a recent
 //! sign-in; an answer that does not check out is refused and uses its
-//! challenge up; one account's challenge is no use to another; and with an
-//! IP address for `PUBLIC_URL` passkeys are off: no button offers them.
+//! challenge up; one account's challenge is no use to another; answers
+//! confirming a stale session count against the account, a burst of them
+//! included; and with an IP address for `PUBLIC_URL` passkeys are off: no
+//! button offers them.
 
 mod common;
 
@@ -137,6 +139,68 @@ async fn sign_in_options_list_no_credentials_and_a_forged_answer_signs_nobody_in
     let refused = call(&app.router, "sign_in_with_passkey", &body, None).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
     assert!(refused.header("set-cookie").is_empty());
+}
+
+#[tokio::test]
+async fn passkey_answers_confirming_a_session_are_counted_against_the_account_even_at_once() {
+    let app = sqlite_app().await;
+    let cookie = confirmed_account(&app, "burst@example.com", "Burst").await;
+    sqlx::query("UPDATE sessions SET authenticated_at = authenticated_at - 3600")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    // Nothing to confirm with: the account has no passkey.
+    let none = call(&app.router, "passkey_confirm_options", "", Some(&cookie)).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.body);
+
+    // Eight forged answers at the same moment, each on a challenge of
+    // another ceremony (signing in): five are checked and refused, the rest
+    // wait; none confirms the session.
+    let mut answers = Vec::new();
+    for _ in 0..8 {
+        let (id, _) = challenge(&call(&app.router, "passkey_sign_in_options", "", None).await);
+        let forged = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"authenticatorData":"AAAA","clientDataJSON":"AAAA","signature":"AAAA","userHandle":"AAAA"},"extensions":{}}"#;
+        let body = form(&[
+            ("challenge_id", &id),
+            ("credential", forged),
+            ("next", "/keys"),
+        ]);
+        let (router, cookie) = (app.router.clone(), cookie.clone());
+        answers
+            .push(async move { call(&router, "confirm_with_passkey", &body, Some(&cookie)).await });
+    }
+    let answers = futures::future::join_all(answers).await;
+    let count = |status| {
+        answers
+            .iter()
+            .filter(|answer| answer.status == status)
+            .count()
+    };
+    assert_eq!(
+        count(StatusCode::UNAUTHORIZED),
+        5,
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    assert_eq!(count(StatusCode::TOO_MANY_REQUESTS), 3);
+    assert!(
+        answers
+            .iter()
+            .all(|answer| answer.header("set-cookie").is_empty())
+    );
+    let still_stale = call(
+        &app.router,
+        "passkey_registration_options",
+        "",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(
+        still_stale.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        still_stale.body
+    );
 }
 
 #[tokio::test]

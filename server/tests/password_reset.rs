@@ -233,7 +233,11 @@ async fn the_owners_reset_leaves_an_intruder_who_registered_their_address_with_n
     };
     let app = app_with(&sink).await;
     let email = "claimed-later@example.com";
-    let intruder = session_cookie(&register(&app.router, email, "Not The Owner").await);
+    let registered = register(&app.router, email, "Not The Owner").await;
+    let (intruder, intruder_device) = (
+        session_cookie(&registered),
+        cookie_named(&registered, "tp_device"),
+    );
     for function in ["start_totp_setup", "passkey_registration_options"] {
         let refused = call(&app.router, function, "", Some(&intruder)).await;
         assert_eq!(
@@ -307,6 +311,41 @@ async fn the_owners_reset_leaves_an_intruder_who_registered_their_address_with_n
     assert!(
         text.contains("a passkey and an authenticator app added before this address was confirmed were removed"),
         "{text}"
+    );
+
+    // The intruder's browser signed in before the address was confirmed: its
+    // device cookie is a stranger's now, so its guesses count against the
+    // account (a stranger's browser waits after them) and the owner's own
+    // browser, signed in by the reset, is the one that is not held up.
+    for _ in 0..5 {
+        let guess = login(
+            &app.router,
+            email,
+            "the owner's new one?",
+            Some(&intruder_device),
+        )
+        .await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    }
+    let stranger = login(&app.router, email, NEW_PASSWORD, None).await;
+    assert_eq!(
+        stranger.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        stranger.body
+    );
+    let owners_browser = login(
+        &app.router,
+        email,
+        NEW_PASSWORD,
+        Some(&cookie_named(&done, "tp_device")),
+    )
+    .await;
+    assert_eq!(
+        owners_browser.status,
+        StatusCode::OK,
+        "{}",
+        owners_browser.body
     );
 
     // Confirmed now: the owner's own factors stay through a later reset.

@@ -250,6 +250,8 @@ pub struct SecondFactors {
     /// A set-up was started and waits for its first code.
     pub setting_up: bool,
     pub recovery_codes_left: i64,
+    /// Passkeys registered (each also confirms who is using a session).
+    pub passkeys: i64,
 }
 
 /// What setting up an authenticator app shows: the only time its secret

@@ -209,15 +209,11 @@ pub fn ConfirmEmailPage() -> impl IntoView {
 
 /// `/confirm-password?next=…`: proof of who is using the session before a
 /// sensitive change when the sign-in was a while ago (the password, or for
-/// an account with two-step verification its code); then back to `next`.
+/// an account with two-step verification its code; a passkey either way);
+/// then back to `next`.
 #[component]
 pub fn ConfirmPasswordPage() -> impl IntoView {
-    let action = ServerAction::<ConfirmPassword>::new();
-    let with_code = ServerAction::<ConfirmWithCode>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let code_error = Signal::derive(move || with_code.value().get().and_then(Result::err));
     let factors = Resource::new(|| (), |_| load_second_factors());
-    let why = "(API keys, two-step verification, passkeys, sessions, your address), so that a device left signed in cannot.";
     view! {
         <PrivatePage
             title="Confirm it's you — Tracepipe"
@@ -228,50 +224,66 @@ pub fn ConfirmPasswordPage() -> impl IntoView {
                     <div class="container container--form">
                         <h1 id="auth-title">"Confirm it’s you"</h1>
                         <Loaded resource=factors loading="" retry_href="/confirm-password" children=move |factors: SecondFactors| {
-                            if factors.authenticator_since.is_some() {
-                                Either::Left(view! {
-                                    <p class="lead">
-                                        "You signed in a while ago. Enter a code from your authenticator app to make this change "
-                                        {why}
-                                    </p>
-                                    <ActionForm action=with_code attr:class="form">
-                                        <NextField />
-                                        <FormField
-                                            label="Code from your authenticator app"
-                                            name="code"
-                                            autocomplete="one-time-code"
-                                            hint="Or one of your recovery codes."
-                                            error=field_error(code_error, Field::Code)
-                                        />
-                                        <p class="form-error" role="alert">{form_error(code_error)}</p>
-                                        <SubmitButton pending=with_code.pending() label="Confirm" busy_label="Checking…" primary=true />
-                                    </ActionForm>
-                                })
-                            } else {
-                                Either::Right(view! {
-                                    <p class="lead">
-                                        "You signed in a while ago. Enter your password again to make this change "
-                                        {why}
-                                    </p>
-                                    <ActionForm action=action attr:class="form">
-                                        <NextField />
-                                        <FormField
-                                            label="Password"
-                                            name="password"
-                                            input_type="password"
-                                            autocomplete="current-password"
-                                            error=field_error(error, Field::CurrentPassword)
-                                        />
-                                        <p class="form-error" role="alert">{form_error(error)}</p>
-                                        <SubmitButton pending=action.pending() label="Confirm" busy_label="Checking…" primary=true />
-                                    </ActionForm>
-                                })
+                            let two_step = factors.authenticator_since.is_some();
+                            let with_passkey = factors.passkeys > 0 && passkeys_available();
+                            view! {
+                                <p class="lead">
+                                    "You signed in a while ago. "
+                                    {if two_step { "Enter a code from your authenticator app" } else { "Enter your password again" }}
+                                    " to make this change (API keys, two-step verification, passkeys, sessions, your address), so that a device left signed in cannot."
+                                </p>
+                                {if two_step { Either::Left(view! { <ConfirmWithCodeForm /> }) } else { Either::Right(view! { <ConfirmWithPasswordForm /> }) }}
+                                {with_passkey.then(|| view! {
+                                    <PasskeyButton ceremony="confirm" label="Confirm with a passkey instead" next=next_param().unwrap_or_default() />
+                                })}
                             }
                         } />
                     </div>
                 </section>
             }
         />
+    }
+}
+
+/// `/confirm-password`'s form for an account with two-step verification.
+#[component]
+fn ConfirmWithCodeForm() -> impl IntoView {
+    let action = ServerAction::<ConfirmWithCode>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <ActionForm action attr:class="form">
+            <NextField />
+            <FormField
+                label="Code from your authenticator app"
+                name="code"
+                autocomplete="one-time-code"
+                hint="Or one of your recovery codes."
+                error=field_error(error, Field::Code)
+            />
+            <p class="form-error" role="alert">{form_error(error)}</p>
+            <SubmitButton pending=action.pending() label="Confirm" busy_label="Checking…" primary=true />
+        </ActionForm>
+    }
+}
+
+/// `/confirm-password`'s form for an account that signs in with a password alone.
+#[component]
+fn ConfirmWithPasswordForm() -> impl IntoView {
+    let action = ServerAction::<ConfirmPassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <ActionForm action attr:class="form">
+            <NextField />
+            <FormField
+                label="Password"
+                name="password"
+                input_type="password"
+                autocomplete="current-password"
+                error=field_error(error, Field::CurrentPassword)
+            />
+            <p class="form-error" role="alert">{form_error(error)}</p>
+            <SubmitButton pending=action.pending() label="Confirm" busy_label="Checking…" primary=true />
+        </ActionForm>
     }
 }
 
@@ -553,8 +565,8 @@ fn AccountSettings(
                     />
                 </ActionForm>
 
-                <TwoFactorSummary factors />
-                <PasskeySection passkeys=passkeys.0 remove=passkeys.1 />
+                <TwoFactorSummary factors address_confirmed=user.email_verified />
+                <PasskeySection passkeys=passkeys.0 remove=passkeys.1 address_confirmed=user.email_verified />
 
                 <SessionList sessions />
                 <p>"Or end every session but this one:"</p>

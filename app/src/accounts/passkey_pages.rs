@@ -54,11 +54,28 @@ pub fn PasskeyButton(
     }
 }
 
-/// The account page's passkeys.
+/// In place of adding a second factor while the account's address is not
+/// confirmed (the server refuses it too): someone who registered with
+/// another person's address must not keep a way in once its owner takes it
+/// back.
+#[component]
+pub fn ConfirmAddressFirst(what: &'static str) -> impl IntoView {
+    view! {
+        <p class="notice">
+            {format!("Confirm your e-mail address first: {what} needs it. ")}
+            "Open the link we sent you when you registered, or send a new one from "
+            <a href="/account">"your account page"</a>
+            "."
+        </p>
+    }
+}
+
+/// The account page's passkeys; adding one needs a confirmed address.
 #[component]
 pub fn PasskeySection(
     passkeys: Resource<Result<Vec<PasskeyView>, AppError>>,
     remove: ServerAction<RemovePasskey>,
+    address_confirmed: bool,
 ) -> impl IntoView {
     if !passkeys_available() {
         return Either::Left(view! {
@@ -75,15 +92,21 @@ pub fn PasskeySection(
         </p>
         <FormRefusal error next="/account" before="changing your passkeys" />
         <Loaded resource=passkeys loading="Loading your passkeys…" retry_href="/account" children=move |list| view! { <PasskeyTable list remove /> } />
-        <div class="passkey-only form">
-            <div class="field">
-                <label for="field-passkey-name">"Passkey name"</label>
-                <p class="field-hint" id="field-passkey-name-hint">"Where it lives, such as \"work computer\" or \"phone\"."</p>
-                <input id="field-passkey-name" name="passkey_name" type="text" autocomplete="off" value="Passkey" aria-describedby="field-passkey-name-hint" />
-            </div>
-            <PasskeyButton ceremony="register" label="Add a passkey" />
-        </div>
-        <p class="passkey-fallback">"Adding a passkey needs a browser that supports them, with JavaScript on."</p>
+        {if address_confirmed {
+            Either::Left(view! {
+                <div class="passkey-only form">
+                    <div class="field">
+                        <label for="field-passkey-name">"Passkey name"</label>
+                        <p class="field-hint" id="field-passkey-name-hint">"Where it lives, such as \"work computer\" or \"phone\"."</p>
+                        <input id="field-passkey-name" name="passkey_name" type="text" autocomplete="off" value="Passkey" aria-describedby="field-passkey-name-hint" />
+                    </div>
+                    <PasskeyButton ceremony="register" label="Add a passkey" />
+                </div>
+                <p class="passkey-fallback">"Adding a passkey needs a browser that supports them, with JavaScript on."</p>
+            })
+        } else {
+            Either::Right(view! { <ConfirmAddressFirst what="adding a passkey" /> })
+        }}
     })
 }
 

@@ -173,6 +173,40 @@ pub async fn confirm_with_code(code: String, next: Option<String>) -> Result<(),
     Ok(())
 }
 
+/// Options for confirming who is using the session with one of its user's
+/// passkeys, on `/confirm-password` (run by `/passkey.js`).
+#[server(prefix = "/api", endpoint = "passkey_confirm_options")]
+pub async fn passkey_confirm_options() -> Result<PasskeyChallenge, AppError> {
+    use super::ssr::context::{app_state, signed_in};
+    let (state, session) = (app_state(), signed_in()?);
+    super::ssr::passkeys::start_confirmation(&state, &session).await
+}
+
+/// A passkey's answer on `/confirm-password`; then back to `next`.
+#[server(prefix = "/api", endpoint = "confirm_with_passkey")]
+pub async fn confirm_with_passkey(
+    challenge_id: String,
+    credential: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::ssr::context::renew_session_cookie;
+    use super::ssr::context::{app_state, client_address, signed_in};
+    use super::ssr::validation::safe_next;
+    let (state, session) = (app_state(), signed_in()?);
+    let client = client_address();
+    let token = super::ssr::passkeys::finish_confirmation(
+        &state,
+        &session,
+        &challenge_id,
+        &credential,
+        &client,
+    )
+    .await?;
+    renew_session_cookie(&state, &token);
+    leptos_axum::redirect(safe_next(next.as_deref()));
+    Ok(())
+}
+
 /// The user's newest security events, newest first.
 #[server(prefix = "/api", endpoint = "recent_activity")]
 pub async fn recent_activity() -> Result<Vec<crate::accounts::ActivityEntry>, AppError> {

@@ -2,7 +2,7 @@
 //! (`/login/verify`) and managing it (`/account/two-factor`): setting up an
 //! authenticator app, recovery codes, turning it off.
 
-use crate::accounts::passkey_pages::{PasskeyButton, passkeys_available};
+use crate::accounts::passkey_pages::{ConfirmAddressFirst, PasskeyButton, passkeys_available};
 use crate::accounts::server_fns::{
     ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor,
     load_second_factors, load_totp_setup, pending_sign_in,
@@ -13,7 +13,7 @@ use crate::components::{
     CopyButton, FormField, Loaded, PageMeta, SubmitButton, field_error, form_error,
 };
 use crate::error::AppError;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::{Either, EitherOf4};
 use leptos::form::FromFormData;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -80,15 +80,24 @@ pub fn SecondStepPage() -> impl IntoView {
 
 /// The account page's summary of two-step verification.
 #[component]
-pub fn TwoFactorSummary(factors: Resource<Result<SecondFactors, AppError>>) -> impl IntoView {
+pub fn TwoFactorSummary(
+    factors: Resource<Result<SecondFactors, AppError>>,
+    address_confirmed: bool,
+) -> impl IntoView {
     view! {
         <h2>"Two-step verification"</h2>
-        <Loaded resource=factors loading="Loading your second factors…" retry_href="/account" children=move |factors: SecondFactors| view! { <SummaryText factors /> } />
+        <Loaded resource=factors loading="Loading your second factors…" retry_href="/account" children=move |factors: SecondFactors| view! { <SummaryText factors address_confirmed /> } />
     }
 }
 
 #[component]
-fn SummaryText(factors: SecondFactors) -> impl IntoView {
+fn SummaryText(factors: SecondFactors, address_confirmed: bool) -> impl IntoView {
+    if factors.authenticator_since.is_none() && !address_confirmed {
+        return Either::Left(view! {
+            <p>"Off: your password alone signs you in."</p>
+            <ConfirmAddressFirst what="setting up two-step verification" />
+        });
+    }
     let state = match &factors.authenticator_since {
                 Some(since) => format!(
                     "On since {}: signing in needs a code from your authenticator app. Recovery codes left: {}.",
@@ -101,10 +110,10 @@ fn SummaryText(factors: SecondFactors) -> impl IntoView {
     } else {
         "Set up two-step verification"
     };
-    view! {
+    Either::Right(view! {
         <p>{state}</p>
         <p><a class="button button--secondary" href="/account/two-factor">{link}</a></p>
-    }
+    })
 }
 
 /// `/account/two-factor`.
@@ -157,7 +166,7 @@ pub fn TwoFactorPage() -> impl IntoView {
             title="Two-step verification — Tracepipe"
             description="Protect your Tracepipe account with a code from an authenticator app."
             path="/account/two-factor"
-            children=move |_user: CurrentUser| view! {
+            children=move |user: CurrentUser| view! {
                 <section class="section" aria-labelledby="two-factor-title">
                     <div class="container container--form">
                         <p><a href="/account">"← Your account"</a></p>
@@ -170,7 +179,7 @@ pub fn TwoFactorPage() -> impl IntoView {
                         <Show when=move || error.get() == Some(AppError::ReauthRequired)>
                             <ConfirmPasswordFirst next="/account/two-factor" before="changing two-step verification" />
                         </Show>
-                        <Loaded resource=factors loading="Loading your second factors…" retry_href="/account/two-factor" children=move |factors: SecondFactors| view! { <FactorControls factors setup actions error /> } />
+                        <Loaded resource=factors loading="Loading your second factors…" retry_href="/account/two-factor" children=move |factors: SecondFactors| view! { <FactorControls factors setup actions error address_confirmed=user.email_verified /> } />
                     </div>
                 </section>
             }
@@ -193,6 +202,7 @@ fn FactorControls(
     setup: Resource<Result<Option<TotpSetup>, AppError>>,
     actions: TwoFactorActions,
     error: Signal<Option<AppError>>,
+    address_confirmed: bool,
 ) -> impl IntoView {
     let form_error = move || {
         error
@@ -201,7 +211,7 @@ fn FactorControls(
             .map(|error| error.to_string())
     };
     match (&factors.authenticator_since, factors.setting_up) {
-        (Some(since), _) => EitherOf3::A(view! {
+        (Some(since), _) => EitherOf4::A(view! {
             <p class="notice" role="status">{format!("Two-step verification is on (since {}).", since.text)}</p>
             <h2>"Recovery codes"</h2>
             <p>
@@ -221,12 +231,15 @@ fn FactorControls(
                 <SubmitButton pending=actions.turn_off.pending() label="Turn off two-step verification" busy_label="Turning off…" danger=true />
             </ActionForm>
         }),
-        (None, true) => EitherOf3::B(view! {
+        (None, true) => EitherOf4::B(view! {
             <Loaded resource=setup loading="Loading the set-up…" retry_href="/account/two-factor" children=move |setup| {
                 setup.map(|setup| view! { <SetupSteps setup confirm=actions.confirm error /> })
             } />
         }),
-        (None, false) => EitherOf3::C(view! {
+        (None, false) if !address_confirmed => EitherOf4::C(view! {
+            <ConfirmAddressFirst what="setting up two-step verification" />
+        }),
+        (None, false) => EitherOf4::D(view! {
             <ActionForm action=actions.start attr:class="form">
                 <p class="form-error" role="alert">{form_error}</p>
                 <SubmitButton pending=actions.start.pending() label="Set up an authenticator app" busy_label="Starting…" primary=true />

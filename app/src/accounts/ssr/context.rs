@@ -134,14 +134,28 @@ pub async fn start_session_and_redirect(
         .await
         .map_err(unavailable)?;
     set_cookie(&state.sessions.session_cookie(&token));
-    if known_device(state).is_none_or(|known| known.user_id != user_id) {
-        let device = KnownDevice {
-            user_id: user_id.to_owned(),
-            device_id: random_hex(16).map_err(|err| unavailable(err.into()))?,
-        };
-        let signed = state.secrets.sign(&device.message());
-        set_cookie(&state.sessions.device_cookie(&signed));
-    }
+    // Renewed at every sign-in: the confirmation it saw is what tells the
+    // owner's browsers from those that signed in before the address was
+    // confirmed.
+    let device_id = match known_device(state).filter(|known| known.user_id == user_id) {
+        Some(known) => known.device_id,
+        None => random_hex(16).map_err(|err| unavailable(err.into()))?,
+    };
+    let address_confirmed_at = users::find_by_id(&state.db, user_id)
+        .await
+        .map_err(unavailable)?
+        .and_then(|user| user.email_verified_at)
+        .unwrap_or(0);
+    let device = KnownDevice {
+        user_id: user_id.to_owned(),
+        device_id,
+        address_confirmed_at,
+    };
+    set_cookie(
+        &state
+            .sessions
+            .device_cookie(&state.secrets.sign(&device.message())),
+    );
     if let SignInLog::SignedIn(detail) = log {
         let kind = ActivityKind::SignedIn;
         super::activity::record(&state.db, user_id, kind, detail, &client_address());

@@ -4,11 +4,11 @@
 //! using one as the second step after a password. Relying-party id and
 //! origin come from `PUBLIC_URL`, whose host must be a domain name.
 
-use super::reauth;
 use super::second_factor::{self, commit_factor_change};
 use super::sessions::Session;
 use super::two_step::SECOND_STEP;
 use super::two_step::{self, PendingSignIn};
+use super::{activity, reauth};
 use crate::accounts::{ActivityKind, Field, FieldError, PasskeyChallenge, PasskeyView};
 use crate::error::AppError;
 use crate::mail::ssr::templates::SecurityNotice;
@@ -49,6 +49,7 @@ enum Purpose {
     Register,
     SignIn,
     SecondStep,
+    Confirm,
 }
 
 impl Purpose {
@@ -57,6 +58,7 @@ impl Purpose {
             Self::Register => "register",
             Self::SignIn => "sign_in",
             Self::SecondStep => "second_step",
+            Self::Confirm => "confirm",
         }
     }
 }
@@ -355,11 +357,7 @@ pub async fn finish_sign_in(
             SecurityEvent::success(PASSKEY_SIGN_IN, client)
                 .user(user_id)
                 .log();
-            state
-                .throttle
-                .forgive(&state.db, attempt)
-                .await
-                .map_err(AppError::dependency_failed("a passkey sign-in failed"))?;
+            state.throttle.forgive(&state.db, attempt).await?;
         }
         Err(AppError::PasskeyRefused) => {
             SecurityEvent::failure(PASSKEY_SIGN_IN, "refused", client).log();
@@ -410,8 +408,18 @@ pub async fn start_second_step(
     state: &AppState,
     pending: &PendingSignIn,
 ) -> Result<PasskeyChallenge, AppError> {
+    start_for_user(state, &pending.user_id, Purpose::SecondStep).await
+}
+
+/// Options for `navigator.credentials.get` listing `user_id`'s passkeys;
+/// `NoSuchPasskey` when there are none.
+async fn start_for_user(
+    state: &AppState,
+    user_id: &str,
+    purpose: Purpose,
+) -> Result<PasskeyChallenge, AppError> {
     let webauthn = webauthn(state)?;
-    let passkeys: Vec<Passkey> = stored(&state.db, &pending.user_id)
+    let passkeys: Vec<Passkey> = stored(&state.db, user_id)
         .await?
         .into_iter()
         .map(|(_, passkey)| passkey)
@@ -421,9 +429,8 @@ pub async fn start_second_step(
     }
     let (options, ceremony) = webauthn
         .start_passkey_authentication(&passkeys)
-        .map_err(refused("second step"))?;
-    let user = Some(pending.user_id.as_str());
-    let id = keep_challenge(&state.db, user, Purpose::SecondStep, &ceremony).await?;
+        .map_err(refused(purpose.as_str()))?;
+    let id = keep_challenge(&state.db, Some(user_id), purpose, &ceremony).await?;
     let options = serde_json::to_string(&options).map_err(AppError::dependency_failed(
         "writing passkey options failed",
     ))?;
@@ -457,24 +464,83 @@ async fn verify_second_step(
     challenge_id: &str,
     credential: &str,
 ) -> Result<(), AppError> {
+    let purpose = Purpose::SecondStep;
+    verify_for_user(state, &pending.user_id, purpose, challenge_id, credential).await?;
+    two_step::consume(state, pending, None).await
+}
+
+/// Checks an answer to `start_for_user`'s challenge against `user_id`'s
+/// passkeys, and records the passkey's use.
+async fn verify_for_user(
+    state: &AppState,
+    user_id: &str,
+    purpose: Purpose,
+    challenge_id: &str,
+    credential: &str,
+) -> Result<(), AppError> {
     let webauthn = webauthn(state)?;
     let answer: PublicKeyCredential = parse(credential)?;
-    let user = Some(pending.user_id.as_str());
     let ceremony: PasskeyAuthentication =
-        take_challenge(&state.db, challenge_id, Purpose::SecondStep, user).await?;
+        take_challenge(&state.db, challenge_id, purpose, Some(user_id)).await?;
     let result = webauthn
         .finish_passkey_authentication(&answer, &ceremony)
-        .map_err(refused("second step"))?;
+        .map_err(refused(purpose.as_str()))?;
     let used = credential_text(result.cred_id());
-    let (id, mut passkey) = stored(&state.db, &pending.user_id)
+    let (id, mut passkey) = stored(&state.db, user_id)
         .await?
         .into_iter()
         .find(|(id, _)| *id == used)
         .ok_or(AppError::PasskeyRefused)?;
     passkey.update_credential(&result);
-    mark_used(&state.db, &id, &passkey).await?;
-    two_step::consume(state, pending, None).await
+    mark_used(&state.db, &id, &passkey).await
 }
+
+/// Starts confirming who is using the session with one of its user's
+/// passkeys, on `/confirm-password`.
+pub async fn start_confirmation(
+    state: &AppState,
+    session: &Session,
+) -> Result<PasskeyChallenge, AppError> {
+    start_for_user(state, &session.user.id, Purpose::Confirm).await
+}
+
+/// A passkey's answer on `/confirm-password`: renews the session's proof
+/// under a new token, as a password or code does. Refusals count against
+/// the account as wrong codes do, and are logged.
+pub async fn finish_confirmation(
+    state: &AppState,
+    session: &Session,
+    challenge_id: &str,
+    credential: &str,
+    client: &str,
+) -> Result<String, AppError> {
+    let user_id = &session.user.id;
+    let attempt = second_factor::admit_confirmation(state, user_id, client).await?;
+    let verified =
+        verify_for_user(state, user_id, Purpose::Confirm, challenge_id, credential).await;
+    match verified {
+        Ok(()) => {
+            SecurityEvent::new(REAUTH_PASSKEY, Outcome::Success, "passkey", client)
+                .user(user_id)
+                .log();
+            state.throttle.forgive(&state.db, attempt).await?;
+            reauth::confirmed(state, session).await
+        }
+        Err(refusal) => {
+            if matches!(refusal, AppError::PasskeyRefused) {
+                SecurityEvent::failure(REAUTH_PASSKEY, "passkey_refused", client)
+                    .user(user_id)
+                    .log();
+                let kind = ActivityKind::ReauthFailed;
+                activity::record(&state.db, user_id, kind, "passkey refused", client);
+            }
+            Err(refusal)
+        }
+    }
+}
+
+/// The security log's name for confirming with a passkey when signed in.
+const REAUTH_PASSKEY: &str = "reauth.passkey";
 
 /// Keeps the passkey's new counter and flags, and when it was last used.
 async fn mark_used(db: &AnyPool, credential_id: &str, passkey: &Passkey) -> Result<(), AppError> {

@@ -98,11 +98,7 @@ pub async fn check_password(
         .ok_or(AppError::SignedOut)?;
     if passwords::verify_password(password, Some(user.password_hash)).await {
         SecurityEvent::success(REAUTH, client).user(user_id).log();
-        return state
-            .throttle
-            .forgive(&state.db, attempt)
-            .await
-            .map_err(unavailable);
+        return state.throttle.forgive(&state.db, attempt).await;
     }
     SecurityEvent::failure(REAUTH, "wrong_password", client)
         .user(user_id)

@@ -247,7 +247,10 @@ async fn remove_unproven_factors(
 
 /// Signing in with the password shows the user still knows it: any link
 /// they (or someone else) asked for stops working.
-pub async fn forget_links(db: &AnyPool, user_id: &str) -> Result<(), sqlx::Error> {
+pub async fn forget_links<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    user_id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
         .bind(user_id)
         .execute(db)

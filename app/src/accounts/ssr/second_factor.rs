@@ -4,7 +4,7 @@
 //! once; recovery codes are stored hashed and used up one by one.
 
 use super::sessions::Session;
-use super::throttle::second_factor_subject;
+use super::throttle::{Attempt, second_factor_subject};
 use super::{activity, passwords, reauth, users};
 use crate::accounts::{ActivityKind, Field, FieldError, SecondFactors, TotpSetup};
 use crate::error::AppError;
@@ -198,7 +198,8 @@ pub async fn status(db: &AnyPool, user_id: &str) -> Result<SecondFactors, sqlx::
     let row = sqlx::query(
         "SELECT (SELECT MAX(enabled_at) FROM totp_factors WHERE user_id = $1), \
          (SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND enabled_at IS NULL), \
-         (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1)",
+         (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1), \
+         (SELECT COUNT(*) FROM passkeys WHERE user_id = $1)",
     )
     .bind(user_id)
     .fetch_one(db)
@@ -208,6 +209,7 @@ pub async fn status(db: &AnyPool, user_id: &str) -> Result<SecondFactors, sqlx::
         authenticator_since: enabled_at.map(|at| date_label(moment(at))),
         setting_up: row.try_get::<i64, _>(1)? > 0,
         recovery_codes_left: row.try_get::<i64, _>(2)?,
+        passkeys: row.try_get::<i64, _>(3)?,
     })
 }
 
@@ -541,21 +543,8 @@ pub async fn confirm_with_code(
     code: &str,
     client: &str,
 ) -> Result<String, AppError> {
-    let unavailable = AppError::dependency_failed("confirming with a code failed");
     let user_id = &session.user.id;
-    let (subject, client_key) = (
-        second_factor_subject(user_id),
-        format!("second-factor-{}", state.clients.subject(client)),
-    );
-    let attempt = state
-        .throttle
-        .admit(
-            &state.db,
-            &subject,
-            Some(&client_key),
-            SecurityEvent::failure(REAUTH_CODE, "throttled", client).user(user_id),
-        )
-        .await?;
+    let attempt = admit_confirmation(state, user_id, client).await?;
     if use_code(state, user_id, code).await?.is_none() {
         SecurityEvent::failure(REAUTH_CODE, "wrong_code", client)
             .user(user_id)
@@ -567,12 +556,26 @@ pub async fn confirm_with_code(
     SecurityEvent::success(REAUTH_CODE, client)
         .user(user_id)
         .log();
+    state.throttle.forgive(&state.db, attempt).await?;
+    reauth::confirmed(state, session).await
+}
+
+/// Admits one more try at confirming `user_id` with a second factor (a
+/// code, or a passkey): counted with the second step's wrong codes.
+pub async fn admit_confirmation(
+    state: &AppState,
+    user_id: &str,
+    client: &str,
+) -> Result<Attempt, AppError> {
+    let (subject, client_key) = (
+        second_factor_subject(user_id),
+        format!("second-factor-{}", state.clients.subject(client)),
+    );
+    let refusal = SecurityEvent::failure(REAUTH_CODE, "throttled", client).user(user_id);
     state
         .throttle
-        .forgive(&state.db, attempt)
+        .admit(&state.db, &subject, Some(&client_key), refusal)
         .await
-        .map_err(unavailable)?;
-    reauth::confirmed(state, session).await
 }
 
 /// The security log's name for confirming with a code when signed in.

@@ -91,7 +91,7 @@ pub async fn sign_in(
     // A browser this account signed in from before counts its own failures
     // only: a stranger's guessing never makes its owner wait.
     let trusted = device
-        .filter(|device| user.as_ref().is_some_and(|user| user.id == device.user_id))
+        .filter(|device| user.as_ref().is_some_and(|user| device.vouches_for(user)))
         .map(|device| device_subject(&device.device_id));
     let client_key = state.clients.subject(client);
     let (subject, client_key) = match trusted {
@@ -133,14 +133,14 @@ pub async fn sign_in(
             return Err(AppError::BadCredentials);
         }
     };
-    state
-        .throttle
-        .forgive(&state.db, attempt)
+    // One write for the success: the attempt forgiven, reset links that a
+    // remembered password makes pointless forgotten.
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
+    state.throttle.forgive(&mut *tx, attempt).await?;
+    super::recovery::forget_links(&mut *tx, &user.id)
         .await
         .map_err(unavailable)?;
-    super::recovery::forget_links(&state.db, &user.id)
-        .await
-        .map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)?;
     SecurityEvent::success(SIGN_IN, client).user(&user.id).log();
     Ok(user.id)
 }

@@ -4,6 +4,7 @@
 //! raw 128-bit id (this design stores only a hash of a 256-bit token) and has
 //! no per-user index for "sign out everywhere"; the little that remains is here.
 
+use super::users::UserRecord;
 use crate::accounts::CurrentUser;
 use crate::support::time::unix_now;
 use crate::support::tokens::{random_hex, sha256_hex};
@@ -31,25 +32,46 @@ pub const PENDING_SIGN_IN_SECS: i64 = 5 * 60;
 const DEVICE_COOKIE_SECS: i64 = 365 * 24 * 3600;
 
 /// A browser that signed in to `user_id` before, by its signed device
-/// cookie (`user_id:device_id`, HMAC-signed with the server's key).
+/// cookie (`user_id:device_id:address_confirmed_at`, HMAC-signed with the
+/// server's key), renewed at every sign-in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownDevice {
     pub user_id: String,
     pub device_id: String,
+    /// When the account's address was confirmed, as the browser last signed
+    /// in (unix seconds; 0 while unconfirmed). The value itself rather than
+    /// the time of signing in: a registration and the owner's reset can
+    /// fall in the same second.
+    pub address_confirmed_at: i64,
 }
 
 impl KnownDevice {
     /// The cookie's message, once its signature is checked.
     pub fn from_verified(message: &str) -> Option<Self> {
-        let (user_id, device_id) = message.split_once(':')?;
+        let mut parts = message.splitn(3, ':');
         Some(Self {
-            user_id: user_id.to_owned(),
-            device_id: device_id.to_owned(),
+            user_id: parts.next()?.to_owned(),
+            device_id: parts.next()?.to_owned(),
+            address_confirmed_at: parts.next()?.parse().ok()?,
         })
     }
 
     pub fn message(&self) -> String {
-        format!("{}:{}", self.user_id, self.device_id)
+        format!(
+            "{}:{}:{}",
+            self.user_id, self.device_id, self.address_confirmed_at
+        )
+    }
+
+    /// Whether this browser is `user`'s own: it signed in to the account
+    /// since its address was confirmed. A browser that signed in before
+    /// (someone who registered another person's address, say) proved
+    /// nothing the owner's reset did not take back.
+    pub fn vouches_for(&self, user: &UserRecord) -> bool {
+        self.user_id == user.id
+            && user
+                .email_verified_at
+                .is_none_or(|confirmed| self.address_confirmed_at == confirmed)
     }
 }
 

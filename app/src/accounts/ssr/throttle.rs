@@ -164,7 +164,14 @@ impl ThrottlePolicy {
 
     /// The attempt succeeded: it no longer counts, and neither do the
     /// account's earlier failures (the client's stay).
-    pub async fn forgive(&self, db: &AnyPool, attempt: Attempt) -> Result<(), sqlx::Error> {
+    ///
+    /// `db` is the pool, or the transaction that records the success, so
+    /// that a success costs one write.
+    pub async fn forgive<'c>(
+        &self,
+        db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+        attempt: Attempt,
+    ) -> Result<(), AppError> {
         let placeholders = (1..=attempt.row_ids.len())
             .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
@@ -180,16 +187,29 @@ impl ThrottlePolicy {
         if attempt.account_had_failures {
             query = query.bind(&attempt.account);
         }
-        query.execute(db).await.map(|_| ())
+        query
+            .execute(db)
+            .await
+            .map(|_| ())
+            .map_err(AppError::dependency_failed(
+                "forgetting a right attempt failed",
+            ))
     }
 
     /// Forgets `account`'s failures (a success that needed no attempt).
-    pub async fn clear(&self, db: &AnyPool, account: &str) -> Result<(), sqlx::Error> {
+    pub async fn clear<'c>(
+        &self,
+        db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+        account: &str,
+    ) -> Result<(), AppError> {
         sqlx::query("DELETE FROM login_failures WHERE subject = $1")
             .bind(account)
             .execute(db)
             .await
             .map(|_| ())
+            .map_err(AppError::dependency_failed(
+                "forgetting failed attempts failed",
+            ))
     }
 
     /// The attempt, counted; or the wait when a subject is over its allowance.

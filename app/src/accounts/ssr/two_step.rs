@@ -159,22 +159,23 @@ pub async fn consume(
     attempt: Option<Attempt>,
 ) -> Result<(), AppError> {
     let unavailable = AppError::dependency_failed("finishing a sign-in failed");
+    let mut tx = begin_write(&state.db).await.map_err(unavailable)?;
     let used = sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
         .bind(&pending.token_hash)
-        .execute(&state.db)
+        .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
     if used.rows_affected() != 1 {
         return Err(AppError::SecondStepExpired);
     }
-    let forgiven = match attempt {
-        Some(attempt) => state.throttle.forgive(&state.db, attempt).await,
+    match attempt {
+        Some(attempt) => state.throttle.forgive(&mut *tx, attempt).await?,
         None => {
             let account = second_factor_subject(&pending.user_id);
-            state.throttle.clear(&state.db, &account).await
+            state.throttle.clear(&mut *tx, &account).await?
         }
-    };
-    forgiven.map_err(unavailable)
+    }
+    tx.commit().await.map_err(unavailable)
 }
 
 /// A used recovery code is worth a notice: it may mean a lost phone, or a
