@@ -7,6 +7,9 @@ cd "$REPO_ROOT"
 scripts/bootstrap --for-bench
 log "release build"
 scripts/build
+# BENCH_SERVER_BIN: another build to measure with the same scripts (an A/B
+# against an earlier commit's binary, on the same machine in the same hour).
+SERVER_BIN="${BENCH_SERVER_BIN:-$SERVER_BIN}"
 
 work_dir="$(mktemp -d /tmp/tracepipe-bench.XXXXXX)"
 server_pids=()

@@ -19,7 +19,7 @@ pub enum LogFormat {
 
 /// Where payments go. Never silently the sandbox in production.
 #[derive(Clone, Debug)]
-pub enum PaymentsConfig {
+pub enum PaymentService {
     /// The real Payment microservice.
     Service { url: String, api_key: SecretString },
     /// The built-in stand-in. `api_key` is what its auth layer accepts
@@ -43,7 +43,7 @@ pub struct Config {
     pub database: Database,
     pub sessions: Sessions,
     pub limits: Limits,
-    pub payments: Payments,
+    pub payments: PaymentSettings,
     pub mail: Mail,
     pub usage: Usage,
     /// Bearer tokens other Tracepipe services may present on `/internal/v1`:
@@ -137,8 +137,8 @@ pub struct Limits {
 }
 
 #[derive(Clone, Debug)]
-pub struct Payments {
-    pub service: PaymentsConfig,
+pub struct PaymentSettings {
+    pub service: PaymentService,
     /// Total time allowed for one Payment MS call (connecting: at most 2 s of it).
     pub timeout: Duration,
     /// `PAYMENT_REDIRECT_ORIGINS`: the only origins checkout and portal
@@ -328,7 +328,7 @@ impl Config {
             server,
             sessions: Sessions::read(&vars)?,
             limits: Limits::read(&vars)?,
-            payments: Payments::read(&vars, environment)?,
+            payments: PaymentSettings::read(&vars, environment)?,
             mail: Mail::read(&vars, environment)?,
             usage: Usage::read(&vars)?,
             internal_service_tokens: internal_service_tokens(&vars)?,
@@ -622,7 +622,7 @@ fn previous_server_secret_key(
     }
 }
 
-impl Payments {
+impl PaymentSettings {
     /// The Payment MS when `PAYMENT_SERVICE_URL` is set; otherwise the
     /// sandbox, which production takes only when `PAYMENT_SANDBOX=true`
     /// says so.
@@ -680,7 +680,7 @@ impl Payments {
                         "",
                     )
                 })?;
-                PaymentsConfig::Service { url, api_key }
+                PaymentService::Service { url, api_key }
             }
             None if environment == Environment::Production && !sandbox_requested => {
                 return Err(fail(
@@ -689,7 +689,7 @@ impl Payments {
                     "",
                 ));
             }
-            None => PaymentsConfig::Sandbox { api_key },
+            None => PaymentService::Sandbox { api_key },
         };
         let origins = vars
             .get("PAYMENT_REDIRECT_ORIGINS")
@@ -842,7 +842,7 @@ mod tests {
         assert_eq!(config.environment, Environment::Development);
         assert!(matches!(
             config.payments.service,
-            PaymentsConfig::Sandbox { api_key: None }
+            PaymentService::Sandbox { api_key: None }
         ));
         assert_eq!(config.payments.timeout, Duration::from_secs(10));
         assert!(config.usage.recording);
@@ -1012,7 +1012,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             chosen.payments.service,
-            PaymentsConfig::Sandbox { .. }
+            PaymentService::Sandbox { .. }
         ));
     }
 
@@ -1087,7 +1087,7 @@ mod tests {
         ])
         .unwrap();
         match &service.payments.service {
-            PaymentsConfig::Service { url, api_key } => {
+            PaymentService::Service { url, api_key } => {
                 assert_eq!(url, "http://payments.internal:9000");
                 assert_eq!(api_key.expose_secret(), key);
             }

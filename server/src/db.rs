@@ -76,7 +76,7 @@ pub async fn ping(pool: &AnyPool) -> Result<(), sqlx::Error> {
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     #[error(
-        "the database is PostgreSQL: back it up with pg_dump (see the README's Database section)"
+        "the database is PostgreSQL: back it up with pg_dump (see docs/operations.md, Database)"
     )]
     NotSqlite,
     #[error("there is no database at {0}")]

@@ -34,7 +34,7 @@ use app::state::{AppState, SharedState};
 use app::support::secrets::ServerSecrets;
 use app::usage::ssr::recorder::RequestCounter;
 use config::Config;
-use config::{MailTransport, PaymentsConfig, ServerSecretKey};
+use config::{MailTransport, PaymentService, ServerSecretKey};
 use leptos::prelude::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -288,8 +288,8 @@ async fn payments(
     assets: &app::state::ShellAssets,
 ) -> Result<Payments, StartError> {
     let (base, api_key, sandbox) = match &config.payments.service {
-        PaymentsConfig::Service { url, api_key } => (url.clone(), api_key.clone(), false),
-        PaymentsConfig::Sandbox { api_key } => {
+        PaymentService::Service { url, api_key } => (url.clone(), api_key.clone(), false),
+        PaymentService::Sandbox { api_key } => {
             let api_key = api_key
                 .as_ref()
                 .map_or_else(

@@ -3,7 +3,7 @@
 //! renders), a script-free policy for everything else, `nosniff`, the
 //! referrer policy, and HSTS when the site is served over https.
 
-use crate::config::{Config, PaymentsConfig};
+use crate::config::{Config, PaymentService};
 use app::state::ContentSecurityPolicy;
 use axum::http::{HeaderValue, header};
 use leptos::prelude::LeptosOptions;
@@ -18,14 +18,14 @@ const STRIPE_ORIGINS: [&str; 2] = ["https://checkout.stripe.com", "https://billi
 
 pub fn content_security_policy(config: &Config, options: &LeptosOptions) -> ContentSecurityPolicy {
     let form_action: Vec<String> = match &config.payments.service {
-        PaymentsConfig::Service { url, .. } => url::Url::parse(url)
+        PaymentService::Service { url, .. } => url::Url::parse(url)
             .ok()
             .map(|url| url.origin().ascii_serialization())
             .into_iter()
             .chain(STRIPE_ORIGINS.map(str::to_owned))
             .collect(),
         // The sandbox's hosted pages are on our own origin.
-        PaymentsConfig::Sandbox { .. } => Vec::new(),
+        PaymentService::Sandbox { .. } => Vec::new(),
     };
     // `cargo leptos watch` reloads pages through a socket on its own port.
     let reload_socket = (options.env == leptos::config::Env::DEV)

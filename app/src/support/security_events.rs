@@ -21,9 +21,9 @@ impl Outcome {
     }
 }
 
-/// One decision. `event` is one of the names the README's log inventory
-/// lists (`sign_in.password`, `api_key`, …); `reason` says why it failed
-/// (or, for some successes, how: `recovery_code`).
+/// One decision. `event` is one of the names the log inventory in
+/// docs/operations.md lists (`sign_in.password`, `api_key`, …); `reason` says
+/// why it failed (or, for some successes, how: `recovery_code`).
 #[derive(Debug)]
 pub struct SecurityEvent<'a> {
     pub event: &'static str,

@@ -122,7 +122,7 @@ pub struct Attempt {
 }
 
 /// Failures of one subject within the window.
-struct Standing {
+struct FailureTally {
     failures: i64,
     oldest: i64,
     latest: i64,
@@ -258,7 +258,7 @@ impl ThrottlePolicy {
         conn: &mut AnyConnection,
         account: &str,
         client: Option<&str>,
-    ) -> Result<Vec<(String, Standing)>, sqlx::Error> {
+    ) -> Result<Vec<(String, FailureTally)>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT subject, COUNT(*), MIN(failed_at), MAX(failed_at) FROM login_failures \
              WHERE (subject = $1 OR subject = $2) AND failed_at > $3 GROUP BY subject",
@@ -270,7 +270,7 @@ impl ThrottlePolicy {
         .await?;
         rows.iter()
             .map(|row| {
-                let standing = Standing {
+                let standing = FailureTally {
                     failures: row.try_get(1)?,
                     oldest: row.try_get(2)?,
                     latest: row.try_get(3)?,
@@ -283,7 +283,7 @@ impl ThrottlePolicy {
     /// The longest wait any subject over its allowance still owes.
     fn wait(
         &self,
-        standings: &[(String, Standing)],
+        standings: &[(String, FailureTally)],
         account: &str,
         client: Option<&str>,
     ) -> Option<i64> {

@@ -1,6 +1,6 @@
 //! A key's allowed networks: IPv4 and IPv6 CIDR ranges (`ipnet`), or none
 //! (any address). Checked against the client address the whole server uses
-//! (the connection's peer; see the README's "Client addresses").
+//! (the connection's peer; see docs/api-keys.md, "Permissions").
 
 use ipnet::IpNet;
 use std::net::IpAddr;

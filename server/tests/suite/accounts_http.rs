@@ -1,7 +1,7 @@
 //! Accounts over HTTP, as scripts and browsers reach them: registration,
 //! sign-in, cookies, sessions, throttling and cross-site protection.
 
-mod common;
+use crate::common;
 
 use app::accounts::ssr::throttle::{account_subject, reauth_subject};
 use axum::body::Body;

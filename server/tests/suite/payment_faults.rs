@@ -2,7 +2,7 @@
 //! page says so plainly and offers a retry, nothing is half-written, and the
 //! rest of the site keeps working.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::stub::{Canned, hanging_service, stub_service, unreachable_service};

@@ -4,7 +4,7 @@
 //! short-lived, a password reset that still asks for the code, and the
 //! set-up without JavaScript showing the recovery codes in its page.
 
-mod common;
+use crate::common;
 
 use app::accounts::ssr::second_factor::code_at;
 use app::support::time::unix_now;

@@ -2,7 +2,7 @@
 //! replaying the exact shapes of the spec, and the sandbox against the same
 //! shape checks. Then billing through the storefront, end to end over HTTP.
 
-mod common;
+use crate::common;
 
 use app::billing::ssr::payment_client::{
     CartItem, CartRequest, CheckoutRequest, PaymentClient, PaymentError, Standing,

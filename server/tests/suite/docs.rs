@@ -3,7 +3,7 @@
 //! internal link and anchor of the docs resolving, examples that never hold
 //! a secret, and the error reference matching what the API answers.
 
-mod common;
+use crate::common;
 
 use common::api::*;
 use common::*;

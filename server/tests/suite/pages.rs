@@ -1,7 +1,7 @@
 //! What the server answers over HTTP: pages, SEO files, caching, compression,
 //! health, and what it writes to its request log.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -7,7 +7,7 @@
 //! included; and with an IP address for `PUBLIC_URL` passkeys are off: no
 //! button offers them.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::*;

@@ -3,7 +3,7 @@
 //! from and only their own; deleting the account takes the password, waits
 //! for an active plan to be cancelled, and then leaves nothing behind.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::api::*;

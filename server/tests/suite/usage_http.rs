@@ -3,7 +3,7 @@
 //! through a graceful shutdown; metered reports from other services counted
 //! once; `GET /v1/usage`, `/usage` and the dashboard checklist.
 
-mod common;
+use crate::common;
 
 use app::usage::ssr::recorder::RequestCounter;
 use app::usage::ssr::{Period, period_usage, reports};

@@ -2,7 +2,7 @@
 //! `X-API-Key`, the spec's shapes and error envelope, ownership, rate limits,
 //! and revocation that holds on the very next request, on every instance.
 
-mod common;
+use crate::common;
 
 use app::api_keys::ssr as keys;
 use axum::body::Body;

@@ -3,7 +3,7 @@
 //! device out on its next request and nobody else's; creating a key from the
 //! page long after signing in asks for the password again (the API does not).
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -2,7 +2,7 @@
 //! delivery with absolute links, an SMTP outage, two senders on one
 //! database, permanent failures, and the sandbox mailbox.
 
-mod common;
+use crate::common;
 
 use app::mail::ssr::delivery::{Mailer, RetryPolicy, sender, smtp_transport};
 use app::mail::ssr::outbox;

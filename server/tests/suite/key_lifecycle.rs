@@ -5,7 +5,7 @@
 //! IPv4 and IPv6, the self-checking format (refused without a query), keys
 //! of the old format, and what verification tells other services.
 
-mod common;
+use crate::common;
 
 use app::api_keys::ssr::{self as keys, KeySettings, Networks};
 use app::api_keys::{Access, Permissions, ResourceAccess};

@@ -1,6 +1,6 @@
 //! The database layer on SQLite and PostgreSQL through one code path.
 
-mod common;
+use crate::common;
 
 use common::*;
 use server::db;

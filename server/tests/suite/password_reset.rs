@@ -3,7 +3,7 @@
 //! refused; known and unknown addresses get the same answer; the throttle
 //! holds; every session ends; no token reaches a page or the database.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::smtp::{Received, SmtpSink};

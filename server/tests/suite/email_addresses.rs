@@ -6,7 +6,7 @@
 //! refused if another account took the address meanwhile (on SQLite and
 //! PostgreSQL); a changed password and a deleted account are told by e-mail.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::api::*;

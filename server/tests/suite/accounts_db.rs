@@ -1,7 +1,7 @@
 //! The accounts service against real databases (SQLite and PostgreSQL):
 //! users, sessions and sign-in throttling.
 
-mod common;
+use crate::common;
 
 use app::accounts::ssr::sessions::{self, SessionPolicy};
 use app::accounts::ssr::throttle::{

@@ -2,7 +2,7 @@
 //! reads it (413), a request that takes too long is stopped (408); both say
 //! so plainly, in the API's envelope under `/v1` and `/internal`.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::api::*;

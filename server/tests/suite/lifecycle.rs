@@ -3,7 +3,7 @@
 //! the embedded database taken while the server runs, from which a new
 //! server starts with every account.
 
-mod common;
+use crate::common;
 
 use common::*;
 use server::serve::ConnectionLimits;
@@ -341,7 +341,7 @@ async fn a_backup_of_a_running_server_starts_a_new_server_with_every_account() {
     assert!(stderr.contains("already exists"), "{stderr}");
     assert_eq!(std::fs::metadata(&target).unwrap().len(), size);
 
-    // Restore as the README says: the copy as the new server's database.
+    // Restore as docs/operations.md (Backups) says: the copy as the new server's database.
     let restored = temp_dir();
     std::fs::create_dir(restored.path().join("data")).unwrap();
     std::fs::copy(&target, restored.path().join("data/storefront.db")).unwrap();

@@ -3,7 +3,7 @@
 //! message), public pages stay up, and everything works again afterwards
 //! without a restart.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::api::*;
