@@ -2,8 +2,8 @@
 //! plan, and a way to every page of the app.
 
 use crate::accounts::CurrentUser;
+use crate::accounts::auth::PrivatePage;
 use crate::api_keys::pages::{ExpiringKeysNotice, expiring_keys_resource};
-use crate::auth::PrivatePage;
 use crate::billing::pages::{SubscriptionPanel, subscription_resource};
 use crate::usage::pages::{GettingStartedPanel, getting_started_resource};
 use leptos::prelude::*;

@@ -1,10 +1,54 @@
 //! The one error type every server function returns: each variant is a
 //! message a person can act on, and (on the server) an HTTP status.
 
-use crate::accounts::FieldError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+
+/// A form field a validation message belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Email,
+    Password,
+    DisplayName,
+    CurrentPassword,
+    NewPassword,
+    /// The address an account is switching to.
+    NewEmail,
+    /// The plan a checkout asks for.
+    Plan,
+    /// An API key's name.
+    KeyName,
+    /// An authenticator or recovery code.
+    Code,
+    /// What a passkey is called on the account page.
+    PasskeyName,
+    /// An API key's permissions.
+    KeyAccess,
+    /// When an API key expires.
+    KeyExpiry,
+    /// The networks an API key may be used from.
+    KeyNetworks,
+    /// How long a rolled key's old secret keeps working.
+    GracePeriod,
+}
+
+/// A specific, user-facing reason one field was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: Field, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -243,7 +287,6 @@ fn this_request_id() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::Field;
 
     #[test]
     fn messages_are_specific_and_human() {

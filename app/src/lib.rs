@@ -7,15 +7,18 @@
 pub mod accounts;
 pub mod api_errors;
 pub mod api_keys;
-pub mod auth;
 pub mod billing;
+pub mod catalog;
 pub mod components;
 pub mod dashboard;
+pub mod date_label;
 pub mod docs;
 pub mod error;
 pub mod landing;
 pub mod mail;
 pub mod not_found;
+pub mod payments;
+pub mod shell;
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -23,12 +26,11 @@ pub mod state;
 pub mod support;
 pub mod usage;
 
+use accounts::auth::provide_auth;
 use accounts::pages::{AccountPage, ConfirmPasswordPage};
 use accounts::two_factor_pages::TwoFactorPage;
 use api_keys::pages::KeysPage;
-use auth::provide_auth;
 use billing::pages::{BillingPage, CheckoutCancelPage, CheckoutSuccessPage};
-use components::{SiteFooter, SiteHeader, SkipLink};
 use dashboard::DashboardPage;
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
@@ -37,16 +39,17 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
+use shell::{SiteFooter, SiteHeader, SkipLink};
 use site::SiteInfo;
 use usage::pages::UsagePage;
 // The pages only the server renders (see `on_server!`).
 #[cfg(feature = "ssr")]
 use {
+    accounts::auth::SignedOut,
     accounts::pages::{
         ConfirmEmailPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage,
     },
     accounts::two_factor_pages::SecondStepPage,
-    auth::SignedOut,
     billing::pages::PricingPage,
     docs::errors_page::ErrorsPage,
     docs::pages::QuickstartPage,

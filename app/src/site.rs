@@ -1,6 +1,6 @@
 //! Facts about the site that every page needs on both sides of hydration.
 
-use crate::billing::catalog::PublicCatalog;
+use crate::catalog::PublicCatalog;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use crate::accounts::ssr::sessions::SessionPolicy;
 use crate::accounts::ssr::throttle::{ClientGrouping, ThrottlePolicy};
 use crate::api_keys::ssr::KeyLookup;
-use crate::billing::ssr::Payments;
-use crate::billing::ssr::catalog::Catalog;
 use crate::mail::ssr::delivery::Mailer;
+use crate::payments::ssr::Payments;
+use crate::payments::ssr::catalog::Catalog;
 use crate::usage::ssr::Rates;
 use crate::usage::ssr::recorder::RequestCounter;
 

@@ -1,7 +1,7 @@
 //! Configuration from environment variables (and an optional `.env` file),
 //! validated once at start. Every error names the variable and what it expects.
 
-use app::api_keys::ssr::networks::Networks;
+use app::support::networks::Networks;
 use app::usage::ssr::Rates;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
@@ -88,7 +88,7 @@ pub struct Server {
     /// The connections the process keeps open, and how long each may wait.
     pub connections: crate::serve::ConnectionLimits,
     /// Proxies in front whose `X-Request-Id` is kept (`TRUSTED_PROXIES`).
-    pub trusted_proxies: crate::middleware::request_id::TrustedProxies,
+    pub trusted_proxies: crate::request_id::TrustedProxies,
     /// Serve public pages to anonymous visitors from a per-process render cache.
     pub page_cache: bool,
     /// Adds `/__bench/landing-copy` (the landing page's bytes from memory) for `bench/`.
@@ -399,7 +399,7 @@ impl Server {
             },
             trusted_proxies: match vars.get("TRUSTED_PROXIES") {
                 Some(value) => Networks::parse(&value)
-                    .map(crate::middleware::request_id::TrustedProxies)
+                    .map(crate::request_id::TrustedProxies)
                     .map_err(|_| {
                         fail(
                             "TRUSTED_PROXIES",

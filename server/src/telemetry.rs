@@ -2,7 +2,7 @@
 //! latency, and the request's id on every line written while handling it. Query strings, headers and cookies are never logged.
 
 use crate::config::LogFormat;
-use crate::middleware::request_id::X_REQUEST_ID;
+use crate::request_id::X_REQUEST_ID;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use std::io::IsTerminal;

@@ -1,5 +1,6 @@
 //! Accounts: registration, sign-in, sessions and the account page.
 
+pub mod auth;
 pub mod pages;
 pub mod passkey_pages;
 pub mod server_fns;
@@ -17,51 +18,6 @@ pub struct CurrentUser {
     pub display_name: String,
     /// Whether `email` was proven by its confirmation link (API keys need it).
     pub email_verified: bool,
-}
-
-/// A form field a validation message belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    Email,
-    Password,
-    DisplayName,
-    CurrentPassword,
-    NewPassword,
-    /// The address an account is switching to.
-    NewEmail,
-    /// The plan a checkout asks for.
-    Plan,
-    /// An API key's name.
-    KeyName,
-    /// An authenticator or recovery code.
-    Code,
-    /// What a passkey is called on the account page.
-    PasskeyName,
-    /// An API key's permissions.
-    KeyAccess,
-    /// When an API key expires.
-    KeyExpiry,
-    /// The networks an API key may be used from.
-    KeyNetworks,
-    /// How long a rolled key's old secret keeps working.
-    GracePeriod,
-}
-
-/// A specific, user-facing reason one field was refused.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: Field,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: Field, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
-    }
 }
 
 /// A security event on the activity log.
@@ -200,7 +156,7 @@ pub struct ActivityEntry {
     /// What it concerns, e.g. the key's name; may be empty.
     pub detail: String,
     pub client_address: String,
-    pub when: crate::billing::DateLabel,
+    pub when: crate::date_label::DateLabel,
 }
 
 /// What an e-mail confirmation link proves.
@@ -225,7 +181,7 @@ pub struct EmailLink {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingEmailChange {
     pub email: String,
-    pub sent: crate::billing::DateLabel,
+    pub sent: crate::date_label::DateLabel,
 }
 
 /// One signed-in session of the user's, as /account lists it.
@@ -236,8 +192,8 @@ pub struct ActiveSession {
     /// "Firefox on Linux".
     pub device: String,
     pub client_address: String,
-    pub signed_in: crate::billing::DateLabel,
-    pub last_active: crate::billing::DateLabel,
+    pub signed_in: crate::date_label::DateLabel,
+    pub last_active: crate::date_label::DateLabel,
     /// The session this page is shown in.
     pub current: bool,
 }
@@ -246,7 +202,7 @@ pub struct ActiveSession {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SecondFactors {
     /// Since when an authenticator app is required (None: off).
-    pub authenticator_since: Option<crate::billing::DateLabel>,
+    pub authenticator_since: Option<crate::date_label::DateLabel>,
     /// A set-up was started and waits for its first code.
     pub setting_up: bool,
     pub recovery_codes_left: i64,
@@ -280,8 +236,8 @@ pub struct PasskeyView {
     /// Its credential id (base64url), for the form that removes it.
     pub id: String,
     pub name: String,
-    pub created: crate::billing::DateLabel,
-    pub last_used: Option<crate::billing::DateLabel>,
+    pub created: crate::date_label::DateLabel,
+    pub last_used: Option<crate::date_label::DateLabel>,
 }
 
 /// A sign-in waiting for its second step, as `/login/verify` shows it.

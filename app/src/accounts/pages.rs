@@ -2,6 +2,7 @@
 //! the account page (name, e-mail, password, sessions, recent activity,
 //! deletion).
 
+use crate::accounts::auth::{AuthActions, FormRefusal, PrivatePage};
 use crate::accounts::passkey_pages::{PasskeyButton, PasskeySection, passkeys_available};
 use crate::accounts::server_fns::{
     CancelEmailChange, ChangePassword, ConfirmPassword, ConfirmWithCode, EndSession, RemovePasskey,
@@ -11,14 +12,14 @@ use crate::accounts::server_fns::{
 };
 use crate::accounts::two_factor_pages::TwoFactorSummary;
 use crate::accounts::{
-    ActiveSession, ActivityEntry, CurrentUser, EmailLinkPurpose, Field, PasskeyView,
-    PendingEmailChange, SecondFactors,
+    ActiveSession, ActivityEntry, CurrentUser, EmailLinkPurpose, PasskeyView, PendingEmailChange,
+    SecondFactors,
 };
-use crate::auth::{AuthActions, FormRefusal, PrivatePage};
 use crate::components::{
     FormField, Loaded, PageMeta, SubmitButton, field_error, form_error, query_value,
 };
 use crate::error::AppError;
+use crate::error::Field;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

@@ -5,8 +5,8 @@
 //! stay hidden and every other form works as before.
 
 use crate::accounts::PasskeyView;
+use crate::accounts::auth::FormRefusal;
 use crate::accounts::server_fns::RemovePasskey;
-use crate::auth::FormRefusal;
 use crate::components::Loaded;
 use crate::error::AppError;
 use crate::site::SiteInfo;

@@ -2,17 +2,18 @@
 //! (`/login/verify`) and managing it (`/account/two-factor`): setting up an
 //! authenticator app, recovery codes, turning it off.
 
+use crate::accounts::auth::{AuthActions, ConfirmPasswordFirst, PrivatePage};
 use crate::accounts::passkey_pages::{ConfirmAddressFirst, PasskeyButton, passkeys_available};
 use crate::accounts::server_fns::{
     ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor,
     load_second_factors, load_totp_setup, pending_sign_in,
 };
-use crate::accounts::{CurrentUser, Field, SecondFactors, TotpSetup};
-use crate::auth::{AuthActions, ConfirmPasswordFirst, PrivatePage};
+use crate::accounts::{CurrentUser, SecondFactors, TotpSetup};
 use crate::components::{
     CopyButton, FormField, Loaded, PageMeta, SubmitButton, field_error, form_error,
 };
 use crate::error::AppError;
+use crate::error::Field;
 use leptos::either::{Either, EitherOf4};
 use leptos::form::FromFormData;
 use leptos::prelude::*;

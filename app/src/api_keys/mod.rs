@@ -11,7 +11,7 @@ pub mod ssr;
 
 pub use permissions::{Access, Needed, Permissions, Resource, ResourceAccess};
 
-use crate::billing::DateLabel;
+use crate::date_label::DateLabel;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 

@@ -13,10 +13,11 @@ use super::{
     Access, ApiKeyView, CreatedKey, Expiry, GRACE_CHOICES, KeyAllowance, KeyFormOutcome, KeyList,
     PreviousSecret, Resource as ApiResource,
 };
-use crate::accounts::{CurrentUser, Field};
-use crate::auth::{ConfirmPasswordFirst, PrivatePage};
+use crate::accounts::CurrentUser;
+use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
 use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
 use crate::error::AppError;
+use crate::error::Field;
 use leptos::either::{Either, EitherOf4};
 use leptos::form::FromFormData;
 use leptos::prelude::*;

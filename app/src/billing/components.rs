@@ -1,4 +1,4 @@
-use crate::billing::catalog::PlanSummary;
+use crate::catalog::PlanSummary;
 use leptos::prelude::*;
 
 /// One plan as a card: name, price, cadence, tagline and features. The call

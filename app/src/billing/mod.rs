@@ -1,48 +1,15 @@
 //! Billing: the plan catalog, checkout through the Payment microservice,
 //! subscription status and the customer portal.
 
-pub mod catalog;
 pub mod components;
 pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+use crate::date_label::DateLabel;
+pub use crate::payments::{SubscriptionState, SubscriptionView};
 use serde::{Deserialize, Serialize};
-
-/// A date as pages show it, formatted on the server so the browser bundle
-/// carries no calendar code.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DateLabel {
-    /// RFC 3339, for `<time datetime>`.
-    pub iso: String,
-    /// "21 December 2026".
-    pub text: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SubscriptionState {
-    Active,
-    /// A payment failed: no access until it is paid.
-    PaymentDue,
-    Ended,
-}
-
-/// The user's subscription as the Payment MS reports it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SubscriptionView {
-    pub plan_id: String,
-    pub plan_name: String,
-    pub state: SubscriptionState,
-    /// End of the paid period (Active) or when it ended (Ended).
-    pub period_end: Option<DateLabel>,
-}
-
-impl SubscriptionView {
-    pub fn is_active(&self) -> bool {
-        self.state == SubscriptionState::Active
-    }
-}
 
 /// A checkout the user completed (returned from), newest first on /billing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,14 +1,14 @@
 //! Billing pages: pricing, the return pages from checkout, /billing, and the
 //! subscription panel the dashboard shows.
 
-use super::catalog::{PlanKind, PlanSummary};
 use super::components::PlanCard;
 use super::server_fns::{
     Checkout, OpenBillingPortal, confirm_checkout, current_subscription, load_billing,
 };
 use super::{BillingOverview, CheckoutOutcome, SubscriptionState, SubscriptionView};
 use crate::accounts::CurrentUser;
-use crate::auth::{PrivatePage, UserResource};
+use crate::accounts::auth::{PrivatePage, UserResource};
+use crate::catalog::{PlanKind, PlanSummary};
 use crate::components::{Loaded, PageMeta, RetryNotice, SubmitButton, query_value};
 use crate::error::AppError;
 use crate::site::SiteInfo;

@@ -1,5 +1,5 @@
-use crate::accounts::Field;
 use crate::error::AppError;
+use crate::error::Field;
 use leptos::prelude::*;
 
 /// A labelled input with its hint and its error, wired for screen readers.

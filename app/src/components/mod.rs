@@ -2,13 +2,11 @@
 
 pub mod copy_button;
 pub mod form;
-pub mod layout;
 pub mod loaded;
 pub mod page_meta;
 
 pub use copy_button::CopyButton;
 pub use form::{FormField, SubmitButton, field_error, form_error};
-pub use layout::{SiteFooter, SiteHeader, SkipLink};
 pub use loaded::{Loaded, RetryNotice};
 pub use page_meta::PageMeta;
 

@@ -37,7 +37,7 @@ pub fn sitemap_xml(site: &SiteInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::billing::catalog::PublicCatalog;
+    use crate::catalog::PublicCatalog;
 
     fn site() -> SiteInfo {
         SiteInfo::new(

@@ -54,7 +54,7 @@ pub fn organization_and_offers(site: &SiteInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::billing::ssr::catalog::Catalog;
+    use crate::payments::ssr::catalog::Catalog;
 
     fn site() -> SiteInfo {
         let catalog = Catalog::parse(include_str!("../../../catalog.toml")).unwrap();

@@ -4,6 +4,7 @@
 
 pub mod db;
 pub mod json;
+pub mod networks;
 pub mod secrets;
 pub mod security_events;
 pub mod time;

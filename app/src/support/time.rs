@@ -1,7 +1,7 @@
 //! Time as the storefront stores and writes it: Unix seconds in the
 //! database, RFC 3339 in UTC for machines, "21 December 2026" for people.
 
-use crate::billing::DateLabel;
+use crate::date_label::DateLabel;
 use std::time::{SystemTime, UNIX_EPOCH};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};

@@ -8,7 +8,7 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-use crate::billing::DateLabel;
+use crate::date_label::DateLabel;
 use serde::{Deserialize, Serialize};
 
 /// The current billing period as `/usage` shows it.

@@ -2,8 +2,8 @@
 //! `{"error": {"code", "message", "details"}}`, `Retry-After` where a wait
 //! applies. Handlers return `Result<_, ApiError>` and use `?`.
 
-use app::accounts::Field;
 use app::error::AppError;
+use app::error::Field;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -137,7 +137,7 @@ pub struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let request_id = crate::middleware::request_id::current();
+        let request_id = crate::request_id::current();
         let body = json!({
             "error": {
                 "code": self.code(),

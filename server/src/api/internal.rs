@@ -6,7 +6,7 @@ use super::keys::KeyPermissions;
 use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, secured, serve_document};
 use app::accounts::ssr::activity::peer_address;
 use app::api_keys::ssr::{self as keys, KeyCheck};
-use app::billing::ssr::Freshness;
+use app::payments::ssr::Freshness;
 use app::state::AppState;
 use app::support::security_events::SecurityEvent;
 use app::support::time::{moment, rfc3339, unix_now};

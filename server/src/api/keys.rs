@@ -262,7 +262,7 @@ fn parse_time(text: &str, field: &'static str) -> Result<i64, ApiError> {
         })
 }
 
-fn networks(ranges: &[String]) -> Result<keys::Networks, ApiError> {
+fn networks(ranges: &[String]) -> Result<app::support::networks::Networks, ApiError> {
     Ok(service::check_networks(&ranges.join(" "))?)
 }
 

@@ -10,7 +10,6 @@ pub mod form_text;
 pub mod limits;
 pub mod page_cache;
 pub mod render_to_end;
-pub mod request_id;
 pub mod same_origin;
 pub mod server_fn_errors;
 pub mod session_outage;
@@ -39,7 +38,7 @@ impl Clients {
         let mut response = match self {
             Self::Apis => crate::api::ApiError::new(status, message).into_response(),
             Self::Browsers => {
-                let text = match request_id::current() {
+                let text = match crate::request_id::current() {
                     Some(id) => {
                         format!("{message}\n\nRequest id: {id} (quote it if you contact support).")
                     }

@@ -362,7 +362,7 @@ async fn create_session(
     session: &NewCheckoutSession<'_>,
     is_cart: bool,
 ) -> ApiResult {
-    use app::billing::catalog::PlanKind;
+    use app::catalog::PlanKind;
     let mode = session.mode;
     // Stripe refuses unknown prices, and prices of the wrong kind for the mode.
     for item in &session.items {

@@ -17,7 +17,7 @@ pub mod mailbox;
 pub mod pages;
 pub mod store;
 
-use app::billing::ssr::catalog::{Catalog, CatalogPlan};
+use app::payments::ssr::catalog::{Catalog, CatalogPlan};
 use app::support::tokens::{NoRandomness, random_base62};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};

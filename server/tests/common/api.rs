@@ -57,7 +57,7 @@ pub fn full_access(name: &str) -> keys::KeySettings {
         name: name.to_owned(),
         permissions: app::api_keys::Permissions::Full,
         expires_at: None,
-        networks: keys::Networks::default(),
+        networks: app::support::networks::Networks::default(),
     }
 }
 

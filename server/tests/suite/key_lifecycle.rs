@@ -7,8 +7,9 @@
 
 use crate::common;
 
-use app::api_keys::ssr::{self as keys, KeySettings, Networks};
+use app::api_keys::ssr::{self as keys, KeySettings};
 use app::api_keys::{Access, Permissions, ResourceAccess};
+use app::support::networks::Networks;
 use app::support::time::unix_now;
 use axum::http::StatusCode;
 use common::api::*;

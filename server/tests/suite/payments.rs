@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use app::billing::ssr::payment_client::{
+use app::payments::ssr::payment_client::{
     CartItem, CartRequest, CheckoutRequest, PaymentClient, PaymentError, Standing,
 };
 use axum::body::Body;
@@ -982,7 +982,7 @@ async fn pricing_is_public_and_payment_redirects_to_it() {
 
 #[tokio::test]
 async fn active_plans_are_cached_for_a_minute_refreshed_on_demand_and_errors_never_cached() {
-    use app::billing::ssr::{Freshness, Payments};
+    use app::payments::ssr::{Freshness, Payments};
     let (base, table) = stub_service(vec![(
         Method::GET,
         "/api/v1/subscriptions/",

@@ -8,9 +8,10 @@
 use super::throttle::{OverLimit, ThrottlePolicy};
 use super::users::{self, CreateUserError};
 use super::{activity, validation};
-use crate::accounts::{ActivityKind, EmailLink, EmailLinkPurpose, Field, FieldError};
+use crate::accounts::{ActivityKind, EmailLink, EmailLinkPurpose};
 use crate::accounts::{PendingEmailChange, ssr::sessions::Session};
 use crate::error::AppError;
+use crate::error::{Field, FieldError};
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::{self, SecurityNotice};
 use crate::state::AppState;

@@ -7,8 +7,9 @@
 use super::sessions::{self, Session};
 use super::throttle::reauth_subject;
 use super::{activity, passwords, users};
-use crate::accounts::{ActivityKind, Field, FieldError};
+use crate::accounts::ActivityKind;
 use crate::error::AppError;
+use crate::error::{Field, FieldError};
 use crate::state::AppState;
 use crate::support::security_events::SecurityEvent;
 use crate::support::time::unix_now;

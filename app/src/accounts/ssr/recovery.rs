@@ -8,8 +8,9 @@
 
 use super::throttle::{OverLimit, ThrottlePolicy};
 use super::{activity, passwords, sessions, users, validation};
-use crate::accounts::{ActivityKind, Field};
+use crate::accounts::ActivityKind;
 use crate::error::AppError;
+use crate::error::Field;
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::{self, SecurityNotice};
 use crate::state::AppState;

@@ -6,8 +6,9 @@
 use super::sessions::Session;
 use super::throttle::{Attempt, second_factor_subject};
 use super::{activity, passwords, reauth, users};
-use crate::accounts::{ActivityKind, Field, FieldError, SecondFactors, TotpSetup};
+use crate::accounts::{ActivityKind, SecondFactors, TotpSetup};
 use crate::error::AppError;
+use crate::error::{Field, FieldError};
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;

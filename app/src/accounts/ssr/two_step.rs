@@ -7,8 +7,9 @@
 use super::activity;
 use super::second_factor::{self, FactorUsed};
 use super::throttle::{Attempt, second_factor_subject};
-use crate::accounts::{ActivityKind, Field, FieldError};
+use crate::accounts::ActivityKind;
 use crate::error::AppError;
+use crate::error::{Field, FieldError};
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;
 use crate::support::db::begin_write;

@@ -1,6 +1,6 @@
 //! What a new account's fields must look like, with messages a person can act on.
 
-use crate::accounts::{Field, FieldError};
+use crate::error::{Field, FieldError};
 
 pub const PASSWORD_MIN_CHARS: usize = 10;
 pub const PASSWORD_MAX_CHARS: usize = 128;

@@ -7,8 +7,9 @@
 //! disabled, expired (to the second), or a rolled secret past its grace
 //! period are each refused with their own reason.
 
-use super::{KeyOwner, Networks, could_be_key, key_hash};
+use super::{KeyOwner, could_be_key, key_hash};
 use crate::api_keys::Permissions;
+use crate::support::networks::Networks;
 use crate::support::time::unix_now;
 use sqlx::AnyPool;
 use std::sync::Arc;

@@ -9,18 +9,17 @@ use crate::api_keys::Permissions;
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::support::db::begin_write;
+use crate::support::networks::Networks;
 use crate::support::time::{moment, time_label, unix_now};
 use sqlx::{AnyPool, FromRow};
 
 mod format;
 mod lookup;
-pub mod networks;
 pub mod reminders;
 pub mod service;
 
 pub use format::{CHECKED_PREFIX, KEY_PREFIX, could_be_key, generate, key_hash, mask};
 pub use lookup::{KeyCheck, KeyLookup, LookupFailed, Refusal, is_expired};
-pub use networks::Networks;
 
 /// Active keys one user may hold.
 pub const MAX_ACTIVE_KEYS: i64 = 20;

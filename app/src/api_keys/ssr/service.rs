@@ -4,16 +4,16 @@
 
 use super::{
     CreateKeyError, KeyChange, KeyOwner, KeyRecord, KeySettings, MAX_ACTIVE_KEYS, MAX_GRACE_SECS,
-    Networks,
 };
 use crate::accounts::ssr::{reauth, sessions::Session, users};
-use crate::accounts::{Field, FieldError};
 use crate::api_keys::{
     Access, ApiKeyView, Expiry, KeyList, NewKeyForm, Permissions, PreviousSecret, ResourceAccess,
 };
-use crate::billing::ssr::{Freshness, payment_failed};
 use crate::error::AppError;
+use crate::error::{Field, FieldError};
+use crate::payments::ssr::{Freshness, payment_failed};
 use crate::state::AppState;
+use crate::support::networks::Networks;
 use crate::support::time::{date_label, moment, time_label, unix_now};
 
 const DAY: i64 = 86_400;
@@ -167,7 +167,7 @@ pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppErr
         .map_err(AppError::dependency_failed("listing keys"))?;
     let subscribed = state
         .payments
-        .active_plan_for_page(&state.catalog, session)
+        .active_plan_for_page(&state.catalog, &session.user.id, session.checkout_activity)
         .await;
     let now = unix_now();
     Ok(KeyList {

@@ -3,14 +3,15 @@
 //! and confirming a return from checkout. Every Payment MS failure is logged
 //! and answered as the retryable `PaymentUnavailable`.
 
-use super::payment_client::{CheckoutRequest, PaymentError};
-use super::{Freshness, checkouts, payment_failed};
+use super::checkouts;
 use crate::accounts::CurrentUser;
 use crate::accounts::ssr::sessions::Session;
-use crate::accounts::{Field, FieldError};
-use crate::billing::catalog::PlanKind;
 use crate::billing::{BillingOverview, CheckoutOutcome, Purchase, SubscriptionView};
+use crate::catalog::PlanKind;
 use crate::error::AppError;
+use crate::error::{Field, FieldError};
+use crate::payments::ssr::payment_client::{CheckoutRequest, PaymentError};
+use crate::payments::ssr::{Freshness, payment_failed};
 use crate::state::AppState;
 use crate::support::time::date_label;
 use std::time::Duration;
@@ -127,7 +128,7 @@ pub async fn subscription(
         .subscription(
             &state.catalog,
             &session.user.id,
-            Freshness::for_page(session),
+            Freshness::for_page(session.checkout_activity),
         )
         .await
     {
@@ -145,7 +146,7 @@ pub async fn overview(
     let freshness = if refresh {
         Freshness::Refresh
     } else {
-        Freshness::for_page(session)
+        Freshness::for_page(session.checkout_activity)
     };
     let subscription = match state
         .payments

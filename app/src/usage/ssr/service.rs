@@ -77,7 +77,7 @@ pub async fn getting_started(
     let usage = current(state, user_id).await?;
     let subscribed = state
         .payments
-        .active_plan_for_page(&state.catalog, session)
+        .active_plan_for_page(&state.catalog, &session.user.id, session.checkout_activity)
         .await;
     let Cost {
         total, currency, ..

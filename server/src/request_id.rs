@@ -5,7 +5,7 @@
 //! `X-Request-Id`, and, for the error answers written while handling the
 //! request (API envelopes, refusals), in the text: "quote this id".
 
-use app::api_keys::ssr::networks::Networks;
+use app::support::networks::Networks;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;

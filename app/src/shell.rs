@@ -1,5 +1,9 @@
+//! The app shell around every page: the skip link, the header with its
+//! navigation (public, or the signed-in app's with the account menu) and
+//! the footer. Above the capabilities: it links to their pages.
+
 use crate::accounts::CurrentUser;
-use crate::auth::{AuthActions, UserResource, with_signed_in_user};
+use crate::accounts::auth::{AuthActions, UserResource, with_signed_in_user};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;

@@ -1,7 +1,7 @@
 //! The catalog file as the server reads it: every plan with its Stripe ids,
 //! validated at start-up, and the public part pages may see.
 
-use crate::billing::catalog::*;
+use crate::catalog::*;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::Path;
