@@ -57,8 +57,8 @@
       },
       extensions: created.getClientExtensionResults(),
     });
-    await call('add_passkey', { challenge_id: id, credential, name });
-    window.location.assign('/account?saved=passkey-added');
+    const added = await call('add_passkey', { challenge_id: id, credential, name });
+    window.location.assign(added.headers.get('location') || '/account');
   }
 
   async function authenticate(start, finish, fields) {

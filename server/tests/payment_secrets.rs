@@ -53,7 +53,7 @@ async fn secrets_never_leave_the_server() {
         seen.push(page(&app.router, path, Some(&cookie)).await.body);
     }
     for (function, body) in [
-        ("subscription", ""),
+        ("current_subscription", ""),
         ("load_billing", "refresh=true"),
         ("confirm_checkout", ""),
         ("payment/portal", ""),

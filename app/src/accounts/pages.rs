@@ -16,7 +16,8 @@ use crate::accounts::{
     SecondFactors,
 };
 use crate::components::{
-    FormField, Loaded, PageMeta, SubmitButton, field_error, form_error, query_value,
+    FormField, Loaded, NoticeFromAddress, PageMeta, SubmitButton, field_error, form_error,
+    query_value,
 };
 use crate::error::AppError;
 use crate::error::Field;
@@ -491,40 +492,15 @@ fn AccountSettings(
         Signal::derive(move || change_password.value().get().and_then(Result::err));
     let sessions_error =
         Signal::derive(move || sign_out_everywhere.value().get().and_then(Result::err));
-    // Tracked: with JavaScript, saving the name refetches the user (which
-    // renders this page again) and navigates to `?saved=name`, in either order.
-    let query = use_query_map();
-    let confirmation = move || match query.with(|query| query.get("saved")).as_deref() {
-        Some("name") => Some("Your name is saved."),
-        Some("password") => Some("Your password is changed. Every other session was signed out."),
-        Some("sessions") => Some("Every other session was signed out."),
-        Some("session-ended") => Some("The session is ended: that device is signed out."),
-        Some("email-confirmed") => {
-            Some("Your e-mail address is confirmed. You can create API keys now.")
-        }
-        Some("email-change") => Some(
-            "Check the new address's inbox: the change is made when you open the link we sent there.",
-        ),
-        Some("email-change-cancelled") => {
-            Some("The e-mail change is cancelled: its link no longer works.")
-        }
-        Some("passkey-added") => Some("The passkey is added: you can sign in with it now."),
-        Some("passkey-removed") => Some("The passkey is removed: it no longer signs you in."),
-        Some("two-factor-off") => {
-            Some("Two-step verification is off: your password alone signs you in.")
-        }
-        Some("email-changed") => {
-            Some("Your e-mail address is changed. Sign in with the new one from now on.")
-        }
-        _ => None,
-    };
     let display_name = user.display_name.clone();
     view! {
         <section class="section" aria-labelledby="account-title">
             <div class="container container--form">
                 <h1 id="account-title">"Your account"</h1>
                 <p class="lead">{format!("Signed in as {}", user.email)}</p>
-                {move || confirmation().map(|text| view! { <p class="notice" role="status">{text}</p> })}
+                // Tracked: with JavaScript, saving the name refetches the user (which
+                // renders this page again) and navigates to `?saved=name`, in either order.
+                <NoticeFromAddress page="/account" />
 
                 <h2>"Name"</h2>
                 <ActionForm action=rename attr:class="form">

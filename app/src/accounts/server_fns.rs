@@ -97,7 +97,7 @@ pub async fn update_display_name(display_name: String) -> Result<(), AppError> {
     use super::ssr::context::{app_state, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     super::ssr::service::rename(&state, &session.user.id, &display_name).await?;
-    leptos_axum::redirect("/account?saved=name");
+    leptos_axum::redirect(&crate::components::Notice::NameSaved.url());
     Ok(())
 }
 
@@ -111,7 +111,7 @@ pub async fn change_password(
     let client = client_address();
     super::ssr::service::change_password(&state, &session, current_password, new_password, &client)
         .await?;
-    leptos_axum::redirect("/account?saved=password");
+    leptos_axum::redirect(&crate::components::Notice::PasswordChanged.url());
     Ok(())
 }
 
@@ -120,7 +120,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     use super::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     super::ssr::service::sign_out_everywhere(&state, &session, &client_address()).await?;
-    leptos_axum::redirect("/account?saved=sessions");
+    leptos_axum::redirect(&crate::components::Notice::OtherSessionsEnded.url());
     Ok(())
 }
 
@@ -138,7 +138,7 @@ pub async fn end_session(session_id: String) -> Result<(), AppError> {
     use super::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     super::ssr::service::end_session(&state, &session, &session_id, &client_address()).await?;
-    leptos_axum::redirect("/account?saved=session-ended");
+    leptos_axum::redirect(&crate::components::Notice::SessionEnded.url());
     Ok(())
 }
 
@@ -287,7 +287,7 @@ pub async fn request_email_change(
     let client = client_address();
     super::ssr::addresses::request_change(&state, &session, &new_email, current_password, &client)
         .await?;
-    leptos_axum::redirect("/account?saved=email-change");
+    leptos_axum::redirect(&crate::components::Notice::EmailChangeRequested.url());
     Ok(())
 }
 
@@ -300,7 +300,7 @@ pub async fn cancel_email_change() -> Result<(), AppError> {
         .map_err(AppError::dependency_failed(
             "cancelling an e-mail change failed",
         ))?;
-    leptos_axum::redirect("/account?saved=email-change-cancelled");
+    leptos_axum::redirect(&crate::components::Notice::EmailChangeCancelled.url());
     Ok(())
 }
 
@@ -333,16 +333,16 @@ pub async fn confirm_email(token: String) -> Result<(), AppError> {
     let (user_id, purpose) =
         super::ssr::addresses::confirm(&state, &token, &client_address()).await?;
     let owner_signed_in = current_session().is_some_and(|session| session.user.id == user_id);
-    leptos_axum::redirect(match (owner_signed_in, purpose) {
-        (true, EmailLinkPurpose::Verify) => "/account?saved=email-confirmed",
-        (true, EmailLinkPurpose::Change) => "/account?saved=email-changed",
-        (false, _) => "/login?confirmed=email",
+    leptos_axum::redirect(&match (owner_signed_in, purpose) {
+        (true, EmailLinkPurpose::Verify) => crate::components::Notice::EmailConfirmed.url(),
+        (true, EmailLinkPurpose::Change) => crate::components::Notice::EmailChanged.url(),
+        (false, _) => "/login?confirmed=email".to_owned(),
     });
     Ok(())
 }
 
 /// The user's second factors, for /account and /account/two-factor.
-#[server(prefix = "/api", endpoint = "second_factors")]
+#[server(prefix = "/api", endpoint = "load_second_factors")]
 pub async fn load_second_factors() -> Result<SecondFactors, AppError> {
     use super::ssr::context::{app_state, signed_in};
     let (state, session) = (app_state(), signed_in()?);
@@ -362,7 +362,7 @@ pub async fn start_totp_setup() -> Result<(), AppError> {
 }
 
 /// The QR code and key of the set-up in progress, if any.
-#[server(prefix = "/api", endpoint = "totp_setup")]
+#[server(prefix = "/api", endpoint = "load_totp_setup")]
 pub async fn load_totp_setup() -> Result<Option<TotpSetup>, AppError> {
     use super::ssr::context::{app_state, signed_in};
     let (state, session) = (app_state(), signed_in()?);
@@ -393,12 +393,12 @@ pub async fn turn_off_two_factor() -> Result<(), AppError> {
     use super::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     super::ssr::second_factor::turn_off(&state, &session, &client_address()).await?;
-    leptos_axum::redirect("/account?saved=two-factor-off");
+    leptos_axum::redirect(&crate::components::Notice::TwoFactorOff.url());
     Ok(())
 }
 
 /// The user's passkeys, for /account.
-#[server(prefix = "/api", endpoint = "passkeys")]
+#[server(prefix = "/api", endpoint = "load_passkeys")]
 pub async fn load_passkeys() -> Result<Vec<PasskeyView>, AppError> {
     use super::ssr::context::{app_state, signed_in};
     let (state, session) = (app_state(), signed_in()?);
@@ -434,7 +434,10 @@ pub async fn add_passkey(
         &name,
         &client,
     )
-    .await
+    .await?;
+    // `/passkey.js` follows this answer's `Location`.
+    leptos_axum::redirect(&crate::components::Notice::PasskeyAdded.url());
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "remove_passkey")]
@@ -442,7 +445,7 @@ pub async fn remove_passkey(passkey_id: String) -> Result<(), AppError> {
     use super::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     super::ssr::passkeys::remove(&state, &session, &passkey_id, &client_address()).await?;
-    leptos_axum::redirect("/account?saved=passkey-removed");
+    leptos_axum::redirect(&crate::components::Notice::PasskeyRemoved.url());
     Ok(())
 }
 

@@ -15,7 +15,9 @@ use super::{
 };
 use crate::accounts::CurrentUser;
 use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
-use crate::components::{CopyButton, FormField, Loaded, SubmitButton, field_error, form_error};
+use crate::components::{
+    CopyButton, FormField, Loaded, NoticeFromAddress, SubmitButton, field_error, form_error,
+};
 use crate::error::AppError;
 use crate::error::Field;
 use leptos::either::{Either, EitherOf4};
@@ -70,20 +72,6 @@ pub fn KeysPage() -> impl IntoView {
     }
 }
 
-const CHANGE_NOTICES: [(&str, &str); 5] = [
-    ("revoked", "The key is revoked: it stops working at once."),
-    (
-        "disabled",
-        "The key is disabled: it answers 401 until you enable it again.",
-    ),
-    ("enabled", "The key is enabled again."),
-    (
-        "grace",
-        "The old secret has stopped working. Only the new one works now.",
-    ),
-    ("networks", "The key's allowed networks are saved."),
-];
-
 #[component]
 fn KeysManager(
     actions: KeyActions,
@@ -137,19 +125,12 @@ fn KeysManager(
             .find_map(Result::err)
             .or_else(|| posted_roll.clone().and_then(Result::err))
     });
-    let query = use_query_map();
     view! {
         <section class="section" aria-labelledby="keys-title">
             <div class="container container--keys">
                 <h1 id="keys-title">"API keys"</h1>
                 <p class="lead">"Send a key in the X-API-Key header of every request to the Tracepipe API."</p>
-                {move || {
-                    let changed = query.get().get("changed")?;
-                    CHANGE_NOTICES
-                        .iter()
-                        .find(|(what, _)| *what == changed)
-                        .map(|(_, notice)| view! { <p class="notice" role="status">{*notice}</p> })
-                }}
+                <NoticeFromAddress page="/keys" />
                 {move || revealed.get().map(|created| view! { <NewKeyPanel created /> })}
                 <Show when=move || change_error.get() == Some(AppError::ReauthRequired)>
                     <ConfirmPasswordFirst next="/keys" before="rolling a key" />

@@ -78,7 +78,7 @@ pub async fn end_api_key_grace(key_id: String) -> Result<(), AppError> {
     use crate::accounts::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     end_grace(&state, Caller::Owner(&session), &key_id, &client_address()).await?;
-    leptos_axum::redirect("/keys?changed=grace");
+    leptos_axum::redirect(&crate::components::Notice::KeyGraceEnded.url());
     Ok(())
 }
 
@@ -89,8 +89,13 @@ pub async fn set_api_key_disabled(key_id: String, disabled: bool) -> Result<(), 
         disabled: Some(disabled),
         ..Default::default()
     };
-    let changed = if disabled { "disabled" } else { "enabled" };
-    change_own_key(&key_id, disable, changed).await
+    use crate::components::Notice;
+    let notice = if disabled {
+        Notice::KeyDisabled
+    } else {
+        Notice::KeyEnabled
+    };
+    change_own_key(&key_id, disable, notice).await
 }
 
 /// Replaces a key's allowed networks (empty: any address).
@@ -104,23 +109,28 @@ pub async fn set_api_key_networks(
         networks: Some(&networks),
         ..Default::default()
     };
-    change_own_key(&key_id, replace, "networks").await
+    change_own_key(
+        &key_id,
+        replace,
+        crate::components::Notice::KeyNetworksSaved,
+    )
+    .await
 }
 
 /// Applies a change to one of the signed-in user's keys, then sends the
-/// browser back to /keys saying what `changed`.
+/// browser back to /keys with `notice`.
 #[cfg(feature = "ssr")]
 async fn change_own_key(
     key_id: &str,
     change: super::ssr::KeyChange<'_>,
-    changed: &str,
+    notice: crate::components::Notice,
 ) -> Result<(), AppError> {
     use super::ssr::service::{self, Caller};
     use crate::accounts::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     let caller = Caller::Owner(&session);
     service::change(&state, caller, key_id, change, &client_address()).await?;
-    leptos_axum::redirect(&format!("/keys?changed={changed}"));
+    leptos_axum::redirect(&notice.url());
     Ok(())
 }
 
@@ -130,6 +140,6 @@ pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
     use crate::accounts::ssr::context::{app_state, client_address, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     revoke(&state, Caller::Owner(&session), &key_id, &client_address()).await?;
-    leptos_axum::redirect("/keys?changed=revoked");
+    leptos_axum::redirect(&crate::components::Notice::KeyRevoked.url());
     Ok(())
 }

@@ -2,9 +2,7 @@
 //! subscription panel the dashboard shows.
 
 use super::components::PlanCard;
-use super::server_fns::{
-    Checkout, OpenBillingPortal, confirm_checkout, current_subscription, load_billing,
-};
+use super::server_fns::{Checkout, Portal, confirm_checkout, current_subscription, load_billing};
 use super::{BillingOverview, CheckoutOutcome, SubscriptionState, SubscriptionView};
 use crate::accounts::CurrentUser;
 use crate::accounts::auth::{PrivatePage, UserResource};
@@ -229,7 +227,7 @@ pub fn BillingPage() -> impl IntoView {
     // Back from the portal: whatever changed there must show now.
     let refresh = use_query_map().with_untracked(|query| query.get("from").is_some());
     let overview = Resource::new(|| (), move |_| load_billing(refresh));
-    let portal = ServerAction::<OpenBillingPortal>::new();
+    let portal = ServerAction::<Portal>::new();
     follow_returned_url(move || portal.value().get().and_then(Result::ok));
     view! {
         <PrivatePage
@@ -244,7 +242,7 @@ pub fn BillingPage() -> impl IntoView {
 #[component]
 fn BillingDetails(
     overview: Resource<Result<BillingOverview, AppError>>,
-    portal: ServerAction<OpenBillingPortal>,
+    portal: ServerAction<Portal>,
 ) -> impl IntoView {
     view! {
         <section class="section" aria-labelledby="billing-title">
@@ -258,10 +256,7 @@ fn BillingDetails(
 }
 
 #[component]
-fn BillingOverviewView(
-    overview: BillingOverview,
-    portal: ServerAction<OpenBillingPortal>,
-) -> impl IntoView {
+fn BillingOverviewView(overview: BillingOverview, portal: ServerAction<Portal>) -> impl IntoView {
     let manage = if overview.has_billing_account() {
         Either::Left(view! {
             <p>"Update your card, download invoices, change plan or cancel in the Stripe customer portal."</p>

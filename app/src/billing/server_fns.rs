@@ -15,14 +15,14 @@ pub async fn checkout(plan_id: String) -> Result<String, AppError> {
 
 /// Opens the Stripe Customer Portal, which returns to /billing.
 #[server(prefix = "/api/payment", endpoint = "portal")]
-pub async fn open_billing_portal() -> Result<String, AppError> {
+pub async fn portal() -> Result<String, AppError> {
     use crate::accounts::ssr::context::{app_state, leave_site_for, signed_in};
     let (state, session) = (app_state(), signed_in()?);
     leave_site_for(super::ssr::service::portal(&state, &session.user.id).await?)
 }
 
 /// The signed-in user's subscription (None: signed out or never subscribed).
-#[server(prefix = "/api", endpoint = "subscription")]
+#[server(prefix = "/api", endpoint = "current_subscription")]
 pub async fn current_subscription() -> Result<Option<SubscriptionView>, AppError> {
     use crate::accounts::ssr::context::{app_state, current_session};
     match current_session() {

@@ -3,11 +3,13 @@
 pub mod copy_button;
 pub mod form;
 pub mod loaded;
+pub mod notice;
 pub mod page_meta;
 
 pub use copy_button::CopyButton;
 pub use form::{FormField, SubmitButton, field_error, form_error};
 pub use loaded::{Loaded, RetryNotice};
+pub use notice::{Notice, NoticeFromAddress};
 pub use page_meta::PageMeta;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};

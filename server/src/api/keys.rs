@@ -391,6 +391,7 @@ pub struct RollKeyBody {
     /// How long the old secret keeps working: 0 (it stops now) to 604800
     /// (7 days). An expired key's old secret gets none.
     #[schema(minimum = 0, maximum = 604800)]
+    #[serde(deserialize_with = "super::json::whole_number")]
     grace_period_seconds: i64,
     /// While the secret before the last roll is still in its grace period,
     /// a roll is refused (409, `details.reason` = `grace_period_running`)

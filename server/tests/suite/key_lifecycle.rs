@@ -394,6 +394,40 @@ async fn roll(router: &axum::Router, key: &str, id: &str, grace: i64) -> Value {
     json_of(&rolled)
 }
 
+/// The document says `integer`, and JSON Schema counts `60.0` as one (as
+/// schemathesis and generated clients do): it is taken; `60.5` is not.
+#[tokio::test]
+async fn a_grace_period_written_as_a_whole_decimal_is_taken_and_a_fraction_is_refused() {
+    let app = sqlite_app().await;
+    let (_, owner) = subscriber_with_key(&app, "decimal").await;
+    let (_, id) = create_with(&app, &owner, json!({"name": "ci"})).await;
+    let path = format!("/v1/api-keys/{id}/roll");
+    let half = r#"{"grace_period_seconds": 60.5}"#;
+    let refused = api(&app.router, "POST", &path, Some(&owner), Some((JSON, half))).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        json_of(&refused)["error"]["details"]["field"],
+        "grace_period_seconds"
+    );
+    let whole = r#"{"grace_period_seconds": 60.0}"#;
+    let rolled = api(
+        &app.router,
+        "POST",
+        &path,
+        Some(&owner),
+        Some((JSON, whole)),
+    )
+    .await;
+    assert_eq!(rolled.status, StatusCode::CREATED, "{}", rolled.body);
+    let grace_ends = json_of(&rolled)["previous_secret"]["expires_at"].clone();
+    assert!(grace_ends.is_string(), "{grace_ends}");
+}
+
 #[tokio::test]
 async fn a_roll_keeps_the_key_and_its_old_secret_works_for_the_grace_period() {
     let app = sqlite_app().await;
