@@ -79,7 +79,15 @@ fn no_access() -> AccessLevel {
 #[serde(untagged)]
 pub enum KeyPermissions {
     Preset(Preset),
-    Restricted(RestrictedAccess),
+    Restricted(#[serde(deserialize_with = "object_only")] RestrictedAccess),
+}
+
+/// serde's derived structs also take a JSON array, field by field in
+/// order (`[]` would be "no access to anything"); the document says object.
+fn object_only<'de, D: Deserializer<'de>>(input: D) -> Result<RestrictedAccess, D::Error> {
+    use serde::de::Error as _;
+    let fields = serde_json::Map::<String, serde_json::Value>::deserialize(input)?;
+    RestrictedAccess::deserialize(serde_json::Value::Object(fields)).map_err(D::Error::custom)
 }
 
 impl From<KeyPermissions> for Permissions {

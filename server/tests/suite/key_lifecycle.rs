@@ -394,6 +394,38 @@ async fn roll(router: &axum::Router, key: &str, id: &str, grace: i64) -> Value {
     json_of(&rolled)
 }
 
+/// Permissions are a preset or an object: an array is refused and makes no
+/// key (serde's structs would take `[]` as "no access to anything").
+#[tokio::test]
+async fn permissions_written_as_an_array_are_refused() {
+    let app = sqlite_app().await;
+    let (_, owner) = subscriber_with_key(&app, "arrays").await;
+    for body in [
+        r#"{"permissions": []}"#,
+        r#"{"permissions": ["read", "read", "read"]}"#,
+    ] {
+        let refused = api(
+            &app.router,
+            "POST",
+            "/v1/api-keys",
+            Some(&owner),
+            Some((JSON, body)),
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            refused.body
+        );
+    }
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_keys")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "only the owner's own key");
+}
+
 /// The document says `integer`, and JSON Schema counts `60.0` as one (as
 /// schemathesis and generated clients do): it is taken; `60.5` is not.
 #[tokio::test]
