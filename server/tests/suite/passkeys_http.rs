@@ -44,6 +44,10 @@ async fn confirmed_account(app: &TestApp, email: &str, name: &str) -> String {
     cookie
 }
 
+/// A sign-in (or confirmation) answer of the right shape that no
+/// authenticator signed.
+const FORGED_ASSERTION: &str = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"authenticatorData":"AAAA","clientDataJSON":"AAAA","signature":"AAAA","userHandle":"AAAA"},"extensions":{}}"#;
+
 const FORGED: &str = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"attestationObject":"AAAA","clientDataJSON":"AAAA"},"extensions":{}}"#;
 
 #[tokio::test]
@@ -134,8 +138,11 @@ async fn sign_in_options_list_no_credentials_and_a_forged_answer_signs_nobody_in
     assert_eq!(public_key["rpId"], "tracepipe.example");
     assert_eq!(public_key["allowCredentials"], Value::Array(vec![]));
     assert_eq!(public_key["userVerification"], "required");
-    let forged = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"authenticatorData":"AAAA","clientDataJSON":"AAAA","signature":"AAAA","userHandle":"AAAA"},"extensions":{}}"#;
-    let body = form(&[("challenge_id", &id), ("credential", forged), ("next", "")]);
+    let body = form(&[
+        ("challenge_id", &id),
+        ("credential", FORGED_ASSERTION),
+        ("next", ""),
+    ]);
     let refused = call(&app.router, "sign_in_with_passkey", &body, None).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
     assert!(refused.header("set-cookie").is_empty());
@@ -159,10 +166,9 @@ async fn passkey_answers_confirming_a_session_are_counted_against_the_account_ev
     let mut answers = Vec::new();
     for _ in 0..8 {
         let (id, _) = challenge(&call(&app.router, "passkey_sign_in_options", "", None).await);
-        let forged = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"authenticatorData":"AAAA","clientDataJSON":"AAAA","signature":"AAAA","userHandle":"AAAA"},"extensions":{}}"#;
         let body = form(&[
             ("challenge_id", &id),
-            ("credential", forged),
+            ("credential", FORGED_ASSERTION),
             ("next", "/keys"),
         ]);
         let (router, cookie) = (app.router.clone(), cookie.clone());
