@@ -1,8 +1,8 @@
 //! The dashboard: where a signed-in user lands, with the next step, their
 //! plan, and a way to every page of the app.
 
-use crate::accounts::CurrentUser;
 use crate::accounts::auth::PrivatePage;
+use crate::actor::CurrentUser;
 use crate::api_keys::pages::{ExpiringKeysNotice, expiring_keys_resource};
 use crate::billing::pages::{SubscriptionPanel, subscription_resource};
 use crate::usage::pages::{GettingStartedPanel, getting_started_resource};

@@ -121,6 +121,10 @@ pub enum AppError {
     /// A key asked for a key (or a change to one) with more power than its own.
     #[error("{0}")]
     KeyEscalation(String),
+    /// A key asked for something its permissions do not include (the
+    /// permission it needed, as `resource:access`).
+    #[error("This key does not have the {0} permission this request needs.")]
+    MissingPermission(String),
     #[error("That key has no older secret still working: nothing to stop.")]
     NoGracePeriod,
     /// A roll would stop the secret before the last roll, still in its grace period.
@@ -225,7 +229,8 @@ impl AppError {
             | Self::EmailUnverified
             | Self::AddressUnconfirmed
             | Self::ReauthRequired
-            | Self::KeyEscalation(_) => StatusCode::FORBIDDEN,
+            | Self::KeyEscalation(_)
+            | Self::MissingPermission(_) => StatusCode::FORBIDDEN,
             Self::NoSuchKey | Self::NoSuchSession | Self::NoSuchPasskey | Self::NoGracePeriod => {
                 StatusCode::NOT_FOUND
             }
@@ -280,8 +285,10 @@ impl AppError {
 #[cfg(feature = "ssr")]
 fn this_request_id() -> Option<String> {
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
-    let id = parts.headers.get("x-request-id")?.to_str().ok()?;
-    Some(id.to_owned())
+    let id = parts
+        .extensions
+        .get::<crate::support::request::RequestId>()?;
+    Some(id.0.to_string())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod actor;
 pub mod api_errors;
 pub mod api_keys;
 pub mod billing;
@@ -18,6 +19,7 @@ pub mod landing;
 pub mod mail;
 pub mod not_found;
 pub mod payments;
+pub mod permissions;
 pub mod shell;
 pub mod site;
 #[cfg(feature = "ssr")]

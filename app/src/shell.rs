@@ -2,8 +2,8 @@
 //! navigation (public, or the signed-in app's with the account menu) and
 //! the footer. Above the capabilities: it links to their pages.
 
-use crate::accounts::CurrentUser;
 use crate::accounts::auth::{AuthActions, UserResource, with_signed_in_user};
+use crate::actor::CurrentUser;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;

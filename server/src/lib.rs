@@ -3,6 +3,7 @@
 // Leptos view types nest deeply; the default limit (128) is too low for them.
 #![recursion_limit = "256"]
 
+pub mod actor;
 pub mod api;
 pub mod assets;
 pub mod config;

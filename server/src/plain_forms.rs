@@ -5,13 +5,11 @@
 //! without ever being stored for a later request. With JavaScript the same
 //! forms call their server functions instead.
 
-use app::accounts::ssr::activity::peer_address;
-use app::accounts::ssr::context::RequestSession;
 use app::accounts::ssr::second_factor;
-use app::accounts::ssr::sessions::Session;
 use app::accounts::two_factor_pages::TwoFactorFormOutcome;
+use app::actor::Actor;
 use app::api_keys::ssr::KeyRecord;
-use app::api_keys::ssr::service::{self, Caller};
+use app::api_keys::ssr::service;
 use app::api_keys::{CreatedKey, KeyFormOutcome, NewKeyForm};
 use app::error::AppError;
 use app::shell;
@@ -19,7 +17,7 @@ use app::state::AppState;
 use app::support::time::unix_now;
 use axum::Form;
 use axum::body::Body;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -57,8 +55,7 @@ enum TwoFactorForm {
 /// in, or a body over the size limit).
 struct Posted<F> {
     parts: Parts,
-    session: Session,
-    client: String,
+    actor: Actor,
     form: Result<F, AppError>,
 }
 
@@ -67,14 +64,11 @@ async fn posted<F: DeserializeOwned>(
     request: Request,
     page: &str,
 ) -> Result<Posted<F>, Response> {
-    let (parts, body) = request.into_parts();
-    let Some(session) = parts
-        .extensions
-        .get::<RequestSession>()
-        .and_then(|found| found.0.clone())
-    else {
+    let (mut parts, body) = request.into_parts();
+    let Ok(actor) = Actor::from_request_parts(&mut parts, state).await;
+    if actor.signed_in().is_none() {
         return Err(Redirect::to(&format!("/login?next={page}")).into_response());
-    };
+    }
     let form = match Form::<F>::from_request(Request::from_parts(parts.clone(), body), state).await
     {
         Ok(Form(form)) => Ok(form),
@@ -85,13 +79,7 @@ async fn posted<F: DeserializeOwned>(
         }
         Err(refused) => Err(AppError::BadRequest(refused.body_text())),
     };
-    let client = peer_address(&parts.extensions);
-    Ok(Posted {
-        parts,
-        session,
-        client,
-        form,
-    })
+    Ok(Posted { parts, actor, form })
 }
 
 /// The page `parts` asked for, rendered with the form's `result` in its
@@ -134,7 +122,7 @@ pub async fn keys(
         Ok(posted) => posted,
         Err(response) => return response,
     };
-    let (session, client) = (&posted.session, posted.client.as_str());
+    let actor = &posted.actor;
     let roll = posted.form.as_ref().is_ok_and(|form| form.intent == "roll");
     let shown = |rolled: bool| {
         move |(record, key): (KeyRecord, String)| CreatedKey {
@@ -145,15 +133,14 @@ pub async fn keys(
     };
     let outcome = match posted.form {
         Ok(form) if matches!(form.intent.as_str(), "" | "create") => {
-            service::create_from_page(&state, session, &form.new_key, client)
+            service::create_from_page(&state, actor, &form.new_key)
                 .await
                 .map(shown(false))
         }
         Ok(form) if form.intent == "roll" => match service::grace_from_form(&form.grace_seconds) {
             Ok(grace) => {
-                let caller = Caller::Owner(session);
                 let end_previous = form.end_previous_grace.is_some();
-                service::roll(&state, caller, &form.key_id, grace, end_previous, client)
+                service::roll(&state, actor, &form.key_id, grace, end_previous)
                     .await
                     .map(shown(true))
             }
@@ -179,13 +166,13 @@ pub async fn two_factor(
         Ok(posted) => posted,
         Err(response) => return response,
     };
-    let (session, client) = (&posted.session, posted.client.as_str());
+    let actor = &posted.actor;
     let outcome = match posted.form {
         Ok(TwoFactorForm::Confirm { code }) => {
-            second_factor::confirm_setup(&state, session, &code, client).await
+            second_factor::confirm_setup(&state, actor, &code).await
         }
         Ok(TwoFactorForm::Regenerate) => {
-            second_factor::regenerate_recovery_codes(&state, session, client).await
+            second_factor::regenerate_recovery_codes(&state, actor).await
         }
         Err(refused) => Err(refused),
     };

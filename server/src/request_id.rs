@@ -6,6 +6,7 @@
 //! request (API envelopes, refusals), in the text: "quote this id".
 
 use app::support::networks::Networks;
+use app::support::request::RequestId;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -64,6 +65,7 @@ pub async fn request_id(
     });
     request.headers_mut().insert(X_REQUEST_ID, id.clone());
     let text: Arc<str> = id.to_str().expect("checked ASCII").into();
+    request.extensions_mut().insert(RequestId(text.clone()));
     let mut response = CURRENT.scope(text, next.run(request)).await;
     response.headers_mut().insert(X_REQUEST_ID, id);
     response

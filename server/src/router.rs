@@ -2,6 +2,7 @@
 //! sub-routers (pages with their server functions, `/v1`, `/internal/v1`),
 //! each behind its own layers, then the layers every response passes.
 
+use crate::actor::from_session;
 use crate::api::rate_limit::RateLimits;
 use crate::config::Config;
 use crate::keyed_limit::KeyedLimit;
@@ -21,7 +22,6 @@ use crate::middleware::static_pages::finish_static_pages;
 use crate::request_id::request_id;
 use crate::security::security_headers;
 use crate::{api, ops, plain_forms, sandbox, telemetry};
-use app::accounts::ssr::context::load_session;
 use app::landing::ssr::{robots_txt, sitemap_xml};
 use app::site::SiteInfo;
 use app::state::AppState;
@@ -204,7 +204,7 @@ async fn pages(state: &AppState, config: &Config) -> Router {
                 Arc::<str>::from(config.public_url.as_str()),
                 same_origin_writes,
             ))
-            .layer(from_fn_with_state(state.clone(), load_session))
+            .layer(from_fn_with_state(state.clone(), from_session))
             .layer(from_fn(unavailable_without_session))
             .layer(from_fn(server_function_errors))
             // Innermost: a render outlives a client that hangs up, quietly.

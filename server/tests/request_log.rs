@@ -222,7 +222,7 @@ async fn every_security_decision_writes_one_line_with_who_where_and_why() {
         &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
     )
     .await;
-    let (user_id, key) = common::api::subscriber_with_key(&app, "audited").await;
+    let KeyHolder { user_id, key } = common::api::subscriber_with_key(&app, "audited").await;
     let email: (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
         .bind(&user_id)
         .fetch_one(&app.state.db)
@@ -419,7 +419,10 @@ async fn second_steps_and_confirmations_write_their_security_lines() {
     let (captured, _guard) = capture_logs(tracing::Level::INFO);
     let app = app_on(sqlite_database(), &[]).await;
     let email = "audited-2fa@example.com";
-    let (user_id, cookie) = account(&app, email).await;
+    let SignedInUser {
+        id: user_id,
+        cookie,
+    } = account(&app, email).await;
     let (secret, recovery_codes) = turn_on(&app, &cookie).await;
     let pending = first_step(&app, email).await;
     second_step(&app, &pending, "000000").await;
@@ -493,7 +496,7 @@ async fn second_steps_and_confirmations_write_their_security_lines() {
 async fn metrics_show_each_routes_requests_by_status_on_their_own_listener() {
     let app = app_on(sqlite_database(), &[("METRICS_ADDR", "127.0.0.1:9464")]).await;
     server::metrics::recorder();
-    let (_, key) = common::api::user_with_key(&app, "measured").await;
+    let KeyHolder { key, .. } = common::api::user_with_key(&app, "measured").await;
     users_me(&app.router, &key).await;
     common::api::api(
         &app.router,

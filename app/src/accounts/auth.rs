@@ -1,11 +1,11 @@
 //! Who is signed in, shared by every page: the app-wide user resource, the
 //! actions that change it, and the guards for signed-in and signed-out pages.
 
-use crate::accounts::CurrentUser;
 use crate::accounts::server_fns::{
     ConfirmEmail, DeleteAccount, Login, Logout, Register, ResendConfirmation, ResetPassword,
     UpdateDisplayName, VerifySignIn, signed_in_user,
 };
+use crate::actor::CurrentUser;
 use crate::components::{PageMeta, SubmitButton, form_error, query_value};
 use crate::error::AppError;
 use leptos::either::Either;
@@ -131,6 +131,7 @@ pub fn PrivatePage<V: IntoView + 'static>(
     children: impl Fn(CurrentUser) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
     let user = expect_context::<UserResource>();
+    let actions = expect_context::<AuthActions>();
     let location = use_location();
     let resend = ServerAction::<ResendConfirmation>::new();
     view! {
@@ -142,8 +143,15 @@ pub fn PrivatePage<V: IntoView + 'static>(
                 {children(user)}
             }),
             None => {
+                // Signed out from this page (or the account deleted): that
+                // action's own redirect is on its way, and a second one to
+                // sign-in would race it.
+                let left_here = actions.logout.version().get_untracked() > 0
+                    || actions.delete_account.version().get_untracked() > 0;
                 let here = location.pathname.get_untracked();
-                Either::Right(view! { <Redirect path=format!("/login?next={}", query_value(&here)) /> })
+                Either::Right((!left_here).then(|| {
+                    view! { <Redirect path=format!("/login?next={}", query_value(&here)) /> }
+                }))
             }
         })}
     }

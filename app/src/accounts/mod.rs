@@ -10,16 +10,6 @@ pub mod two_factor_pages;
 
 use serde::{Deserialize, Serialize};
 
-/// The signed-in user as pages see them. Never carries secrets.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    /// Whether `email` was proven by its confirmation link (API keys need it).
-    pub email_verified: bool,
-}
-
 /// A security event on the activity log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

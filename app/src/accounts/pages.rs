@@ -12,9 +12,9 @@ use crate::accounts::server_fns::{
 };
 use crate::accounts::two_factor_pages::TwoFactorSummary;
 use crate::accounts::{
-    ActiveSession, ActivityEntry, CurrentUser, EmailLinkPurpose, PasskeyView, PendingEmailChange,
-    SecondFactors,
+    ActiveSession, ActivityEntry, EmailLinkPurpose, PasskeyView, PendingEmailChange, SecondFactors,
 };
+use crate::actor::CurrentUser;
 use crate::components::{
     FormField, Loaded, NoticeFromAddress, PageMeta, SubmitButton, field_error, form_error,
     query_value,

@@ -2,16 +2,21 @@
 //! and answer with the session cookie, a redirect or an `AppError`.
 
 use crate::accounts::{
-    ActiveSession, CurrentUser, EmailLink, PasskeyChallenge, PasskeyView, PendingEmailChange,
-    SecondFactors, TotpSetup, WaitingSignIn,
+    ActiveSession, EmailLink, PasskeyChallenge, PasskeyView, PendingEmailChange, SecondFactors,
+    TotpSetup, WaitingSignIn,
 };
+#[cfg(feature = "ssr")]
+use crate::actor::Actor;
+use crate::actor::CurrentUser;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// The signed-in user, if any (for navigation and guarded pages).
 #[server(prefix = "/api", endpoint = "signed_in_user")]
 pub async fn signed_in_user() -> Result<Option<CurrentUser>, AppError> {
-    Ok(super::ssr::context::current_session().map(|session| session.user))
+    Ok(Actor::current()
+        .signed_in()
+        .map(|session| session.user.clone()))
 }
 
 #[server(prefix = "/api", endpoint = "register")]
@@ -21,23 +26,29 @@ pub async fn register(
     display_name: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{SignInLog, app_state, client_address, start_session_and_redirect};
-    let state = app_state();
+    use super::ssr::context::{SignInLog, app_state, start_session_and_redirect};
+    let (state, actor) = (app_state(), Actor::current());
     let user_id =
-        super::ssr::service::register(&state, &email, password, &display_name, &client_address())
-            .await?;
-    start_session_and_redirect(&state, &user_id, next.as_deref(), SignInLog::AsOther).await
+        super::ssr::service::register(&state, &actor, &email, password, &display_name).await?;
+    let log = SignInLog::AsOther;
+    start_session_and_redirect(&state, &actor, &user_id, next.as_deref(), log).await
 }
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, finish_first_step, known_device};
+    use super::ssr::context::{app_state, finish_first_step, known_device};
     use super::ssr::two_step::FirstStep;
-    let state = app_state();
+    let (state, actor) = (app_state(), Actor::current());
     let device = known_device(&state);
-    let user_id =
-        super::ssr::service::sign_in(&state, &email, password, &client_address(), device).await?;
-    finish_first_step(&state, &user_id, next.as_deref(), FirstStep::Password).await
+    let user_id = super::ssr::service::sign_in(&state, &actor, &email, password, device).await?;
+    finish_first_step(
+        &state,
+        &actor,
+        &user_id,
+        next.as_deref(),
+        FirstStep::Password,
+    )
+    .await
 }
 
 /// The sign-in waiting here for its second step, if any.
@@ -48,45 +59,30 @@ pub async fn pending_sign_in() -> Result<Option<WaitingSignIn>, AppError> {
     let Some(token) = pending_sign_in_token(&state) else {
         return Ok(None);
     };
-    let unavailable = AppError::dependency_failed("reading a pending sign-in failed");
-    let Some(pending) = super::ssr::two_step::find(&state.db, &token)
-        .await
-        .map_err(unavailable)?
-    else {
-        return Ok(None);
-    };
-    let passkeys = super::ssr::passkeys::list(&state.db, &pending.user_id)
-        .await
-        .map_err(unavailable)?;
-    Ok(Some(WaitingSignIn {
-        email: pending.email,
-        has_passkeys: !passkeys.is_empty(),
-    }))
+    super::ssr::service::waiting_sign_in(&state, &token).await
 }
 
 /// The second step of signing in: an authenticator or recovery code.
 #[server(prefix = "/api", endpoint = "verify_sign_in")]
 pub async fn verify_sign_in(code: String) -> Result<(), AppError> {
     use super::ssr::context::{
-        SignInLog, app_state, client_address, end_pending_sign_in_cookie, pending_sign_in_token,
+        SignInLog, app_state, end_pending_sign_in_cookie, pending_sign_in_token,
         start_session_and_redirect,
     };
-    let state = app_state();
+    let (state, actor) = (app_state(), Actor::current());
     let token = pending_sign_in_token(&state).ok_or(AppError::SecondStepExpired)?;
-    let (pending, factor) =
-        super::ssr::two_step::complete(&state, &token, &code, &client_address()).await?;
+    let (pending, factor) = super::ssr::two_step::complete(&state, &actor, &token, &code).await?;
     end_pending_sign_in_cookie(&state);
     let log = SignInLog::SignedIn(factor.sign_in_detail());
-    start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path), log).await
+    let next = Some(pending.next_path.as_str());
+    start_session_and_redirect(&state, &actor, &pending.user_id, next, log).await
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use super::ssr::context::{app_state, current_session, end_session_cookie};
+    use super::ssr::context::{app_state, end_session_cookie};
     let state = app_state();
-    if let Some(session) = current_session() {
-        super::ssr::service::sign_out(&state, &session).await?;
-    }
+    super::ssr::service::sign_out(&state, &Actor::current()).await?;
     end_session_cookie(&state);
     leptos_axum::redirect("/");
     Ok(())
@@ -94,9 +90,9 @@ pub async fn logout() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "update_display_name")]
 pub async fn update_display_name(display_name: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::rename(&state, &session.user.id, &display_name).await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::rename(&state, &actor, &display_name).await?;
     leptos_axum::redirect(&crate::components::Notice::NameSaved.url());
     Ok(())
 }
@@ -106,20 +102,18 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    let client = client_address();
-    super::ssr::service::change_password(&state, &session, current_password, new_password, &client)
-        .await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::change_password(&state, &actor, current_password, new_password).await?;
     leptos_axum::redirect(&crate::components::Notice::PasswordChanged.url());
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::sign_out_everywhere(&state, &session, &client_address()).await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::sign_out_everywhere(&state, &actor).await?;
     leptos_axum::redirect(&crate::components::Notice::OtherSessionsEnded.url());
     Ok(())
 }
@@ -127,17 +121,17 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 /// The user's live sessions, for /account.
 #[server(prefix = "/api", endpoint = "active_sessions")]
 pub async fn active_sessions() -> Result<Vec<ActiveSession>, AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::active_sessions(&state, &session).await
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::active_sessions(&state, &actor).await
 }
 
 /// Ends one session (another device's, usually) by its public id.
 #[server(prefix = "/api", endpoint = "end_session")]
 pub async fn end_session(session_id: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::end_session(&state, &session, &session_id, &client_address()).await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::end_session(&state, &actor, &session_id).await?;
     leptos_axum::redirect(&crate::components::Notice::SessionEnded.url());
     Ok(())
 }
@@ -146,12 +140,11 @@ pub async fn end_session(session_id: String) -> Result<(), AppError> {
 /// then back to `next` (where the sensitive change waits).
 #[server(prefix = "/api", endpoint = "confirm_password")]
 pub async fn confirm_password(password: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::context::app_state;
     use super::ssr::context::renew_session_cookie;
-    use super::ssr::context::{app_state, client_address, signed_in};
     use super::ssr::validation::safe_next;
-    let (state, session) = (app_state(), signed_in()?);
-    let token =
-        super::ssr::reauth::confirm_password(&state, &session, password, &client_address()).await?;
+    let (state, actor) = (app_state(), Actor::current());
+    let token = super::ssr::reauth::confirm_password(&state, &actor, password).await?;
     renew_session_cookie(&state, &token);
     leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
@@ -161,13 +154,11 @@ pub async fn confirm_password(password: String, next: Option<String>) -> Result<
 /// password on `/confirm-password`; then back to `next`.
 #[server(prefix = "/api", endpoint = "confirm_with_code")]
 pub async fn confirm_with_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::context::app_state;
     use super::ssr::context::renew_session_cookie;
-    use super::ssr::context::{app_state, client_address, signed_in};
     use super::ssr::validation::safe_next;
-    let (state, session) = (app_state(), signed_in()?);
-    let token =
-        super::ssr::second_factor::confirm_with_code(&state, &session, &code, &client_address())
-            .await?;
+    let (state, actor) = (app_state(), Actor::current());
+    let token = super::ssr::second_factor::confirm_with_code(&state, &actor, &code).await?;
     renew_session_cookie(&state, &token);
     leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
@@ -177,9 +168,9 @@ pub async fn confirm_with_code(code: String, next: Option<String>) -> Result<(),
 /// passkeys, on `/confirm-password` (run by `/passkey.js`).
 #[server(prefix = "/api", endpoint = "passkey_confirm_options")]
 pub async fn passkey_confirm_options() -> Result<PasskeyChallenge, AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::passkeys::start_confirmation(&state, &session).await
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::passkeys::start_confirmation(&state, &actor).await
 }
 
 /// A passkey's answer on `/confirm-password`; then back to `next`.
@@ -189,19 +180,13 @@ pub async fn confirm_with_passkey(
     credential: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
+    use super::ssr::context::app_state;
     use super::ssr::context::renew_session_cookie;
-    use super::ssr::context::{app_state, client_address, signed_in};
     use super::ssr::validation::safe_next;
-    let (state, session) = (app_state(), signed_in()?);
-    let client = client_address();
-    let token = super::ssr::passkeys::finish_confirmation(
-        &state,
-        &session,
-        &challenge_id,
-        &credential,
-        &client,
-    )
-    .await?;
+    let (state, actor) = (app_state(), Actor::current());
+    let token =
+        super::ssr::passkeys::finish_confirmation(&state, &actor, &challenge_id, &credential)
+            .await?;
     renew_session_cookie(&state, &token);
     leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
@@ -210,21 +195,16 @@ pub async fn confirm_with_passkey(
 /// The user's newest security events, newest first.
 #[server(prefix = "/api", endpoint = "recent_activity")]
 pub async fn recent_activity() -> Result<Vec<crate::accounts::ActivityEntry>, AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::activity::recent(&state.db, &session.user.id)
-        .await
-        .map_err(AppError::dependency_failed(
-            "reading the activity log failed",
-        ))
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::recent_activity(&state, &actor).await
 }
 
 #[server(prefix = "/api", endpoint = "delete_account")]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, end_session_cookie, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    let client = client_address();
-    super::ssr::service::delete_account(&state, &session.user.id, password, &client).await?;
+    use super::ssr::context::{app_state, end_session_cookie};
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::delete_account(&state, &actor, password).await?;
     end_session_cookie(&state);
     leptos_axum::redirect("/?account=deleted");
     Ok(())
@@ -233,8 +213,8 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
 /// Mails a reset link if `email` has an account; the same answer either way.
 #[server(prefix = "/api", endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address};
-    super::ssr::recovery::request_link(&app_state(), &email, &client_address()).await?;
+    use super::ssr::context::app_state;
+    super::ssr::recovery::request_link(&app_state(), &Actor::current(), &email).await?;
     leptos_axum::redirect("/forgot-password?sent=1");
     Ok(())
 }
@@ -250,24 +230,24 @@ pub async fn reset_link_status(token: String) -> Result<bool, AppError> {
 /// the second step, if the account has one).
 #[server(prefix = "/api", endpoint = "reset_password")]
 pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, finish_first_step};
+    use super::ssr::context::{app_state, finish_first_step};
     use super::ssr::two_step::FirstStep;
-    let state = app_state();
+    let (state, actor) = (app_state(), Actor::current());
     let user_id =
-        super::ssr::recovery::reset_password(&state, &token, new_password, &client_address())
-            .await?;
+        super::ssr::recovery::reset_password(&state, &actor, &token, new_password).await?;
     // The link proves the mailbox, not the second factor: that step remains.
-    finish_first_step(&state, &user_id, Some("/dashboard"), FirstStep::ResetLink).await
+    let next = Some("/dashboard");
+    finish_first_step(&state, &actor, &user_id, next, FirstStep::ResetLink).await
 }
 
 /// Mails a new link confirming the signed-in account's address, then goes
 /// back to the page it was asked from (`next`), which says it was sent.
 #[server(prefix = "/api", endpoint = "resend_confirmation")]
 pub async fn resend_confirmation(next: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
+    use super::ssr::context::app_state;
     use super::ssr::validation::safe_next;
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::addresses::resend_verification(&state, &session, &client_address()).await?;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::addresses::resend_verification(&state, &actor).await?;
     let back = safe_next(Some(&next))
         .split(['?', '#'])
         .next()
@@ -282,24 +262,18 @@ pub async fn request_email_change(
     new_email: String,
     current_password: String,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    let client = client_address();
-    super::ssr::addresses::request_change(&state, &session, &new_email, current_password, &client)
-        .await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::addresses::request_change(&state, &actor, &new_email, current_password).await?;
     leptos_axum::redirect(&crate::components::Notice::EmailChangeRequested.url());
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "cancel_email_change")]
 pub async fn cancel_email_change() -> Result<(), AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::addresses::cancel_change(&state.db, &session.user.id)
-        .await
-        .map_err(AppError::dependency_failed(
-            "cancelling an e-mail change failed",
-        ))?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::cancel_email_change(&state, &actor).await?;
     leptos_axum::redirect(&crate::components::Notice::EmailChangeCancelled.url());
     Ok(())
 }
@@ -307,13 +281,9 @@ pub async fn cancel_email_change() -> Result<(), AppError> {
 /// The e-mail change waiting for confirmation, if any.
 #[server(prefix = "/api", endpoint = "waiting_email_change")]
 pub async fn waiting_email_change() -> Result<Option<PendingEmailChange>, AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::addresses::pending_change(&state.db, &session.user.id)
-        .await
-        .map_err(AppError::dependency_failed(
-            "reading an e-mail change failed",
-        ))
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::waiting_email_change(&state, &actor).await
 }
 
 /// What a confirmation link would confirm (opening it uses nothing up).
@@ -327,12 +297,13 @@ pub async fn email_link_status(token: String) -> Result<Option<EmailLink>, AppEr
 /// account page; anyone else to sign-in.
 #[server(prefix = "/api", endpoint = "confirm_email")]
 pub async fn confirm_email(token: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, current_session};
+    use super::ssr::context::app_state;
     use crate::accounts::EmailLinkPurpose;
-    let state = app_state();
-    let (user_id, purpose) =
-        super::ssr::addresses::confirm(&state, &token, &client_address()).await?;
-    let owner_signed_in = current_session().is_some_and(|session| session.user.id == user_id);
+    let (state, actor) = (app_state(), Actor::current());
+    let (user_id, purpose) = super::ssr::addresses::confirm(&state, &actor, &token).await?;
+    let owner_signed_in = actor
+        .signed_in()
+        .is_some_and(|session| session.user.id == user_id);
     leptos_axum::redirect(&match (owner_signed_in, purpose) {
         (true, EmailLinkPurpose::Verify) => crate::components::Notice::EmailConfirmed.url(),
         (true, EmailLinkPurpose::Change) => crate::components::Notice::EmailChanged.url(),
@@ -344,19 +315,17 @@ pub async fn confirm_email(token: String) -> Result<(), AppError> {
 /// The user's second factors, for /account and /account/two-factor.
 #[server(prefix = "/api", endpoint = "load_second_factors")]
 pub async fn load_second_factors() -> Result<SecondFactors, AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::second_factor::status(&state.db, &session.user.id)
-        .await
-        .map_err(AppError::dependency_failed("reading second factors failed"))
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::second_factors(&state, &actor).await
 }
 
 /// Starts setting up an authenticator app (after a recent sign-in).
 #[server(prefix = "/api", endpoint = "start_totp_setup")]
 pub async fn start_totp_setup() -> Result<(), AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::second_factor::start_setup(&state, &session).await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::second_factor::start_setup(&state, &actor).await?;
     leptos_axum::redirect("/account/two-factor");
     Ok(())
 }
@@ -364,9 +333,9 @@ pub async fn start_totp_setup() -> Result<(), AppError> {
 /// The QR code and key of the set-up in progress, if any.
 #[server(prefix = "/api", endpoint = "load_totp_setup")]
 pub async fn load_totp_setup() -> Result<Option<TotpSetup>, AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::second_factor::setup(&state, &session).await
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::second_factor::setup(&state, &actor).await
 }
 
 /// Finishes the set-up with a first code; answers the recovery codes.
@@ -374,25 +343,25 @@ pub async fn load_totp_setup() -> Result<Option<TotpSetup>, AppError> {
 /// the codes in the page it answers with.)
 #[server(prefix = "/api", endpoint = "confirm_totp_setup")]
 pub async fn confirm_totp_setup(code: String) -> Result<Vec<String>, AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::second_factor::confirm_setup(&state, &session, &code, &client_address()).await
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::second_factor::confirm_setup(&state, &actor, &code).await
 }
 
 /// New recovery codes in place of the old ones (after a recent sign-in).
 #[server(prefix = "/api", endpoint = "regenerate_recovery_codes")]
 pub async fn regenerate_recovery_codes() -> Result<Vec<String>, AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::second_factor::regenerate_recovery_codes(&state, &session, &client_address()).await
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::second_factor::regenerate_recovery_codes(&state, &actor).await
 }
 
 /// Turns two-step verification off (after a recent sign-in).
 #[server(prefix = "/api", endpoint = "turn_off_two_factor")]
 pub async fn turn_off_two_factor() -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::second_factor::turn_off(&state, &session, &client_address()).await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::second_factor::turn_off(&state, &actor).await?;
     leptos_axum::redirect(&crate::components::Notice::TwoFactorOff.url());
     Ok(())
 }
@@ -400,20 +369,18 @@ pub async fn turn_off_two_factor() -> Result<(), AppError> {
 /// The user's passkeys, for /account.
 #[server(prefix = "/api", endpoint = "load_passkeys")]
 pub async fn load_passkeys() -> Result<Vec<PasskeyView>, AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::passkeys::list(&state.db, &session.user.id)
-        .await
-        .map_err(AppError::dependency_failed("listing passkeys failed"))
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::passkeys(&state, &actor).await
 }
 
 /// Options for registering a passkey (after a recent sign-in); called by
 /// `/passkey.js`, as the ceremony itself needs JavaScript.
 #[server(prefix = "/api", endpoint = "passkey_registration_options")]
 pub async fn passkey_registration_options() -> Result<PasskeyChallenge, AppError> {
-    use super::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::passkeys::start_registration(&state, &session).await
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::passkeys::start_registration(&state, &actor).await
 }
 
 /// The authenticator's answer to a registration, and the passkey's name.
@@ -423,18 +390,10 @@ pub async fn add_passkey(
     credential: String,
     name: String,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    let client = client_address();
-    super::ssr::passkeys::finish_registration(
-        &state,
-        &session,
-        &challenge_id,
-        &credential,
-        &name,
-        &client,
-    )
-    .await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::passkeys::finish_registration(&state, &actor, &challenge_id, &credential, &name)
+        .await?;
     // `/passkey.js` follows this answer's `Location`.
     leptos_axum::redirect(&crate::components::Notice::PasskeyAdded.url());
     Ok(())
@@ -442,9 +401,9 @@ pub async fn add_passkey(
 
 #[server(prefix = "/api", endpoint = "remove_passkey")]
 pub async fn remove_passkey(passkey_id: String) -> Result<(), AppError> {
-    use super::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::passkeys::remove(&state, &session, &passkey_id, &client_address()).await?;
+    use super::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::passkeys::remove(&state, &actor, &passkey_id).await?;
     leptos_axum::redirect(&crate::components::Notice::PasskeyRemoved.url());
     Ok(())
 }
@@ -463,13 +422,12 @@ pub async fn sign_in_with_passkey(
     credential: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::ssr::context::{SignInLog, app_state, client_address, start_session_and_redirect};
-    let state = app_state();
-    let client = client_address();
+    use super::ssr::context::{SignInLog, app_state, start_session_and_redirect};
+    let (state, actor) = (app_state(), Actor::current());
     let user_id =
-        super::ssr::passkeys::finish_sign_in(&state, &challenge_id, &credential, &client).await?;
+        super::ssr::passkeys::finish_sign_in(&state, &actor, &challenge_id, &credential).await?;
     let log = SignInLog::SignedIn("with a passkey");
-    start_session_and_redirect(&state, &user_id, next.as_deref(), log).await
+    start_session_and_redirect(&state, &actor, &user_id, next.as_deref(), log).await
 }
 
 /// Options for the second step with one of the pending user's passkeys.
@@ -485,15 +443,15 @@ pub async fn passkey_second_step_options() -> Result<PasskeyChallenge, AppError>
 #[server(prefix = "/api", endpoint = "verify_with_passkey")]
 pub async fn verify_with_passkey(challenge_id: String, credential: String) -> Result<(), AppError> {
     use super::ssr::context::{
-        SignInLog, app_state, client_address, end_pending_sign_in_cookie, pending_sign_in,
+        SignInLog, app_state, end_pending_sign_in_cookie, pending_sign_in,
         start_session_and_redirect,
     };
-    let state = app_state();
+    let (state, actor) = (app_state(), Actor::current());
     let pending = pending_sign_in(&state).await?;
-    let client = client_address();
-    super::ssr::passkeys::finish_second_step(&state, &pending, &challenge_id, &credential, &client)
+    super::ssr::passkeys::finish_second_step(&state, &actor, &pending, &challenge_id, &credential)
         .await?;
     end_pending_sign_in_cookie(&state);
     let log = SignInLog::SignedIn("with a passkey as the second step");
-    start_session_and_redirect(&state, &pending.user_id, Some(&pending.next_path), log).await
+    let next = Some(pending.next_path.as_str());
+    start_session_and_redirect(&state, &actor, &pending.user_id, next, log).await
 }

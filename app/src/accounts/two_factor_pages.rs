@@ -8,7 +8,8 @@ use crate::accounts::server_fns::{
     ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor,
     load_second_factors, load_totp_setup, pending_sign_in,
 };
-use crate::accounts::{CurrentUser, SecondFactors, TotpSetup};
+use crate::accounts::{SecondFactors, TotpSetup};
+use crate::actor::CurrentUser;
 use crate::components::{
     CopyButton, FormField, Loaded, PageMeta, SubmitButton, field_error, form_error,
 };

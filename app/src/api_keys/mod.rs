@@ -4,12 +4,11 @@
 //! API and other Tracepipe services authenticate with.
 
 pub mod pages;
-mod permissions;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use permissions::{Access, Needed, Permissions, Resource, ResourceAccess};
+pub use crate::permissions::{Access, Needed, Permissions, Resource, ResourceAccess};
 
 use crate::date_label::DateLabel;
 use crate::error::AppError;

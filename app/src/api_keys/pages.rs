@@ -13,8 +13,8 @@ use super::{
     Access, ApiKeyView, CreatedKey, Expiry, GRACE_CHOICES, KeyAllowance, KeyFormOutcome, KeyList,
     PreviousSecret, Resource as ApiResource,
 };
-use crate::accounts::CurrentUser;
 use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
+use crate::actor::CurrentUser;
 use crate::components::{
     CopyButton, FormField, Loaded, NoticeFromAddress, SubmitButton, field_error, form_error,
 };

@@ -3,22 +3,24 @@
 //! same forms work posted without JavaScript.
 
 use super::{ApiKeyView, CreatedKey, KeyList, NewKeyForm};
+#[cfg(feature = "ssr")]
+use crate::actor::Actor;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_api_keys")]
 pub async fn list_api_keys() -> Result<KeyList, AppError> {
-    use crate::accounts::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::list(&state, &session).await
+    use crate::accounts::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::list(&state, &actor).await
 }
 
 /// Keys that expire within 7 days, for the dashboard.
 #[server(prefix = "/api", endpoint = "expiring_api_keys")]
 pub async fn expiring_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
-    use crate::accounts::ssr::context::{app_state, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    super::ssr::service::expiring_soon(&state, &session).await
+    use crate::accounts::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    super::ssr::service::expiring_soon(&state, &actor).await
 }
 
 /// The new secret, this once: never stored by a cache.
@@ -37,10 +39,9 @@ fn shown_once(record: super::ssr::KeyRecord, key: String, rolled: bool) -> Creat
 /// Creates a key and answers it, once.
 #[server(prefix = "/api", endpoint = "create_api_key")]
 pub async fn create_api_key(#[server(flatten)] form: NewKeyForm) -> Result<CreatedKey, AppError> {
-    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    let (record, key) =
-        super::ssr::service::create_from_page(&state, &session, &form, &client_address()).await?;
+    use crate::accounts::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    let (record, key) = super::ssr::service::create_from_page(&state, &actor, &form).await?;
     Ok(shown_once(record, key, false))
 }
 
@@ -53,31 +54,21 @@ pub async fn roll_api_key(
     /// A checkbox: present ("true") to end a running grace period.
     end_previous_grace: Option<bool>,
 ) -> Result<CreatedKey, AppError> {
-    use super::ssr::service::{Caller, roll};
-    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    let caller = Caller::Owner(&session);
+    use super::ssr::service::roll;
+    use crate::accounts::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
     let end_previous = end_previous_grace.unwrap_or(false);
-    let client = client_address();
-    let (record, key) = roll(
-        &state,
-        caller,
-        &key_id,
-        grace_seconds,
-        end_previous,
-        &client,
-    )
-    .await?;
+    let (record, key) = roll(&state, &actor, &key_id, grace_seconds, end_previous).await?;
     Ok(shown_once(record, key, true))
 }
 
 /// Stops a rolled key's old secret now.
 #[server(prefix = "/api", endpoint = "end_api_key_grace")]
 pub async fn end_api_key_grace(key_id: String) -> Result<(), AppError> {
-    use super::ssr::service::{Caller, end_grace};
-    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    end_grace(&state, Caller::Owner(&session), &key_id, &client_address()).await?;
+    use super::ssr::service::end_grace;
+    use crate::accounts::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    end_grace(&state, &actor, &key_id).await?;
     leptos_axum::redirect(&crate::components::Notice::KeyGraceEnded.url());
     Ok(())
 }
@@ -125,21 +116,20 @@ async fn change_own_key(
     change: super::ssr::KeyChange<'_>,
     notice: crate::components::Notice,
 ) -> Result<(), AppError> {
-    use super::ssr::service::{self, Caller};
-    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    let caller = Caller::Owner(&session);
-    service::change(&state, caller, key_id, change, &client_address()).await?;
+    use super::ssr::service;
+    use crate::accounts::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    service::change(&state, &actor, key_id, change).await?;
     leptos_axum::redirect(&notice.url());
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
-    use super::ssr::service::{Caller, revoke};
-    use crate::accounts::ssr::context::{app_state, client_address, signed_in};
-    let (state, session) = (app_state(), signed_in()?);
-    revoke(&state, Caller::Owner(&session), &key_id, &client_address()).await?;
+    use super::ssr::service::revoke;
+    use crate::accounts::ssr::context::app_state;
+    let (state, actor) = (app_state(), Actor::current());
+    revoke(&state, &actor, &key_id).await?;
     leptos_axum::redirect(&crate::components::Notice::KeyRevoked.url());
     Ok(())
 }

@@ -4,8 +4,8 @@
 use super::components::PlanCard;
 use super::server_fns::{Checkout, Portal, confirm_checkout, current_subscription, load_billing};
 use super::{BillingOverview, CheckoutOutcome, SubscriptionState, SubscriptionView};
-use crate::accounts::CurrentUser;
 use crate::accounts::auth::{PrivatePage, UserResource};
+use crate::actor::CurrentUser;
 use crate::catalog::{PlanKind, PlanSummary};
 use crate::components::{Loaded, PageMeta, RetryNotice, SubmitButton, query_value};
 use crate::error::AppError;

@@ -63,15 +63,12 @@ pub fn DocsTable(
 /// `Some(None)` without one); visitors: `None`.
 #[server(prefix = "/api", endpoint = "quickstart_key")]
 pub async fn quickstart_key() -> Result<Option<Option<String>>, AppError> {
-    use crate::accounts::ssr::context::{app_state, current_session};
-    let Some(session) = current_session() else {
+    use crate::accounts::ssr::context::app_state;
+    let actor = crate::actor::Actor::current();
+    if actor.signed_in().is_none() {
         return Ok(None);
-    };
-    let keys = crate::api_keys::ssr::list(&app_state().db, &session.user.id)
-        .await
-        .map_err(AppError::dependency_failed(
-            "listing keys for the quickstart",
-        ))?;
+    }
+    let keys = crate::api_keys::ssr::service::records(&app_state(), &actor).await?;
     Ok(Some(keys.into_iter().next().map(|key| key.masked)))
 }
 

@@ -3,8 +3,8 @@
 
 use super::server_fns::{load_getting_started, load_usage_overview};
 use super::{GettingStarted, UsageOverview, chart, counted, grouped};
-use crate::accounts::CurrentUser;
 use crate::accounts::auth::PrivatePage;
+use crate::actor::CurrentUser;
 use crate::components::Loaded;
 use crate::error::AppError;
 use leptos::either::Either;

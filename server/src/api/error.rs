@@ -76,14 +76,20 @@ impl From<AppError> for ApiError {
             AppError::EmailUnverified => Some("email_unverified"),
             AppError::SubscriptionRequired => Some("subscription_required"),
             AppError::KeyEscalation(_) => Some("escalation"),
+            AppError::MissingPermission(_) => Some("missing_permission"),
             AppError::GraceRunning { .. } => Some("grace_period_running"),
             _ => None,
         };
         if let Some(reason) = reason {
             error = error.with_detail("reason", reason);
         }
-        if let AppError::KeyEscalation(_) = err {
-            error.permission_refused = Some("escalation");
+        match &err {
+            AppError::KeyEscalation(_) => error.permission_refused = Some("escalation"),
+            AppError::MissingPermission(needed) => {
+                error.permission_refused = Some("missing_permission");
+                error = error.with_detail("permission", needed.clone());
+            }
+            _ => {}
         }
         if let AppError::Invalid(invalid) = &err {
             error = error.for_field(body_field(invalid.field));

@@ -4,8 +4,9 @@
 
 use super::keys::KeyPermissions;
 use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, secured, serve_document};
-use app::accounts::ssr::activity::peer_address;
-use app::api_keys::ssr::{self as keys, KeyCheck};
+use crate::actor::client_address;
+use app::api_keys::ssr::service::{self, KeyDenied, Origin};
+use app::api_keys::ssr::{self as keys};
 use app::payments::ssr::Freshness;
 use app::state::AppState;
 use app::support::security_events::SecurityEvent;
@@ -91,7 +92,7 @@ async fn require_service_token(
     } else {
         "missing_token"
     };
-    let client = peer_address(request.extensions());
+    let client = client_address(request.extensions());
     SecurityEvent::failure("service_token", reason, &client).log();
     ApiError::new(
         StatusCode::UNAUTHORIZED,
@@ -173,28 +174,23 @@ pub async fn verify_key(
         })?),
         None => None,
     };
-    let check = state
-        .key_lookup
-        .check(body.key.trim())
-        .await
-        .map_err(|err| ApiError::unavailable("verifying a key", err))?;
-    let owner = match check {
-        KeyCheck::Valid(owner) => owner,
-        KeyCheck::Refused(refusal, _) => {
-            let reason = refusal.reason();
+    let origin = client.map_or(Origin::Unstated, Origin::Address);
+    let owner = match service::authenticate(&state, body.key.trim(), origin).await {
+        Ok(key) => key,
+        Err(KeyDenied::Unavailable(err)) => {
+            return Err(ApiError::unavailable("verifying a key", err));
+        }
+        Err(refused) => {
+            let reason = match refused {
+                KeyDenied::Refused(refusal, _) => refusal.reason(),
+                _ => "network_not_allowed",
+            };
             return Ok(Json(Verification::Invalid {
                 valid: false,
                 reason,
             }));
         }
     };
-    if client.is_some_and(|client| !owner.networks.allows(client)) {
-        let reason = "network_not_allowed";
-        return Ok(Json(Verification::Invalid {
-            valid: false,
-            reason,
-        }));
-    }
     let used_from = client.map_or_else(|| "a Tracepipe service".to_owned(), |ip| ip.to_string());
     keys::note_use(&state.db, &owner, &used_from);
     let subscription = match state

@@ -4,16 +4,17 @@
 //! no more power than its own.
 
 use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, KeyRefused};
-use app::accounts::ssr::activity::ClientAddress;
-use app::api_keys::ssr::service::{self, Caller};
-use app::api_keys::ssr::{self as keys, KeyChange, KeyOwner, KeyRecord, KeySettings};
+use app::actor::{ActingKey, Actor};
+use app::api_keys::ssr::service;
+use app::api_keys::ssr::{KeyChange, KeyRecord, KeySettings};
 use app::api_keys::{Access, KeyAllowance, Permissions, ResourceAccess};
+use app::error::AppError;
 use app::state::AppState;
 use app::support::time::{moment, rfc3339, unix_now};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -222,11 +223,9 @@ fn created(state: &AppState, (record, key): (KeyRecord, String)) -> Response {
 )]
 pub async fn list_keys(
     State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
+    actor: Actor,
 ) -> Result<Json<ApiKeyList>, ApiError> {
-    let records = keys::list(&state.db, &owner.user_id)
-        .await
-        .map_err(|err| ApiError::unavailable("listing keys", err))?;
+    let records = service::records(&state, &actor).await?;
     let items = records
         .into_iter()
         .map(|record| ApiKey::new(record, state.key_allowance))
@@ -277,7 +276,7 @@ fn networks(ranges: &[String]) -> Result<app::support::networks::Networks, ApiEr
 impl CreateKeyBody {
     /// The new key's settings: what the body names, the calling key's own
     /// for what it leaves out.
-    fn settings(self, caller: &KeyOwner, now: i64) -> Result<KeySettings, ApiError> {
+    fn settings(self, caller: &ActingKey, now: i64) -> Result<KeySettings, ApiError> {
         let name = service::clean_name(self.name.as_deref().unwrap_or("API key"))?;
         let expires_at = match self.expires_at {
             None => Some(match caller.expires_at {
@@ -322,15 +321,15 @@ impl CreateKeyBody {
 )]
 pub async fn create_key(
     State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-    ClientAddress(client): ClientAddress,
+    actor: Actor,
     // No body, and the body `null` (which the document allows), both mean
     // every default.
     body: Option<ApiJson<Option<CreateKeyBody>>>,
 ) -> Result<Response, ApiError> {
     let body = body.and_then(|ApiJson(body)| body).unwrap_or_default();
-    let settings = body.settings(&owner, unix_now())?;
-    let made = service::create(&state, Caller::Key(&owner), &settings, &client).await?;
+    let key = actor.key().ok_or(AppError::SignedOut)?;
+    let settings = body.settings(key, unix_now())?;
+    let made = service::create(&state, &actor, &settings).await?;
     Ok(created(&state, made))
 }
 
@@ -368,8 +367,7 @@ pub struct UpdateKeyBody {
 )]
 pub async fn update_key(
     State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-    ClientAddress(client): ClientAddress,
+    actor: Actor,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateKeyBody>,
 ) -> Result<Json<ApiKey>, ApiError> {
@@ -379,15 +377,8 @@ pub async fn update_key(
         disabled: body.disabled,
         networks: ranges.as_ref(),
     };
-    service::change(&state, Caller::Key(&owner), &id, change, &client).await?;
-    current(&state, &owner, &id).await
-}
-
-async fn current(state: &AppState, owner: &KeyOwner, id: &str) -> Result<Json<ApiKey>, ApiError> {
-    let record = keys::find(&state.db, &owner.user_id, id)
-        .await
-        .map_err(|err| ApiError::unavailable("reading a key", err))?
-        .ok_or(app::error::AppError::NoSuchKey)?;
+    service::change(&state, &actor, &id, change).await?;
+    let record = service::record(&state, &actor, &id).await?;
     Ok(Json(ApiKey::new(record, state.key_allowance)))
 }
 
@@ -431,21 +422,12 @@ pub struct RollKeyBody {
 )]
 pub async fn roll_key(
     State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-    ClientAddress(client): ClientAddress,
+    actor: Actor,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RollKeyBody>,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::Key(&owner);
-    let rolled = service::roll(
-        &state,
-        caller,
-        &id,
-        body.grace_period_seconds,
-        body.end_previous_grace,
-        &client,
-    )
-    .await?;
+    let (grace, end_previous) = (body.grace_period_seconds, body.end_previous_grace);
+    let rolled = service::roll(&state, &actor, &id, grace, end_previous).await?;
     Ok(created(&state, rolled))
 }
 
@@ -468,11 +450,10 @@ pub async fn roll_key(
 )]
 pub async fn end_grace(
     State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-    ClientAddress(client): ClientAddress,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    service::end_grace(&state, Caller::Key(&owner), &id, &client).await?;
+    service::end_grace(&state, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -495,10 +476,9 @@ pub async fn end_grace(
 )]
 pub async fn revoke_key(
     State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-    ClientAddress(client): ClientAddress,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    service::revoke(&state, Caller::Key(&owner), &id, &client).await?;
+    service::revoke(&state, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,21 +6,23 @@ use super::error::PermissionRefused;
 use super::keys;
 use super::rate_limit::{Class, RateLimits};
 use super::{ApiError, DatabaseDown, KeyRefused, secured, serve_document};
+use crate::actor::{address_label, peer_ip};
 use crate::keyed_limit::Decision;
-use app::accounts::ssr::activity::address_label;
-use app::api_keys::ssr::{self as key_store, KeyCheck, KeyOwner};
+use app::actor::Actor;
+use app::api_keys::ssr::service::{self, KeyDenied, Origin};
+use app::api_keys::ssr::{self as key_store};
 use app::api_keys::{Access, Needed, Resource};
 use app::state::AppState;
 use app::support::security_events::SecurityEvent;
 use app::support::time::{rfc3339, unix_now};
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Serialize;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{ApiKey as KeyScheme, ApiKeyValue, SecurityScheme};
 use utoipa::{OpenApi as _, ToSchema};
@@ -111,17 +113,15 @@ pub fn needed_for(method: &Method, route: &str) -> Option<Needed> {
 }
 
 /// Resolves `X-API-Key` (401 with the reason a key does not work), checks
-/// the key's networks and permissions (403), applies its rate limit, and
-/// stamps the `X-RateLimit-*` headers on whatever the handler answers.
+/// the key's networks and permissions (403), applies its rate limit, puts the
+/// key on the request as its `Actor`, and stamps the `X-RateLimit-*` headers
+/// on whatever the handler answers.
 async fn authenticate(
     State((state, limits)): State<(AppState, RateLimits)>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
+    let client = peer_ip(request.extensions());
     let log_refusal = |reason: &str, key_id: &str| {
         let client = address_label(client);
         SecurityEvent::failure("api_key", reason, &client)
@@ -169,8 +169,9 @@ impl Refused {
     }
 }
 
-/// The checks before a handler, in order; the key's owner goes into the
-/// request's extensions, and its id is answered with the rate-limit state.
+/// The checks before a handler, in order; the key goes on the request as
+/// its actor, and its id is answered with the rate-limit state. Refused
+/// requests are neither rate-limited nor counted as usage.
 async fn admit(
     state: &AppState,
     limits: &RateLimits,
@@ -194,31 +195,35 @@ async fn admit(
             ),
         ));
     };
-    let owner = match state.key_lookup.check(&presented).await {
-        Ok(KeyCheck::Valid(owner)) => owner,
-        Ok(KeyCheck::Refused(refusal, key_id)) => {
+    let origin = client.map_or(Origin::Unknown, Origin::Address);
+    let key = match service::authenticate(state, &presented, origin).await {
+        Ok(key) => key,
+        Err(KeyDenied::Refused(refusal, key_id)) => {
             let error = ApiError::new(StatusCode::UNAUTHORIZED, refusal.message());
             return Err(Refused::because(refusal.reason(), key_id.as_deref(), error));
         }
-        Err(err) => {
+        Err(KeyDenied::WrongNetwork { key_id, address }) => {
+            let error = ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "This key may not be used from {address}: it is limited to other networks."
+                ),
+            )
+            .with_detail("client_address", address);
+            return Err(Refused::because(
+                "network_not_allowed",
+                Some(&key_id),
+                error,
+            ));
+        }
+        Err(KeyDenied::Unavailable(err)) => {
             return Err(Refused {
                 response: ApiError::unavailable("key lookup", err).into_response(),
                 event: None,
             });
         }
     };
-    let key_id = Some(owner.key_id.as_str());
-    // Without a peer address (never over TCP) only a key open to any
-    // network passes.
-    if !owner.networks.is_any() && !client.is_some_and(|client| owner.networks.allows(client)) {
-        let address = address_label(client);
-        let error = ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("This key may not be used from {address}: it is limited to other networks."),
-        )
-        .with_detail("client_address", address);
-        return Err(Refused::because("network_not_allowed", key_id, error));
-    }
+    let key_id = key.key_id.clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -229,21 +234,24 @@ async fn admit(
             StatusCode::FORBIDDEN,
             "No key may use this operation: it has no permission rule yet.",
         );
-        return Err(Refused::because("missing_permission", key_id, error));
+        return Err(Refused::because("missing_permission", Some(&key_id), error));
     };
-    if !owner.permissions.allows(needed) {
-        let error = ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("This key does not have the {needed} permission this request needs."),
-        )
-        .with_detail("permission", needed.to_string());
-        return Err(Refused::because("missing_permission", key_id, error));
+    crate::actor::for_key(request, key);
+    let actor = request.extensions().get::<Actor>().expect("just put there");
+    // The same rule the services check again, asked first so that a refused
+    // request spends none of the key's allowance.
+    if let Err(refused) = actor.may(needed) {
+        let error = ApiError::from(refused);
+        return Err(Refused {
+            response: error.into_response(),
+            event: Some(("missing_permission", Some(key_id))),
+        });
     }
     let class = match needed {
         Needed(_, Access::Write) => Class::Manage,
         Needed(_, _) => Class::Read,
     };
-    let decision = limits.check(&owner.key_id, class);
+    let decision = limits.check(&key_id, class);
     if let Some(retry_after) = decision.retry_after_secs {
         let error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -253,16 +261,15 @@ async fn admit(
             ),
         )
         .retry_after(retry_after);
-        let mut refused = Refused::because("rate_limited", key_id, error);
+        let mut refused = Refused::because("rate_limited", Some(&key_id), error);
         decision.stamp(refused.response.headers_mut());
         return Err(refused);
     }
-    let client = address_label(client);
-    key_store::note_use(&state.db, &owner, &client);
+    if let Some(key) = actor.key() {
+        key_store::note_use(&state.db, key, &actor.client);
+    }
     // Usage counts the requests a key made, not the ones refused above.
-    state.request_counter.count(&owner.key_id, unix_now());
-    let key_id = owner.key_id.clone();
-    request.extensions_mut().insert(owner);
+    state.request_counter.count(&key_id, unix_now());
     Ok((decision, key_id))
 }
 
@@ -287,11 +294,18 @@ struct User {
         DatabaseDown,
     )
 )]
-async fn users_me(Extension(owner): Extension<KeyOwner>) -> Json<User> {
-    Json(User {
-        id: owner.user_id,
-        display_name: owner.display_name,
-    })
+async fn users_me(actor: Actor) -> Result<Json<User>, ApiError> {
+    let user_id = actor
+        .may(Needed(Resource::Account, Access::Read))?
+        .to_owned();
+    let display_name = actor
+        .key()
+        .map(|key| key.display_name.clone())
+        .unwrap_or_default();
+    Ok(Json(User {
+        id: user_id,
+        display_name,
+    }))
 }
 
 /// The spec's `Usage`, for the current billing period (the calendar month,
@@ -353,13 +367,8 @@ struct EstimatedCost {
         DatabaseDown,
     )
 )]
-async fn usage(
-    State(state): State<AppState>,
-    Extension(owner): Extension<KeyOwner>,
-) -> Result<Json<Usage>, ApiError> {
-    let usage = app::usage::ssr::service::current(&state, &owner.user_id)
-        .await
-        .map_err(|err| ApiError::unavailable("reading usage", err))?;
+async fn usage(State(state): State<AppState>, actor: Actor) -> Result<Json<Usage>, ApiError> {
+    let usage = app::usage::ssr::service::current(&state, &actor).await?;
     let cost = usage.cost(&state.usage_rates);
     Ok(Json(Usage {
         billing_period: BillingPeriod {

@@ -1,7 +1,7 @@
 //! The database is down, so a visitor's session cannot be looked up.
 
 use super::Clients;
-use app::accounts::ssr::context::SessionLookupFailed;
+use app::actor::{Actor, Identity};
 use app::error::AppError;
 use app::site::hydrates;
 use axum::extract::Request;
@@ -19,7 +19,11 @@ pub async fn unavailable_without_session(request: Request, next: Next) -> Respon
     let path = request.uri().path();
     let needs_session =
         request.method() != Method::GET || hydrates(path) || path.starts_with("/api/");
-    if needs_session && request.extensions().get::<SessionLookupFailed>().is_some() {
+    let unresolved = request
+        .extensions()
+        .get::<Actor>()
+        .is_some_and(|actor| matches!(actor.identity, Identity::Unresolved));
+    if needs_session && unresolved {
         // `refusal` adds the request id to the plain page.
         let unavailable = AppError::Unavailable { request_id: None };
         return Clients::Browsers.refusal(

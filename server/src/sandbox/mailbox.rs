@@ -7,7 +7,7 @@
 //! `X-Forwarded-For`, and a request through it is refused).
 
 use super::sandbox_page;
-use app::accounts::ssr::activity::address_label;
+use crate::actor::address_label;
 use app::mail::ssr::outbox::{self, SandboxMessage};
 use app::support::security_events::SecurityEvent;
 use app::support::time::{moment, rfc3339, time_label};

@@ -17,7 +17,7 @@ pub async fn confirm_address(app: &TestApp, user_id: &str) {
 /// A registered user with a confirmed address and one key of theirs,
 /// written straight to the keys table (no plan needed: a fixture for the
 /// calls a key makes, not a test of the rules for making one).
-pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
+pub async fn user_with_key(app: &TestApp, tag: &str) -> KeyHolder {
     let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
     register(&app.router, &email, &format!("{tag} user")).await;
     let user: (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
@@ -27,7 +27,10 @@ pub async fn user_with_key(app: &TestApp, tag: &str) -> (String, String) {
         .unwrap();
     confirm_address(app, &user.0).await;
     let (_, key) = store_key(app, &user.0, "laptop").await;
-    (user.0, key)
+    KeyHolder {
+        user_id: user.0,
+        key,
+    }
 }
 
 /// A full-access key named `name` that never expires, written straight to
@@ -62,7 +65,7 @@ pub fn full_access(name: &str) -> keys::KeySettings {
 }
 
 /// The owner behind `key`, which must work.
-pub async fn owner_of(app: &TestApp, key: &str) -> keys::KeyOwner {
+pub async fn owner_of(app: &TestApp, key: &str) -> app::actor::ActingKey {
     match app.state.key_lookup.check(key).await.unwrap() {
         keys::KeyCheck::Valid(owner) => owner,
         refused => panic!("{key} refused: {refused:?}"),
@@ -70,10 +73,10 @@ pub async fn owner_of(app: &TestApp, key: &str) -> keys::KeyOwner {
 }
 
 /// `user_with_key`, with an active plan: may create keys through `/v1`.
-pub async fn subscriber_with_key(app: &TestApp, tag: &str) -> (String, String) {
-    let (user_id, key) = user_with_key(app, tag).await;
-    subscribe(app, &user_id).await;
-    (user_id, key)
+pub async fn subscriber_with_key(app: &TestApp, tag: &str) -> KeyHolder {
+    let holder = user_with_key(app, tag).await;
+    subscribe(app, &holder.user_id).await;
+    holder
 }
 
 /// An active Starter plan for `user_id`, in the sandbox payment service.
@@ -160,9 +163,8 @@ pub async fn verify(router: &Router, token: Option<&str>, body: &str) -> TestRes
     send(router, request.body(Body::from(body.to_owned())).unwrap()).await
 }
 
-/// A newly registered, signed-in user with a confirmed address and no
-/// plan: their cookie and id.
-pub async fn registered(app: &TestApp, tag: &str) -> (String, String) {
+/// A newly registered, signed-in user with a confirmed address and no plan.
+pub async fn registered(app: &TestApp, tag: &str) -> SignedInUser {
     let email = format!("{tag}-{}@example.com", uuid::Uuid::new_v4());
     let cookie = session_cookie(&register(&app.router, &email, "Key Maker").await);
     let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
@@ -171,12 +173,15 @@ pub async fn registered(app: &TestApp, tag: &str) -> (String, String) {
         .await
         .unwrap();
     confirm_address(app, &user_id).await;
-    (cookie, user_id)
+    SignedInUser {
+        cookie,
+        id: user_id,
+    }
 }
 
-/// A signed-in user with an active (sandbox) subscription: their cookie and id.
-pub async fn subscriber(app: &TestApp, tag: &str) -> (String, String) {
-    let (cookie, user_id) = registered(app, tag).await;
-    subscribe(app, &user_id).await;
-    (cookie, user_id)
+/// A signed-in user with an active (sandbox) subscription.
+pub async fn subscriber(app: &TestApp, tag: &str) -> SignedInUser {
+    let user = registered(app, tag).await;
+    subscribe(app, &user.id).await;
+    user
 }

@@ -27,6 +27,22 @@ pub const PUBLIC_URL: &str = "https://tracepipe.example";
 
 pub use tempfile::TempDir;
 
+/// A registered, signed-in test user with a confirmed address.
+#[derive(Clone, Debug)]
+pub struct SignedInUser {
+    /// Their session cookie, as a `Cookie` header sends it.
+    pub cookie: String,
+    pub id: String,
+}
+
+/// A test user with one API key of theirs.
+#[derive(Clone, Debug)]
+pub struct KeyHolder {
+    pub user_id: String,
+    /// The key's secret, as `X-API-Key` sends it.
+    pub key: String,
+}
+
 /// A pool of 8 on `url`, migrated.
 pub async fn migrated_pool(url: &str) -> sqlx::AnyPool {
     let database = server::config::Database {

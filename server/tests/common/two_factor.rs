@@ -7,8 +7,8 @@ use app::accounts::ssr::second_factor::code_at;
 use app::support::time::unix_now;
 use axum::http::StatusCode;
 
-/// A registered, confirmed user's id and session cookie.
-pub async fn account(app: &TestApp, email: &str) -> (String, String) {
+/// A registered, signed-in user with a confirmed address.
+pub async fn account(app: &TestApp, email: &str) -> SignedInUser {
     let cookie = session_cookie(&register(&app.router, email, "Two Step").await);
     let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
         .bind(email)
@@ -16,7 +16,10 @@ pub async fn account(app: &TestApp, email: &str) -> (String, String) {
         .await
         .unwrap();
     confirm_address(app, &user_id).await;
-    (user_id, cookie)
+    SignedInUser {
+        cookie,
+        id: user_id,
+    }
 }
 
 /// The secret behind the key `/account/two-factor` shows for typing in.

@@ -32,7 +32,7 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
     for database in all_databases().await {
         let backend = database.backend;
         let app = app_on(database, &[]).await;
-        let (_, user_id) = subscriber(&app, "journey").await;
+        let SignedInUser { id: user_id, .. } = subscriber(&app, "journey").await;
         let email = email_of(&app, &user_id).await;
 
         let failed = call_from(
@@ -109,7 +109,7 @@ async fn the_activity_log_shows_a_journey_newest_first_and_only_its_owner_s() {
         .await;
 
         // Someone else's events stay theirs.
-        let (_, other_key) = user_with_key(&app, "stranger").await;
+        let KeyHolder { key: other_key, .. } = user_with_key(&app, "stranger").await;
         assert_eq!(
             users_me(&app.router, &other_key).await.status,
             StatusCode::OK
@@ -161,12 +161,17 @@ async fn deleting_an_account_takes_the_password_and_a_cancelled_plan_then_leaves
     for database in all_databases().await {
         let backend = database.backend;
         let app = app_on(database, &[]).await;
-        let (cookie, user_id) = subscriber(&app, "leaving").await;
+        let SignedInUser {
+            cookie,
+            id: user_id,
+        } = subscriber(&app, "leaving").await;
         let email = email_of(&app, &user_id).await;
         let created = call(&app.router, "create_api_key", "name=laptop", Some(&cookie)).await;
         let key = json_of(&created)["key"].as_str().unwrap().to_owned();
         let other_session = session_cookie(&login(&app.router, &email, PASSWORD, None).await);
-        let (_, bystander_key) = user_with_key(&app, "bystander").await;
+        let KeyHolder {
+            key: bystander_key, ..
+        } = user_with_key(&app, "bystander").await;
         let user_rows = |table: &'static str| {
             let db = app.state.db.clone();
             let user_id = user_id.clone();

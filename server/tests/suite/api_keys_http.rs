@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 async fn a_key_identifies_its_user_and_bad_keys_get_401() {
     for database in all_databases().await {
         let app = app_on(database, &[]).await;
-        let (user_id, key) = user_with_key(&app, "me").await;
+        let KeyHolder { user_id, key } = user_with_key(&app, "me").await;
         let me = users_me(&app.router, &key).await;
         assert_eq!(me.status, StatusCode::OK);
         assert_eq!(me.header("cache-control"), "no-store");
@@ -42,7 +42,7 @@ async fn a_key_identifies_its_user_and_bad_keys_get_401() {
 #[tokio::test]
 async fn a_key_is_created_with_every_default_from_no_body_or_a_null_one() {
     let app = sqlite_app().await;
-    let (_, key) = subscriber_with_key(&app, "defaults").await;
+    let KeyHolder { key, .. } = subscriber_with_key(&app, "defaults").await;
     for body in [
         None,
         Some(("application/json", "null")),
@@ -68,7 +68,7 @@ async fn a_key_is_created_with_every_default_from_no_body_or_a_null_one() {
 #[tokio::test]
 async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
     let app = sqlite_app().await;
-    let (_, key) = subscriber_with_key(&app, "owner").await;
+    let KeyHolder { key, .. } = subscriber_with_key(&app, "owner").await;
 
     let created = api(
         &app.router,
@@ -176,8 +176,8 @@ async fn keys_are_created_once_listed_masked_and_revoked_for_good() {
 #[tokio::test]
 async fn one_user_cannot_see_or_revoke_another_s_keys() {
     let app = sqlite_app().await;
-    let (_, alice) = user_with_key(&app, "alice").await;
-    let (_, bob) = user_with_key(&app, "bob").await;
+    let KeyHolder { key: alice, .. } = user_with_key(&app, "alice").await;
+    let KeyHolder { key: bob, .. } = user_with_key(&app, "bob").await;
     let bobs = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&bob), None).await);
     let bob_key_id = bobs["items"][0]["id"].as_str().unwrap().to_owned();
     let alices = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&alice), None).await);
@@ -216,7 +216,7 @@ async fn one_user_cannot_see_or_revoke_another_s_keys() {
 #[tokio::test]
 async fn malformed_requests_get_the_envelope_and_change_nothing() {
     let app = sqlite_app().await;
-    let (_, key) = subscriber_with_key(&app, "careless").await;
+    let KeyHolder { key, .. } = subscriber_with_key(&app, "careless").await;
     let post = |content_type: &'static str, body: &'static str| {
         let (router, key) = (app.router.clone(), key.clone());
         async move {
@@ -271,7 +271,7 @@ async fn malformed_requests_get_the_envelope_and_change_nothing() {
 #[tokio::test]
 async fn every_answer_carries_rate_limit_headers_and_the_limit_holds() {
     let app = sqlite_app().await;
-    let (_, key) = subscriber_with_key(&app, "busy").await;
+    let KeyHolder { key, .. } = subscriber_with_key(&app, "busy").await;
     let read = users_me(&app.router, &key).await;
     assert_eq!(
         (
@@ -321,7 +321,7 @@ async fn every_answer_carries_rate_limit_headers_and_the_limit_holds() {
 #[tokio::test]
 async fn last_use_is_recorded_without_a_write_per_request() {
     let app = sqlite_app().await;
-    let (_, key) = user_with_key(&app, "user").await;
+    let KeyHolder { key, .. } = user_with_key(&app, "user").await;
     for _ in 0..5 {
         users_me(&app.router, &key).await;
     }
@@ -356,10 +356,13 @@ async fn concurrent_checks_share_queries_and_each_gets_its_own_answer() {
         let app = app_on(database, &[]).await;
         let mut expected = Vec::new();
         for tag in ["ada", "bo", "cy"] {
-            let (user_id, key) = user_with_key(&app, tag).await;
+            let KeyHolder { user_id, key } = user_with_key(&app, tag).await;
             expected.push((key, Some(user_id)));
         }
-        let (revoked_owner, revoked) = user_with_key(&app, "gone").await;
+        let KeyHolder {
+            user_id: revoked_owner,
+            key: revoked,
+        } = user_with_key(&app, "gone").await;
         let revoked_id = owner_of(&app, &revoked).await.key_id;
         assert!(
             keys::revoke(&app.state.db, &revoked_owner, &revoked_id, "127.0.0.1")
@@ -393,7 +396,7 @@ async fn concurrent_checks_share_queries_and_each_gets_its_own_answer() {
 #[tokio::test]
 async fn a_key_store_that_cannot_be_read_fails_the_check_instead_of_passing_it() {
     let app = sqlite_app().await;
-    let (_, key) = user_with_key(&app, "user").await;
+    let KeyHolder { key, .. } = user_with_key(&app, "user").await;
     app.state.db.close().await;
     assert!(app.state.key_lookup.check(&key).await.is_err());
     let me = users_me(&app.router, &key).await;
@@ -411,7 +414,7 @@ async fn a_revocation_on_one_instance_holds_at_once_on_another() {
     let first = app_on(database, &[]).await;
     let second = second_instance(&url).await;
 
-    let (_, key) = user_with_key(&first, "roaming").await;
+    let KeyHolder { key, .. } = user_with_key(&first, "roaming").await;
     assert_eq!(users_me(&second, &key).await.status, StatusCode::OK);
     let id = json_of(&api(&first.router, "GET", "/v1/api-keys", Some(&key), None).await)["items"]
         [0]["id"]
@@ -453,7 +456,7 @@ async fn a_token_rotation_accepts_the_current_and_the_previous_service_token() {
         ],
     )
     .await;
-    let (_, key) = user_with_key(&app, "rotated").await;
+    let KeyHolder { key, .. } = user_with_key(&app, "rotated").await;
     let body = json!({ "key": key }).to_string();
     for token in [SERVICE_TOKEN, PREVIOUS] {
         let answer = verify(&app.router, Some(token), &body).await;
@@ -490,7 +493,7 @@ async fn other_services_verify_keys_with_the_service_token() {
         &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
     )
     .await;
-    let (user_id, key) = user_with_key(&app, "verified").await;
+    let KeyHolder { user_id, key } = user_with_key(&app, "verified").await;
     let body = json!({ "key": key }).to_string();
 
     assert_envelope(
@@ -576,7 +579,7 @@ async fn verify_reports_the_active_plan() {
         &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
     )
     .await;
-    let (user_id, key) = user_with_key(&app, "paying").await;
+    let KeyHolder { user_id, key } = user_with_key(&app, "paying").await;
     // A subscription as the (sandbox) Payment MS reports it.
     sqlx::query(
         "INSERT INTO sandbox_subscriptions (id, user_id, customer_id, product_id, price_id, status, \
@@ -746,7 +749,7 @@ async fn the_internal_openapi_document_is_for_services_with_the_token() {
 #[tokio::test]
 async fn the_keys_page_creates_shows_once_lists_masked_and_revokes() {
     let app = sqlite_app().await;
-    let (cookie, _) = subscriber(&app, "page").await;
+    let SignedInUser { cookie, .. } = subscriber(&app, "page").await;
 
     let created = call(&app.router, "create_api_key", "name=laptop", Some(&cookie)).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
@@ -807,7 +810,7 @@ async fn the_keys_page_creates_shows_once_lists_masked_and_revokes() {
 #[tokio::test]
 async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
     let app = sqlite_app().await;
-    let (cookie, _) = subscriber(&app, "nojs").await;
+    let SignedInUser { cookie, .. } = subscriber(&app, "nojs").await;
     let post = |body: &str, cookie: &str| {
         Request::post("/keys")
             .header(header::ORIGIN, ORIGIN)
@@ -842,7 +845,7 @@ async fn without_javascript_the_key_is_in_the_answer_to_the_form_post() {
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(huge.body.contains("larger than 64 KiB"), "{}", huge.body);
 
-    let (free, _) = registered(&app, "free").await;
+    let SignedInUser { cookie: free, .. } = registered(&app, "free").await;
     let refused = send(&app.router, post("name=laptop", &free)).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.body.contains("needs an active plan"));
@@ -875,7 +878,10 @@ fn key_on_page(body: &str) -> String {
 #[tokio::test]
 async fn creating_a_key_needs_an_active_plan_through_the_api_too() {
     let app = sqlite_app().await;
-    let (cookie, user_id) = registered(&app, "lapsed").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = registered(&app, "lapsed").await;
     // A key made while the plan was active.
     let (_, key) = store_key(&app, &user_id, "old").await;
     assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
@@ -914,7 +920,7 @@ async fn creating_a_key_needs_an_active_plan_through_the_api_too() {
 #[tokio::test]
 async fn unknown_paths_under_v1_answer_the_json_envelope() {
     let app = sqlite_app().await;
-    let (_, key) = user_with_key(&app, "unknown-paths").await;
+    let KeyHolder { key, .. } = user_with_key(&app, "unknown-paths").await;
     for (method, path, key) in [
         ("GET", "/v1/nothing-here", Some(key.as_str())),
         ("GET", "/v1/api-keys/", Some(key.as_str())),

@@ -150,7 +150,10 @@ async fn every_internal_link_and_anchor_of_the_docs_resolves() {
 #[tokio::test]
 async fn examples_show_a_signed_in_readers_key_prefix_and_never_a_secret() {
     let app = sqlite_app().await;
-    let (cookie, user_id) = registered(&app, "reader").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = registered(&app, "reader").await;
     let (record, secret) = store_key(&app, &user_id, "laptop").await;
     let reference = page(&app.router, "/docs/api", Some(&cookie)).await;
     assert_eq!(reference.status, 200);

@@ -86,7 +86,7 @@ fn operations() -> Vec<(&'static str, String, Option<&'static str>, &'static str
 #[tokio::test]
 async fn each_permission_allows_exactly_its_operations() {
     let app = sqlite_app().await;
-    let (_, owner_key) = subscriber_with_key(&app, "matrix").await;
+    let KeyHolder { key: owner_key, .. } = subscriber_with_key(&app, "matrix").await;
     let matrix: [(Value, &[&str]); 5] = [
         (
             json!("full"),
@@ -168,7 +168,7 @@ async fn every_documented_operation_has_a_permission_rule() {
 #[tokio::test]
 async fn no_key_makes_or_manages_a_key_with_more_power_than_its_own() {
     let app = sqlite_app().await;
-    let (_, full) = subscriber_with_key(&app, "escalation").await;
+    let KeyHolder { key: full, .. } = subscriber_with_key(&app, "escalation").await;
     let full_id = json_of(&api(&app.router, "GET", "/v1/api-keys", Some(&full), None).await)
         ["items"][0]["id"]
         .as_str()
@@ -286,7 +286,7 @@ async fn no_key_makes_or_manages_a_key_with_more_power_than_its_own() {
 #[tokio::test]
 async fn a_key_stops_at_its_expiry_to_the_second() {
     let app = sqlite_app().await;
-    let (user_id, _) = user_with_key(&app, "expiry").await;
+    let KeyHolder { user_id, .. } = user_with_key(&app, "expiry").await;
     let settings = KeySettings {
         expires_at: Some(unix_now() + 3_600),
         ..full_access("short-lived")
@@ -322,7 +322,7 @@ async fn a_key_stops_at_its_expiry_to_the_second() {
 #[tokio::test]
 async fn expiry_choices_are_checked() {
     let app = sqlite_app().await;
-    let (_, key) = subscriber_with_key(&app, "choices").await;
+    let KeyHolder { key, .. } = subscriber_with_key(&app, "choices").await;
     let past = app::support::time::rfc3339(app::support::time::moment(unix_now() - 60));
     let far =
         app::support::time::rfc3339(app::support::time::moment(unix_now() + 6 * 365 * 86_400));
@@ -399,7 +399,7 @@ async fn roll(router: &axum::Router, key: &str, id: &str, grace: i64) -> Value {
 #[tokio::test]
 async fn permissions_written_as_an_array_are_refused() {
     let app = sqlite_app().await;
-    let (_, owner) = subscriber_with_key(&app, "arrays").await;
+    let KeyHolder { key: owner, .. } = subscriber_with_key(&app, "arrays").await;
     for body in [
         r#"{"permissions": []}"#,
         r#"{"permissions": ["read", "read", "read"]}"#,
@@ -431,7 +431,7 @@ async fn permissions_written_as_an_array_are_refused() {
 #[tokio::test]
 async fn a_grace_period_written_as_a_whole_decimal_is_taken_and_a_fraction_is_refused() {
     let app = sqlite_app().await;
-    let (_, owner) = subscriber_with_key(&app, "decimal").await;
+    let KeyHolder { key: owner, .. } = subscriber_with_key(&app, "decimal").await;
     let (_, id) = create_with(&app, &owner, json!({"name": "ci"})).await;
     let path = format!("/v1/api-keys/{id}/roll");
     let half = r#"{"grace_period_seconds": 60.5}"#;
@@ -463,7 +463,7 @@ async fn a_grace_period_written_as_a_whole_decimal_is_taken_and_a_fraction_is_re
 #[tokio::test]
 async fn a_roll_keeps_the_key_and_its_old_secret_works_for_the_grace_period() {
     let app = sqlite_app().await;
-    let (_, owner) = subscriber_with_key(&app, "roller").await;
+    let KeyHolder { key: owner, .. } = subscriber_with_key(&app, "roller").await;
     let (old, id) = create_with(
         &app,
         &owner,
@@ -527,7 +527,7 @@ async fn a_grace_period_ends_on_a_second_instance_without_a_restart() {
     let first = app_on(database, &[]).await;
     let second = second_instance(&url).await;
 
-    let (_, owner) = subscriber_with_key(&first, "two-instances").await;
+    let KeyHolder { key: owner, .. } = subscriber_with_key(&first, "two-instances").await;
     let (old, id) = create_with(&first, &owner, json!({"name": "cluster"})).await;
     let rolled = roll(&first.router, &owner, &id, 2).await;
     let new = rolled["key"].as_str().unwrap().to_owned();
@@ -548,7 +548,10 @@ async fn patch_key(app: &TestApp, key: &str, id: &str, body: &'static str) -> Te
 #[tokio::test]
 async fn a_disabled_key_answers_401_until_it_is_enabled() {
     let app = sqlite_app().await;
-    let (user_id, owner) = subscriber_with_key(&app, "pause").await;
+    let KeyHolder {
+        user_id,
+        key: owner,
+    } = subscriber_with_key(&app, "pause").await;
     let (paused, id) = create_with(&app, &owner, json!({"name": "nightly"})).await;
     let patch = |body| patch_key(&app, &owner, &id, body);
     let disabled = patch(r#"{"disabled": true}"#).await;
@@ -571,7 +574,10 @@ async fn a_disabled_key_answers_401_until_it_is_enabled() {
 #[tokio::test]
 async fn one_change_sets_both_settings_or_neither() {
     let app = sqlite_app().await;
-    let (user_id, owner) = subscriber_with_key(&app, "both").await;
+    let KeyHolder {
+        user_id,
+        key: owner,
+    } = subscriber_with_key(&app, "both").await;
     let (key, id) = create_with(&app, &owner, json!({"name": "batch"})).await;
     let patch = |body| patch_key(&app, &owner, &id, body);
     // One bad range refuses the whole change: the key is not disabled.
@@ -602,7 +608,7 @@ async fn one_change_sets_both_settings_or_neither() {
 #[tokio::test]
 async fn allowed_networks_admit_their_addresses_only_for_v4_and_v6() {
     let app = sqlite_app().await;
-    let (_, owner) = subscriber_with_key(&app, "networks").await;
+    let KeyHolder { key: owner, .. } = subscriber_with_key(&app, "networks").await;
     let body = json!({"allowed_networks": ["203.0.113.0/24", "2001:db8::/32"]});
     let (limited, id) = create_with(&app, &owner, body).await;
     for (peer, allowed) in [
@@ -656,7 +662,7 @@ async fn allowed_networks_admit_their_addresses_only_for_v4_and_v6() {
 #[tokio::test]
 async fn a_mistyped_key_is_refused_without_a_database_query() {
     let app = sqlite_app().await;
-    let (_, key) = user_with_key(&app, "typo").await;
+    let KeyHolder { key, .. } = user_with_key(&app, "typo").await;
     let mut typo = key.clone().into_bytes();
     let last = typo.len() - 1;
     typo[last] = if typo[last] == b'a' { b'b' } else { b'a' };
@@ -680,7 +686,7 @@ async fn a_mistyped_key_is_refused_without_a_database_query() {
 async fn keys_of_the_old_format_keep_working() {
     for database in all_databases().await {
         let app = app_on(database, &[]).await;
-        let (user_id, _) = user_with_key(&app, "legacy").await;
+        let KeyHolder { user_id, .. } = user_with_key(&app, "legacy").await;
         let legacy = format!("tp_live_{}", "a1B2c3D4e5".repeat(4));
         sqlx::query(
             "INSERT INTO api_keys (id, user_id, name, key_hash, masked, created_at) \
@@ -715,7 +721,7 @@ async fn verification_tells_other_services_what_a_key_may_do() {
         &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
     )
     .await;
-    let (user_id, _) = user_with_key(&app, "verify").await;
+    let KeyHolder { user_id, .. } = user_with_key(&app, "verify").await;
     let settings = KeySettings {
         permissions: Permissions::Restricted(ResourceAccess {
             usage: Access::Write,
@@ -764,7 +770,7 @@ async fn verification_tells_other_services_what_a_key_may_do() {
 #[tokio::test]
 async fn an_expiring_key_s_owner_is_reminded_once_a_week_before() {
     let app = sqlite_app().await;
-    let (user_id, _) = user_with_key(&app, "remind").await;
+    let KeyHolder { user_id, .. } = user_with_key(&app, "remind").await;
     let now = unix_now();
     for (name, created_at, expires_at) in [
         ("due", now - 80 * 86_400, now + 6 * 86_400),
@@ -834,7 +840,7 @@ fn secret_on_page(body: &str) -> String {
 #[tokio::test]
 async fn the_page_creates_a_scoped_expiring_key_and_rolls_it_without_javascript() {
     let app = sqlite_app().await;
-    let (cookie, _) = subscriber(&app, "page-door").await;
+    let SignedInUser { cookie, .. } = subscriber(&app, "page-door").await;
     let created = post_keys_form(
         &app,
         &cookie,
@@ -951,7 +957,10 @@ async fn the_page_creates_a_scoped_expiring_key_and_rolls_it_without_javascript(
 #[tokio::test]
 async fn the_dashboard_warns_of_keys_that_expire_within_a_week_only() {
     let app = sqlite_app().await;
-    let (cookie, user_id) = subscriber(&app, "soon").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = subscriber(&app, "soon").await;
     let now = unix_now();
     for (name, expires_in_days) in [("ingest-soon", 3), ("ingest-later", 30)] {
         let settings = KeySettings {
@@ -971,7 +980,10 @@ async fn the_dashboard_warns_of_keys_that_expire_within_a_week_only() {
     assert!(!dashboard.body.contains("ingest-later"));
 
     // With no key close to its end, no warning.
-    let (quiet, quiet_id) = subscriber(&app, "quiet").await;
+    let SignedInUser {
+        cookie: quiet,
+        id: quiet_id,
+    } = subscriber(&app, "quiet").await;
     let settings = KeySettings {
         expires_at: Some(now + 30 * 86_400),
         ..full_access("ingest")
@@ -988,7 +1000,7 @@ async fn the_dashboard_warns_of_keys_that_expire_within_a_week_only() {
 #[tokio::test]
 async fn a_contained_key_cannot_roll_enable_or_change_its_way_out() {
     let app = app_on(sqlite_database(), &[("API_KEY_MANAGE_PER_MINUTE", "1000")]).await;
-    let (_, owner) = subscriber_with_key(&app, "contained").await;
+    let KeyHolder { key: owner, .. } = subscriber_with_key(&app, "contained").await;
     let in_7_days =
         app::support::time::rfc3339(app::support::time::moment(unix_now() + 7 * 86_400));
     let (narrow, narrow_id) = create_with(
@@ -1077,7 +1089,7 @@ async fn a_contained_key_cannot_roll_enable_or_change_its_way_out() {
 async fn an_old_secret_manages_no_key_and_a_roll_never_silently_cuts_one_off() {
     for database in all_databases().await {
         let app = app_on(database, &[("API_KEY_MANAGE_PER_MINUTE", "1000")]).await;
-        let (_, owner) = subscriber_with_key(&app, "grace").await;
+        let KeyHolder { key: owner, .. } = subscriber_with_key(&app, "grace").await;
         let (old, id) = create_with(&app, &owner, json!({"name": "deployed"})).await;
         let new = roll(&app.router, &owner, &id, 3_600).await["key"]
             .as_str()
@@ -1155,7 +1167,10 @@ async fn an_old_secret_manages_no_key_and_a_roll_never_silently_cuts_one_off() {
 #[tokio::test]
 async fn the_page_asks_before_a_roll_ends_a_running_grace_period() {
     let app = sqlite_app().await;
-    let (cookie, user_id) = subscriber(&app, "page-grace").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = subscriber(&app, "page-grace").await;
     let (record, _) = store_key(&app, &user_id, "web").await;
     let roll = |end: bool| {
         let mut pairs = vec![

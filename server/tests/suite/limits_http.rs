@@ -19,7 +19,7 @@ async fn oversize_bodies_get_413_with_a_clear_message_and_change_nothing() {
         ],
     )
     .await;
-    let (user_id, key) = user_with_key(&app, "big").await;
+    let KeyHolder { user_id, key } = user_with_key(&app, "big").await;
     let big = "k".repeat(4096);
 
     let refused = api(
@@ -136,7 +136,7 @@ async fn state_changing_requests_are_limited_per_client_address() {
         ],
     )
     .await;
-    let (_, key) = user_with_key(&app, "busy").await;
+    let KeyHolder { key, .. } = user_with_key(&app, "busy").await;
     let sign_in = |address: &'static str, accept: &'static str| {
         from(address, Request::post("/api/login"))
             .header(header::ORIGIN, ORIGIN)

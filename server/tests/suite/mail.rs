@@ -54,7 +54,7 @@ async fn a_new_key_notice_arrives_over_smtp_with_absolute_links() {
         &[("SMTP_URL", &sink.url()), ("MAIL_FROM", FROM)],
     )
     .await;
-    let (user_id, key) = subscriber_with_key(&app, "notice").await;
+    let KeyHolder { user_id, key } = subscriber_with_key(&app, "notice").await;
     let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
         .bind(&user_id)
         .fetch_one(&app.state.db)
@@ -239,7 +239,7 @@ async fn without_smtp_mail_lands_in_the_labelled_sandbox_mailbox() {
     assert!(empty.body.contains("Sandbox — not sent."), "{}", empty.body);
     assert!(empty.body.contains("No mail yet"));
 
-    let (user_id, key) = user_with_key(&app, "sandbox").await;
+    let KeyHolder { user_id, key } = user_with_key(&app, "sandbox").await;
     app.state.mailer.wake();
     let mut page = get_from(&app.router, "/sandbox/mail", "127.0.0.1").await;
     for _ in 0..100 {

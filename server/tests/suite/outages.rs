@@ -21,7 +21,10 @@ async fn a_database_outage_is_answered_503_at_once_and_recovers_without_a_restar
         return;
     };
     let app = app_on(TestDatabase::at("postgres", postgres.url()), &[]).await;
-    let (cookie, user_id) = registered(&app, "outage").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = registered(&app, "outage").await;
     let (_, key) = store_key(&app, &user_id, "laptop").await;
     // Each request the outage must not break, and what it answers normally.
     let api = || users_me(&app.router, &key);

@@ -368,7 +368,10 @@ async fn a_client_that_hangs_up_mid_render_causes_no_panic() {
     }));
 
     let app = sqlite_app().await;
-    let (cookie, user_id) = common::api::subscriber(&app, "hangs-up").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = common::api::subscriber(&app, "hangs-up").await;
     for name in ["one", "two", "three"] {
         common::api::store_key(&app, &user_id, name).await;
     }

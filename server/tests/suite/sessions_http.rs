@@ -121,8 +121,11 @@ async fn the_session_list_names_each_device_and_ends_the_one_chosen() {
 #[tokio::test]
 async fn a_key_from_the_page_long_after_signing_in_needs_the_password_again() {
     let app = sqlite_app().await;
-    let (cookie, user_id) = subscriber(&app, "reauth").await;
-    let (_, key) = user_with_key(&app, "reauth-api").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = subscriber(&app, "reauth").await;
+    let KeyHolder { key, .. } = user_with_key(&app, "reauth-api").await;
     // Signed in 20 minutes ago (the window is 15).
     sqlx::query(
         "UPDATE sessions SET authenticated_at = authenticated_at - 1200 WHERE user_id = $1",
@@ -253,7 +256,10 @@ async fn confirming_identity_signs_the_old_token_out_on_every_instance() {
         let url = database.url.clone();
         let app = app_on(database, &[]).await;
         let other = second_instance(&url).await;
-        let (cookie, user_id) = registered(&app, "renewed").await;
+        let SignedInUser {
+            cookie,
+            id: user_id,
+        } = registered(&app, "renewed").await;
         signed_in_a_while_ago(&app, &user_id).await;
         let confirmed = call(
             &app.router,
@@ -286,7 +292,10 @@ async fn a_two_step_account_confirms_with_its_code_not_its_password_alone() {
     use app::accounts::ssr::second_factor::code_at;
     let app = sqlite_app().await;
     let email = "confirm-two-step@example.com";
-    let (user_id, cookie) = common::two_factor::account(&app, email).await;
+    let common::SignedInUser {
+        cookie,
+        id: user_id,
+    } = common::two_factor::account(&app, email).await;
     let (secret, _) = common::two_factor::turn_on(&app, &cookie).await;
     signed_in_a_while_ago(&app, &user_id).await;
     let with_password = call(
@@ -349,7 +358,10 @@ async fn a_two_step_account_confirms_with_its_code_not_its_password_alone() {
 #[tokio::test]
 async fn ending_sessions_and_changing_the_address_need_a_recent_confirmation() {
     let app = sqlite_app().await;
-    let (cookie, user_id) = registered(&app, "late-changes").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = registered(&app, "late-changes").await;
     let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
         .bind(&user_id)
         .fetch_one(&app.state.db)

@@ -18,7 +18,10 @@ async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
     for database in all_databases().await {
         let app = app_on(database, &[]).await;
         let email = "twostep@example.com";
-        let (user_id, cookie) = account(&app, email).await;
+        let SignedInUser {
+            id: user_id,
+            cookie,
+        } = account(&app, email).await;
         let (secret, codes) = turn_on(&app, &cookie).await;
         assert_eq!(codes.len(), 10);
 
@@ -124,7 +127,10 @@ async fn an_authenticator_code_signs_in_once_and_a_recovery_code_once() {
 async fn wrong_codes_are_throttled_per_account_and_pending_sign_ins_expire() {
     let app = sqlite_app().await;
     let email = "guessed@example.com";
-    let (user_id, cookie) = account(&app, email).await;
+    let SignedInUser {
+        id: user_id,
+        cookie,
+    } = account(&app, email).await;
     let (secret, _) = turn_on(&app, &cookie).await;
     let pending = first_step(&app, email).await;
     for guess in 0..5 {
@@ -181,7 +187,10 @@ async fn wrong_codes_are_throttled_per_account_and_pending_sign_ins_expire() {
 async fn a_password_reset_still_asks_for_the_second_factor() {
     let app = sqlite_app().await;
     let email = "reset-2fa@example.com";
-    let (user_id, cookie) = account(&app, email).await;
+    let SignedInUser {
+        id: user_id,
+        cookie,
+    } = account(&app, email).await;
     let (secret, _) = turn_on(&app, &cookie).await;
     let token = "a-reset-link-token-for-this-test-only-0123456789";
     let now = unix_now();
@@ -220,7 +229,7 @@ async fn a_password_reset_still_asks_for_the_second_factor() {
 #[tokio::test]
 async fn without_javascript_the_setup_page_shows_the_recovery_codes_once() {
     let app = sqlite_app().await;
-    let (_, cookie) = account(&app, "nojs-2fa@example.com").await;
+    let SignedInUser { cookie, .. } = account(&app, "nojs-2fa@example.com").await;
     call(&app.router, "start_totp_setup", "", Some(&cookie)).await;
     let secret = shown_secret(&app, &cookie).await;
     let post = |body: String| {
@@ -265,7 +274,7 @@ async fn without_javascript_the_setup_page_shows_the_recovery_codes_once() {
 #[tokio::test]
 async fn a_code_confirms_a_stale_session_in_place_of_the_password() {
     let app = sqlite_app().await;
-    let (_, cookie) = account(&app, "stale-2fa@example.com").await;
+    let SignedInUser { cookie, .. } = account(&app, "stale-2fa@example.com").await;
     let (secret, _) = turn_on(&app, &cookie).await;
     sqlx::query("UPDATE sessions SET authenticated_at = authenticated_at - 3600")
         .execute(&app.state.db)
@@ -311,7 +320,10 @@ async fn a_secret_key_rotation_keeps_authenticators_working_after_the_previous_k
     let url = database.url.clone();
     let before = app_on(database, &[]).await;
     let email = "rotation@example.com";
-    let (user_id, cookie) = account(&before, email).await;
+    let SignedInUser {
+        id: user_id,
+        cookie,
+    } = account(&before, email).await;
     let (secret, _) = turn_on(&before, &cookie).await;
     let sealed_before = sealed_secret(&before, &user_id).await;
 
@@ -374,7 +386,7 @@ async fn simultaneous_wrong_codes_get_no_more_checks_than_the_allowance() {
             .enumerate()
         {
             let email = format!("{kind}-burst{n}@example.com");
-            let (_, cookie) = account(&app, &email).await;
+            let SignedInUser { cookie, .. } = account(&app, &email).await;
             let (secret, _) = turn_on(&app, &cookie).await;
             let pending = first_step(&app, &email).await;
             let right = code_at(&secret, unix_now() as u64);
@@ -407,7 +419,7 @@ async fn simultaneous_wrong_codes_get_no_more_checks_than_the_allowance() {
 async fn a_code_from_the_next_step_is_refused() {
     let app = sqlite_app().await;
     let email = "drift@example.com";
-    let (_, cookie) = account(&app, email).await;
+    let SignedInUser { cookie, .. } = account(&app, email).await;
     let (secret, _) = turn_on(&app, &cookie).await;
     let pending = first_step(&app, email).await;
     let ahead = code_at(&secret, unix_now() as u64 + 30);
@@ -427,7 +439,10 @@ async fn recovery_codes_kept_as_a_bare_digest_get_a_slow_hash_at_start_and_still
         let url = database.url.clone();
         let app = app_on(database, &[]).await;
         let email = "legacy-codes@example.com";
-        let (user_id, cookie) = account(&app, email).await;
+        let SignedInUser {
+            id: user_id,
+            cookie,
+        } = account(&app, email).await;
         let (_, codes) = turn_on(&app, &cookie).await;
         // As stored before: SHA-256 of "{user_id}:{code}", hex.
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")

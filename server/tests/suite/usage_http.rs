@@ -49,7 +49,7 @@ async fn a_thousand_concurrent_requests_are_counted_exactly_once_each() {
         }
         let calls: Vec<_> = (0..1000)
             .map(|n| {
-                let (router, key) = (app.router.clone(), users[n % 3].1.clone());
+                let (router, key) = (app.router.clone(), users[n % 3].key.clone());
                 let counter = app.state.request_counter.clone();
                 let db = app.state.db.clone();
                 tokio::spawn(async move {
@@ -69,7 +69,7 @@ async fn a_thousand_concurrent_requests_are_counted_exactly_once_each() {
             .flush(&app.state.db)
             .await
             .unwrap();
-        for ((user_id, _), expected) in users.iter().zip([334, 333, 333]) {
+        for (KeyHolder { user_id, .. }, expected) in users.iter().zip([334, 333, 333]) {
             assert_eq!(
                 counted(&app.state.db, user_id).await,
                 expected,
@@ -92,7 +92,7 @@ async fn a_thousand_concurrent_requests_are_counted_exactly_once_each() {
 #[tokio::test]
 async fn a_failed_write_keeps_the_counts_for_the_next_flush() {
     let app = sqlite_app().await;
-    let (user_id, key) = user_with_key(&app, "kept").await;
+    let KeyHolder { user_id, key } = user_with_key(&app, "kept").await;
     for _ in 0..5 {
         assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
     }
@@ -122,7 +122,7 @@ async fn a_failed_write_keeps_the_counts_for_the_next_flush() {
 async fn a_page_read_while_counts_are_written_sees_each_request_once() {
     for database in all_databases().await {
         let app = app_on(database, &[]).await;
-        let (user_id, _) = user_with_key(&app, "racing").await;
+        let KeyHolder { user_id, .. } = user_with_key(&app, "racing").await;
         let key_id = only_key_of(&app.state.db, &user_id).await;
         let counter = app.state.request_counter.clone();
         for expected in 1..=300 {
@@ -185,7 +185,7 @@ async fn counts_survive_a_graceful_shutdown_in_the_middle_of_a_run() {
         let stop_tx = Arc::new(std::sync::Mutex::new(Some(stop_tx)));
         let calls: Vec<_> = (0..1000)
             .map(|n| {
-                let (client, key) = (client.clone(), users[n % 3].1.clone());
+                let (client, key) = (client.clone(), users[n % 3].key.clone());
                 let (answered, in_flight, stop_tx) =
                     (answered.clone(), in_flight.clone(), stop_tx.clone());
                 tokio::spawn(async move {
@@ -229,7 +229,7 @@ async fn counts_survive_a_graceful_shutdown_in_the_middle_of_a_run() {
             "{backend}: the shutdown landed mid-run ({ok} of 1000 answered)"
         );
         let mut total = 0;
-        for (user_id, _) in &users {
+        for KeyHolder { user_id, .. } in &users {
             total += counted(&setup.state.db, user_id).await;
         }
         assert_eq!(
@@ -245,7 +245,7 @@ async fn counts_survive_a_graceful_shutdown_in_the_middle_of_a_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_loses_at_most_the_last_second_of_counts() {
     let setup = app_on(sqlite_database(), &[]).await;
-    let (user_id, key) = user_with_key(&setup, "crash").await;
+    let KeyHolder { user_id, key } = user_with_key(&setup, "crash").await;
     let dir = temp_dir();
     let addr = free_address().await;
     let mut child = server_command(&dir)
@@ -342,7 +342,7 @@ async fn reports_stored(db: &sqlx::AnyPool) -> (i64, i64) {
 async fn a_replayed_report_counts_once_and_a_reused_key_is_a_conflict() {
     for database in all_databases().await {
         let app = app_on(database, &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)]).await;
-        let (user_id, key) = user_with_key(&app, "metered").await;
+        let KeyHolder { user_id, key } = user_with_key(&app, "metered").await;
         let body = json!({
             "idempotency_key": "batch-2026-11-21-0001",
             "user_id": user_id,
@@ -390,7 +390,7 @@ async fn bad_reports_are_refused_with_the_field_and_record_nothing() {
         &[("INTERNAL_SERVICE_TOKEN", SERVICE_TOKEN)],
     )
     .await;
-    let (user_id, _) = user_with_key(&app, "refused").await;
+    let KeyHolder { user_id, .. } = user_with_key(&app, "refused").await;
     let valid = json!({"idempotency_key": "r-1", "user_id": user_id, "tokens": {"m": 10}});
     let with = |field: &str, value: Value| {
         let mut body = valid.clone();
@@ -453,7 +453,7 @@ async fn bad_reports_are_refused_with_the_field_and_record_nothing() {
 async fn usage_is_split_at_month_boundaries() {
     for database in all_databases().await {
         let app = app_on(database, &[]).await;
-        let (user_id, _) = user_with_key(&app, "boundary").await;
+        let KeyHolder { user_id, .. } = user_with_key(&app, "boundary").await;
         let key_id = only_key_of(&app.state.db, &user_id).await;
         let now = datetime!(2026-12-10 12:00 UTC).unix_timestamp();
         for (n, occurred_at, tokens) in [
@@ -524,7 +524,7 @@ async fn v1_usage_has_the_spec_shape_and_prices_from_configuration() {
         ],
     )
     .await;
-    let (user_id, key) = user_with_key(&app, "priced").await;
+    let KeyHolder { user_id, key } = user_with_key(&app, "priced").await;
     let body = json!({"idempotency_key": "p-1", "user_id": user_id,
         "tokens": {"tp-small": 2_000_000}, "storage_gb_hours": 150.0});
     assert_eq!(
@@ -577,7 +577,10 @@ fn markup(mut response: TestResponse) -> TestResponse {
 #[tokio::test]
 async fn the_dashboard_checklist_and_the_usage_page_follow_real_state() {
     let app = sqlite_app().await;
-    let (cookie, user_id) = subscriber(&app, "journey").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = subscriber(&app, "journey").await;
     let dashboard = markup(page(&app.router, "/dashboard", Some(&cookie)).await);
     assert!(
         dashboard
@@ -660,7 +663,10 @@ async fn the_quickstart_shows_a_signed_in_users_key_prefix_only() {
     );
     assert!(anonymous.body.contains("Create an account"));
 
-    let (cookie, user_id) = subscriber(&app, "docs").await;
+    let SignedInUser {
+        cookie,
+        id: user_id,
+    } = subscriber(&app, "docs").await;
     let (record, key) = store_key(&app, &user_id, "ci").await;
     let signed_in = page(&app.router, "/docs/quickstart", Some(&cookie)).await;
     assert!(

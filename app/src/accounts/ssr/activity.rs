@@ -6,42 +6,12 @@
 use crate::accounts::{ActivityEntry, ActivityKind};
 use crate::support::db::begin_write;
 use crate::support::time::{moment, time_label, unix_now};
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::Extensions;
-use axum::http::request::Parts;
 use sqlx::{AnyPool, FromRow};
-use std::net::{IpAddr, SocketAddr};
 
 /// Events older than this are deleted when their user's next one is written.
 const RETENTION_SECS: i64 = 90 * 24 * 60 * 60;
 /// How many events /account shows.
 pub const RECENT: i64 = 20;
-
-/// The peer address a request came from ("unknown" when it did not come
-/// over a socket, as in-process tests).
-pub fn peer_address(extensions: &Extensions) -> String {
-    address_label(
-        extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip()),
-    )
-}
-
-/// A peer address as logs, records and messages show it.
-pub fn address_label(address: Option<IpAddr>) -> String {
-    address.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
-}
-
-/// The client's address as an extractor, for handlers outside Leptos.
-pub struct ClientAddress(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(peer_address(&parts.extensions)))
-    }
-}
 
 /// Records `kind` for `user_id`; `detail` names what it concerns (a key's
 /// name). The event's time and order are fixed now; the write happens in

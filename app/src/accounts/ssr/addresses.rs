@@ -8,8 +8,9 @@
 use super::throttle::{OverLimit, ThrottlePolicy};
 use super::users::{self, CreateUserError};
 use super::{activity, validation};
+use crate::accounts::PendingEmailChange;
 use crate::accounts::{ActivityKind, EmailLink, EmailLinkPurpose};
-use crate::accounts::{PendingEmailChange, ssr::sessions::Session};
+use crate::actor::Actor;
 use crate::error::AppError;
 use crate::error::{Field, FieldError};
 use crate::mail::ssr::outbox;
@@ -101,11 +102,8 @@ async fn count_send(state: &AppState, user_id: &str, client: &str) -> Result<(),
 
 /// A new link for the signed-in account's own address (the first one may
 /// have gone astray). Nothing is sent once the address is confirmed.
-pub async fn resend_verification(
-    state: &AppState,
-    session: &Session,
-    client: &str,
-) -> Result<(), AppError> {
+pub async fn resend_verification(state: &AppState, actor: &Actor) -> Result<(), AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     let unavailable = AppError::dependency_failed("sending a confirmation link failed");
     let user = users::find_by_id(&state.db, &session.user.id)
         .await
@@ -135,11 +133,11 @@ pub async fn resend_verification(
 /// address until the link is used.
 pub async fn request_change(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     new_email: &str,
     password: String,
-    client: &str,
 ) -> Result<(), AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     let on_new_email = |message: &str| AppError::Invalid(FieldError::new(Field::NewEmail, message));
     let new_email =
         validation::normalize_email(new_email).map_err(|refused| on_new_email(&refused.message))?;
@@ -228,9 +226,10 @@ pub async fn link_status(db: &AnyPool, token: &str) -> Result<Option<EmailLink>,
 /// id and what the link did.
 pub async fn confirm(
     state: &AppState,
+    actor: &Actor,
     token: &str,
-    client: &str,
 ) -> Result<(String, EmailLinkPurpose), AppError> {
+    let client = actor.client.as_str();
     let unavailable = AppError::dependency_failed("confirming an e-mail address failed");
     let now = unix_now();
     let mut tx = begin_write(&state.db).await.map_err(unavailable)?;

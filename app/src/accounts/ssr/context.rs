@@ -1,60 +1,20 @@
-//! Per-request account context: the session `load_session` resolved, the
-//! client's address, and the helpers server functions answer with.
+//! What server functions of accounts answer with besides their result: the
+//! session and device cookies, redirects, the pending sign-in.
 
-use super::sessions::{self, KnownDevice, Session};
+use super::sessions::{self, KnownDevice};
 use super::two_step::{self, FirstStep};
 use super::users;
 use super::validation::safe_next;
 use crate::accounts::ActivityKind;
+use crate::actor::Actor;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::support::request::PlainFormPost;
 use crate::support::tokens::random_hex;
-use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::Response;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-
-/// What `load_session` found for this request (None: signed out).
-#[derive(Clone)]
-pub struct RequestSession(pub Option<Session>);
-
-/// Set beside a `RequestSession(None)` when the session could not be looked
-/// up (the database is unreachable): the visitor may well be signed in.
-#[derive(Clone, Copy)]
-pub struct SessionLookupFailed;
-
-/// Resolves the session cookie once per request, for pages and server
-/// functions alike. A database failure reads as signed out, marked
-/// `SessionLookupFailed` for the layer that answers 503 where a session is
-/// needed; it is never a 500.
-pub async fn load_session(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let token = request
-        .headers()
-        .get(header::COOKIE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|cookies| state.sessions.token_from_cookies(cookies))
-        .map(str::to_owned);
-    let session = match token {
-        Some(token) => match sessions::resolve(&state.db, &token, &state.sessions).await {
-            Ok(session) => session,
-            Err(err) => {
-                tracing::warn!("session lookup failed: {err}");
-                request.extensions_mut().insert(SessionLookupFailed);
-                None
-            }
-        },
-        None => None,
-    };
-    request.extensions_mut().insert(RequestSession(session));
-    next.run(request).await
-}
 
 pub fn app_state() -> AppState {
     expect_context::<AppState>()
@@ -64,45 +24,13 @@ fn request_parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
-pub fn current_session() -> Option<Session> {
-    request_parts()?
-        .extensions
-        .get::<RequestSession>()?
-        .0
-        .clone()
-}
-
-/// The current session, or `SignedOut` (401 for scripted callers).
-pub fn signed_in() -> Result<Session, AppError> {
-    current_session().ok_or(AppError::SignedOut)
-}
-
-/// The peer address, for per-client throttling.
-pub fn client_address() -> String {
-    request_parts().map_or_else(
-        || "unknown".to_owned(),
-        |parts| super::activity::peer_address(&parts.extensions),
-    )
-}
-
-/// A browser posting a form without JavaScript: Leptos answers it with a
-/// redirect back to the form, which then shows the error.
-fn is_plain_form_post() -> bool {
-    request_parts().is_some_and(|parts| {
-        parts.headers.contains_key(header::REFERER)
-            && parts
-                .headers
-                .get(header::ACCEPT)
-                .and_then(|value| value.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"))
-    })
-}
-
 /// Sends the browser on to `url` (checkout, portal). A form posted without
 /// JavaScript gets a redirect; scripted callers get the URL as the result and
 /// navigate themselves (a same-origin redirect would be routed in the page).
 pub fn leave_site_for(url: String) -> Result<String, AppError> {
-    if is_plain_form_post() {
+    let plain_form =
+        request_parts().is_some_and(|parts| parts.extensions.get::<PlainFormPost>().is_some());
+    if plain_form {
         leptos_axum::redirect(&url);
     }
     Ok(url)
@@ -112,12 +40,13 @@ pub fn leave_site_for(url: String) -> Result<String, AppError> {
 /// browser had) and sends them on to `next` if it is a path on this site.
 pub async fn start_session_and_redirect(
     state: &AppState,
+    actor: &Actor,
     user_id: &str,
     next: Option<&str>,
     log: SignInLog,
 ) -> Result<(), AppError> {
     let unavailable = AppError::dependency_failed("starting a session failed");
-    if let Some(previous) = current_session() {
+    if let Some(previous) = actor.signed_in() {
         sessions::end(&state.db, &previous.token_hash)
             .await
             .map_err(unavailable)?;
@@ -128,7 +57,7 @@ pub async fn start_session_and_redirect(
         .unwrap_or_default();
     let device = sessions::Device {
         user_agent: &user_agent,
-        client_address: &client_address(),
+        client_address: &actor.client,
     };
     let token = sessions::start(&state.db, user_id, &device)
         .await
@@ -158,7 +87,7 @@ pub async fn start_session_and_redirect(
     );
     if let SignInLog::SignedIn(detail) = log {
         let kind = ActivityKind::SignedIn;
-        super::activity::record(&state.db, user_id, kind, detail, &client_address());
+        super::activity::record(&state.db, user_id, kind, detail, &actor.client);
     }
     leptos_axum::redirect(safe_next(next));
     Ok(())
@@ -180,6 +109,7 @@ pub enum SignInLog {
 /// sign-in that remembers `next`.
 pub async fn finish_first_step(
     state: &AppState,
+    actor: &Actor,
     user_id: &str,
     next: Option<&str>,
     first_step: FirstStep,
@@ -193,7 +123,7 @@ pub async fn finish_first_step(
             FirstStep::Password => SignInLog::SignedIn(""),
             FirstStep::ResetLink => SignInLog::AsOther,
         };
-        return start_session_and_redirect(state, user_id, next, log).await;
+        return start_session_and_redirect(state, actor, user_id, next, log).await;
     }
     let token = two_step::begin(&state.db, user_id, safe_next(next), first_step)
         .await

@@ -5,11 +5,11 @@
 //! origin come from `PUBLIC_URL`, whose host must be a domain name.
 
 use super::second_factor::{self, commit_factor_change};
-use super::sessions::Session;
 use super::two_step::SECOND_STEP;
 use super::two_step::{self, PendingSignIn};
 use super::{activity, reauth};
 use crate::accounts::{ActivityKind, PasskeyChallenge, PasskeyView};
+use crate::actor::Actor;
 use crate::error::AppError;
 use crate::error::{Field, FieldError};
 use crate::mail::ssr::templates::SecurityNotice;
@@ -215,8 +215,9 @@ async fn user_handle(db: &AnyPool, user_id: &str) -> Result<Uuid, sqlx::Error> {
 /// and the credential must be discoverable, so it can sign in alone.
 pub async fn start_registration(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
 ) -> Result<PasskeyChallenge, AppError> {
+    let session = actor.session()?;
     let webauthn = webauthn(state)?;
     second_factor::require_confirmed_address(session)?;
     reauth::require_recent(state, session)?;
@@ -247,12 +248,12 @@ pub async fn start_registration(
 /// Finishes a registration with the browser's answer, named `name`.
 pub async fn finish_registration(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     challenge_id: &str,
     credential: &str,
     name: &str,
-    client: &str,
 ) -> Result<(), AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     let webauthn = webauthn(state)?;
     second_factor::require_confirmed_address(session)?;
     let name = name.trim();
@@ -294,12 +295,8 @@ pub async fn finish_registration(
 }
 
 /// Removes one of the user's passkeys (after a recent sign-in).
-pub async fn remove(
-    state: &AppState,
-    session: &Session,
-    credential_id: &str,
-    client: &str,
-) -> Result<(), AppError> {
+pub async fn remove(state: &AppState, actor: &Actor, credential_id: &str) -> Result<(), AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("removing a passkey failed");
     let user_id = &session.user.id;
@@ -342,10 +339,11 @@ pub async fn start_sign_in(state: &AppState) -> Result<PasskeyChallenge, AppErro
 /// account is known before the answer checks out).
 pub async fn finish_sign_in(
     state: &AppState,
+    actor: &Actor,
     challenge_id: &str,
     credential: &str,
-    client: &str,
 ) -> Result<String, AppError> {
+    let client = actor.client.as_str();
     let subject = format!("passkey-{}", state.clients.subject(client));
     let refusal = SecurityEvent::failure(PASSKEY_SIGN_IN, "throttled", client);
     let attempt = state
@@ -442,11 +440,12 @@ async fn start_for_user(
 /// Logged as a security event either way.
 pub async fn finish_second_step(
     state: &AppState,
+    actor: &Actor,
     pending: &PendingSignIn,
     challenge_id: &str,
     credential: &str,
-    client: &str,
 ) -> Result<(), AppError> {
+    let client = actor.client.as_str();
     let verified = verify_second_step(state, pending, challenge_id, credential).await;
     let event = match &verified {
         Ok(()) => SecurityEvent::new(SECOND_STEP, Outcome::Success, "passkey", client),
@@ -500,8 +499,9 @@ async fn verify_for_user(
 /// passkeys, on `/confirm-password`.
 pub async fn start_confirmation(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
 ) -> Result<PasskeyChallenge, AppError> {
+    let session = actor.session()?;
     start_for_user(state, &session.user.id, Purpose::Confirm).await
 }
 
@@ -510,11 +510,11 @@ pub async fn start_confirmation(
 /// the account as wrong codes do, and are logged.
 pub async fn finish_confirmation(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     challenge_id: &str,
     credential: &str,
-    client: &str,
 ) -> Result<String, AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     let user_id = &session.user.id;
     let attempt = second_factor::admit_confirmation(state, user_id, client).await?;
     let verified =

@@ -4,10 +4,11 @@
 //! change (`check_password`); creating API keys asks for a recent sign-in
 //! instead (`require_recent`), renewed on `/confirm-password`.
 
-use super::sessions::{self, Session};
+use super::sessions;
 use super::throttle::reauth_subject;
 use super::{activity, passwords, users};
 use crate::accounts::ActivityKind;
+use crate::actor::{Actor, Session};
 use crate::error::AppError;
 use crate::error::{Field, FieldError};
 use crate::state::AppState;
@@ -34,10 +35,10 @@ pub fn require_recent(state: &AppState, session: &Session) -> Result<(), AppErro
 /// a password alone is what a thief is most likely to have.
 pub async fn confirm_password(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     password: String,
-    client: &str,
 ) -> Result<String, AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     let unavailable = AppError::dependency_failed("confirming a password failed");
     if users::uses_two_step(&state.db, &session.user.id)
         .await

@@ -9,6 +9,7 @@
 use super::throttle::{OverLimit, ThrottlePolicy};
 use super::{activity, passwords, sessions, users, validation};
 use crate::accounts::ActivityKind;
+use crate::actor::Actor;
 use crate::error::AppError;
 use crate::error::Field;
 use crate::mail::ssr::outbox;
@@ -38,7 +39,8 @@ fn address_subject(email: &str) -> String {
 
 /// Asks for a reset link for `email`. Answers before anything about the
 /// account is looked up; the link is written and mailed in the background.
-pub async fn request_link(state: &AppState, email: &str, client: &str) -> Result<(), AppError> {
+pub async fn request_link(state: &AppState, actor: &Actor, email: &str) -> Result<(), AppError> {
+    let client = actor.client.as_str();
     let email = validation::normalize_email(email).map_err(AppError::Invalid)?;
     let (address, client_key) = (
         address_subject(&email),
@@ -119,10 +121,11 @@ async fn link_owner(db: &AnyPool, token: &str) -> Result<Option<users::UserRecor
 /// of the account ends and the owner is told. Answers the account's id.
 pub async fn reset_password(
     state: &AppState,
+    actor: &Actor,
     token: &str,
     new_password: String,
-    client: &str,
 ) -> Result<String, AppError> {
+    let client = actor.client.as_str();
     let unavailable = AppError::dependency_failed("resetting a password failed");
     // Refused links are refused before the (slow) hashing.
     let Some(owner) = link_owner(&state.db, token).await? else {

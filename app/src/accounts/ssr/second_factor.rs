@@ -3,10 +3,10 @@
 //! and leave the server only while set-up shows them; a code is accepted
 //! once; recovery codes are stored hashed and used up one by one.
 
-use super::sessions::Session;
 use super::throttle::{Attempt, second_factor_subject};
 use super::{activity, passwords, reauth, users};
 use crate::accounts::{ActivityKind, SecondFactors, TotpSetup};
+use crate::actor::{Actor, Session};
 use crate::error::AppError;
 use crate::error::{Field, FieldError};
 use crate::mail::ssr::outbox;
@@ -225,7 +225,8 @@ pub fn require_confirmed_address(session: &Session) -> Result<(), AppError> {
 
 /// Begins setting up an authenticator app: a new secret, waiting for its
 /// first code. Asking again replaces a set-up that was not finished.
-pub async fn start_setup(state: &AppState, session: &Session) -> Result<(), AppError> {
+pub async fn start_setup(state: &AppState, actor: &Actor) -> Result<(), AppError> {
+    let session = actor.session()?;
     require_confirmed_address(session)?;
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("starting two-step set-up failed");
@@ -317,7 +318,8 @@ async fn waiting_secret(state: &AppState, user_id: &str) -> Result<Option<Vec<u8
 }
 
 /// The QR code and the text key of the waiting set-up, if there is one.
-pub async fn setup(state: &AppState, session: &Session) -> Result<Option<TotpSetup>, AppError> {
+pub async fn setup(state: &AppState, actor: &Actor) -> Result<Option<TotpSetup>, AppError> {
+    let session = actor.session()?;
     let Some(secret) = waiting_secret(state, &session.user.id).await? else {
         return Ok(None);
     };
@@ -356,10 +358,10 @@ fn wrong_code(message: &'static str) -> AppError {
 /// secret; answers the recovery codes, to be shown this once.
 pub async fn confirm_setup(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     code: &str,
-    client: &str,
 ) -> Result<Vec<String>, AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     require_confirmed_address(session)?;
     let unavailable = AppError::dependency_failed("finishing two-step set-up failed");
     let user_id = &session.user.id;
@@ -417,9 +419,9 @@ pub async fn confirm_setup(
 /// New recovery codes in place of the old ones (all of which stop working).
 pub async fn regenerate_recovery_codes(
     state: &AppState,
-    session: &Session,
-    client: &str,
+    actor: &Actor,
 ) -> Result<Vec<String>, AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("making new recovery codes failed");
     let user_id = &session.user.id;
@@ -446,7 +448,8 @@ pub async fn regenerate_recovery_codes(
 
 /// Turns two-step verification off: the authenticator's secret and every
 /// recovery code are deleted.
-pub async fn turn_off(state: &AppState, session: &Session, client: &str) -> Result<(), AppError> {
+pub async fn turn_off(state: &AppState, actor: &Actor) -> Result<(), AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     reauth::require_recent(state, session)?;
     let unavailable = AppError::dependency_failed("turning two-step verification off failed");
     let user_id = &session.user.id;
@@ -540,10 +543,10 @@ pub(super) async fn queue_notice(
 /// renews the session's proof. Wrong codes count as at the second step.
 pub async fn confirm_with_code(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     code: &str,
-    client: &str,
 ) -> Result<String, AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     let user_id = &session.user.id;
     let attempt = admit_confirmation(state, user_id, client).await?;
     if use_code(state, user_id, code).await?.is_none() {

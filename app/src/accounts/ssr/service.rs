@@ -5,12 +5,18 @@
 //! with an `AppError` a page can show; sessions, cookies and redirects stay
 //! with the server functions.
 
+use super::sessions;
 use super::sessions::KnownDevice;
-use super::sessions::{self, Session};
 use super::throttle::{account_subject, device_subject};
 use super::users::{self, CreateUserError};
-use super::{activity, addresses, passwords, reauth, recovery, validation};
-use crate::accounts::{ActiveSession, ActivityKind, EmailLinkPurpose};
+use super::{
+    activity, addresses, passkeys, passwords, reauth, recovery, second_factor, two_step, validation,
+};
+use crate::accounts::{
+    ActiveSession, ActivityEntry, ActivityKind, EmailLinkPurpose, PasskeyView, PendingEmailChange,
+    SecondFactors, WaitingSignIn,
+};
+use crate::actor::Actor;
 use crate::error::AppError;
 use crate::error::{Field, FieldError};
 use crate::mail::ssr::outbox;
@@ -26,11 +32,12 @@ use crate::support::time::{moment, time_label, unix_now};
 /// the address is written and mailed in the same transaction.
 pub async fn register(
     state: &AppState,
+    actor: &Actor,
     email: &str,
     password: String,
     display_name: &str,
-    client: &str,
 ) -> Result<String, AppError> {
+    let client = actor.client.as_str();
     let email = validation::normalize_email(email).map_err(AppError::Invalid)?;
     let display_name = validation::clean_display_name(display_name).map_err(AppError::Invalid)?;
     validation::check_new_password(&password, Field::Password, &[&email, &display_name])
@@ -74,11 +81,12 @@ const SIGN_IN: &str = "sign_in.password";
 /// whether a second one follows (`context::finish_first_step`).
 pub async fn sign_in(
     state: &AppState,
+    actor: &Actor,
     email: &str,
     password: String,
-    client: &str,
     device: Option<KnownDevice>,
 ) -> Result<String, AppError> {
+    let client = actor.client.as_str();
     // An unparseable address cannot belong to an account: same answer as a wrong password.
     let email = validation::normalize_email(email).unwrap_or_default();
     let unavailable = AppError::dependency_failed("sign-in failed");
@@ -146,13 +154,17 @@ pub async fn sign_in(
     Ok(user.id)
 }
 
-pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+pub async fn sign_out(state: &AppState, actor: &Actor) -> Result<(), AppError> {
+    let Some(session) = actor.signed_in() else {
+        return Ok(());
+    };
     sessions::end(&state.db, &session.token_hash)
         .await
         .map_err(AppError::dependency_failed("sign-out failed"))
 }
 
-pub async fn rename(state: &AppState, user_id: &str, display_name: &str) -> Result<(), AppError> {
+pub async fn rename(state: &AppState, actor: &Actor, display_name: &str) -> Result<(), AppError> {
+    let user_id = &actor.session()?.user.id;
     let display_name = validation::clean_display_name(display_name).map_err(AppError::Invalid)?;
     users::set_display_name(&state.db, user_id, &display_name)
         .await
@@ -165,11 +177,11 @@ pub async fn rename(state: &AppState, user_id: &str, display_name: &str) -> Resu
 /// and tells the account's address.
 pub async fn change_password(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     current_password: String,
     new_password: String,
-    client: &str,
 ) -> Result<(), AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     let unavailable = AppError::dependency_failed("changing a password failed");
     let user_id = &session.user.id;
     reauth::check_password(
@@ -215,8 +227,9 @@ pub async fn change_password(
 /// The user's live sessions, the one in use marked, the most recent first.
 pub async fn active_sessions(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
 ) -> Result<Vec<ActiveSession>, AppError> {
+    let session = actor.session()?;
     let records = sessions::list(&state.db, &session.user.id, &state.sessions)
         .await
         .map_err(AppError::dependency_failed("listing sessions failed"))?;
@@ -237,12 +250,8 @@ pub async fn active_sessions(
 
 /// Ends one of the user's sessions: its next request, on any instance, is
 /// signed out.
-pub async fn end_session(
-    state: &AppState,
-    session: &Session,
-    public_id: &str,
-    client: &str,
-) -> Result<(), AppError> {
+pub async fn end_session(state: &AppState, actor: &Actor, public_id: &str) -> Result<(), AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     reauth::require_recent(state, session)?;
     let user_id = &session.user.id;
     let ended = sessions::end_by_public_id(&state.db, user_id, public_id)
@@ -255,11 +264,8 @@ pub async fn end_session(
     Ok(())
 }
 
-pub async fn sign_out_everywhere(
-    state: &AppState,
-    session: &Session,
-    client: &str,
-) -> Result<(), AppError> {
+pub async fn sign_out_everywhere(state: &AppState, actor: &Actor) -> Result<(), AppError> {
+    let (session, client) = (actor.session()?, actor.client.as_str());
     reauth::require_recent(state, session)?;
     let user_id = &session.user.id;
     sessions::end_others(&state.db, user_id, &session.token_hash)
@@ -276,10 +282,10 @@ pub async fn sign_out_everywhere(
 /// The address gets a last notice, written with the deletion.
 pub async fn delete_account(
     state: &AppState,
-    user_id: &str,
+    actor: &Actor,
     password: String,
-    client: &str,
 ) -> Result<(), AppError> {
+    let (user_id, client) = (actor.session()?.user.id.as_str(), actor.client.as_str());
     let wrong = "That is not your password, so the account was kept.";
     reauth::check_password(state, user_id, password, wrong, client).await?;
     let subscription = state
@@ -320,4 +326,72 @@ pub async fn delete_account(
     state.mailer.commit(tx).await.map_err(unavailable)?;
     tracing::info!("an account was deleted");
     Ok(())
+}
+
+/// The account's recent security events, for /account.
+pub async fn recent_activity(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Vec<ActivityEntry>, AppError> {
+    activity::recent(&state.db, &actor.session()?.user.id)
+        .await
+        .map_err(AppError::dependency_failed(
+            "reading the activity log failed",
+        ))
+}
+
+/// The address change waiting for its link, if any.
+pub async fn waiting_email_change(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Option<PendingEmailChange>, AppError> {
+    addresses::pending_change(&state.db, &actor.session()?.user.id)
+        .await
+        .map_err(AppError::dependency_failed(
+            "reading an e-mail change failed",
+        ))
+}
+
+/// Withdraws the waiting address change: its link stops working.
+pub async fn cancel_email_change(state: &AppState, actor: &Actor) -> Result<(), AppError> {
+    addresses::cancel_change(&state.db, &actor.session()?.user.id)
+        .await
+        .map_err(AppError::dependency_failed(
+            "cancelling an e-mail change failed",
+        ))
+}
+
+/// What /account shows about the second factors.
+pub async fn second_factors(state: &AppState, actor: &Actor) -> Result<SecondFactors, AppError> {
+    second_factor::status(&state.db, &actor.session()?.user.id)
+        .await
+        .map_err(AppError::dependency_failed("reading second factors failed"))
+}
+
+/// The account's passkeys, for /account.
+pub async fn passkeys(state: &AppState, actor: &Actor) -> Result<Vec<PasskeyView>, AppError> {
+    passkeys::list(&state.db, &actor.session()?.user.id)
+        .await
+        .map_err(AppError::dependency_failed("listing passkeys failed"))
+}
+
+/// The sign-in waiting for its second step behind `token`, if any.
+pub async fn waiting_sign_in(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<WaitingSignIn>, AppError> {
+    let unavailable = AppError::dependency_failed("reading a pending sign-in failed");
+    let Some(pending) = two_step::find(&state.db, token)
+        .await
+        .map_err(unavailable)?
+    else {
+        return Ok(None);
+    };
+    let passkeys = passkeys::list(&state.db, &pending.user_id)
+        .await
+        .map_err(unavailable)?;
+    Ok(Some(WaitingSignIn {
+        email: pending.email,
+        has_passkeys: !passkeys.is_empty(),
+    }))
 }

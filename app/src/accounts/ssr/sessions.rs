@@ -5,7 +5,7 @@
 //! no per-user index for "sign out everywhere"; the little that remains is here.
 
 use super::users::UserRecord;
-use crate::accounts::CurrentUser;
+use crate::actor::{CurrentUser, Session};
 use crate::support::time::unix_now;
 use crate::support::tokens::{random_hex, sha256_hex};
 use cookie::{Cookie, SameSite};
@@ -78,20 +78,6 @@ impl KnownDevice {
 /// Activity is written at most this often, not on every request.
 const TOUCH_INTERVAL_SECS: i64 = 60;
 const TOKEN_BYTES: usize = 32;
-
-/// A resolved session: who is signed in, and which session it is.
-#[derive(Clone, Debug)]
-pub struct Session {
-    pub user: CurrentUser,
-    pub token_hash: String,
-    /// Names the session on /account (never the token or its hash).
-    pub public_id: String,
-    /// When its user last signed in or entered the password again.
-    pub authenticated_at: i64,
-    /// Checkouts the user started plus those they returned from, on any
-    /// instance: when it changes, the user may have just gained a plan.
-    pub checkout_activity: i64,
-}
 
 impl SessionPolicy {
     pub fn cookie_name(&self) -> &'static str {

@@ -8,6 +8,7 @@ use super::activity;
 use super::second_factor::{self, FactorUsed};
 use super::throttle::{Attempt, second_factor_subject};
 use crate::accounts::ActivityKind;
+use crate::actor::Actor;
 use crate::error::AppError;
 use crate::error::{Field, FieldError};
 use crate::mail::ssr::templates::SecurityNotice;
@@ -103,10 +104,11 @@ pub const SECOND_STEP: &str = "sign_in.second_factor";
 /// sign-in). The caller logs the sign-in once its session exists.
 pub async fn complete(
     state: &AppState,
+    actor: &Actor,
     token: &str,
     code: &str,
-    client: &str,
 ) -> Result<(PendingSignIn, FactorUsed), AppError> {
+    let client = actor.client.as_str();
     let unavailable = AppError::dependency_failed("checking a sign-in code failed");
     let pending = find(&state.db, token)
         .await

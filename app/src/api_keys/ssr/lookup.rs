@@ -7,7 +7,8 @@
 //! disabled, expired (to the second), or a rolled secret past its grace
 //! period are each refused with their own reason.
 
-use super::{KeyOwner, could_be_key, key_hash};
+use super::{could_be_key, key_hash};
+use crate::actor::ActingKey;
 use crate::api_keys::Permissions;
 use crate::support::networks::Networks;
 use crate::support::time::unix_now;
@@ -76,7 +77,7 @@ pub fn is_expired(expires_at: Option<i64>, now: i64) -> bool {
 /// The verdict on a presented key.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeyCheck {
-    Valid(KeyOwner),
+    Valid(ActingKey),
     /// With the key's id when the key was found (revoked, disabled,
     /// expired, a rolled secret past its grace), for the security log.
     Refused(Refusal, Option<String>),
@@ -223,7 +224,7 @@ impl FoundKey {
         };
         Some(match refusal {
             Some(refusal) => KeyCheck::Refused(refusal, Some(self.key_id.clone())),
-            None => KeyCheck::Valid(KeyOwner {
+            None => KeyCheck::Valid(ActingKey {
                 key_id: self.key_id.clone(),
                 user_id: self.user_id.clone(),
                 display_name: self.display_name.clone(),

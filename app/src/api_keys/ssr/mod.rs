@@ -5,6 +5,7 @@
 
 use crate::accounts::ActivityKind;
 use crate::accounts::ssr::{activity, users};
+use crate::actor::ActingKey;
 use crate::api_keys::Permissions;
 use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
@@ -86,21 +87,6 @@ impl KeyRecord {
             _ => None,
         }
     }
-}
-
-/// Who a valid key belongs to, and what it may do.
-#[derive(Clone, Debug, PartialEq)]
-pub struct KeyOwner {
-    pub key_id: String,
-    pub user_id: String,
-    pub display_name: String,
-    pub last_used_at: Option<i64>,
-    pub permissions: Permissions,
-    pub expires_at: Option<i64>,
-    pub networks: Networks,
-    /// Presented with the secret before the last roll, still in its grace
-    /// period: it works, but may not manage keys.
-    pub in_grace: bool,
 }
 
 /// What a new key is to be: checked by `service` before it gets here.
@@ -469,7 +455,7 @@ pub async fn change(
     Ok(true)
 }
 
-fn use_is_recent(owner: &KeyOwner, now: i64) -> bool {
+fn use_is_recent(owner: &ActingKey, now: i64) -> bool {
     owner
         .last_used_at
         .is_some_and(|last| now - last < LAST_USED_GRANULARITY_SECS)
@@ -479,7 +465,7 @@ fn use_is_recent(owner: &KeyOwner, now: i64) -> bool {
 /// than the granularity, a background write updates it (and the address);
 /// otherwise nothing happens (no task, no query), which is what almost
 /// every request sees.
-pub fn note_use(db: &AnyPool, owner: &KeyOwner, client: &str) {
+pub fn note_use(db: &AnyPool, owner: &ActingKey, client: &str) {
     let now = unix_now();
     if use_is_recent(owner, now) {
         return;
@@ -496,7 +482,7 @@ pub fn note_use(db: &AnyPool, owner: &KeyOwner, client: &str) {
 /// the granularity (so at most about once a minute per key, across instances).
 pub async fn record_use(
     db: &AnyPool,
-    owner: &KeyOwner,
+    owner: &ActingKey,
     client: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {

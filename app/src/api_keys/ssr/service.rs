@@ -3,11 +3,14 @@
 //! which key, views for the page.
 
 use super::{
-    CreateKeyError, KeyChange, KeyOwner, KeyRecord, KeySettings, MAX_ACTIVE_KEYS, MAX_GRACE_SECS,
+    CreateKeyError, KeyChange, KeyCheck, KeyRecord, KeySettings, LookupFailed, MAX_ACTIVE_KEYS,
+    MAX_GRACE_SECS, Refusal,
 };
-use crate::accounts::ssr::{reauth, sessions::Session, users};
+use crate::accounts::ssr::{reauth, users};
+use crate::actor::{ActingKey, Actor};
 use crate::api_keys::{
-    Access, ApiKeyView, Expiry, KeyList, NewKeyForm, Permissions, PreviousSecret, ResourceAccess,
+    Access, ApiKeyView, Expiry, KeyList, Needed, NewKeyForm, Permissions, PreviousSecret, Resource,
+    ResourceAccess,
 };
 use crate::error::AppError;
 use crate::error::{Field, FieldError};
@@ -15,6 +18,7 @@ use crate::payments::ssr::{Freshness, payment_failed};
 use crate::state::AppState;
 use crate::support::networks::Networks;
 use crate::support::time::{date_label, moment, time_label, unix_now};
+use std::net::IpAddr;
 
 const DAY: i64 = 86_400;
 /// The latest expiry a key may have: five years on.
@@ -160,7 +164,9 @@ fn end_of_day(date: &str) -> Result<i64, AppError> {
     Ok(day.midnight().assume_utc().unix_timestamp() + DAY)
 }
 
-pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppError> {
+/// The /keys page: a person's keys, with what the page needs around them.
+pub async fn list(state: &AppState, actor: &Actor) -> Result<KeyList, AppError> {
+    let session = actor.session()?;
     let user_id = &session.user.id;
     let records = super::list(&state.db, user_id)
         .await
@@ -182,13 +188,28 @@ pub async fn list(state: &AppState, session: &Session) -> Result<KeyList, AppErr
     })
 }
 
+/// The acting account's keys that are not revoked, newest first (a key
+/// needs `api_keys:read`).
+pub async fn records(state: &AppState, actor: &Actor) -> Result<Vec<KeyRecord>, AppError> {
+    let user_id = actor.may(Needed(Resource::ApiKeys, Access::Read))?;
+    super::list(&state.db, user_id)
+        .await
+        .map_err(AppError::dependency_failed("listing keys"))
+}
+
+/// One of the acting account's keys (a key needs `api_keys:read`).
+pub async fn record(state: &AppState, actor: &Actor, key_id: &str) -> Result<KeyRecord, AppError> {
+    let user_id = actor.may(Needed(Resource::ApiKeys, Access::Read))?;
+    super::find(&state.db, user_id, key_id)
+        .await
+        .map_err(AppError::dependency_failed("reading a key"))?
+        .ok_or(AppError::NoSuchKey)
+}
+
 /// The user's keys that expire within 7 days (or have expired), for the
 /// dashboard's notice.
-pub async fn expiring_soon(
-    state: &AppState,
-    session: &Session,
-) -> Result<Vec<ApiKeyView>, AppError> {
-    let records = super::list(&state.db, &session.user.id)
+pub async fn expiring_soon(state: &AppState, actor: &Actor) -> Result<Vec<ApiKeyView>, AppError> {
+    let records = super::list(&state.db, &actor.session()?.user.id)
         .await
         .map_err(AppError::dependency_failed("listing expiring keys"))?;
     let now = unix_now();
@@ -199,18 +220,28 @@ pub async fn expiring_soon(
         .collect())
 }
 
+/// Who may make or roll keys, asked before anything else: a person who
+/// proved who they are recently (so a borrowed or stolen session cannot
+/// mint keys), or a key allowed to write keys. Answers the account's id.
+fn may_issue<'a>(state: &AppState, actor: &'a Actor) -> Result<&'a str, AppError> {
+    let user_id = actor.may(Needed(Resource::ApiKeys, Access::Write))?;
+    if let Some(session) = actor.signed_in() {
+        reauth::require_recent(state, session)?;
+    }
+    Ok(user_id)
+}
+
 /// Creates a key for a subscriber, through either door: one rule, a
 /// confirmed e-mail address (so that the key's notices reach its owner), an
 /// active plan, and for a key that makes one, no more power than its own.
 /// The key is in the answer and nowhere else.
 pub async fn create(
     state: &AppState,
-    caller: Caller<'_>,
+    actor: &Actor,
     settings: &KeySettings,
-    client: &str,
 ) -> Result<(KeyRecord, String), AppError> {
-    caller.contain(settings)?;
-    let user_id = caller.user_id();
+    let user_id = may_issue(state, actor)?;
+    contain(actor, settings)?;
     let verified = users::find_by_id(&state.db, user_id)
         .await
         .map_err(AppError::dependency_failed(
@@ -229,7 +260,8 @@ pub async fn create(
     if !subscribed {
         return Err(AppError::SubscriptionRequired);
     }
-    let created = super::create(&state.db, &state.site.public_url, user_id, settings, client).await;
+    let (public_url, client) = (&state.site.public_url, actor.client.as_str());
+    let created = super::create(&state.db, public_url, user_id, settings, client).await;
     woken(state, created.map_err(created_error))
 }
 
@@ -248,81 +280,66 @@ fn woken<T>(state: &AppState, result: Result<T, AppError>) -> Result<T, AppError
     result
 }
 
-/// `create`, asked from the /keys page (with or without JavaScript): a
-/// session must have signed in (or confirmed its password) recently, so a
-/// borrowed or stolen session cannot mint keys.
+/// `create`, from the /keys page's form (with or without JavaScript).
 pub async fn create_from_page(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     form: &NewKeyForm,
-    client: &str,
 ) -> Result<(KeyRecord, String), AppError> {
-    reauth::require_recent(state, session)?;
+    may_issue(state, actor)?;
     let settings = settings_from_form(form, unix_now())?;
-    create(state, Caller::Owner(session), &settings, client).await
+    create(state, actor, &settings).await
 }
 
-/// Who asks for a key or a change to one: its owner, signed in on the page
-/// (any of their keys), or one of their keys through `/v1`, which is
-/// contained (`contain`).
-#[derive(Clone, Copy)]
-pub enum Caller<'a> {
-    Owner(&'a Session),
-    Key(&'a KeyOwner),
+/// The one rule of what a key may do to a key, checked on what the key
+/// would be after the change (made, changed, rolled, enabled, revoked or
+/// its grace ended): no more access, no network it cannot use itself, no
+/// later expiry than the acting key's. A secret replaced by a roll (still
+/// in its grace period) manages no key at all: whoever holds it could
+/// otherwise roll the key again and cut off the new secret. A person, signed
+/// in, is not contained: the keys are theirs.
+fn contain(actor: &Actor, result: &KeySettings) -> Result<(), AppError> {
+    let Some(caller) = actor.key() else {
+        return Ok(());
+    };
+    let refuse = |message: &str| Err(AppError::KeyEscalation(message.to_owned()));
+    if caller.in_grace {
+        return refuse(
+            "This secret was replaced by a roll and works only until its grace period ends: it cannot manage keys. Use the key's new secret.",
+        );
+    }
+    if !caller.permissions.covers(&result.permissions) {
+        return refuse("This key cannot give a key more access than its own.");
+    }
+    if let Some(limit) = caller.expires_at
+        && result.expires_at.is_none_or(|expiry| expiry > limit)
+    {
+        return refuse(
+            "This key cannot give a key a later expiry than its own: it would outlive the key acting on it.",
+        );
+    }
+    if !caller.networks.covers(&result.networks) {
+        return refuse(
+            "This key cannot open a key to networks it cannot use itself: list ranges within its own.",
+        );
+    }
+    Ok(())
 }
 
-impl Caller<'_> {
-    fn user_id(&self) -> &str {
-        match self {
-            Self::Owner(session) => &session.user.id,
-            Self::Key(owner) => &owner.user_id,
-        }
-    }
-
-    /// The one rule of what a key may do to a key, checked on what the key
-    /// would be after the change (made, changed, rolled, enabled, revoked or
-    /// its grace ended): no more access, no network it cannot use itself,
-    /// no later expiry than the acting key's. A secret replaced by a roll
-    /// (still in its grace period) manages no key at all: whoever holds it
-    /// could otherwise roll the key again and cut off the new secret.
-    /// The owner, signed in, is not contained.
-    fn contain(&self, result: &KeySettings) -> Result<(), AppError> {
-        let Self::Key(caller) = self else {
-            return Ok(());
-        };
-        let refuse = |message: &str| Err(AppError::KeyEscalation(message.to_owned()));
-        if caller.in_grace {
-            return refuse(
-                "This secret was replaced by a roll and works only until its grace period ends: it cannot manage keys. Use the key's new secret.",
-            );
-        }
-        if !caller.permissions.covers(&result.permissions) {
-            return refuse("This key cannot give a key more access than its own.");
-        }
-        if let Some(limit) = caller.expires_at
-            && result.expires_at.is_none_or(|expiry| expiry > limit)
-        {
-            return refuse(
-                "This key cannot give a key a later expiry than its own: it would outlive the key acting on it.",
-            );
-        }
-        if !caller.networks.covers(&result.networks) {
-            return refuse(
-                "This key cannot open a key to networks it cannot use itself: list ranges within its own.",
-            );
-        }
-        Ok(())
-    }
-
-    /// The caller's key `key_id`, if the caller may act on it as it is.
-    async fn target(&self, state: &AppState, key_id: &str) -> Result<KeyRecord, AppError> {
-        let record = super::find(&state.db, self.user_id(), key_id)
-            .await
-            .map_err(AppError::dependency_failed("finding a key"))?
-            .ok_or(AppError::NoSuchKey)?;
-        self.contain(&record.settings())?;
-        Ok(record)
-    }
+/// The acting account's id and its key `key_id`, if the actor may change
+/// that key as it is.
+async fn target<'a>(
+    state: &AppState,
+    actor: &'a Actor,
+    key_id: &str,
+) -> Result<(&'a str, KeyRecord), AppError> {
+    let user_id = actor.may(Needed(Resource::ApiKeys, Access::Write))?;
+    let record = super::find(&state.db, user_id, key_id)
+        .await
+        .map_err(AppError::dependency_failed("finding a key"))?
+        .ok_or(AppError::NoSuchKey)?;
+    contain(actor, &record.settings())?;
+    Ok((user_id, record))
 }
 
 /// Rolls a key: a new secret (answered this once) and the same lifetime
@@ -331,22 +348,22 @@ impl Caller<'_> {
 /// a roll would end it at once: refused unless `end_previous_grace`.
 pub async fn roll(
     state: &AppState,
-    caller: Caller<'_>,
+    actor: &Actor,
     key_id: &str,
     grace_secs: i64,
     end_previous_grace: bool,
-    client: &str,
 ) -> Result<(KeyRecord, String), AppError> {
-    if let Caller::Owner(session) = caller {
-        reauth::require_recent(state, session)?;
-    }
+    may_issue(state, actor)?;
     let grace_secs = check_grace(grace_secs)?;
-    let record = caller.target(state, key_id).await?;
+    let (user_id, record) = target(state, actor, key_id).await?;
     let now = unix_now();
-    caller.contain(&KeySettings {
-        expires_at: record.expiry_if_rolled(now),
-        ..record.settings()
-    })?;
+    contain(
+        actor,
+        &KeySettings {
+            expires_at: record.expiry_if_rolled(now),
+            ..record.settings()
+        },
+    )?;
     let grace_secs = if record.expires_at.is_some_and(|at| at <= now) {
         0
     } else {
@@ -355,13 +372,13 @@ pub async fn roll(
     let rolled = super::roll(
         &state.db,
         &state.site.public_url,
-        caller.user_id(),
+        user_id,
         key_id,
         super::RollOptions {
             grace_secs,
             end_previous_grace,
         },
-        client,
+        &actor.client,
     )
     .await
     .map_err(created_error)?;
@@ -384,14 +401,9 @@ fn done(changed: Result<bool, sqlx::Error>, missing: AppError) -> Result<(), App
 }
 
 /// Stops the secret before the last roll now.
-pub async fn end_grace(
-    state: &AppState,
-    caller: Caller<'_>,
-    key_id: &str,
-    client: &str,
-) -> Result<(), AppError> {
-    caller.target(state, key_id).await?;
-    let ended = super::end_grace(&state.db, caller.user_id(), key_id, client).await;
+pub async fn end_grace(state: &AppState, actor: &Actor, key_id: &str) -> Result<(), AppError> {
+    let (user_id, _) = target(state, actor, key_id).await?;
+    let ended = super::end_grace(&state.db, user_id, key_id, &actor.client).await;
     done(ended, AppError::NoGracePeriod)
 }
 
@@ -399,29 +411,80 @@ pub async fn end_grace(
 /// refused, none of it.
 pub async fn change(
     state: &AppState,
-    caller: Caller<'_>,
+    actor: &Actor,
     key_id: &str,
     change: KeyChange<'_>,
-    client: &str,
 ) -> Result<(), AppError> {
-    let record = caller.target(state, key_id).await?;
+    let (user_id, record) = target(state, actor, key_id).await?;
     if let Some(networks) = change.networks {
-        caller.contain(&KeySettings {
-            networks: networks.clone(),
-            ..record.settings()
-        })?;
+        contain(
+            actor,
+            &KeySettings {
+                networks: networks.clone(),
+                ..record.settings()
+            },
+        )?;
     }
-    let changed = super::change(&state.db, caller.user_id(), key_id, change, client).await;
+    let changed = super::change(&state.db, user_id, key_id, change, &actor.client).await;
     done(changed, AppError::NoSuchKey)
 }
 
-pub async fn revoke(
-    state: &AppState,
-    caller: Caller<'_>,
-    key_id: &str,
-    client: &str,
-) -> Result<(), AppError> {
-    caller.target(state, key_id).await?;
-    let revoked = super::revoke(&state.db, caller.user_id(), key_id, client).await;
+pub async fn revoke(state: &AppState, actor: &Actor, key_id: &str) -> Result<(), AppError> {
+    let (user_id, _) = target(state, actor, key_id).await?;
+    let revoked = super::revoke(&state.db, user_id, key_id, &actor.client).await;
     done(revoked, AppError::NoSuchKey)
+}
+
+/// Where a key was presented from, as the door knows it.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin {
+    /// The client's address.
+    Address(IpAddr),
+    /// A request that came over no socket: only a key open to any network
+    /// passes.
+    Unknown,
+    /// Another Tracepipe service asking, which did not say from where.
+    Unstated,
+}
+
+/// Why a presented key does not act.
+#[derive(Debug)]
+pub enum KeyDenied {
+    /// Malformed, unknown, revoked, disabled or expired (with its id when
+    /// it was found, for the security log).
+    Refused(Refusal, Option<String>),
+    /// Limited to other networks: the key's id, and the address as shown.
+    WrongNetwork { key_id: String, address: String },
+    /// The key store could not be asked.
+    Unavailable(LookupFailed),
+}
+
+/// The key `presented` from `origin`, if it may act at all: valid now, and
+/// used from one of its networks. Every door that takes keys asks this.
+pub async fn authenticate(
+    state: &AppState,
+    presented: &str,
+    origin: Origin,
+) -> Result<ActingKey, KeyDenied> {
+    let key = match state.key_lookup.check(presented).await {
+        Ok(KeyCheck::Valid(key)) => key,
+        Ok(KeyCheck::Refused(refusal, key_id)) => return Err(KeyDenied::Refused(refusal, key_id)),
+        Err(err) => return Err(KeyDenied::Unavailable(err)),
+    };
+    let usable = match origin {
+        Origin::Address(ip) => key.networks.is_any() || key.networks.allows(ip),
+        Origin::Unknown => key.networks.is_any(),
+        Origin::Unstated => true,
+    };
+    if !usable {
+        let address = match origin {
+            Origin::Address(ip) => ip.to_string(),
+            _ => "unknown".to_owned(),
+        };
+        return Err(KeyDenied::WrongNetwork {
+            key_id: key.key_id,
+            address,
+        });
+    }
+    Ok(key)
 }

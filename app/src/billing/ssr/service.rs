@@ -4,8 +4,7 @@
 //! and answered as the retryable `PaymentUnavailable`.
 
 use super::checkouts;
-use crate::accounts::CurrentUser;
-use crate::accounts::ssr::sessions::Session;
+use crate::actor::Actor;
 use crate::billing::{BillingOverview, CheckoutOutcome, Purchase, SubscriptionView};
 use crate::catalog::PlanKind;
 use crate::error::AppError;
@@ -37,11 +36,8 @@ fn checked_page_url(url: &str, allowed_origins: &[String]) -> Result<String, Pay
 }
 
 /// Starts Stripe Checkout for `plan_id`; the checkout page to send the browser to.
-pub async fn checkout(
-    state: &AppState,
-    user: &CurrentUser,
-    plan_id: &str,
-) -> Result<String, AppError> {
+pub async fn checkout(state: &AppState, actor: &Actor, plan_id: &str) -> Result<String, AppError> {
+    let user = &actor.session()?.user;
     let Some(plan) = state.catalog.find(plan_id.trim()) else {
         return Err(AppError::Invalid(FieldError::new(
             Field::Plan,
@@ -96,7 +92,8 @@ pub async fn checkout(
 }
 
 /// A Stripe Customer Portal session, which returns to /billing: its URL.
-pub async fn portal(state: &AppState, user_id: &str) -> Result<String, AppError> {
+pub async fn portal(state: &AppState, actor: &Actor) -> Result<String, AppError> {
+    let user_id = &actor.session()?.user.id;
     let return_url = state.site.absolute_url("/billing?from=portal");
     let portal = state
         .payments
@@ -121,8 +118,11 @@ pub async fn portal(state: &AppState, user_id: &str) -> Result<String, AppError>
 /// The signed-in user's subscription (None: signed out or never subscribed).
 pub async fn subscription(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
 ) -> Result<Option<SubscriptionView>, AppError> {
+    let Some(session) = actor.signed_in() else {
+        return Ok(None);
+    };
     match state
         .payments
         .subscription(
@@ -140,9 +140,10 @@ pub async fn subscription(
 /// Everything /billing shows. `refresh`: just back from the portal.
 pub async fn overview(
     state: &AppState,
-    session: &Session,
+    actor: &Actor,
     refresh: bool,
 ) -> Result<BillingOverview, AppError> {
+    let session = actor.session()?;
     let freshness = if refresh {
         Freshness::Refresh
     } else {
@@ -182,9 +183,10 @@ pub async fn overview(
 /// can lag a little, so it asks a few times), never from the address alone.
 pub async fn confirm_checkout(
     state: &AppState,
-    user_id: &str,
+    actor: &Actor,
     session_id: Option<&str>,
 ) -> Result<CheckoutOutcome, AppError> {
+    let user_id = &actor.session()?.user.id;
     const ATTEMPTS: u32 = 5;
     const PAUSE: Duration = Duration::from_millis(600);
 

@@ -1,8 +1,9 @@
 //! What the pages show, computed from the period's usage.
 
 use super::{Cost, Period, PeriodUsage, period_usage};
-use crate::accounts::ssr::sessions::Session;
+use crate::actor::Actor;
 use crate::error::AppError;
+use crate::permissions::{Access, Needed, Resource};
 use crate::state::AppState;
 use crate::support::time::date_label;
 use crate::support::time::unix_now;
@@ -12,8 +13,10 @@ use time::OffsetDateTime;
 /// The chart on `/usage` covers this many days, today included.
 pub const CHART_DAYS: i64 = 30;
 
-/// The current period's usage of `user_id`, with the chart's days.
-pub async fn current(state: &AppState, user_id: &str) -> Result<PeriodUsage, AppError> {
+/// The current period's usage of the acting account, with the chart's days
+/// (a key needs `usage:read`).
+pub async fn current(state: &AppState, actor: &Actor) -> Result<PeriodUsage, AppError> {
+    let user_id = actor.may(Needed(Resource::Usage, Access::Read))?;
     period_usage(
         &state.db,
         &state.request_counter,
@@ -26,8 +29,8 @@ pub async fn current(state: &AppState, user_id: &str) -> Result<PeriodUsage, App
     .map_err(AppError::dependency_failed("reading usage"))
 }
 
-pub async fn overview(state: &AppState, user_id: &str) -> Result<UsageOverview, AppError> {
-    let usage = current(state, user_id).await?;
+pub async fn overview(state: &AppState, actor: &Actor) -> Result<UsageOverview, AppError> {
+    let usage = current(state, actor).await?;
     let cost = usage.cost(&state.usage_rates);
     Ok(UsageOverview {
         period_start: date_label(usage.period.start),
@@ -69,12 +72,9 @@ pub async fn overview(state: &AppState, user_id: &str) -> Result<UsageOverview, 
     })
 }
 
-pub async fn getting_started(
-    state: &AppState,
-    session: &Session,
-) -> Result<GettingStarted, AppError> {
-    let user_id = &session.user.id;
-    let usage = current(state, user_id).await?;
+pub async fn getting_started(state: &AppState, actor: &Actor) -> Result<GettingStarted, AppError> {
+    let session = actor.session()?;
+    let usage = current(state, actor).await?;
     let subscribed = state
         .payments
         .active_plan_for_page(&state.catalog, &session.user.id, session.checkout_activity)
