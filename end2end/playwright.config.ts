@@ -84,6 +84,10 @@ export function storefront(listenPort: number, publicUrl: string, dataDir: strin
       // Every test browser posts from 127.0.0.1: the per-client write limit
       // would count the whole suite as one visitor (Rust tests cover it).
       CLIENT_WRITES_PER_MINUTE: '100000',
+      // Likewise its wrong passwords (tests of refusals) would add up to the
+      // per-client allowance and slow a later test's right one (Rust tests
+      // cover that limit).
+      SIGN_IN_FAILURES_PER_CLIENT: '100000',
     },
   };
 }

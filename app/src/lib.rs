@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod actor;
+#[cfg(feature = "ssr")]
 pub mod api_errors;
 pub mod api_keys;
 pub mod billing;
@@ -13,10 +14,13 @@ pub mod catalog;
 pub mod components;
 pub mod dashboard;
 pub mod date_label;
+#[cfg(feature = "ssr")]
 pub mod docs;
 pub mod error;
+#[cfg(feature = "ssr")]
 pub mod landing;
 pub mod mail;
+#[cfg(feature = "ssr")]
 pub mod not_found;
 pub mod payments;
 pub mod permissions;
@@ -48,11 +52,11 @@ use usage::pages::UsagePage;
 #[cfg(feature = "ssr")]
 use {
     accounts::auth::SignedOut,
-    accounts::pages::{
+    accounts::signed_out_pages::{
         ConfirmEmailPage, ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage,
+        SecondStepPage,
     },
-    accounts::two_factor_pages::SecondStepPage,
-    billing::pages::PricingPage,
+    billing::pricing_page::PricingPage,
     docs::errors_page::ErrorsPage,
     docs::pages::QuickstartPage,
     docs::reference_page::ApiReferencePage,

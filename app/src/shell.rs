@@ -4,6 +4,7 @@
 
 use crate::accounts::auth::{AuthActions, UserResource, with_signed_in_user};
 use crate::actor::CurrentUser;
+use crate::components::ServerForm;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -176,9 +177,9 @@ fn AppNav(user: CurrentUser) -> impl IntoView {
                                 <a href="/account" aria-current=current_page(pathname, "/account")>"Account"</a>
                             </li>
                             <li>
-                                <ActionForm action=logout attr:class="inline-form">
+                                <ServerForm action=logout class="inline-form">
                                     <button type="submit" class="link-button">"Sign out"</button>
-                                </ActionForm>
+                                </ServerForm>
                             </li>
                         </ul>
                     </details>

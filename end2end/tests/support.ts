@@ -134,6 +134,21 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 }
 
 /**
+ * The code of the step before the current one, which the server still
+ * accepts: what a set-up is confirmed with, so that the current code is left
+ * to sign in with. Near a step's end it first waits for the next step, or
+ * the server, a moment later, would already be a step further and find the
+ * code two steps old.
+ */
+export async function previousStepCode(key: string): Promise<string> {
+  const intoStep = Date.now() % 30_000;
+  if (intoStep > 25_000) {
+    await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 100));
+  }
+  return authenticatorCode(key, Date.now() - 30_000);
+}
+
+/**
  * The RFC 6238 code an authenticator app shows for the base32 `key` at
  * `atMs` (SHA-1, six digits, 30-second steps): what a person would type.
  */

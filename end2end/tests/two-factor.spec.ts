@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { PASSWORD, accessibilityViolations, authenticatorCode, registerConfirmed, signOut } from './support';
+import { PASSWORD, accessibilityViolations, authenticatorCode, previousStepCode, registerConfirmed, signOut } from './support';
 
 // Two-step verification as a person meets it, with and without JavaScript:
 // set up from the key the page shows, sign in with password and code, then
@@ -36,7 +36,7 @@ test('two-step verification: set up, then sign in with a code and with a recover
   await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
   await expect(page.getByText('Enter the six-digit code your authenticator app shows')).toBeVisible();
   // The step before's code (still accepted), so the current one is left to sign in with.
-  await page.getByLabel('Code', { exact: true }).fill(authenticatorCode(key, Date.now() - 30_000));
+  await page.getByLabel('Code', { exact: true }).fill(await previousStepCode(key));
   await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
   await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
   const codes = await page.locator('.recovery-codes li').allTextContents();
@@ -73,7 +73,7 @@ test('confirming it is you on a two-step account asks for the code, and the old 
   await page.goto('/account/two-factor');
   await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
   const key = (await page.locator('code.key-value').textContent()) ?? '';
-  await page.getByLabel('Code', { exact: true }).fill(authenticatorCode(key, Date.now() - 30_000));
+  await page.getByLabel('Code', { exact: true }).fill(await previousStepCode(key));
   await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
   await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
 

@@ -131,6 +131,10 @@ pub struct Limits {
     /// IPv6 clients are counted by their network of this many bits (an
     /// IPv4 client by its address) by every per-client limit (`CLIENT_IPV6_PREFIX`).
     pub client_ipv6_prefix: u8,
+    /// Per client address: wrong passwords and codes within 15 minutes
+    /// before each further try waits (1 s, then doubling), on top of the 5
+    /// per account (`SIGN_IN_FAILURES_PER_CLIENT`).
+    pub sign_in_failures_per_client: i64,
     /// Per-key `/v1` limits a minute: key management, and reads.
     pub api_manage_per_minute: u32,
     pub api_reads_per_minute: u32,
@@ -507,6 +511,12 @@ impl Limits {
                 32..=128,
                 "must be an IPv6 prefix length from 32 to 128",
                 64,
+            )?,
+            sign_in_failures_per_client: vars.number(
+                "SIGN_IN_FAILURES_PER_CLIENT",
+                1..=1_000_000,
+                "must be a whole number from 1 to 1000000",
+                30,
             )?,
             api_manage_per_minute: vars.per_minute("API_KEY_MANAGE_PER_MINUTE", 10)?,
             api_reads_per_minute: vars.per_minute("API_READS_PER_MINUTE", 100)?,
@@ -1152,6 +1162,7 @@ mod tests {
             ("PAYMENT_SERVICE_TIMEOUT_SECS", "0"),
             ("API_READS_PER_MINUTE", "0"),
             ("CLIENT_WRITES_PER_MINUTE", "many"),
+            ("SIGN_IN_FAILURES_PER_CLIENT", "0"),
             ("API_KEY_MANAGE_PER_MINUTE", "ten"),
             ("SESSION_IDLE_TIMEOUT_SECS", "5"),
             ("SESSION_ABSOLUTE_TIMEOUT_SECS", "forever"),

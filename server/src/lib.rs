@@ -143,7 +143,10 @@ pub async fn build_state(
             secure: config.https(),
             reauth_window_secs: config.sessions.reauth_window.as_secs() as i64,
         },
-        throttle: ThrottlePolicy::default(),
+        throttle: ThrottlePolicy {
+            max_failures_per_client: config.limits.sign_in_failures_per_client,
+            ..ThrottlePolicy::default()
+        },
         clients: ClientGrouping {
             ipv6_prefix: config.limits.client_ipv6_prefix,
         },

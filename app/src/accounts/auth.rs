@@ -6,7 +6,9 @@ use crate::accounts::server_fns::{
     UpdateDisplayName, VerifySignIn, signed_in_user,
 };
 use crate::actor::CurrentUser;
-use crate::components::{PageMeta, SubmitButton, form_error, query_value};
+use crate::components::{
+    FormError, FormScope, FormState, PageMeta, ServerForm, SubmitButton, query_value,
+};
 use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -171,26 +173,27 @@ pub fn SignedOut(children: ChildrenFn) -> impl IntoView {
 /// confirmed: why it matters, and a way to have the link sent again.
 #[component]
 fn ConfirmEmailBanner(email: String, resend: ServerAction<ResendConfirmation>) -> impl IntoView {
-    let error = Signal::derive(move || resend.value().get().and_then(Result::err));
     let query = use_query_map();
     let sent = move || query.with(|query| query.get("confirmation").as_deref() == Some("sent"));
     let here = use_location().pathname.get_untracked();
     view! {
         <section class="confirm-banner" aria-labelledby="confirm-banner-title">
+            <FormScope state=FormState::of(resend)>
             <div class="container confirm-banner__inner">
                 <p>
                     <strong id="confirm-banner-title">"Confirm your e-mail address."</strong>
                     {format!(" We sent a link to {email}: open it to confirm. Creating API keys needs it.")}
                 </p>
-                <ActionForm action=resend attr:class="confirm-banner__form">
+                <ServerForm action=resend class="confirm-banner__form">
                     <input type="hidden" name="next" value=here />
-                    <SubmitButton pending=resend.pending() label="Send a new link" busy_label="Sending…" />
-                </ActionForm>
+                    <SubmitButton label="Send a new link" busy_label="Sending…" />
+                </ServerForm>
                 <Show when=sent>
                     <p role="status">"A new link is on its way. It works once, for 24 hours."</p>
                 </Show>
-                <p class="form-error" role="alert">{form_error(error)}</p>
+                <FormError />
             </div>
+            </FormScope>
         </section>
     }
 }
@@ -207,21 +210,18 @@ pub fn ConfirmPasswordFirst(next: &'static str, before: &'static str) -> impl In
     }
 }
 
-/// A form's refusal in words; when the form needs a recent sign-in, the
+/// The form's refusal in words; when the form needs a recent sign-in, the
 /// way to `/confirm-password` (back to `next`) in its place.
 #[component]
-pub fn FormRefusal(
-    error: Signal<Option<AppError>>,
-    next: &'static str,
-    before: &'static str,
-) -> impl IntoView {
-    let message = form_error(error);
+pub fn FormRefusal(next: &'static str, before: &'static str) -> impl IntoView {
+    let error = FormState::current().map(|state| state.error);
+    let reauth = move || error.is_some_and(|error| error.get() == Some(AppError::ReauthRequired));
     view! {
-        <Show when=move || error.get() == Some(AppError::ReauthRequired)>
+        <Show when=reauth>
             <ConfirmPasswordFirst next before />
         </Show>
-        <p class="form-error" role="alert">
-            {move || message().filter(|_| error.get() != Some(AppError::ReauthRequired))}
-        </p>
+        <Show when=move || !reauth()>
+            <FormError />
+        </Show>
     }
 }

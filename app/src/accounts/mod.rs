@@ -5,6 +5,8 @@ pub mod pages;
 pub mod passkey_pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
+pub mod signed_out_pages;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod two_factor_pages;
 

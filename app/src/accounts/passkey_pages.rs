@@ -7,7 +7,7 @@
 use crate::accounts::PasskeyView;
 use crate::accounts::auth::FormRefusal;
 use crate::accounts::server_fns::RemovePasskey;
-use crate::components::Loaded;
+use crate::components::{FormScope, FormState, Loaded, ServerForm};
 use crate::error::AppError;
 use crate::site::SiteInfo;
 use leptos::either::Either;
@@ -83,14 +83,15 @@ pub fn PasskeySection(
             <p>"Passkeys work when this site is opened by its domain name, not an IP address."</p>
         });
     }
-    let error = Signal::derive(move || remove.value().get().and_then(Result::err));
     Either::Right(view! {
         <h2 id="passkeys-title">"Passkeys"</h2>
         <p>
             "Sign in with your fingerprint, face or device PIN instead of a password: the passkey stays on your "
             "device or in your password manager, and works only on this site."
         </p>
-        <FormRefusal error next="/account" before="changing your passkeys" />
+        <FormScope state=FormState::of(remove)>
+            <FormRefusal next="/account" before="changing your passkeys" />
+        </FormScope>
         <Loaded resource=passkeys loading="Loading your passkeys…" retry_href="/account" children=move |list| view! { <PasskeyTable list remove /> } />
         {if address_confirmed {
             Either::Left(view! {
@@ -130,10 +131,10 @@ fn PasskeyTable(list: Vec<PasskeyView>, remove: ServerAction<RemovePasskey>) -> 
                         }}
                     </td>
                     <td>
-                        <ActionForm action=remove attr:class="inline-form">
+                        <ServerForm action=remove class="inline-form">
                             <input type="hidden" name="passkey_id" value=passkey.id />
                             <button class="button button--secondary button--small" type="submit" aria-label=label>"Remove"</button>
-                        </ActionForm>
+                        </ServerForm>
                     </td>
                 </tr>
             }

@@ -2,16 +2,16 @@
 //! (`/login/verify`) and managing it (`/account/two-factor`): setting up an
 //! authenticator app, recovery codes, turning it off.
 
-use crate::accounts::auth::{AuthActions, ConfirmPasswordFirst, PrivatePage};
-use crate::accounts::passkey_pages::{ConfirmAddressFirst, PasskeyButton, passkeys_available};
+use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
+use crate::accounts::passkey_pages::ConfirmAddressFirst;
 use crate::accounts::server_fns::{
     ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor,
-    load_second_factors, load_totp_setup, pending_sign_in,
+    load_second_factors, load_totp_setup,
 };
 use crate::accounts::{SecondFactors, TotpSetup};
 use crate::actor::CurrentUser;
 use crate::components::{
-    CopyButton, FormField, Loaded, PageMeta, SubmitButton, field_error, form_error,
+    CopyButton, FormError, FormField, FormScope, FormState, Loaded, ServerForm, SubmitButton,
 };
 use crate::error::AppError;
 use crate::error::Field;
@@ -25,60 +25,6 @@ use serde::{Deserialize, Serialize};
 /// why there are none. The server renders the page with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TwoFactorFormOutcome(pub Result<Vec<String>, AppError>);
-
-const CODE_HINT: &str =
-    "The six-digit code your authenticator app shows for Tracepipe, or one of your recovery codes.";
-
-/// `/login/verify`: the code after a right password.
-#[component]
-pub fn SecondStepPage() -> impl IntoView {
-    let pending = Resource::new(|| (), |_| pending_sign_in());
-    let verify = expect_context::<AuthActions>().verify_sign_in;
-    let error = Signal::derive(move || verify.value().get().and_then(Result::err));
-    view! {
-        <PageMeta
-            title="Two-step verification — Tracepipe"
-            description="Enter the code from your authenticator app to finish signing in."
-            path="/login/verify"
-            noindex=true
-        />
-        <section class="section auth" aria-labelledby="auth-title">
-            <div class="container container--form">
-                <h1 id="auth-title">"Two-step verification"</h1>
-                <Loaded resource=pending loading="Loading your sign-in…" retry_href="/login/verify" children=move |pending| {
-                    match pending {
-                        None => Either::Left(view! {
-                            <p class="notice">
-                                "No sign-in is waiting for a code in this browser: it lasts five minutes. "
-                                <a href="/login">"Sign in again"</a>
-                            </p>
-                        }),
-                        Some(waiting) => Either::Right(view! {
-                            <p class="lead">{format!("Signing in as {}. Your password was right; now prove it is you with your second factor.", waiting.email)}</p>
-                            {(waiting.has_passkeys && passkeys_available()).then(|| view! {
-                                <PasskeyButton ceremony="second-step" label="Use a passkey" primary=true />
-                            })}
-                            <ActionForm action=verify attr:class="form">
-                                <FormField
-                                    label="Code"
-                                    name="code"
-                                    autocomplete="one-time-code"
-                                    hint=CODE_HINT
-                                    error=field_error(error, Field::Code)
-                                />
-                                <p class="form-error" role="alert">{form_error(error)}</p>
-                                <SubmitButton pending=verify.pending() label="Verify and sign in" busy_label="Checking…" primary=true />
-                            </ActionForm>
-                            <p class="form-alternative">
-                                "Lost your phone and your recovery codes? Write to hello@tracepipe.ai from your account's address."
-                            </p>
-                        }),
-                    }
-                } />
-            </div>
-        </section>
-    }
-}
 
 /// The account page's summary of two-step verification.
 #[component]
@@ -206,11 +152,15 @@ fn FactorControls(
     error: Signal<Option<AppError>>,
     address_confirmed: bool,
 ) -> impl IntoView {
-    let form_error = move || {
+    // A refusal for want of a recent sign-in is answered above the controls.
+    let shown = Signal::derive(move || {
         error
             .get()
-            .filter(|error| !matches!(error, AppError::Invalid(_) | AppError::ReauthRequired))
-            .map(|error| error.to_string())
+            .filter(|error| *error != AppError::ReauthRequired)
+    });
+    let regenerating = FormState {
+        error: shown,
+        pending: actions.regenerate.pending().into(),
     };
     match (&factors.authenticator_since, factors.setting_up) {
         (Some(since), _) => EitherOf4::A(view! {
@@ -223,15 +173,17 @@ fn FactorControls(
             {(factors.recovery_codes_left <= 3).then(|| view! {
                 <p class="notice notice--error">"You are running out of recovery codes: make new ones and keep them safe."</p>
             })}
-            <PlainForm intent="regenerate" on_submit=move |_| { actions.regenerate.dispatch(RegenerateRecoveryCodes {}); }>
-                <p class="form-error" role="alert">{form_error}</p>
-                <SubmitButton pending=actions.regenerate.pending() label="Make new recovery codes" busy_label="Making codes…" />
-            </PlainForm>
+            <FormScope state=regenerating>
+                <PlainForm intent="regenerate" on_submit=move |_| { actions.regenerate.dispatch(RegenerateRecoveryCodes {}); }>
+                    <FormError />
+                    <SubmitButton label="Make new recovery codes" busy_label="Making codes…" />
+                </PlainForm>
+            </FormScope>
             <h2>"Turn off"</h2>
             <p>"Signing in will need only your password again."</p>
-            <ActionForm action=actions.turn_off attr:class="form">
-                <SubmitButton pending=actions.turn_off.pending() label="Turn off two-step verification" busy_label="Turning off…" danger=true />
-            </ActionForm>
+            <ServerForm action=actions.turn_off class="form">
+                <SubmitButton label="Turn off two-step verification" busy_label="Turning off…" danger=true />
+            </ServerForm>
         }),
         (None, true) => EitherOf4::B(view! {
             <Loaded resource=setup loading="Loading the set-up…" retry_href="/account/two-factor" children=move |setup| {
@@ -242,10 +194,10 @@ fn FactorControls(
             <ConfirmAddressFirst what="setting up two-step verification" />
         }),
         (None, false) => EitherOf4::D(view! {
-            <ActionForm action=actions.start attr:class="form">
-                <p class="form-error" role="alert">{form_error}</p>
-                <SubmitButton pending=actions.start.pending() label="Set up an authenticator app" busy_label="Starting…" primary=true />
-            </ActionForm>
+            <ServerForm action=actions.start class="form" error=shown>
+                <FormError />
+                <SubmitButton label="Set up an authenticator app" busy_label="Starting…" primary=true />
+            </ServerForm>
         }),
     }
 }
@@ -305,18 +257,24 @@ fn SetupCodeForm(
             confirm.dispatch(args);
         }
     };
+    let state = FormState {
+        error,
+        pending: confirm.pending().into(),
+    };
     view! {
-        <PlainForm intent="confirm" on_submit>
-            <FormField
-                label="Code"
-                name="code"
-                autocomplete="one-time-code"
-                hint="Six digits. Two-step verification is turned on once the code is right."
-                error=field_error(error, Field::Code)
-            />
-            <p class="form-error" role="alert">{form_error(error)}</p>
-            <SubmitButton pending=confirm.pending() label="Turn on two-step verification" busy_label="Checking…" primary=true />
-        </PlainForm>
+        <FormScope state>
+            <PlainForm intent="confirm" on_submit>
+                <FormField
+                    label="Code"
+                    name="code"
+                    autocomplete="one-time-code"
+                    hint="Six digits. Two-step verification is turned on once the code is right."
+                    field=Field::Code
+                />
+                <FormError />
+                <SubmitButton label="Turn on two-step verification" busy_label="Checking…" primary=true />
+            </PlainForm>
+        </FormScope>
     }
 }
 

@@ -16,7 +16,8 @@ use super::{
 use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
 use crate::actor::CurrentUser;
 use crate::components::{
-    CopyButton, FormField, Loaded, NoticeFromAddress, SubmitButton, field_error, form_error,
+    CopyButton, FieldMessage, FormError, FormField, FormScope, FormState, Loaded,
+    NoticeFromAddress, ServerForm, SubmitButton,
 };
 use crate::error::AppError;
 use crate::error::Field;
@@ -183,7 +184,7 @@ fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
 /// the restricted levels and the date show only when chosen (CSS `:has`),
 /// so the form needs no script.
 #[component]
-fn KeyChoices(error: Signal<Option<AppError>>) -> impl IntoView {
+fn KeyChoices() -> impl IntoView {
     let access_choices = [
         (
             "full",
@@ -224,7 +225,7 @@ fn KeyChoices(error: Signal<Option<AppError>>) -> impl IntoView {
                 })
                 .collect_view()}
             <div class="restricted-levels">{levels.into_iter().collect_view()}</div>
-            <p class="field-error" role="alert">{field_error(error, Field::KeyAccess)}</p>
+            <FieldMessage field=Field::KeyAccess />
         </fieldset>
         <div class="field">
             <label for="field-expires">"Expires"</label>
@@ -242,13 +243,13 @@ fn KeyChoices(error: Signal<Option<AppError>>) -> impl IntoView {
                 <input id="field-expires-on" name="expires_on" type="date" />
             </div>
             <p class="never-warning">"A key that never expires stays valid wherever it was copied, for as long as nobody notices. Prefer a date, and roll it."</p>
-            <p class="field-error" role="alert">{field_error(error, Field::KeyExpiry)}</p>
+            <FieldMessage field=Field::KeyExpiry />
         </div>
         <div class="field">
             <label for="field-allowed-networks">"Allowed networks (optional)"</label>
             <p class="field-hint" id="field-allowed-networks-hint">"IPv4 or IPv6 ranges such as 203.0.113.0/24 or 2001:db8::/32, one per line. Leave empty to allow any address."</p>
             <textarea id="field-allowed-networks" name="allowed_networks" rows="2" aria-describedby="field-allowed-networks-hint"></textarea>
-            <p class="field-error" role="alert">{field_error(error, Field::KeyNetworks)}</p>
+            <FieldMessage field=Field::KeyNetworks />
         </div>
     }
 }
@@ -292,6 +293,7 @@ fn CreateKeyForm(
         }
         _ => EitherOf4::D(view! {
             <h2>"Create a key"</h2>
+            <FormScope state=FormState { error, pending: create.pending().into() }>
             <form method="post" action="/keys" class="form form--wide" on:submit=on_submit>
                 <input type="hidden" name="intent" value="create" />
                 <FormField
@@ -299,16 +301,17 @@ fn CreateKeyForm(
                     name="name"
                     autocomplete="off"
                     hint="Where it will be used, such as \"laptop\" or \"ci\". 1 to 64 characters."
-                    error=field_error(error, Field::KeyName)
+                    field=Field::KeyName
                 />
-                <KeyChoices error />
-                <p class="form-error" role="alert">{form_error(error)}</p>
+                <KeyChoices />
+                <FormError />
                 // The page stayed open past the re-authentication window.
                 <Show when=move || error.get() == Some(AppError::ReauthRequired)>
                     <ConfirmPasswordFirst next="/keys" before="creating a key" />
                 </Show>
-                <SubmitButton pending=create.pending() label="Create key" busy_label="Creating…" primary=true />
+                <SubmitButton label="Create key" busy_label="Creating…" primary=true />
             </form>
+            </FormScope>
         }),
     }
 }
@@ -424,10 +427,10 @@ fn KeyCardActions(key: ApiKeyView, reauth_needed: bool, actions: KeyActions) -> 
     let grace_id = id.clone();
     let grace = key.previous.is_some().then(move || {
         view! {
-            <ActionForm action=actions.end_grace attr:class="inline-form">
+            <ServerForm action=actions.end_grace class="inline-form">
                 <input type="hidden" name="key_id" value=grace_id />
                 <button type="submit" class="button button--secondary button--small">"End grace now"</button>
-            </ActionForm>
+            </ServerForm>
         }
     });
     let (toggle_label, disabled_value) = if key.disabled {
@@ -442,13 +445,13 @@ fn KeyCardActions(key: ApiKeyView, reauth_needed: bool, actions: KeyActions) -> 
         <div class="key-actions">
             {roll}
             {grace}
-            <ActionForm action=actions.set_disabled attr:class="inline-form">
+            <ServerForm action=actions.set_disabled class="inline-form">
                 <input type="hidden" name="key_id" value=toggle_id />
                 <input type="hidden" name="disabled" value=disabled_value />
                 <button type="submit" class="button button--secondary button--small" aria-label=toggle_name>
                     {toggle_label}
                 </button>
-            </ActionForm>
+            </ServerForm>
             <NetworksForm key_id=networks_id name=name.clone() current=networks set_networks=actions.set_networks />
             <RevokeControl key_id=id name revoke=actions.revoke />
         </div>
@@ -491,6 +494,7 @@ fn RollForm(
     view! {
         <details class="key-action">
             <summary>{format!("Roll \u{201c}{name}\u{201d}")}</summary>
+            <FormScope state=FormState::of(roll)>
             <form method="post" action="/keys" class="form" on:submit=on_submit>
                 <input type="hidden" name="intent" value="roll" />
                 <input type="hidden" name="key_id" value=key_id />
@@ -506,8 +510,9 @@ fn RollForm(
                     </select>
                 </div>
                 {end_previous}
-                <SubmitButton pending=roll.pending() label="Roll key" busy_label="Rolling…" />
+                <SubmitButton label="Roll key" busy_label="Rolling…" />
             </form>
+            </FormScope>
         </details>
     }
 }
@@ -520,19 +525,18 @@ fn NetworksForm(
     set_networks: ServerAction<SetApiKeyNetworks>,
 ) -> impl IntoView {
     let field_id = format!("networks-{key_id}");
-    let error = Signal::derive(move || set_networks.value().get().and_then(Result::err));
     view! {
         <details class="key-action">
             <summary>{format!("Networks of \u{201c}{name}\u{201d}")}</summary>
-            <ActionForm action=set_networks attr:class="form">
+            <ServerForm action=set_networks class="form">
                 <input type="hidden" name="key_id" value=key_id />
                 <div class="field">
                     <label for=field_id.clone()>"Allowed networks"</label>
                     <textarea id=field_id name="allowed_networks" rows="3">{current}</textarea>
-                    <p class="field-error" role="alert">{field_error(error, Field::KeyNetworks)}</p>
+                    <FieldMessage field=Field::KeyNetworks />
                 </div>
-                <SubmitButton pending=set_networks.pending() label="Save networks" busy_label="Saving…" />
-            </ActionForm>
+                <SubmitButton label="Save networks" busy_label="Saving…" />
+            </ServerForm>
         </details>
     }
 }
@@ -549,14 +553,14 @@ fn RevokeControl(
         let (id, name) = (key_id.clone(), name.clone());
         if query.get().get("revoke").as_deref() == Some(id.as_str()) {
             Either::Left(view! {
-                <ActionForm action=revoke attr:class="inline-form">
+                <ServerForm action=revoke class="inline-form">
                     <input type="hidden" name="key_id" value=id.clone() />
                     <button type="submit" class="button button--danger button--small">
                         {format!("Revoke \u{201c}{name}\u{201d} now")}
                     </button>
                     " "
                     <a href="/keys">"Keep it"</a>
-                </ActionForm>
+                </ServerForm>
             })
         } else {
             Either::Right(view! {

@@ -1,8 +1,11 @@
 //! Billing: the plan catalog, checkout through the Payment microservice,
 //! subscription status and the customer portal.
 
+#[cfg(feature = "ssr")]
 pub mod components;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod pricing_page;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -1,13 +1,11 @@
 //! Billing pages: pricing, the return pages from checkout, /billing, and the
 //! subscription panel the dashboard shows.
 
-use super::components::PlanCard;
-use super::server_fns::{Checkout, Portal, confirm_checkout, current_subscription, load_billing};
+use super::server_fns::{Portal, confirm_checkout, current_subscription, load_billing};
 use super::{BillingOverview, CheckoutOutcome, SubscriptionState, SubscriptionView};
-use crate::accounts::auth::{PrivatePage, UserResource};
+use crate::accounts::auth::PrivatePage;
 use crate::actor::CurrentUser;
-use crate::catalog::{PlanKind, PlanSummary};
-use crate::components::{Loaded, PageMeta, RetryNotice, SubmitButton, query_value};
+use crate::components::{Loaded, PageMeta, RetryNotice, ServerForm, SubmitButton, query_value};
 use crate::error::AppError;
 use crate::site::SiteInfo;
 use leptos::either::{Either, EitherOf4};
@@ -17,7 +15,7 @@ use leptos_router::hooks::use_query_map;
 /// Shown wherever a person deals with payments while the sandbox stands in
 /// for the Payment MS.
 #[component]
-fn SandboxNotice() -> impl IntoView {
+pub(super) fn SandboxNotice() -> impl IntoView {
     expect_context::<SiteInfo>().payments_sandbox.then(|| {
         view! {
             <p class="notice notice--sandbox">
@@ -30,7 +28,7 @@ fn SandboxNotice() -> impl IntoView {
 
 /// A payment action answers with where to go (checkout, portal). Without
 /// JavaScript the server already redirected; with it, the page navigates.
-fn follow_returned_url(url: impl Fn() -> Option<String> + Send + Sync + 'static) {
+pub(super) fn follow_returned_url(url: impl Fn() -> Option<String> + Send + Sync + 'static) {
     Effect::new(move |_| {
         if let Some(url) = url() {
             let _ = window().location().set_href(&url);
@@ -38,122 +36,15 @@ fn follow_returned_url(url: impl Fn() -> Option<String> + Send + Sync + 'static)
     });
 }
 
-fn action_error<T: Clone + Send + Sync + 'static>(
+pub(super) fn action_error<T: Clone + Send + Sync + 'static>(
     value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
 ) -> impl Fn() -> Option<String> + Send + Sync + 'static {
     move || value().and_then(Result::err).map(|err| err.to_string())
 }
 
-#[component]
-pub fn PricingPage() -> impl IntoView {
-    let site = expect_context::<SiteInfo>();
-    let user = expect_context::<UserResource>();
-    let subscription = subscription_resource();
-    let checkout = ServerAction::<Checkout>::new();
-    follow_returned_url(move || checkout.value().get().and_then(Result::ok));
-    let catalog = site.catalog.clone();
-    view! {
-        <PageMeta
-            title="Pricing — Tracepipe"
-            description="Tracepipe plans: Starter, Pro and Scale, billed monthly through Stripe, plus credit packs. Cancel any time."
-            path="/pricing"
-        />
-        <section class="section" aria-labelledby="pricing-title">
-            <div class="container">
-                <h1 id="pricing-title">"Pricing"</h1>
-                <p class="lead">
-                    "Every plan includes the full API, JSONL export and per-key usage. "
-                    "Billed monthly through Stripe; change or cancel any time in the customer portal."
-                </p>
-                <SandboxNotice />
-                <p class="form-error" role="alert">{action_error(move || checkout.value().get())}</p>
-                <Transition fallback=|| view! { <p>"Loading plans…"</p> }>
-                    {move || {
-                        let catalog = catalog.clone();
-                        Suspend::new(async move {
-                            let signed_in = matches!(user.await, Ok(Some(_)));
-                            let current = if signed_in { subscription.await } else { Ok(None) };
-                            let status_unknown = current.is_err();
-                            let active = current.ok().flatten().filter(SubscriptionView::is_active);
-                            let cards = |kind: PlanKind| {
-                                catalog
-                                    .plans
-                                    .iter()
-                                    .filter(|plan| plan.kind == kind)
-                                    .map(|plan| {
-                                        let action = plan_action(plan, signed_in, active.as_ref(), checkout);
-                                        view! {
-                                            <PlanCard plan=plan.clone() price=catalog.price_label(plan)>
-                                                {action}
-                                            </PlanCard>
-                                        }
-                                    })
-                                    .collect_view()
-                            };
-                            view! {
-                                {status_unknown.then(|| view! {
-                                    <p class="notice" role="status">
-                                        "We couldn't check your current plan just now. You can still choose one: "
-                                        "we check again before anything is charged."
-                                    </p>
-                                })}
-                                <h2 id="plans-title">"Monthly plans"</h2>
-                                <div class="plan-grid">{cards(PlanKind::Subscription)}</div>
-                                <h2 id="add-ons-title">"Add-ons"</h2>
-                                <div class="plan-grid plan-grid--add-ons">{cards(PlanKind::OneTime)}</div>
-                            }
-                        })
-                    }}
-                </Transition>
-            </div>
-        </section>
-    }
-}
-
-/// What a plan card offers this visitor.
-fn plan_action(
-    plan: &PlanSummary,
-    signed_in: bool,
-    active: Option<&SubscriptionView>,
-    checkout: ServerAction<Checkout>,
-) -> impl IntoView + use<> {
-    let one_time = plan.kind == PlanKind::OneTime;
-    let (plan_id, primary) = (plan.id.clone(), plan.highlighted);
-    if !signed_in {
-        let label = if one_time {
-            "Create an account to buy"
-        } else {
-            "Create an account to subscribe"
-        };
-        return EitherOf4::A(view! {
-            <a class="button button--secondary plan-action" href="/register?next=/pricing">{label}</a>
-        });
-    }
-    match active {
-        Some(active) if !one_time && active.plan_id == plan.id => EitherOf4::B(view! {
-            <p class="plan-current">"Current plan"</p>
-            <a class="plan-action" href="/billing">"Manage billing"</a>
-        }),
-        Some(_) if !one_time => EitherOf4::C(view! {
-            <a class="button button--secondary plan-action" href="/billing">"Switch in Manage billing"</a>
-        }),
-        _ => EitherOf4::D(view! {
-            <ActionForm action=checkout attr:class="plan-action">
-                <input type="hidden" name="plan_id" value=plan_id />
-                <SubmitButton
-                    pending=checkout.pending()
-                    label=if one_time { "Buy" } else { "Subscribe" }
-                    busy_label="Opening checkout…"
-                    primary=primary
-                />
-            </ActionForm>
-        }),
-    }
-}
-
 /// The subscription in a sentence or two, with the next thing to do.
 #[component]
-fn SubscriptionSummary(subscription: Option<SubscriptionView>) -> impl IntoView {
+pub(super) fn SubscriptionSummary(subscription: Option<SubscriptionView>) -> impl IntoView {
     let Some(subscription) = subscription else {
         return EitherOf4::A(view! {
             <p>"You don't have a plan yet."</p>
@@ -260,15 +151,14 @@ fn BillingOverviewView(overview: BillingOverview, portal: ServerAction<Portal>) 
     let manage = if overview.has_billing_account() {
         Either::Left(view! {
             <p>"Update your card, download invoices, change plan or cancel in the Stripe customer portal."</p>
-            <ActionForm action=portal attr:class="form">
+            <ServerForm action=portal class="form">
                 <p class="form-error" role="alert">{action_error(move || portal.value().get())}</p>
                 <SubmitButton
-                    pending=portal.pending()
                     label="Manage billing"
                     busy_label="Opening the billing portal…"
                     primary=true
                 />
-            </ActionForm>
+            </ServerForm>
         })
     } else {
         Either::Right(view! {

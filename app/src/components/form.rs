@@ -1,6 +1,86 @@
 use crate::error::AppError;
 use crate::error::Field;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::client::Client;
+use leptos::server_fn::codec::PostUrl;
+use leptos::server_fn::request::ClientReq;
+use leptos::server_fn::{Http, ServerFn};
+use leptos::web_sys::FormData;
+use serde::de::DeserializeOwned;
+
+/// What the fields of a form show of its submissions: the last refusal and
+/// whether one is running. `ServerForm` provides it from its action (and
+/// `FormScope` for a form that posts otherwise); `FormField`, `FormError`
+/// and `SubmitButton` inside read it, so a form states its action once.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub error: Signal<Option<AppError>>,
+    pub pending: Signal<bool>,
+}
+
+impl FormState {
+    /// The state of `action`'s submissions.
+    pub fn of<ServFn>(action: ServerAction<ServFn>) -> Self
+    where
+        ServFn: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        ServFn::Output: Clone + Send + Sync + 'static,
+    {
+        Self {
+            error: Signal::derive(move || action.value().get().and_then(Result::err)),
+            pending: action.pending().into(),
+        }
+    }
+
+    /// The state of the form around the caller, if it is in one.
+    pub fn current() -> Option<Self> {
+        use_context::<Self>()
+    }
+}
+
+/// A form that calls a server function (`ActionForm`: with JavaScript a
+/// call, without it a post that comes back with the error in the address),
+/// its fields showing the action's refusals and its button the pending state.
+#[component]
+pub fn ServerForm<ServFn, OutputProtocol>(
+    action: ServerAction<ServFn>,
+    #[prop(default = "form")] class: &'static str,
+    /// In place of the action's own refusal (a page that also shows what a
+    /// post without JavaScript answered).
+    #[prop(optional, into)]
+    error: Option<Signal<Option<AppError>>>,
+    children: Children,
+) -> impl IntoView
+where
+    ServFn: DeserializeOwned
+        + ServerFn<Protocol = Http<PostUrl, OutputProtocol>, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    <ServFn as ServerFn>::Client: Client<AppError>,
+    <<ServFn::Client as Client<AppError>>::Request as ClientReq<AppError>>::FormData:
+        From<FormData>,
+    ServFn::Output: Clone + Send + Sync + 'static,
+    OutputProtocol: 'static,
+{
+    let mut state = FormState::of(action);
+    if let Some(error) = error {
+        state.error = error;
+    }
+    view! {
+        <FormScope state>
+            <ActionForm action attr:class=class>{children()}</ActionForm>
+        </FormScope>
+    }
+}
+
+/// Gives the fields inside `state`: for a form that is no `ServerForm`.
+#[component]
+pub fn FormScope(state: FormState, children: Children) -> impl IntoView {
+    provide_context(state);
+    children()
+}
 
 /// A labelled input with its hint and its error, wired for screen readers.
 /// The error text comes from the last submission (with or without JavaScript).
@@ -11,7 +91,10 @@ pub fn FormField(
     #[prop(default = "text")] input_type: &'static str,
     autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
-    #[prop(into)] error: Signal<Option<String>>,
+    /// The field a refusal names to show it here (none: the form's errors
+    /// are about the whole form, as sign-in's are).
+    #[prop(optional)]
+    field: Option<Field>,
     /// What is stored now, for forms that edit it.
     #[prop(optional, into)]
     value: Option<String>,
@@ -19,6 +102,13 @@ pub fn FormField(
     #[prop(optional)]
     id: Option<&'static str>,
 ) -> impl IntoView {
+    let state = FormState::current();
+    let error = Signal::derive(move || match (field, state?.error.get()) {
+        (Some(field), Some(AppError::Invalid(invalid))) if invalid.field == field => {
+            Some(invalid.message)
+        }
+        _ => None,
+    });
     let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -56,10 +146,10 @@ pub fn FormField(
     }
 }
 
-/// A form's submit button: disabled, with a "working" label, while pending.
+/// A form's submit button: disabled, with a "working" label, while its
+/// form's submission runs.
 #[component]
 pub fn SubmitButton(
-    #[prop(into)] pending: Signal<bool>,
     label: &'static str,
     busy_label: &'static str,
     #[prop(default = false)] primary: bool,
@@ -67,6 +157,8 @@ pub fn SubmitButton(
     #[prop(default = false)]
     danger: bool,
 ) -> impl IntoView {
+    let state = FormState::current();
+    let pending = move || state.is_some_and(|state| state.pending.get());
     view! {
         <button
             class="button"
@@ -74,25 +166,32 @@ pub fn SubmitButton(
             class:button--secondary=!primary && !danger
             class:button--danger=danger
             type="submit"
-            disabled=move || pending.get()
+            disabled=pending
         >
-            {move || if pending.get() { busy_label } else { label }}
+            {move || if pending() { busy_label } else { label }}
         </button>
     }
 }
 
-/// The message for `field` from the last failed submission, if any.
-pub fn field_error(error: Signal<Option<AppError>>, field: Field) -> Signal<Option<String>> {
-    Signal::derive(move || match error.get() {
-        Some(AppError::Invalid(invalid)) if invalid.field == field => Some(invalid.message),
-        _ => None,
-    })
-}
-
-/// A failure that belongs to the whole form rather than one field.
-pub fn form_error(error: Signal<Option<AppError>>) -> impl Fn() -> Option<String> {
-    move || match error.get() {
+/// The form's refusal that belongs to no one field.
+#[component]
+pub fn FormError() -> impl IntoView {
+    let state = FormState::current();
+    let message = move || match state?.error.get() {
         None | Some(AppError::Invalid(_)) => None,
         Some(other) => Some(other.to_string()),
-    }
+    };
+    view! { <p class="form-error" role="alert">{message}</p> }
+}
+
+/// The refusal naming `field`, for an input `FormField` does not draw (a
+/// group of choices).
+#[component]
+pub fn FieldMessage(field: Field) -> impl IntoView {
+    let state = FormState::current();
+    let message = move || match state?.error.get() {
+        Some(AppError::Invalid(invalid)) if invalid.field == field => Some(invalid.message),
+        _ => None,
+    };
+    view! { <p class="field-error" role="alert">{message}</p> }
 }

@@ -7,7 +7,9 @@ pub mod notice;
 pub mod page_meta;
 
 pub use copy_button::CopyButton;
-pub use form::{FormField, SubmitButton, field_error, form_error};
+pub use form::{
+    FieldMessage, FormError, FormField, FormScope, FormState, ServerForm, SubmitButton,
+};
 pub use loaded::{Loaded, RetryNotice};
 pub use notice::{Notice, NoticeFromAddress};
 pub use page_meta::PageMeta;

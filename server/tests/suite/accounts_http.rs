@@ -359,6 +359,21 @@ async fn guessing_makes_strangers_wait_but_not_the_owners_known_browser() {
 }
 
 #[tokio::test]
+async fn the_per_client_allowance_of_wrong_passwords_is_configured() {
+    let app = app_on(sqlite_database(), &[("SIGN_IN_FAILURES_PER_CLIENT", "3")]).await;
+    let email = "grace@example.com";
+    register(&app.router, email, "Grace").await;
+    // Three strangers' accounts guessed from one client use its allowance.
+    for stranger in ["a@example.com", "b@example.com", "c@example.com"] {
+        let guess = login(&app.router, stranger, "guess guess guess", None).await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    }
+    // The next try from that client waits, whichever account it is for.
+    let next = login(&app.router, email, PASSWORD, None).await;
+    assert_eq!(next.status, StatusCode::TOO_MANY_REQUESTS, "{}", next.body);
+}
+
+#[tokio::test]
 async fn password_checks_of_a_signed_in_session_are_throttled_apart_from_sign_in() {
     let app = sqlite_app().await;
     let email = "checked@example.com";

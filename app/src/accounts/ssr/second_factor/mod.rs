@@ -1,11 +1,22 @@
 //! Second factors: an authenticator app (TOTP, RFC 6238) and the recovery
 //! codes that stand in for it. Secrets are sealed at rest (`ServerSecrets`)
 //! and leave the server only while set-up shows them; a code is accepted
-//! once; recovery codes are stored hashed and used up one by one.
+//! once; recovery codes are stored hashed and used up one by one. This file
+//! holds the flows (set up, confirm, turn off, use a code); `codes` the pure
+//! code handling, `store` the storage.
+
+mod codes;
+mod store;
+
+pub use codes::{EnteredCode, RECOVERY_CODE_COUNT, code_at, matching_step, parse_code};
+pub use store::{reseal, status, upgrade_recovery_hashes};
+
+use codes::{ISSUER, SECRET_BYTES, authenticator, new_recovery_codes, recovery_digest};
+use store::{replace_recovery_codes, secret_unreadable, waiting_secret};
 
 use super::throttle::{Attempt, second_factor_subject};
 use super::{activity, passwords, reauth, users};
-use crate::accounts::{ActivityKind, SecondFactors, TotpSetup};
+use crate::accounts::{ActivityKind, TotpSetup};
 use crate::actor::{Actor, Session};
 use crate::error::AppError;
 use crate::error::{Field, FieldError};
@@ -13,147 +24,12 @@ use crate::mail::ssr::outbox;
 use crate::mail::ssr::templates::SecurityNotice;
 use crate::state::AppState;
 use crate::support::db::begin_write;
-use crate::support::secrets::ServerSecrets;
 use crate::support::security_events::SecurityEvent;
-use crate::support::time::{date_label, moment, time_label, unix_now};
-use crate::support::tokens::{NoRandomness, sha256_hex};
+use crate::support::time::{moment, time_label, unix_now};
+use crate::support::tokens::NoRandomness;
 use rand::TryRngCore;
 use rand::rngs::OsRng;
-use sqlx::{AnyPool, Row};
-use subtle::ConstantTimeEq;
-use totp_rs::{Algorithm, TOTP};
-
-/// The name authenticator apps list the account under.
-const ISSUER: &str = "Tracepipe";
-const STEP_SECS: u64 = 30;
-/// A code of the step before still counts (it may have been read just as
-/// the step ended); none from the future: 30 s of drift at most.
-const SKEW_STEPS: u64 = 1;
-const DIGITS: usize = 6;
-/// 160 bits, as RFC 4226 recommends.
-const SECRET_BYTES: usize = 20;
-pub const RECOVERY_CODE_COUNT: usize = 10;
-/// Crockford-like: no 0/O or 1/I to misread.
-const RECOVERY_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-/// 16 characters of 32: 80 bits each.
-const RECOVERY_CODE_CHARS: usize = 16;
-
-fn authenticator(secret: Vec<u8>, account: &str) -> TOTP {
-    TOTP::new_unchecked(
-        Algorithm::SHA1,
-        DIGITS,
-        SKEW_STEPS as u8,
-        STEP_SECS,
-        secret,
-        Some(ISSUER.to_owned()),
-        account.to_owned(),
-    )
-}
-
-/// The code an authenticator app shows for `secret` at `unix` seconds.
-pub fn code_at(secret: &[u8], unix: u64) -> String {
-    authenticator(secret.to_vec(), "").generate(unix)
-}
-
-/// The 30-second step `code` is right for at `now`, within the skew; every
-/// candidate is compared in constant time.
-pub fn matching_step(secret: &[u8], code: &str, now: u64) -> Option<u64> {
-    let totp = authenticator(secret.to_vec(), "");
-    let current = now / STEP_SECS;
-    let mut matched = None;
-    for step in current.saturating_sub(SKEW_STEPS)..=current {
-        let expected = totp.generate(step * STEP_SECS);
-        if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
-            matched = Some(step);
-        }
-    }
-    matched
-}
-
-/// What a person typed, as a six-digit code or a recovery code.
-#[derive(Debug, PartialEq, Eq)]
-pub enum EnteredCode {
-    Authenticator(String),
-    Recovery(String),
-}
-
-/// Spaces and dashes are ignored and letters may be lower case, as people
-/// copy codes from apps and printouts.
-pub fn parse_code(entered: &str) -> Option<EnteredCode> {
-    let compact: String = entered
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if compact.len() == DIGITS && compact.bytes().all(|b| b.is_ascii_digit()) {
-        Some(EnteredCode::Authenticator(compact))
-    } else if compact.len() == RECOVERY_CODE_CHARS
-        && compact.bytes().all(|b| RECOVERY_ALPHABET.contains(&b))
-    {
-        Some(EnteredCode::Recovery(compact))
-    } else {
-        None
-    }
-}
-
-/// What the slow hash of a recovery code is taken of: the code bound to
-/// its user. Codes stored before 2026-12 were kept as this digest alone;
-/// `upgrade_recovery_hashes` wraps those in the slow hash too.
-fn recovery_digest(user_id: &str, compact_code: &str) -> String {
-    sha256_hex(format!("{user_id}:{compact_code}"))
-}
-
-/// Slow hashes start so (PHC format); a bare digest does not.
-const SLOW_HASH_PREFIX: &str = "$argon2id$";
-
-/// Wraps recovery codes stored as a bare digest in the slow hash; answers
-/// how many. Run at start-up: a no-op once every row is upgraded.
-pub async fn upgrade_recovery_hashes(db: &AnyPool) -> Result<u64, AppError> {
-    let unavailable = AppError::dependency_failed("upgrading recovery code hashes failed");
-    let digests: Vec<String> =
-        sqlx::query_scalar("SELECT code_hash FROM recovery_codes WHERE code_hash NOT LIKE $1")
-            .bind(format!("{SLOW_HASH_PREFIX}%"))
-            .fetch_all(db)
-            .await
-            .map_err(unavailable)?;
-    if digests.is_empty() {
-        return Ok(0);
-    }
-    let hashes = passwords::hash_codes(digests.clone())
-        .await
-        .map_err(AppError::dependency_failed("hashing recovery codes"))?;
-    let mut upgraded = 0;
-    for (digest, hash) in digests.iter().zip(hashes) {
-        upgraded += sqlx::query("UPDATE recovery_codes SET code_hash = $1 WHERE code_hash = $2")
-            .bind(hash)
-            .bind(digest)
-            .execute(db)
-            .await
-            .map_err(unavailable)?
-            .rows_affected();
-    }
-    Ok(upgraded)
-}
-
-/// Fresh recovery codes, grouped for reading: `ABCD-EFGH-JKLM-NPQR`.
-fn new_recovery_codes() -> Result<Vec<String>, NoRandomness> {
-    let mut bytes = [0u8; RECOVERY_CODE_COUNT * RECOVERY_CODE_CHARS];
-    OsRng.try_fill_bytes(&mut bytes)?;
-    Ok(bytes
-        .chunks(RECOVERY_CODE_CHARS)
-        .map(|chunk| {
-            let chars: Vec<char> = chunk
-                .iter()
-                .map(|byte| RECOVERY_ALPHABET[usize::from(byte % 32)] as char)
-                .collect();
-            chars
-                .chunks(4)
-                .map(|group| group.iter().collect::<String>())
-                .collect::<Vec<_>>()
-                .join("-")
-        })
-        .collect())
-}
+use sqlx::Row;
 
 /// Fresh recovery codes for `user_id` and their slow hashes, made before
 /// any transaction begins (hashing takes a while).
@@ -168,50 +44,6 @@ async fn fresh_recovery_codes(user_id: &str) -> Result<(Vec<String>, Vec<String>
         .await
         .map_err(AppError::dependency_failed("hashing recovery codes"))?;
     Ok((codes, hashes))
-}
-
-/// Replaces the user's recovery codes with the ones `hashes` stand for.
-async fn replace_recovery_codes(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    user_id: &str,
-    hashes: &[String],
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
-    let now = unix_now();
-    for hash in hashes {
-        sqlx::query(
-            "INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(hash)
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
-/// What /account shows about the user's second factors.
-pub async fn status(db: &AnyPool, user_id: &str) -> Result<SecondFactors, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT (SELECT MAX(enabled_at) FROM totp_factors WHERE user_id = $1), \
-         (SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND enabled_at IS NULL), \
-         (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1), \
-         (SELECT COUNT(*) FROM passkeys WHERE user_id = $1)",
-    )
-    .bind(user_id)
-    .fetch_one(db)
-    .await?;
-    let enabled_at: Option<i64> = row.try_get(0)?;
-    Ok(SecondFactors {
-        authenticator_since: enabled_at.map(|at| date_label(moment(at))),
-        setting_up: row.try_get::<i64, _>(1)? > 0,
-        recovery_codes_left: row.try_get::<i64, _>(2)?,
-        passkeys: row.try_get::<i64, _>(3)?,
-    })
 }
 
 /// Second factors are added to accounts whose address is proven only.
@@ -262,59 +94,6 @@ pub async fn start_setup(state: &AppState, actor: &Actor) -> Result<(), AppError
     .await
     .map_err(unavailable)?;
     tx.commit().await.map_err(unavailable)
-}
-
-/// Every authenticator secret that only `SERVER_SECRET_KEY_PREVIOUS` opens,
-/// sealed again under the current key (a rotation's last step). A row
-/// changed meanwhile is left as it is; returns how many were sealed again.
-pub async fn reseal(db: &AnyPool, secrets: &ServerSecrets) -> Result<u64, sqlx::Error> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT user_id, secret_sealed FROM totp_factors")
-            .fetch_all(db)
-            .await?;
-    let mut resealed = 0;
-    for (user_id, sealed) in rows {
-        let Some(sealed_again) = secrets.resealed(&sealed, &user_id)? else {
-            continue;
-        };
-        resealed += sqlx::query(
-            "UPDATE totp_factors SET secret_sealed = $1 WHERE user_id = $2 AND secret_sealed = $3",
-        )
-        .bind(sealed_again)
-        .bind(&user_id)
-        .bind(&sealed)
-        .execute(db)
-        .await?
-        .rows_affected();
-    }
-    Ok(resealed)
-}
-
-/// A sealed secret that does not open: the database was copied to a server
-/// with another `SERVER_SECRET_KEY`, or the row was changed.
-fn secret_unreadable() -> AppError {
-    tracing::error!("a sealed second-factor secret did not open: was SERVER_SECRET_KEY changed?");
-    AppError::unavailable()
-}
-
-/// The waiting set-up's secret: the only moment it leaves the server.
-async fn waiting_secret(state: &AppState, user_id: &str) -> Result<Option<Vec<u8>>, AppError> {
-    let unavailable = AppError::dependency_failed("reading two-step set-up failed");
-    let sealed: Option<String> = sqlx::query_scalar(
-        "SELECT secret_sealed FROM totp_factors WHERE user_id = $1 AND enabled_at IS NULL",
-    )
-    .bind(user_id)
-    .fetch_optional(&state.db)
-    .await
-    .map_err(unavailable)?;
-    match sealed {
-        None => Ok(None),
-        Some(sealed) => state
-            .secrets
-            .open(&sealed, user_id)
-            .map(Some)
-            .ok_or_else(secret_unreadable),
-    }
 }
 
 /// The QR code and the text key of the waiting set-up, if there is one.
@@ -670,82 +449,5 @@ pub async fn use_code(
             let fresh = step as i64 > last_step && accepted.rows_affected() == 1;
             Ok(fresh.then_some(FactorUsed::Authenticator))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RFC_SECRET: &[u8] = b"12345678901234567890";
-
-    #[test]
-    fn codes_match_rfc_6238_test_vectors() {
-        // RFC 6238 appendix B (SHA-1), eight digits; six-digit codes are
-        // their last six digits (the same truncation, modulo 10^6).
-        for (time, eight_digits) in [
-            (59, "94287082"),
-            (1_111_111_109, "07081804"),
-            (1_111_111_111, "14050471"),
-            (1_234_567_890, "89005924"),
-            (2_000_000_000, "69279037"),
-            (20_000_000_000, "65353130"),
-        ] {
-            assert_eq!(code_at(RFC_SECRET, time), eight_digits[2..], "T = {time}");
-        }
-    }
-
-    #[test]
-    fn a_code_counts_in_its_step_and_the_next_only() {
-        let now = 1_234_567_890;
-        let step = now / 30;
-        let current = code_at(RFC_SECRET, now);
-        assert_eq!(matching_step(RFC_SECRET, &current, now), Some(step));
-        let previous = code_at(RFC_SECRET, now - 30);
-        assert_eq!(matching_step(RFC_SECRET, &previous, now), Some(step - 1));
-        let next = code_at(RFC_SECRET, now + 30);
-        assert_eq!(
-            matching_step(RFC_SECRET, &next, now),
-            None,
-            "no code from the future"
-        );
-        let expired = code_at(RFC_SECRET, now - 60);
-        assert_eq!(matching_step(RFC_SECRET, &expired, now), None);
-        assert_eq!(matching_step(RFC_SECRET, "000000", now), None);
-        assert_eq!(matching_step(b"another secret of 20", &current, now), None);
-    }
-
-    #[test]
-    fn typed_codes_are_read_loosely_and_refused_when_neither_kind() {
-        assert_eq!(
-            parse_code(" 123 456 "),
-            Some(EnteredCode::Authenticator("123456".into()))
-        );
-        assert_eq!(
-            parse_code("abcd-efgh-jkmn-pqrs"),
-            Some(EnteredCode::Recovery("ABCDEFGHJKMNPQRS".into()))
-        );
-        assert_eq!(parse_code("12345"), None);
-        assert_eq!(
-            parse_code("ABCD-EFGH-JKMN-PQR0"),
-            None,
-            "0 is not in the alphabet"
-        );
-        assert_eq!(parse_code(""), None);
-    }
-
-    #[test]
-    fn recovery_codes_are_ten_distinct_readable_codes() {
-        let codes = new_recovery_codes().unwrap();
-        assert_eq!(codes.len(), RECOVERY_CODE_COUNT);
-        for code in &codes {
-            assert_eq!(code.len(), 19, "{code}");
-            assert!(
-                matches!(parse_code(code), Some(EnteredCode::Recovery(_))),
-                "{code}"
-            );
-        }
-        let distinct: std::collections::HashSet<_> = codes.iter().collect();
-        assert_eq!(distinct.len(), RECOVERY_CODE_COUNT);
     }
 }
