@@ -6,9 +6,7 @@ use crate::accounts::server_fns::{
     UpdateDisplayName, VerifySignIn, signed_in_user,
 };
 use crate::actor::CurrentUser;
-use crate::components::{
-    FormError, FormScope, FormState, PageMeta, ServerForm, SubmitButton, query_value,
-};
+use crate::components::{FormError, FormState, PageMeta, ServerForm, SubmitButton, query_value};
 use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -176,9 +174,10 @@ fn ConfirmEmailBanner(email: String, resend: ServerAction<ResendConfirmation>) -
     let query = use_query_map();
     let sent = move || query.with(|query| query.get("confirmation").as_deref() == Some("sent"));
     let here = use_location().pathname.get_untracked();
+    // Also for the refusal shown below the form.
+    FormState::of(resend).provide();
     view! {
         <section class="confirm-banner" aria-labelledby="confirm-banner-title">
-            <FormScope state=FormState::of(resend)>
             <div class="container confirm-banner__inner">
                 <p>
                     <strong id="confirm-banner-title">"Confirm your e-mail address."</strong>
@@ -193,7 +192,6 @@ fn ConfirmEmailBanner(email: String, resend: ServerAction<ResendConfirmation>) -
                 </Show>
                 <FormError />
             </div>
-            </FormScope>
         </section>
     }
 }

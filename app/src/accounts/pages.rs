@@ -15,7 +15,7 @@ use crate::accounts::{
 };
 use crate::actor::CurrentUser;
 use crate::components::{
-    FormError, FormField, FormScope, FormState, Loaded, NoticeFromAddress, ServerForm, SubmitButton,
+    FormError, FormField, FormState, Loaded, NoticeFromAddress, ServerForm, SubmitButton,
 };
 use crate::error::AppError;
 use crate::error::Field;
@@ -343,12 +343,11 @@ fn EmailSection(user: CurrentUser, email: EmailActions, pending: PendingResource
 /// any session but this one can be ended.
 #[component]
 fn SessionList(sessions: SessionsControls) -> impl IntoView {
+    FormState::of(sessions.end).provide();
     view! {
         <h2 id="sessions-title">"Sessions"</h2>
         <p>"Where your account is signed in. Don't recognise one? End it, then change your password."</p>
-        <FormScope state=FormState::of(sessions.end)>
-            <FormRefusal next="/account" before="ending a session" />
-        </FormScope>
+        <FormRefusal next="/account" before="ending a session" />
         <Loaded resource=sessions.list loading="Loading your sessions…" retry_href="/account" children=move |list| view! {
             <table class="table sessions" aria-labelledby="sessions-title">
                 <thead>

@@ -7,7 +7,7 @@
 use crate::accounts::PasskeyView;
 use crate::accounts::auth::FormRefusal;
 use crate::accounts::server_fns::RemovePasskey;
-use crate::components::{FormScope, FormState, Loaded, ServerForm};
+use crate::components::{FormState, Loaded, ServerForm};
 use crate::error::AppError;
 use crate::site::SiteInfo;
 use leptos::either::Either;
@@ -83,15 +83,14 @@ pub fn PasskeySection(
             <p>"Passkeys work when this site is opened by its domain name, not an IP address."</p>
         });
     }
+    FormState::of(remove).provide();
     Either::Right(view! {
         <h2 id="passkeys-title">"Passkeys"</h2>
         <p>
             "Sign in with your fingerprint, face or device PIN instead of a password: the passkey stays on your "
             "device or in your password manager, and works only on this site."
         </p>
-        <FormScope state=FormState::of(remove)>
-            <FormRefusal next="/account" before="changing your passkeys" />
-        </FormScope>
+        <FormRefusal next="/account" before="changing your passkeys" />
         <Loaded resource=passkeys loading="Loading your passkeys…" retry_href="/account" children=move |list| view! { <PasskeyTable list remove /> } />
         {if address_confirmed {
             Either::Left(view! {

@@ -11,7 +11,7 @@ use crate::accounts::server_fns::{
 use crate::accounts::{SecondFactors, TotpSetup};
 use crate::actor::CurrentUser;
 use crate::components::{
-    CopyButton, FormError, FormField, FormScope, FormState, Loaded, ServerForm, SubmitButton,
+    CopyButton, FormError, FormField, FormState, Loaded, ServerForm, SubmitButton,
 };
 use crate::error::AppError;
 use crate::error::Field;
@@ -173,12 +173,10 @@ fn FactorControls(
             {(factors.recovery_codes_left <= 3).then(|| view! {
                 <p class="notice notice--error">"You are running out of recovery codes: make new ones and keep them safe."</p>
             })}
-            <FormScope state=regenerating>
-                <PlainForm intent="regenerate" on_submit=move |_| { actions.regenerate.dispatch(RegenerateRecoveryCodes {}); }>
-                    <FormError />
-                    <SubmitButton label="Make new recovery codes" busy_label="Making codes…" />
-                </PlainForm>
-            </FormScope>
+            <PlainForm intent="regenerate" state=regenerating on_submit=move |_| { actions.regenerate.dispatch(RegenerateRecoveryCodes {}); }>
+                <FormError />
+                <SubmitButton label="Make new recovery codes" busy_label="Making codes…" />
+            </PlainForm>
             <h2>"Turn off"</h2>
             <p>"Signing in will need only your password again."</p>
             <ServerForm action=actions.turn_off class="form">
@@ -208,9 +206,13 @@ fn FactorControls(
 #[component]
 fn PlainForm(
     intent: &'static str,
+    /// What its fields show (the page's action, and what a post without
+    /// JavaScript answered).
+    state: FormState,
     on_submit: impl Fn(&leptos::ev::SubmitEvent) + 'static,
     children: Children,
 ) -> impl IntoView {
+    state.provide();
     view! {
         <form
             method="post"
@@ -262,8 +264,7 @@ fn SetupCodeForm(
         pending: confirm.pending().into(),
     };
     view! {
-        <FormScope state>
-            <PlainForm intent="confirm" on_submit>
+            <PlainForm intent="confirm" state on_submit>
                 <FormField
                     label="Code"
                     name="code"
@@ -274,7 +275,6 @@ fn SetupCodeForm(
                 <FormError />
                 <SubmitButton label="Turn on two-step verification" busy_label="Checking…" primary=true />
             </PlainForm>
-        </FormScope>
     }
 }
 

@@ -16,8 +16,8 @@ use super::{
 use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
 use crate::actor::CurrentUser;
 use crate::components::{
-    CopyButton, FieldMessage, FormError, FormField, FormScope, FormState, Loaded,
-    NoticeFromAddress, ServerForm, SubmitButton,
+    CopyButton, FieldMessage, FormError, FormField, FormState, Loaded, NoticeFromAddress,
+    ServerForm, SubmitButton,
 };
 use crate::error::AppError;
 use crate::error::Field;
@@ -267,6 +267,11 @@ fn CreateKeyForm(
             create.dispatch(args);
         }
     };
+    FormState {
+        error,
+        pending: create.pending().into(),
+    }
+    .provide();
     let needs_plan = list.subscribed == Some(false);
     if !email_verified || needs_plan {
         return EitherOf4::A(view! {
@@ -293,7 +298,6 @@ fn CreateKeyForm(
         }
         _ => EitherOf4::D(view! {
             <h2>"Create a key"</h2>
-            <FormScope state=FormState { error, pending: create.pending().into() }>
             <form method="post" action="/keys" class="form form--wide" on:submit=on_submit>
                 <input type="hidden" name="intent" value="create" />
                 <FormField
@@ -311,7 +315,6 @@ fn CreateKeyForm(
                 </Show>
                 <SubmitButton label="Create key" busy_label="Creating…" primary=true />
             </form>
-            </FormScope>
         }),
     }
 }
@@ -475,6 +478,7 @@ fn RollForm(
             roll.dispatch(args);
         }
     };
+    FormState::of(roll).provide();
     let select_id = format!("grace-{key_id}");
     let end_previous = previous.map(|previous| {
         let checkbox_id = format!("end-previous-{key_id}");
@@ -494,7 +498,6 @@ fn RollForm(
     view! {
         <details class="key-action">
             <summary>{format!("Roll \u{201c}{name}\u{201d}")}</summary>
-            <FormScope state=FormState::of(roll)>
             <form method="post" action="/keys" class="form" on:submit=on_submit>
                 <input type="hidden" name="intent" value="roll" />
                 <input type="hidden" name="key_id" value=key_id />
@@ -512,7 +515,6 @@ fn RollForm(
                 {end_previous}
                 <SubmitButton label="Roll key" busy_label="Rolling…" />
             </form>
-            </FormScope>
         </details>
     }
 }

@@ -7,9 +7,7 @@ pub mod notice;
 pub mod page_meta;
 
 pub use copy_button::CopyButton;
-pub use form::{
-    FieldMessage, FormError, FormField, FormScope, FormState, ServerForm, SubmitButton,
-};
+pub use form::{FieldMessage, FormError, FormField, FormState, ServerForm, SubmitButton};
 pub use loaded::{Loaded, RetryNotice};
 pub use notice::{Notice, NoticeFromAddress};
 pub use page_meta::PageMeta;
