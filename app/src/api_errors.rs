@@ -75,6 +75,13 @@ pub const API_ERROR_CODES: &[ApiErrorCode] = &[
         reasons: &[],
     },
     ApiErrorCode {
+        status: 405,
+        code: "method_not_allowed",
+        meaning: "The path exists, but not with this HTTP method.",
+        what_to_do: "Use one of the methods the `Allow` header lists (see /v1/openapi.json).",
+        reasons: &[],
+    },
+    ApiErrorCode {
         status: 408,
         code: "request_timeout",
         meaning: "The request took too long to arrive or to answer.",

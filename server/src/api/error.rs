@@ -129,9 +129,9 @@ pub struct ErrorEnvelope {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// bad_request, unauthorized, forbidden, not_found, conflict,
-    /// validation_error, rate_limited, payload_too_large, request_timeout,
-    /// unavailable or internal_error.
+    /// bad_request, unauthorized, forbidden, not_found, method_not_allowed,
+    /// conflict, validation_error, rate_limited, payload_too_large,
+    /// request_timeout, unavailable or internal_error.
     code: String,
     message: String,
     details: serde_json::Map<String, Value>,

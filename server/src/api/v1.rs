@@ -74,12 +74,27 @@ pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
             (state, limits),
             authenticate,
         ))
+        // After the key check: a method a path does not take is answered
+        // without one (the document is public), and spends no allowance.
+        .method_not_allowed_fallback(method_not_allowed)
         // Public: added after the key check, which guards only the routes above.
         .route("/v1/openapi.json", serve_document(&document))
         // Any other path under /v1 answers the envelope, never a page.
         .route("/v1", any(unknown_path))
         .route("/v1/", any(unknown_path))
         .route("/v1/{*rest}", any(unknown_path))
+}
+
+/// A known path asked with another method: the envelope, beside the
+/// `Allow` header axum adds.
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{} does not take {method}: the Allow header lists the methods it does.",
+            uri.path()
+        ),
+    )
 }
 
 async fn unknown_path(request: Request) -> ApiError {

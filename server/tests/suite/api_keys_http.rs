@@ -947,3 +947,28 @@ async fn unknown_paths_under_v1_answer_the_json_envelope() {
     // A served path keeps its own answers.
     assert_eq!(users_me(&app.router, &key).await.status, StatusCode::OK);
 }
+
+/// A served path asked with a method it does not take: 405 in the envelope,
+/// with `Allow`, for a key and without one.
+#[tokio::test]
+async fn other_methods_on_v1_paths_answer_405_in_the_envelope_with_allow() {
+    let app = sqlite_app().await;
+    let KeyHolder { key, .. } = user_with_key(&app, "wrong-methods").await;
+    for (method, path, key, allowed) in [
+        ("PUT", "/v1/usage", Some(key.as_str()), "GET"),
+        ("DELETE", "/v1/users/me", Some(key.as_str()), "GET"),
+        ("PUT", "/v1/api-keys", None, "POST"),
+    ] {
+        let answer = api(&app.router, method, path, key, None).await;
+        assert_envelope(
+            &answer,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        );
+        assert!(
+            answer.header("allow").contains(allowed),
+            "{method} {path}: Allow = {:?}",
+            answer.header("allow")
+        );
+    }
+}
