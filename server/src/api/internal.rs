@@ -122,6 +122,7 @@ pub enum Verification {
         key_id: String,
         permissions: KeyPermissions,
         /// RFC 3339, or `null`: never expires.
+        #[schema(format = DateTime)]
         expires_at: Option<String>,
         /// CIDR ranges the key may be used from; empty: any address.
         allowed_networks: Vec<String>,
@@ -141,6 +142,7 @@ pub struct SubscriptionSummary {
     active: bool,
     plan_id: Option<String>,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     period_end: Option<String>,
 }
 

@@ -124,6 +124,7 @@ impl From<Permissions> for KeyPermissions {
 struct PreviousSecret {
     prefix: String,
     /// RFC 3339: when it stops working.
+    #[schema(format = DateTime)]
     expires_at: String,
 }
 
@@ -141,12 +142,15 @@ pub struct ApiKey {
     /// The start and the last 4 characters: `tp_live_sk_a1B2…o5P6`.
     prefix: String,
     permissions: KeyPermissions,
+    #[schema(format = DateTime)]
     created_at: String,
     /// RFC 3339, or `null`: never expires.
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
     disabled: bool,
     /// CIDR ranges the key may be used from; empty: any address.
     allowed_networks: Vec<String>,
+    #[schema(format = DateTime)]
     last_used_at: Option<String>,
     /// The client address of the last recorded use.
     last_used_address: Option<String>,

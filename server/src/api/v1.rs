@@ -34,7 +34,8 @@ use utoipa_axum::routes;
 #[openapi(
     info(
         title = "Tracepipe API: users, keys and usage",
-        description = "The part of Tracepipe's `/v1` API served by the storefront: the signed-in user, API keys and usage, authenticated with `X-API-Key`."
+        description = "The part of Tracepipe's `/v1` API served by the storefront: the signed-in user, API keys and usage, authenticated with `X-API-Key`.",
+        contact(name = "Tracepipe", email = "hello@tracepipe.ai")
     ),
     tags(
         (name = "Account", description = "The account a key belongs to."),
@@ -68,7 +69,12 @@ pub fn document() -> OpenApi {
 }
 
 pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
-    let (router, document) = operations();
+    let (router, mut document) = operations();
+    // Where this instance serves it: generated clients take their base URL
+    // from here.
+    document.servers = Some(vec![utoipa::openapi::server::Server::new(
+        state.site.public_url.trim_end_matches('/'),
+    )]);
     router
         .route_layer(middleware::from_fn_with_state(
             (state, limits),
@@ -340,8 +346,10 @@ struct Usage {
 #[derive(Serialize, ToSchema)]
 struct BillingPeriod {
     /// RFC 3339, inclusive.
+    #[schema(format = DateTime)]
     start: String,
     /// RFC 3339, exclusive: the first moment of the next period.
+    #[schema(format = DateTime)]
     end: String,
 }
 

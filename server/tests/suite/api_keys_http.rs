@@ -663,6 +663,29 @@ fn assert_complete(doc: &Value, text: &str, refusals: &[&str], schemas: &[&str])
     }
 }
 
+/// Generated clients turn `format: date-time` into their language's time
+/// type: every time the API answers with is marked so.
+#[tokio::test]
+async fn times_in_the_api_document_are_marked_date_time() {
+    let app = sqlite_app().await;
+    let public = json_of(&get(&app.router, "/v1/openapi.json").await);
+    let schemas = &public["components"]["schemas"];
+    for (schema, field) in [
+        ("ApiKey", "created_at"),
+        ("ApiKey", "expires_at"),
+        ("ApiKey", "last_used_at"),
+        ("PreviousSecret", "expires_at"),
+        ("BillingPeriod", "start"),
+        ("BillingPeriod", "end"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["format"], "date-time",
+            "{schema}.{field}: {}",
+            schemas[schema]["properties"][field]
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_public_openapi_document_lists_exactly_the_public_operations() {
     let app = sqlite_app().await;
@@ -685,6 +708,13 @@ async fn the_public_openapi_document_lists_exactly_the_public_operations() {
     );
     assert!(!response.body.contains("/internal"), "{}", response.body);
     assert!(!response.body.contains("service_token"));
+    // Generated clients take their base URL from `servers`, and linters ask
+    // for a contact.
+    assert_eq!(
+        doc["servers"][0]["url"].as_str(),
+        Some(app.state.site.public_url.trim_end_matches('/'))
+    );
+    assert_eq!(doc["info"]["contact"]["email"], "hello@tracepipe.ai");
     assert_eq!(
         doc["components"]["securitySchemes"]["api_key"]["name"],
         "X-API-Key"
