@@ -17,8 +17,8 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target');
 export default defineConfig({
   testDir: './tests',
   // Need their own servers: playwright.multi.config.ts (two instances on
-  // PostgreSQL) and playwright.fuzz.config.ts (raised API limits) run them.
-  testIgnore: /(multi-instance|api-fuzz)\.spec\.ts/,
+  // PostgreSQL) and playwright.api.config.ts (raised API limits) run them.
+  testIgnore: /(multi-instance|api-[a-z]+)\.spec\.ts/,
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,

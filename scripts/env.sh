@@ -10,6 +10,8 @@ AIOSMTPD_VERSION="1.4.6"
 VNU_VERSION="26.9.27"
 LIGHTHOUSE_VERSION="13.5.0"
 SCHEMATHESIS_VERSION="4.32.5"
+OPENAPI_PYTHON_CLIENT_VERSION="0.29.1"
+REQUESTS_VERSION="2.34.2"
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock")"
 
 # npm-installed tools live outside the clone so fresh clones reuse them.
@@ -19,6 +21,10 @@ export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 VNU_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
 # The API fuzzer, as scripts/bootstrap --for-tests installs it (a venv of its own).
 SCHEMATHESIS="$TOOLS_DIR/schemathesis/bin/st"
+# The Python that generates a client from /v1/openapi.json and runs it, and
+# runs the docs' Python examples (requests), as scripts/bootstrap --for-tests
+# installs it (a venv of its own).
+API_CLIENTS_PYTHON="$TOOLS_DIR/api-clients/bin/python"
 
 CARGO_TARGET="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 SERVER_BIN="$CARGO_TARGET/release/server"

@@ -93,7 +93,10 @@ pub const API_ERROR_CODES: &[ApiErrorCode] = &[
         code: "conflict",
         meaning: "The request conflicts with the resource's state, e.g. 20 active keys already.",
         what_to_do: "Read `message`; change the state (revoke a key) before retrying.",
-        reasons: &[],
+        reasons: &[(
+            "grace_period_running",
+            "The key's secret before its last roll still works: roll again with `end_previous_grace: true`, or end that grace period first.",
+        )],
     },
     ApiErrorCode {
         status: 413,
@@ -114,7 +117,10 @@ pub const API_ERROR_CODES: &[ApiErrorCode] = &[
         code: "rate_limited",
         meaning: "The key made more requests this minute than its allowance.",
         what_to_do: "Wait the `Retry-After` seconds, then retry. `X-RateLimit-Remaining` on every answer tells how many are left.",
-        reasons: &[],
+        reasons: &[(
+            "rate_limited",
+            "The key's allowance for this kind of request (reads, or changes) is used up for now.",
+        )],
     },
     ApiErrorCode {
         status: 500,

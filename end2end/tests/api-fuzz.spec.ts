@@ -1,24 +1,13 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { subscribedUser } from './support';
+import { subscriberKey } from './support';
 
 // schemathesis generates requests from /v1/openapi.json (valid, and
 // invalid on purpose) and checks every answer against the document: its
 // status, content type, headers and body schema, and that nothing is a
 // 500. Run with two users' keys: one with every permission, one read-only
 // (which walks the 403 paths).
-
-/** A subscriber's new key, made on the keys page. */
-async function keyOf(page: Page, name: string): Promise<string> {
-  await subscribedUser(page, name);
-  await page.goto('/keys');
-  await page.getByLabel('Key name').fill('fuzzing');
-  await page.getByRole('button', { name: 'Create key' }).click();
-  const key = (await page.locator('.key-reveal code').textContent())!.trim();
-  expect(key).toMatch(/^tp_live_sk_/);
-  return key;
-}
 
 function fuzz(key: string, maxSeconds: number) {
   const st = process.env.SCHEMATHESIS;
@@ -44,8 +33,8 @@ function fuzz(key: string, maxSeconds: number) {
 }
 
 test('the fuzzer finds no answer that breaks the API document', async ({ browser, request }) => {
-  const full = await keyOf(await browser.newPage(), 'Fuzz Full');
-  const other = await keyOf(await browser.newPage(), 'Fuzz Reader');
+  const full = await subscriberKey(await browser.newPage(), 'Fuzz Full');
+  const other = await subscriberKey(await browser.newPage(), 'Fuzz Reader');
   const readOnly = await request.post('/v1/api-keys', {
     headers: { 'X-API-Key': other },
     data: { name: 'read only', permissions: 'read_only' },

@@ -116,11 +116,16 @@ test('the API reference reads without scripts: its navigation jumps to each oper
   await expect(page).toHaveURL(/#op-create_key$/);
   await expect(page.getByRole('heading', { level: 3, name: 'Create a key' })).toBeInViewport();
   const operation = page.locator('#op-create_key');
-  await expect(operation.locator('pre').first()).toContainText('curl -sS -X POST');
-  await expect(operation.getByRole('cell', { name: 'rate_limited' })).toBeVisible();
-  // Its types link to their schemas.
+  await expect(operation.locator('pre').first()).toContainText('curl -sS --fail-with-body -X POST');
+  await expect(operation.getByRole('cell', { name: 'rate_limited', exact: true })).toBeVisible();
+  // Its types link to their schemas; the created key's fields include the
+  // secret itself, beside the ones every key has.
   await operation.getByRole('link', { name: 'ApiKeyCreated' }).click();
   await expect(page.getByRole('heading', { level: 3, name: 'ApiKeyCreated' })).toBeInViewport();
+  const created = page.getByRole('table', { name: 'Fields of ApiKeyCreated' });
+  for (const field of ['key', 'id', 'prefix', 'expires_at']) {
+    await expect(created.getByRole('rowheader', { name: field, exact: true })).toBeVisible();
+  }
 });
 
 for (const path of ['/docs/quickstart', '/docs/api', '/docs/errors', '/docs/trace-capture']) {

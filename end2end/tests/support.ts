@@ -115,6 +115,17 @@ export async function subscribedUser(page: Page, name: string): Promise<string> 
   return email;
 }
 
+/** A new subscriber's first key (full access), made on the keys page. */
+export async function subscriberKey(page: Page, name: string): Promise<string> {
+  await subscribedUser(page, name);
+  await page.goto('/keys');
+  await page.getByLabel('Key name').fill(`${name} key`);
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = (await page.locator('.key-reveal code').textContent())!.trim();
+  expect(key).toMatch(/^tp_live_sk_/);
+  return key;
+}
+
 /** WCAG 2.1 A/AA violations on the current page in both colour schemes, as `url scheme rule: targets` lines. */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   const found: string[] = [];

@@ -165,8 +165,7 @@ pub async fn build_state(
 
 /// `/docs/api`'s content, from the document `/v1/openapi.json` serves.
 fn api_reference(public_url: &str, allowance: KeyAllowance) -> Arc<ApiReference> {
-    let document =
-        serde_json::to_value(api::v1::document()).expect("an OpenAPI document serialises");
+    let document = api::v1::document(public_url);
     let permission = |method: &str, route: &str| {
         let method = axum::http::Method::from_bytes(method.as_bytes()).ok()?;
         api::v1::needed_for(&method, route).map(|needed| needed.to_string())

@@ -88,6 +88,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
             .iter()
             .map(|token| Box::from(token.expose_secret()))
             .collect(),
+        &config.public_url,
     );
     let apis = v1
         .merge(internal)

@@ -4,6 +4,8 @@
 //! `/docs/trace-capture` (recording a browser session to upload).
 
 pub mod errors_page;
+#[cfg(feature = "ssr")]
+pub mod examples;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod reference;

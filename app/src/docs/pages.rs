@@ -16,8 +16,8 @@ pub fn QuickstartPage() -> impl IntoView {
     let base = site.public_url.to_string();
     let key_hint = Resource::new(|| (), |_| quickstart_key());
     let curl = format!(
-        "curl -sS {base}/v1/users/me \\\n  -H \"X-API-Key: $TRACEPIPE_API_KEY\"\n\
-         curl -sS {base}/v1/usage \\\n  -H \"X-API-Key: $TRACEPIPE_API_KEY\""
+        "curl -sS --fail-with-body -w '\\n' {base}/v1/users/me \\\n  -H \"X-API-Key: $TRACEPIPE_API_KEY\"\n\
+         curl -sS --fail-with-body -w '\\n' {base}/v1/usage \\\n  -H \"X-API-Key: $TRACEPIPE_API_KEY\""
     );
     let python = format!(
         "import os\n\
@@ -28,13 +28,36 @@ pub fn QuickstartPage() -> impl IntoView {
          me = api.get(f\"{{BASE}}/v1/users/me\", timeout=10)\n\
          me.raise_for_status()\n\
          print(\"Hello,\", me.json()[\"display_name\"])\n\n\
-         usage = api.get(f\"{{BASE}}/v1/usage\", timeout=10).json()\n\
-         print(usage[\"tokens\"][\"total\"], \"tokens this month,\", usage[\"estimated_cost\"])"
+         usage = api.get(f\"{{BASE}}/v1/usage\", timeout=10)\n\
+         usage.raise_for_status()\n\
+         this_month = usage.json()\n\
+         print(this_month[\"tokens\"][\"total\"], \"tokens this month,\", this_month[\"estimated_cost\"])"
+    );
+    let javascript = format!(
+        "const BASE = \"{base}\";\n\
+         const headers = {{ \"X-API-Key\": process.env.TRACEPIPE_API_KEY }};\n\n\
+         // One GET; an answer other than 2xx throws with the API's message.\n\
+         async function get(path) {{\n\
+         \x20 const response = await fetch(BASE + path, {{ headers }});\n\
+         \x20 const answer = await response.json();\n\
+         \x20 if (!response.ok) throw new Error(`${{path}}: ${{response.status}} ${{answer.error.message}}`);\n\
+         \x20 return answer;\n\
+         }}\n\n\
+         async function main() {{\n\
+         \x20 const me = await get(\"/v1/users/me\");\n\
+         \x20 console.log(\"Hello,\", me.display_name);\n\
+         \x20 const usage = await get(\"/v1/usage\");\n\
+         \x20 console.log(usage.tokens.total, \"tokens this month,\", usage.estimated_cost);\n\
+         }}\n\n\
+         main().catch((error) => {{\n\
+         \x20 console.error(error.message);\n\
+         \x20 process.exitCode = 1;\n\
+         }});"
     );
     view! {
         <PageMeta
             title="Quickstart: call the Tracepipe API — Tracepipe"
-            description="Call the Tracepipe API with your key in two minutes: curl and Python examples, errors and rate limits."
+            description="Call the Tracepipe API with your key in two minutes: curl, Python and JavaScript examples, errors and rate limits."
             path="/docs/quickstart"
         />
         <DocsPage title_id="quickstart-title" title="Quickstart">
@@ -71,15 +94,21 @@ pub fn QuickstartPage() -> impl IntoView {
 
                 <h2>"2. Call the API with curl"</h2>
                 <div class="snippet">
-                    <pre tabindex="0"><code data-testid="curl-example">{curl.clone()}</code></pre>
+                    <pre tabindex="0"><code data-testid="curl-example" data-example="curl">{curl.clone()}</code></pre>
                     <CopyButton text=curl what="the curl commands" />
                 </div>
 
                 <h2>"3. Or from Python"</h2>
                 <p>"With the " <a href="https://pypi.org/project/requests/">"requests"</a> " package:"</p>
                 <div class="snippet">
-                    <pre tabindex="0"><code>{python.clone()}</code></pre>
+                    <pre tabindex="0"><code data-example="python">{python.clone()}</code></pre>
                     <CopyButton text=python what="the Python example" />
+                </div>
+                <h3 id="javascript">"Or JavaScript"</h3>
+                <p>"With Node.js 20 or later (its built-in " <code>"fetch"</code> "), saved as a " <code>".js"</code> " or " <code>".mjs"</code> " file:"</p>
+                <div class="snippet">
+                    <pre tabindex="0"><code data-example="javascript">{javascript.clone()}</code></pre>
+                    <CopyButton text=javascript what="the JavaScript example" />
                 </div>
 
                 <h2 id="response">"4. The response, explained"</h2>

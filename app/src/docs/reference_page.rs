@@ -84,7 +84,17 @@ fn Reference(reference: Arc<ApiReference>, key_prefix: Option<String>) -> impl I
                 <p>
                     "Send your API key in the " <code>{reference.key_header.clone()}</code>
                     " header of every request. The examples read it from the "
-                    <code>"TRACEPIPE_API_KEY"</code> " environment variable, so no key is ever pasted into code."
+                    <code>"TRACEPIPE_API_KEY"</code> " environment variable, so no key is ever pasted into code. "
+                    "Each runs as written (curl, Python with " <code>"requests"</code> ", or Node.js 20 or later); "
+                    "one that works on a single key makes a key of its own first and revokes it after, so your own "
+                    "keys stay as they are."
+                </p>
+                <p>
+                    "Generating a client from " <a href="/v1/openapi.json">"the OpenAPI document"</a>
+                    "? Generators that read its " <code>"apiKey"</code> " security scheme send the header by themselves; "
+                    "with " <code>"openapi-python-client"</code> ", which does not yet, pass "
+                    <code>"AuthenticatedClient(base_url=…, token=key, auth_header_name=\"X-API-Key\", prefix=\"\")"</code>
+                    "; with " <code>"openapi-fetch"</code> ", " <code>"createClient({ baseUrl, headers: { \"X-API-Key\": key } })"</code> "."
                 </p>
                 {key_prefix
                     .clone()
@@ -100,7 +110,8 @@ fn Reference(reference: Arc<ApiReference>, key_prefix: Option<String>) -> impl I
                 <h2 id="rate-limits">"Rate limits"</h2>
                 <p>
                     "Each key may make " {limits.reads_per_minute} " reads (" <code>"GET"</code> ") and "
-                    {limits.changes_per_minute} " changes (every other method) a minute. Every answer carries "
+                    {limits.changes_per_minute} " changes (every other method) a minute on this deployment (by default "
+                    "100 and 10; each key's " <code>"rate_limit"</code> " says the same). Every answer carries "
                     <code>"X-RateLimit-Limit"</code> ", " <code>"X-RateLimit-Remaining"</code> " and "
                     <code>"X-RateLimit-Reset"</code> "; over the limit the answer is 429 "
                     <code>"rate_limited"</code> " with " <code>"Retry-After"</code> " in seconds."
@@ -217,7 +228,8 @@ fn Operation(operation: OperationDoc, key_prefix: Option<String>) -> impl IntoVi
         view! {
             <h5>{language}</h5>
             <div class="snippet">
-                <pre tabindex="0"><code>{code.clone()}</code></pre>
+                // What CI's example runner (api-examples) picks up and runs.
+                <pre tabindex="0"><code data-example=language.to_ascii_lowercase()>{code.clone()}</code></pre>
                 <CopyButton text=code what />
             </div>
         }

@@ -1,8 +1,9 @@
 //! Server-only half of the docs: the API reference derived from the public
 //! OpenAPI document, once per process (the document is fixed at start-up).
 
+use super::examples::examples;
 use super::reference::{
-    ApiReference, BodyDoc, Examples, FieldDoc, OperationDoc, ResourceGroup, ResponseDoc, SchemaDoc,
+    ApiReference, BodyDoc, FieldDoc, OperationDoc, ResourceGroup, ResponseDoc, SchemaDoc,
     TypeLabel, schema_anchor,
 };
 use crate::api_errors::code_for_status;
@@ -36,7 +37,14 @@ pub fn build(document: &Value, inputs: &ReferenceInputs) -> ApiReference {
         for method in METHODS {
             if let Some(operation) = item.get(*method) {
                 let tag = operation["tags"][0].as_str().unwrap_or("API").to_owned();
-                let doc = operation_doc(method, path, operation, schemas, &key_header, inputs);
+                let doc = operation_doc(
+                    method,
+                    path,
+                    operation,
+                    &document["components"],
+                    &key_header,
+                    inputs,
+                );
                 operations.push((tag, doc));
             }
         }
@@ -62,7 +70,7 @@ pub fn build(document: &Value, inputs: &ReferenceInputs) -> ApiReference {
         groups,
         schemas: schemas
             .iter()
-            .map(|(name, schema)| schema_doc(name, schema))
+            .map(|(name, schema)| schema_doc(name, schema, schemas))
             .collect(),
         rate_limits: inputs.rate_limits,
     }
@@ -72,10 +80,11 @@ fn operation_doc(
     method: &str,
     path: &str,
     operation: &Value,
-    schemas: &Map<String, Value>,
+    components: &Value,
     key_header: &str,
     inputs: &ReferenceInputs,
 ) -> OperationDoc {
+    let schemas = object(&components["schemas"]);
     let id = operation["operationId"]
         .as_str()
         .map_or_else(|| format!("{method}-{}", slug(path)), str::to_owned);
@@ -103,8 +112,16 @@ fn operation_doc(
             };
             (doc, example)
         });
-    let responses = object(&operation["responses"])
+    let responses: Vec<(&String, &Value)> = object(&operation["responses"])
         .iter()
+        .map(|(status, response)| (status, shared_response(response, components)))
+        .collect();
+    let answers_json = responses
+        .iter()
+        .find(|(status, _)| status.starts_with('2'))
+        .is_some_and(|(_, success)| success.get("content").is_some());
+    let responses = responses
+        .into_iter()
         .map(|(status, response)| {
             let schema = object(&response["content"])
                 .values()
@@ -123,19 +140,14 @@ fn operation_doc(
             }
         })
         .collect();
-    let path_parameters: Vec<&str> = parameters
-        .iter()
-        .filter(|parameter| parameter.location == "path")
-        .map(|parameter| parameter.name.as_str())
-        .collect();
-    let examples = Call {
-        method: &method.to_ascii_uppercase(),
-        url: &format!("{}{path}", inputs.base_url),
+    let examples = examples(
+        inputs.base_url,
         key_header,
-        path_parameters: &path_parameters,
-        body: body.as_ref().map(|(_, example)| example),
-    }
-    .examples();
+        method,
+        path,
+        body.as_ref().map(|(_, example)| example),
+        answers_json,
+    );
     OperationDoc {
         anchor: format!("op-{id}"),
         method: method.to_ascii_uppercase(),
@@ -150,9 +162,35 @@ fn operation_doc(
     }
 }
 
-fn schema_doc(name: &str, schema: &Value) -> SchemaDoc {
-    let required: Vec<&str> = array(&schema["required"])
+/// The answer `response` refers to among the document's shared ones, or
+/// `response` itself when it is written out.
+fn shared_response<'a>(response: &'a Value, components: &'a Value) -> &'a Value {
+    response["$ref"]
+        .as_str()
+        .and_then(|target| target.strip_prefix("#/components/responses/"))
+        .and_then(|name| components["responses"].get(name))
+        .unwrap_or(response)
+}
+
+/// The objects `schema` is made of: itself, and each part of an `allOf`
+/// (a referenced schema in its place), so `ApiKeyCreated` lists `ApiKey`'s
+/// fields beside its own.
+fn parts<'a>(schema: &'a Value, schemas: &'a Map<String, Value>) -> Vec<&'a Value> {
+    let mut parts = vec![schema];
+    for part in array(&schema["allOf"]) {
+        let part = referenced(part)
+            .and_then(|name| schemas.get(name))
+            .unwrap_or(part);
+        parts.extend(self::parts(part, schemas));
+    }
+    parts
+}
+
+fn schema_doc(name: &str, schema: &Value, schemas: &Map<String, Value>) -> SchemaDoc {
+    let parts = parts(schema, schemas);
+    let required: Vec<&str> = parts
         .iter()
+        .flat_map(|part| array(&part["required"]))
         .filter_map(Value::as_str)
         .collect();
     let alternatives = ["oneOf", "anyOf"]
@@ -164,8 +202,9 @@ fn schema_doc(name: &str, schema: &Value) -> SchemaDoc {
         anchor: schema_anchor(name),
         name: name.to_owned(),
         description: text(&schema["description"]),
-        fields: object(&schema["properties"])
+        fields: parts
             .iter()
+            .flat_map(|part| object(&part["properties"]))
             .map(|(field, property)| FieldDoc {
                 name: field.clone(),
                 location: String::new(),
@@ -231,7 +270,8 @@ pub fn type_label(schema: &Value) -> TypeLabel {
                     .collect();
                 TypeLabel::text(format!("object with {}", names.join(", ")))
             }
-            kind => match schema["format"].as_str() {
+            // A format describes the value, not its `null`.
+            kind => match schema["format"].as_str().filter(|_| kind != "null") {
                 Some(format) => TypeLabel::text(format!("{kind} ({format})")),
                 None => TypeLabel::text(kind),
             },
@@ -311,126 +351,6 @@ fn example_value(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> 
     }
 }
 
-/// One operation's call, to write out in each language.
-struct Call<'a> {
-    method: &'a str,
-    url: &'a str,
-    key_header: &'a str,
-    path_parameters: &'a [&'a str],
-    body: Option<&'a Value>,
-}
-
-impl Call<'_> {
-    fn examples(&self) -> Examples {
-        Examples {
-            curl: self.curl(),
-            python: self.python(),
-            javascript: self.javascript(),
-        }
-    }
-
-    /// The URL with each `{name}` in the form `write(name)` gives.
-    fn url_with(&self, write: impl Fn(&str) -> String) -> String {
-        self.path_parameters
-            .iter()
-            .fold(self.url.to_owned(), |url, name| {
-                url.replace(&format!("{{{name}}}"), &write(name))
-            })
-    }
-
-    fn curl(&self) -> String {
-        let mut lines = vec![format!(
-            "curl -sS -X {} \"{}\"",
-            self.method,
-            self.url_with(|name| format!("${}", name.to_ascii_uppercase()))
-        )];
-        lines.push(format!("  -H \"{}: $TRACEPIPE_API_KEY\"", self.key_header));
-        if let Some(body) = self.body {
-            lines.push("  -H \"Content-Type: application/json\"".to_owned());
-            lines.push(format!("  -d '{body}'"));
-        }
-        lines.join(" \\\n")
-    }
-
-    fn python(&self) -> String {
-        let url = self.url_with(|name| format!("{{{name}}}"));
-        let url = if self.path_parameters.is_empty() {
-            format!("\"{url}\"")
-        } else {
-            format!("f\"{url}\"")
-        };
-        let mut arguments = vec![
-            format!("    {url},"),
-            format!(
-                "    headers={{\"{}\": os.environ[\"TRACEPIPE_API_KEY\"]}},",
-                self.key_header
-            ),
-        ];
-        if let Some(body) = self.body {
-            arguments.push(format!("    json={},", python_literal(body)));
-        }
-        arguments.push("    timeout=10,".to_owned());
-        format!(
-            "import os\nimport requests\n\nresponse = requests.{}(\n{}\n)\nresponse.raise_for_status()\nprint(response.json() if response.content else response.status_code)",
-            self.method.to_ascii_lowercase(),
-            arguments.join("\n")
-        )
-    }
-
-    fn javascript(&self) -> String {
-        let url = self.url_with(|name| format!("${{{name}}}"));
-        let mut options = vec![
-            format!("  method: \"{}\",", self.method),
-            format!(
-                "  headers: {{ \"{}\": process.env.TRACEPIPE_API_KEY{} }},",
-                self.key_header,
-                if self.body.is_some() {
-                    ", \"Content-Type\": \"application/json\""
-                } else {
-                    ""
-                }
-            ),
-        ];
-        if let Some(body) = self.body {
-            options.push(format!("  body: JSON.stringify({body}),"));
-        }
-        format!(
-            "const response = await fetch(`{url}`, {{\n{}\n}});\nif (!response.ok) throw new Error((await response.json()).error.message);\nconsole.log(response.status === 204 ? \"done\" : await response.json());",
-            options.join("\n")
-        )
-    }
-}
-
-/// `value` written as a Python literal (`True`, `None`, dicts and lists).
-fn python_literal(value: &Value) -> String {
-    match value {
-        Value::Null => "None".to_owned(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(python_literal)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::Object(fields) => format!(
-            "{{{}}}",
-            fields
-                .iter()
-                .map(|(name, value)| format!(
-                    "{}: {}",
-                    Value::from(name.as_str()),
-                    python_literal(value)
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        scalar => scalar.to_string(),
-    }
-}
-
 fn slug(text: &str) -> String {
     text.chars()
         .map(|c| {
@@ -458,4 +378,19 @@ fn object(value: &Value) -> &Map<String, Value> {
 
 fn array(value: &Value) -> &[Value] {
     value.as_array().map_or(&[], Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nullable_time_names_its_format_once() {
+        let label =
+            type_label(&serde_json::json!({"type": ["string", "null"], "format": "date-time"}));
+        assert_eq!(
+            label,
+            TypeLabel::text("string (date-time)").joined(" or ", TypeLabel::text("null"))
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message", "details"}}`, `Retry-After` where a wait
 //! applies. Handlers return `Result<_, ApiError>` and use `?`.
 
+use app::api_errors::API_ERROR_CODES;
 use app::error::AppError;
 use app::error::Field;
 use axum::Json;
@@ -106,7 +107,7 @@ fn body_field(field: Field) -> &'static str {
     match field {
         Field::KeyName => "name",
         Field::KeyAccess => "permissions",
-        Field::KeyExpiry => "expires_at",
+        Field::KeyExpiry => "expires_in_days",
         Field::KeyNetworks => "allowed_networks",
         Field::GracePeriod => "grace_period_seconds",
         Field::Email => "email",
@@ -121,7 +122,8 @@ fn body_field(field: Field) -> &'static str {
     }
 }
 
-/// `{"error": {"code", "message", "details"}}`, as every error answers.
+/// `{"error": {"code", "message", "details", "request_id"}}`, as every
+/// error answers.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorEnvelope {
     error: ErrorBody,
@@ -129,16 +131,67 @@ pub struct ErrorEnvelope {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// bad_request, unauthorized, forbidden, not_found, method_not_allowed,
-    /// conflict, validation_error, rate_limited, payload_too_large,
-    /// request_timeout, unavailable or internal_error.
-    code: String,
+    #[schema(inline)]
+    code: ErrorCode,
+    /// What went wrong and what to do, for a person to read.
     message: String,
-    details: serde_json::Map<String, Value>,
+    details: ErrorDetails,
     /// The request's id, also in the `X-Request-Id` header: quote it when
     /// asking for help with a failed call.
-    #[schema(example = "019a7c3e-5b2f-7d40-9c1e-2f6a8b0d4e13")]
+    #[schema(example = "019a7c3e-5b2f-7d40-9c1e-2f6a8b0d4e13", required = true)]
     request_id: Option<String>,
+}
+
+/// `error.code`: one per status, the list `/docs/errors` explains, both
+/// from `app::api_errors`.
+#[derive(Serialize)]
+struct ErrorCode(&'static str);
+
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "What kind of error this is; each status has one code (see /docs/errors).",
+            ))
+            .enum_values(Some(API_ERROR_CODES.iter().map(|code| code.code)))
+            .into()
+    }
+}
+
+impl ToSchema for ErrorCode {}
+
+/// Facts about the error, for programs to act on; which ones come depends
+/// on the error.
+#[derive(Serialize, ToSchema)]
+struct ErrorDetails {
+    /// Which of several causes a status has: with `unauthorized`,
+    /// `forbidden`, `conflict` and `rate_limited` (see /docs/errors).
+    #[schema(schema_with = reasons)]
+    reason: Option<String>,
+    /// With `validation_error` (and `conflict` on a repeated idempotency
+    /// key): the body field that was refused.
+    field: Option<String>,
+    /// With `forbidden` for `missing_permission`: the permission the key
+    /// lacks, such as `api_keys:write`.
+    permission: Option<String>,
+    /// With `forbidden` for `network_not_allowed`: the address the request
+    /// came from.
+    client_address: Option<String>,
+}
+
+/// Every `details.reason` of the table `/docs/errors` renders.
+fn reasons() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(
+            API_ERROR_CODES
+                .iter()
+                .flat_map(|code| code.reasons.iter().map(|(reason, _)| *reason)),
+        ))
+        .build()
 }
 
 impl IntoResponse for ApiError {
@@ -178,17 +231,6 @@ pub enum BodyRefused {
     NotJson(ErrorEnvelope),
 }
 
-/// See `BodyRefused`.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum DatabaseDown {
-    #[response(
-        status = 503,
-        description = "The database is not answering: nothing was changed; retry after Retry-After"
-    )]
-    Unavailable(ErrorEnvelope),
-}
-
 /// What every `/v1` operation may answer before its handler runs (the
 /// key checks of `v1::authenticate`). See `BodyRefused`.
 #[derive(IntoResponses)]
@@ -204,9 +246,4 @@ pub enum KeyRefused {
         description = "The key may not do this: `details.reason` is `missing_permission` (with `details.permission`, e.g. `api_keys:write`) or `network_not_allowed` (with `details.client_address`)"
     )]
     Forbidden(ErrorEnvelope),
-    #[response(
-        status = 429,
-        description = "Over the key's limit (100 reads or 10 changes a minute); see Retry-After and X-RateLimit-*"
-    )]
-    RateLimited(ErrorEnvelope),
 }

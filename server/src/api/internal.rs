@@ -2,8 +2,9 @@
 //! authenticated with the configured bearer service token, never with
 //! browser cookies.
 
+use super::document::{self, Guard};
 use super::keys::KeyPermissions;
-use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, secured, serve_document};
+use super::{ApiError, ApiJson, BodyRefused, ErrorEnvelope, serve_document};
 use crate::actor::client_address;
 use app::api_keys::ssr::service::{self, KeyDenied, Origin};
 use app::api_keys::ssr::{self as keys};
@@ -20,7 +21,6 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -38,23 +38,29 @@ enum TokenRefused {
 #[openapi(
     info(
         title = "Tracepipe storefront internal API",
-        description = "Key verification and usage reports for other Tracepipe services, authenticated with the bearer service token."
+        description = "Key verification and usage reports for other Tracepipe services, authenticated with the bearer service token.",
+        contact(name = "Tracepipe", email = "hello@tracepipe.ai")
     ),
     tags((name = "internal", description = "Service to service"))
 )]
 struct InternalApi;
 
 /// `tokens`: the current one, then the previous one during a rotation.
-pub fn router(tokens: Arc<[Box<str>]>) -> Router<AppState> {
+pub fn router(tokens: Arc<[Box<str>]>, public_url: &str) -> Router<AppState> {
     let (router, document) = OpenApiRouter::with_openapi(InternalApi::openapi())
         .routes(routes!(verify_key))
         .routes(routes!(report_usage))
         .split_for_parts();
-    let document = secured(
-        document,
-        "service_token",
-        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-    );
+    let guard = Guard {
+        scheme_name: "service_token",
+        scheme: serde_json::json!({
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The service token shared by Tracepipe's services.",
+        }),
+        rate_limited: false,
+    };
+    let document = document::finish(document, public_url, &guard);
     router
         // Behind the token too: it is for Tracepipe's services only.
         .route("/internal/v1/openapi.json", serve_document(&document))
@@ -122,11 +128,12 @@ pub enum Verification {
         key_id: String,
         permissions: KeyPermissions,
         /// RFC 3339, or `null`: never expires.
-        #[schema(format = DateTime)]
+        #[schema(format = DateTime, required = true)]
         expires_at: Option<String>,
         /// CIDR ranges the key may be used from; empty: any address.
         allowed_networks: Vec<String>,
-        /// `null` while the Payment MS cannot be asked.
+        /// `null` while the billing service cannot be asked.
+        #[schema(required = true)]
         subscription: Option<SubscriptionSummary>,
     },
     Invalid {
@@ -140,14 +147,17 @@ pub enum Verification {
 #[derive(Serialize, ToSchema)]
 pub struct SubscriptionSummary {
     active: bool,
+    /// The active plan's id; `null` without one.
+    #[schema(required = true)]
     plan_id: Option<String>,
-    /// RFC 3339.
-    #[schema(format = DateTime)]
+    /// RFC 3339: when the paid period ends; `null` without an active plan.
+    #[schema(format = DateTime, required = true)]
     period_end: Option<String>,
 }
 
-/// Checks a key for another Tracepipe service (subscription from the
-/// billing status cache, at most 60 s old).
+/// Check a key for another Tracepipe service
+///
+/// Answers whether the key works (from the given client address, when stated) and, if it does, whose it is, what it may do and the owner's subscription (from the billing status cache, at most 60 s old). Counts as a use of the key.
 #[utoipa::path(
     post,
     path = "/internal/v1/keys/verify",
@@ -158,7 +168,6 @@ pub struct SubscriptionSummary {
         (status = 200, description = "Whether the key is valid, and whose it is", body = Verification),
         BodyRefused,
         TokenRefused,
-        DatabaseDown,
         (status = 422, description = "No `key` field, or others", body = ErrorEnvelope),
     )
 )]
@@ -232,7 +241,9 @@ pub struct ReportReceipt {
     status: &'static str,
 }
 
-/// Records metered usage for a user, once per idempotency key.
+/// Report metered usage
+///
+/// Adds a user's metered usage (tokens by model, storage, sessions, examples) to the current billing period, once per idempotency key: a retry with the same key and report answers 200 and adds nothing.
 #[utoipa::path(
     post,
     path = "/internal/v1/usage",
@@ -244,7 +255,6 @@ pub struct ReportReceipt {
         (status = 200, description = "The same report again: counted once", body = ReportReceipt),
         BodyRefused,
         TokenRefused,
-        DatabaseDown,
         (status = 409, description = "The idempotency key was used for a different report", body = ErrorEnvelope),
         (status = 422, description = "A value out of range, an unknown field or user, or no idempotency key; `details.field` names it", body = ErrorEnvelope),
     )

@@ -3,7 +3,7 @@
 //! the calling key as the caller: it creates and changes only keys with
 //! no more power than its own.
 
-use super::{ApiError, ApiJson, BodyRefused, DatabaseDown, ErrorEnvelope, KeyRefused};
+use super::{ApiError, ApiJson, BodyRefused, ErrorEnvelope, KeyRefused};
 use app::actor::{ActingKey, Actor};
 use app::api_keys::ssr::service;
 use app::api_keys::ssr::{KeyChange, KeyRecord, KeySettings};
@@ -16,9 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// A permission level of one resource.
 #[derive(Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -134,7 +132,8 @@ struct RateLimit {
     changes_per_minute: u32,
 }
 
-/// The spec's `ApiKey`, with its lifecycle.
+/// A key, without its secret: what it may do, from where, until when, and
+/// its last use.
 #[derive(Serialize, ToSchema)]
 pub struct ApiKey {
     id: String,
@@ -145,15 +144,20 @@ pub struct ApiKey {
     #[schema(format = DateTime)]
     created_at: String,
     /// RFC 3339, or `null`: never expires.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     expires_at: Option<String>,
+    /// A disabled key answers 401 (`disabled`) until enabled again.
     disabled: bool,
     /// CIDR ranges the key may be used from; empty: any address.
     allowed_networks: Vec<String>,
-    #[schema(format = DateTime)]
+    /// RFC 3339, or `null`: never used.
+    #[schema(format = DateTime, required = true)]
     last_used_at: Option<String>,
-    /// The client address of the last recorded use.
+    /// The client address of the last recorded use, or `null`: never used.
+    #[schema(required = true)]
     last_used_address: Option<String>,
+    /// The secret before the last roll while it still works, else `null`.
+    #[schema(required = true)]
     previous_secret: Option<PreviousSecret>,
     rate_limit: RateLimit,
 }
@@ -198,12 +202,28 @@ pub struct ApiKeyList {
     items: Vec<ApiKey>,
 }
 
-/// The spec's `ApiKeyCreated`: the only answer that ever carries the key.
+/// A key with its secret in `key`: the only answer that ever carries it.
 #[derive(Serialize, ToSchema)]
 pub struct ApiKeyCreated {
     #[serde(flatten)]
     api_key: ApiKey,
+    /// The whole secret, to send as `X-API-Key`: shown this once, never again.
     key: String,
+}
+
+/// What every operation on one key may answer besides the key checks
+/// (`KeyRefused`, whose 403 this one extends). Only described; see
+/// `BodyRefused`.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum OneKeyRefused {
+    #[response(
+        status = 403,
+        description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key"
+    )]
+    Forbidden(ErrorEnvelope),
+    #[response(status = 404, description = "No such key of yours")]
+    NotFound(ErrorEnvelope),
 }
 
 fn created(state: &AppState, (record, key): (KeyRecord, String)) -> Response {
@@ -222,7 +242,6 @@ fn created(state: &AppState, (record, key): (KeyRecord, String)) -> Response {
     responses(
         (status = 200, description = "Keys not revoked, masked (needs `api_keys:read`)", body = ApiKeyList),
         KeyRefused,
-        DatabaseDown,
     )
 )]
 pub async fn list_keys(
@@ -237,40 +256,35 @@ pub async fn list_keys(
     Ok(Json(ApiKeyList { items }))
 }
 
-/// A field that may be absent (`None`) or `null` (`Some(None)`).
-fn present<'de, D: Deserializer<'de>>(input: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(input).map(Some)
+// The document's maximum above, as a literal: utoipa takes no constant.
+const _: () = assert!(service::MAX_LIFETIME_DAYS == 1825);
+
+/// A whole number of days that may be absent (`None`) or `null` (`Some(None)`).
+fn present_days<'de, D: Deserializer<'de>>(input: D) -> Result<Option<Option<i64>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Days(#[serde(deserialize_with = "super::json::whole_number")] i64);
+    Option::<Days>::deserialize(input).map(|days| Some(days.map(|Days(days)| days)))
 }
 
 /// Optional body of `POST /v1/api-keys`.
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "CI deploys", "permissions": "read_only"}))]
+#[schema(example = json!({"name": "CI deploys", "permissions": "read_only", "expires_in_days": 30}))]
 pub struct CreateKeyBody {
     /// 1 to 64 characters; "API key" when left out.
     name: Option<String>,
     /// The calling key's own permissions when left out.
     permissions: Option<KeyPermissions>,
-    /// RFC 3339 within five years, or `null` for never; in 90 days when
-    /// left out (and never later than the calling key's own expiry).
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    expires_at: Option<Option<String>>,
+    /// Days until the key expires, 1 to 1825 (five years), or `null` for
+    /// never; 90 when left out. Never later than the calling key's own
+    /// expiry: left out, it is capped there; asked for, it is refused (403
+    /// `escalation`).
+    #[serde(default, deserialize_with = "present_days")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1825)]
+    expires_in_days: Option<Option<i64>>,
     /// CIDR ranges such as `203.0.113.0/24`; the calling key's own when
     /// left out; `[]` for any address.
     allowed_networks: Option<Vec<String>>,
-}
-
-fn parse_time(text: &str, field: &'static str) -> Result<i64, ApiError> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map(OffsetDateTime::unix_timestamp)
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("{field} must be an RFC 3339 time such as 2027-03-01T00:00:00Z, or null."),
-            )
-            .for_field(field)
-        })
 }
 
 fn networks(ranges: &[String]) -> Result<app::support::networks::Networks, ApiError> {
@@ -282,13 +296,13 @@ impl CreateKeyBody {
     /// for what it leaves out.
     fn settings(self, caller: &ActingKey, now: i64) -> Result<KeySettings, ApiError> {
         let name = service::clean_name(self.name.as_deref().unwrap_or("API key"))?;
-        let expires_at = match self.expires_at {
+        let expires_at = match self.expires_in_days {
             None => Some(match caller.expires_at {
                 Some(limit) => limit.min(service::default_expiry(now)),
                 None => service::default_expiry(now),
             }),
             Some(None) => None,
-            Some(Some(text)) => Some(parse_time(&text, "expires_at")?),
+            Some(Some(days)) => Some(service::expiry_in_days(days, now)?),
         };
         Ok(KeySettings {
             name,
@@ -312,7 +326,7 @@ impl CreateKeyBody {
     path = "/v1/api-keys",
     tag = "API keys",
     security(("api_key" = [])),
-    request_body(content = Option<CreateKeyBody>, content_type = "application/json"),
+    request_body(content = Option<CreateKeyBody>, content_type = "application/json", description = "Optional: without a body, or with `{}`, every default applies"),
     responses(
         (status = 201, description = "The new key, shown this once (needs `api_keys:write`)", body = ApiKeyCreated),
         BodyRefused,
@@ -326,11 +340,10 @@ impl CreateKeyBody {
 pub async fn create_key(
     State(state): State<AppState>,
     actor: Actor,
-    // No body, and the body `null` (which the document allows), both mean
-    // every default.
-    body: Option<ApiJson<Option<CreateKeyBody>>>,
+    // No body means every default, as `{}` does.
+    body: Option<ApiJson<CreateKeyBody>>,
 ) -> Result<Response, ApiError> {
-    let body = body.and_then(|ApiJson(body)| body).unwrap_or_default();
+    let body = body.map(|ApiJson(body)| body).unwrap_or_default();
     let key = actor.key().ok_or(AppError::SignedOut)?;
     let settings = body.settings(key, unix_now())?;
     let made = service::create(&state, &actor, &settings).await?;
@@ -363,10 +376,8 @@ pub struct UpdateKeyBody {
         (status = 200, description = "The key as changed (needs `api_keys:write`)", body = ApiKey),
         BodyRefused,
         KeyRefused,
-        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
-        (status = 404, description = "No such key of yours", body = ErrorEnvelope),
+        OneKeyRefused,
         (status = 422, description = "An invalid range or an unknown field", body = ErrorEnvelope),
-        DatabaseDown,
     )
 )]
 pub async fn update_key(
@@ -417,11 +428,9 @@ pub struct RollKeyBody {
         (status = 201, description = "The key with its new secret, shown this once; `previous_secret` says until when the old one works (needs `api_keys:write`)", body = ApiKeyCreated),
         BodyRefused,
         KeyRefused,
-        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
-        (status = 404, description = "No such key of yours", body = ErrorEnvelope),
+        OneKeyRefused,
         (status = 409, description = "`details.reason` is `grace_period_running`: the secret before the last roll still works; send `end_previous_grace: true` to stop it now", body = ErrorEnvelope),
         (status = 422, description = "`grace_period_seconds` missing or out of range", body = ErrorEnvelope),
-        DatabaseDown,
     )
 )]
 pub async fn roll_key(
@@ -447,9 +456,8 @@ pub async fn roll_key(
     responses(
         (status = 204, description = "The old secret of the last roll stopped working now (needs `api_keys:write`)"),
         KeyRefused,
-        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
+        OneKeyRefused,
         (status = 404, description = "No such key of yours, or no old secret still working", body = ErrorEnvelope),
-        DatabaseDown,
     )
 )]
 pub async fn end_grace(
@@ -473,9 +481,7 @@ pub async fn end_grace(
     responses(
         (status = 204, description = "Revoked: it answers 401 from the next request on (needs `api_keys:write`)"),
         KeyRefused,
-        (status = 403, description = "`details.reason` is `missing_permission` (`api_keys:write`), `network_not_allowed`, or `escalation`: the key has more access than the calling key", body = ErrorEnvelope),
-        (status = 404, description = "No such key of yours", body = ErrorEnvelope),
-        DatabaseDown,
+        OneKeyRefused,
     )
 )]
 pub async fn revoke_key(

@@ -6,6 +6,7 @@
 //! router: `/v1/openapi.json` describes exactly the public operations,
 //! `/internal/v1/openapi.json` (token required) the internal ones.
 
+pub mod document;
 pub mod error;
 pub mod internal;
 pub mod json;
@@ -13,27 +14,16 @@ pub mod keys;
 pub mod rate_limit;
 pub mod v1;
 
-pub use error::{ApiError, BodyRefused, DatabaseDown, ErrorEnvelope, KeyRefused};
+pub use error::{ApiError, BodyRefused, ErrorEnvelope, KeyRefused};
 pub use json::ApiJson;
 
 use app::state::AppState;
 use axum::body::Bytes;
 use axum::http::header;
 use axum::routing::{MethodRouter, get};
-use utoipa::openapi::OpenApi;
-use utoipa::openapi::security::SecurityScheme;
-
-/// `document` with the one security scheme its operations name.
-fn secured(mut document: OpenApi, name: &str, scheme: SecurityScheme) -> OpenApi {
-    document
-        .components
-        .get_or_insert_with(Default::default)
-        .add_security_scheme(name, scheme);
-    document
-}
 
 /// Serves `document`, serialised once.
-fn serve_document(document: &OpenApi) -> MethodRouter<AppState> {
+fn serve_document(document: &serde_json::Value) -> MethodRouter<AppState> {
     let body = Bytes::from(serde_json::to_vec(document).expect("an OpenAPI document serialises"));
     get(move || {
         let body = body.clone();

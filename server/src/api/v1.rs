@@ -2,10 +2,11 @@
 //! storefront as the system of record for users and keys: API-key
 //! authentication, per-key rate limits and the handlers.
 
+use super::document::{self, Guard};
 use super::error::PermissionRefused;
 use super::keys;
 use super::rate_limit::{Class, RateLimits};
-use super::{ApiError, DatabaseDown, KeyRefused, secured, serve_document};
+use super::{ApiError, KeyRefused, serve_document};
 use crate::actor::{address_label, peer_ip};
 use crate::keyed_limit::Decision;
 use app::actor::Actor;
@@ -23,8 +24,6 @@ use axum::routing::any;
 use axum::{Json, Router};
 use serde::Serialize;
 use std::net::IpAddr;
-use utoipa::openapi::OpenApi;
-use utoipa::openapi::security::{ApiKey as KeyScheme, ApiKeyValue, SecurityScheme};
 use utoipa::{OpenApi as _, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -45,8 +44,9 @@ use utoipa_axum::routes;
 )]
 struct PublicApi;
 
-/// The public operations and the document describing them, registered together.
-fn operations() -> (Router<AppState>, OpenApi) {
+/// The public operations and the document describing them (as served
+/// from `public_url`), registered together.
+fn operations(public_url: &str) -> (Router<AppState>, serde_json::Value) {
     let (router, document) = OpenApiRouter::with_openapi(PublicApi::openapi())
         .routes(routes!(users_me))
         .routes(routes!(keys::list_keys, keys::create_key))
@@ -55,26 +55,26 @@ fn operations() -> (Router<AppState>, OpenApi) {
         .routes(routes!(keys::end_grace))
         .routes(routes!(usage))
         .split_for_parts();
-    let document = secured(
-        document,
-        "api_key",
-        SecurityScheme::ApiKey(KeyScheme::Header(ApiKeyValue::new("X-API-Key"))),
-    );
-    (router, document)
+    let guard = Guard {
+        scheme_name: "api_key",
+        scheme: serde_json::json!({
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": "Your API key, `tp_live_sk_` and 36 letters and digits, made on the API keys page (or by another key).",
+        }),
+        rate_limited: true,
+    };
+    (router, document::finish(document, public_url, &guard))
 }
 
 /// The document `/v1/openapi.json` serves (and `/docs/api` is made from).
-pub fn document() -> OpenApi {
-    operations().1
+pub fn document(public_url: &str) -> serde_json::Value {
+    operations(public_url).1
 }
 
 pub fn router(state: AppState, limits: RateLimits) -> Router<AppState> {
-    let (router, mut document) = operations();
-    // Where this instance serves it: generated clients take their base URL
-    // from here.
-    document.servers = Some(vec![utoipa::openapi::server::Server::new(
-        state.site.public_url.trim_end_matches('/'),
-    )]);
+    let (router, document) = operations(&state.site.public_url);
     router
         .route_layer(middleware::from_fn_with_state(
             (state, limits),
@@ -294,7 +294,7 @@ async fn admit(
     Ok((decision, key_id))
 }
 
-/// The spec's `User`.
+/// The person a key belongs to.
 #[derive(Serialize, ToSchema)]
 struct User {
     id: String,
@@ -312,7 +312,6 @@ struct User {
     responses(
         (status = 200, description = "The key's owner", body = User),
         KeyRefused,
-        DatabaseDown,
     )
 )]
 async fn users_me(actor: Actor) -> Result<Json<User>, ApiError> {
@@ -329,7 +328,7 @@ async fn users_me(actor: Actor) -> Result<Json<User>, ApiError> {
     }))
 }
 
-/// The spec's `Usage`, for the current billing period (the calendar month,
+/// What the account used in the current billing period (the calendar month,
 /// UTC), plus the `/v1` requests counted here.
 #[derive(Serialize, ToSchema)]
 struct Usage {
@@ -387,7 +386,6 @@ struct EstimatedCost {
     responses(
         (status = 200, description = "Usage in the current billing period", body = Usage),
         KeyRefused,
-        DatabaseDown,
     )
 )]
 async fn usage(State(state): State<AppState>, actor: Actor) -> Result<Json<Usage>, ApiError> {

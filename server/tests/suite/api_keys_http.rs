@@ -40,13 +40,30 @@ async fn a_key_identifies_its_user_and_bad_keys_get_401() {
 }
 
 #[tokio::test]
-async fn a_key_is_created_with_every_default_from_no_body_or_a_null_one() {
+async fn a_key_is_created_with_every_default_from_no_body_or_an_empty_one() {
     let app = sqlite_app().await;
     let KeyHolder { key, .. } = subscriber_with_key(&app, "defaults").await;
+    // The body is an object or nothing, as the document says: `null` is
+    // neither (generated clients could not send it either).
+    for null in ["null", " null\n"] {
+        let refused = api(
+            &app.router,
+            "POST",
+            "/v1/api-keys",
+            Some(&key),
+            Some(("application/json", null)),
+        )
+        .await;
+        assert_envelope(
+            &refused,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+        );
+    }
     for body in [
         None,
-        Some(("application/json", "null")),
-        Some(("application/json", " null\n")),
+        Some(("application/json", "")),
+        Some(("application/json", "{}")),
     ] {
         let created = api(&app.router, "POST", "/v1/api-keys", Some(&key), body).await;
         assert_eq!(
@@ -622,6 +639,17 @@ fn operations(doc: &Value) -> Vec<String> {
     listed
 }
 
+/// The answer `response` refers to among the document's shared ones, or
+/// `response` itself.
+fn shared<'a>(doc: &'a Value, response: &'a Value) -> &'a Value {
+    match response["$ref"].as_str() {
+        Some(target) => doc
+            .pointer(target.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling {target}")),
+        None => response,
+    }
+}
+
 /// Every operation documents the refusals every one of them may answer and
 /// names its auth; every schema is there and every `$ref` points at one
 /// that exists.
@@ -629,7 +657,7 @@ fn assert_complete(doc: &Value, text: &str, refusals: &[&str], schemas: &[&str])
     for (path, methods) in doc["paths"].as_object().unwrap() {
         for (method, operation) in methods.as_object().unwrap() {
             for status in refusals {
-                let refusal = &operation["responses"][status];
+                let refusal = shared(doc, &operation["responses"][status]);
                 assert!(
                     refusal["description"]
                         .as_str()
@@ -661,6 +689,103 @@ fn assert_complete(doc: &Value, text: &str, refusals: &[&str], schemas: &[&str])
             "dangling $ref {name}"
         );
     }
+}
+
+/// What generators and linters read beyond the operations: the error code
+/// as the list it is, fields always sent marked required (nullable where
+/// they can be null), the allowance headers on every success and on 429,
+/// the key header as the document-wide requirement, and a licence.
+#[tokio::test]
+async fn the_api_document_describes_what_generated_clients_rely_on() {
+    let app = sqlite_app().await;
+    let doc = json_of(&get(&app.router, "/v1/openapi.json").await);
+    let schemas = &doc["components"]["schemas"];
+    let codes: Vec<&str> = app::api_errors::API_ERROR_CODES
+        .iter()
+        .map(|code| code.code)
+        .collect();
+    assert_eq!(
+        schemas["ErrorBody"]["properties"]["code"]["enum"],
+        json!(codes),
+        "the codes /docs/errors lists"
+    );
+    let reasons = &schemas["ErrorDetails"]["properties"]["reason"]["enum"];
+    for reason in [
+        "revoked",
+        "escalation",
+        "grace_period_running",
+        "rate_limited",
+    ] {
+        assert!(
+            reasons.as_array().unwrap().contains(&json!(reason)),
+            "{reason} in {reasons}"
+        );
+    }
+    for (schema, always_sent) in [
+        (
+            "ApiKey",
+            &[
+                "expires_at",
+                "last_used_at",
+                "last_used_address",
+                "previous_secret",
+            ][..],
+        ),
+        (
+            "ErrorBody",
+            &["code", "message", "details", "request_id"][..],
+        ),
+    ] {
+        let required = schemas[schema]["required"].as_array().unwrap();
+        for field in always_sent {
+            assert!(required.contains(&json!(field)), "{schema}.{field}");
+        }
+    }
+    assert_eq!(doc["security"], json!([{ "api_key": [] }]));
+    // An optional body is a plain reference, not a union with null (which
+    // openapi-python-client then sent even when left out).
+    let optional_body = &doc["paths"]["/v1/api-keys"]["post"]["requestBody"];
+    assert_eq!(
+        optional_body["content"],
+        json!({ "application/json": { "schema": { "$ref": "#/components/schemas/CreateKeyBody" } } })
+    );
+    assert_eq!(optional_body["required"], false);
+    assert!(doc["info"]["license"]["name"].is_string());
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let (status, success) = responses
+                .iter()
+                .find(|(status, _)| status.starts_with('2'))
+                .unwrap();
+            for header in [
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+            ] {
+                let declared = shared(&doc, &success["headers"][header]);
+                assert_eq!(
+                    declared["required"], true,
+                    "{method} {path} {status} {header}"
+                );
+                let limited = shared(&doc, &responses["429"]);
+                assert!(
+                    limited["headers"][header].is_object(),
+                    "{method} {path} 429 {header}"
+                );
+            }
+            assert!(
+                shared(&doc, &responses["429"])["headers"]["Retry-After"].is_object(),
+                "{method} {path}"
+            );
+        }
+    }
+    let text = doc.to_string();
+    assert!(!text.contains("spec's"), "no wording from our own notes");
+    assert!(
+        !text.contains("100 reads or 10 changes"),
+        "limits are described as settings with defaults"
+    );
 }
 
 /// Generated clients turn `format: date-time` into their language's time
@@ -722,7 +847,7 @@ async fn the_public_openapi_document_lists_exactly_the_public_operations() {
     assert_complete(
         &doc,
         &response.body,
-        &["401", "403", "429", "503"],
+        &["401", "403", "405", "408", "429", "503"],
         &[
             "User",
             "ApiKey",
@@ -765,7 +890,7 @@ async fn the_internal_openapi_document_is_for_services_with_the_token() {
     assert_complete(
         &doc,
         &response.body,
-        &["400", "401", "503"],
+        &["400", "401", "405", "408", "413", "503"],
         &[
             "VerifyBody",
             "Verification",

@@ -103,7 +103,7 @@ async fn the_reference_lists_exactly_the_documented_operations_and_schemas() {
     assert!(html.contains("<code>api_keys:write</code>"));
     assert!(html.contains("<code>rate_limited</code>"));
     assert!(
-        html.contains("https://tracepipe.example/v1/api-keys"),
+        html.contains("https://tracepipe.example/v1"),
         "examples use PUBLIC_URL"
     );
 }

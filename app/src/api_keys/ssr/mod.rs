@@ -273,6 +273,9 @@ pub struct RollOptions {
     /// Whether an older secret still in its grace period may be cut off
     /// (a key keeps one previous secret).
     pub end_previous_grace: bool,
+    /// The latest the new lifetime may end (the acting key's own expiry,
+    /// when a key rolls a key); None: no cap.
+    pub expires_no_later_than: Option<i64>,
 }
 
 /// What a roll did.
@@ -298,19 +301,22 @@ pub async fn roll(
     let RollOptions {
         grace_secs,
         end_previous_grace,
+        expires_no_later_than,
     } = options;
     let new_key = generate()?;
     let now = unix_now();
     let mut tx = begin_write(db).await?;
     // The first statement writes (SQLite's lock, as in `create`). The
     // secret before moves to `previous_*` only with a grace period ($1, its
-    // end, is after $4, now); SET reads the row as it was.
+    // end, is after $4, now); SET reads the row as it was. The same
+    // lifetime from now, capped at $8.
     let rolled: Option<String> = sqlx::query_scalar(
         "UPDATE api_keys SET \
          previous_key_hash = CASE WHEN $1 > $4 THEN key_hash ELSE NULL END, \
          previous_masked = CASE WHEN $1 > $4 THEN masked ELSE NULL END, \
          previous_expires_at = CASE WHEN $1 > $4 THEN $1 ELSE NULL END, \
-         expires_at = $4 + (expires_at - COALESCE(rolled_at, created_at)), \
+         expires_at = CASE WHEN $4 + (expires_at - COALESCE(rolled_at, created_at)) > $8 THEN $8 \
+         ELSE $4 + (expires_at - COALESCE(rolled_at, created_at)) END, \
          expiry_reminded_at = NULL, key_hash = $2, masked = $3, rolled_at = $4 \
          WHERE id = $5 AND user_id = $6 AND revoked_at IS NULL \
          AND ($7 = 1 OR previous_expires_at IS NULL OR previous_expires_at <= $4) RETURNING name",
@@ -322,6 +328,7 @@ pub async fn roll(
     .bind(key_id)
     .bind(user_id)
     .bind(i64::from(end_previous_grace))
+    .bind(expires_no_later_than.unwrap_or(i64::MAX))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(name) = rolled else {

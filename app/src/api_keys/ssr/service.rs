@@ -21,8 +21,9 @@ use crate::support::time::{date_label, moment, time_label, unix_now};
 use std::net::IpAddr;
 
 const DAY: i64 = 86_400;
-/// The latest expiry a key may have: five years on.
-const MAX_LIFETIME_SECS: i64 = 5 * 365 * DAY;
+/// The longest a key may live: five years.
+pub const MAX_LIFETIME_DAYS: i64 = 5 * 365;
+const MAX_LIFETIME_SECS: i64 = MAX_LIFETIME_DAYS * DAY;
 /// A new key's lifetime when none is chosen.
 pub const DEFAULT_LIFETIME_DAYS: i64 = 90;
 
@@ -84,6 +85,18 @@ pub fn check_expiry(expires_at: Option<i64>, now: i64) -> Result<Option<i64>, Ap
             "Choose an expiry within five years, or \"never\".",
         )),
         _ => Ok(expires_at),
+    }
+}
+
+/// The expiry `days` from `now`, for 1 day up to the longest lifetime.
+pub fn expiry_in_days(days: i64, now: i64) -> Result<i64, AppError> {
+    if (1..=MAX_LIFETIME_DAYS).contains(&days) {
+        Ok(now + days * DAY)
+    } else {
+        Err(invalid(
+            Field::KeyExpiry,
+            format!("Choose from 1 to {MAX_LIFETIME_DAYS} days (five years), or never."),
+        ))
     }
 }
 
@@ -357,10 +370,16 @@ pub async fn roll(
     let grace_secs = check_grace(grace_secs)?;
     let (user_id, record) = target(state, actor, key_id).await?;
     let now = unix_now();
+    // A key rolling a key gives it at most its own remaining lifetime, as
+    // a key creating one does by default.
+    let cap = actor.key().and_then(|key| key.expires_at);
+    let expires_at = record
+        .expiry_if_rolled(now)
+        .map(|at| cap.map_or(at, |cap| at.min(cap)));
     contain(
         actor,
         &KeySettings {
-            expires_at: record.expiry_if_rolled(now),
+            expires_at,
             ..record.settings()
         },
     )?;
@@ -377,6 +396,7 @@ pub async fn roll(
         super::RollOptions {
             grace_secs,
             end_previous_grace,
+            expires_no_later_than: cap,
         },
         &actor.client,
     )
