@@ -58,6 +58,7 @@ use {
     },
     billing::pricing_page::PricingPage,
     docs::errors_page::ErrorsPage,
+    docs::home_page::DocsHomePage,
     docs::pages::QuickstartPage,
     docs::reference_page::ApiReferencePage,
     docs::trace_capture_page::TraceCapturePage,
@@ -263,6 +264,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::InOrder />
                 <Route path=path!("/keys") view={Lazy::<KeysRoute>::new()} ssr=SsrMode::InOrder />
                 <Route path=path!("/usage") view={Lazy::<UsageRoute>::new()} ssr=SsrMode::InOrder />
+                <Route path=path!("/docs") view=|| on_server!(view! { <DocsHomePage /> }) ssr=SsrMode::InOrder />
                 <Route
                     path=path!("/docs/quickstart")
                     view=|| on_server!(view! { <QuickstartPage /> })

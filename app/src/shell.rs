@@ -45,7 +45,7 @@ const SECTION_LINKS: &[(&str, &str)] = &[
     ("/#features", "Features"),
     ("/pricing", "Pricing"),
     ("/#faq", "FAQ"),
-    ("/docs/quickstart", "Docs"),
+    ("/docs", "Docs"),
 ];
 
 /// A page of the signed-in app, in the header's navigation.
@@ -79,7 +79,7 @@ const APP_LINKS: &[AppLink] = &[
         section: "/billing",
     },
     AppLink {
-        href: "/docs/quickstart",
+        href: "/docs",
         label: "Docs",
         section: "/docs",
     },

@@ -67,6 +67,7 @@ impl SiteInfo {
 pub const PUBLIC_PAGES: &[&str] = &[
     "/",
     "/pricing",
+    "/docs",
     "/docs/quickstart",
     "/docs/api",
     "/docs/errors",

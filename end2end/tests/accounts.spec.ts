@@ -80,14 +80,30 @@ test('a stranger’s wrong passwords make strangers wait, never the owner’s ow
   await expect(page).toHaveURL(/\/dashboard$/);
 });
 
-test('registration explains what is wrong, next to the field', async ({ page }) => {
+test('registration explains what is wrong next to the field, keeping what was typed at a clean address', async ({ page }) => {
   await page.goto('/register');
+  const email = uniqueEmail('short');
   await page.getByLabel('Your name').fill('Short');
-  await page.getByLabel('E-mail').fill(uniqueEmail('short'));
+  await page.getByLabel('E-mail').fill(email);
+  // The browser checks the length first, as the server would.
   await page.getByLabel('Password').fill('tooshort');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.locator('#field-password-error')).toHaveText(/Use at least 10 characters/);
-  await expect(page).toHaveURL(/\/register/);
+  expect(await page.getByLabel('Password').evaluate((input: HTMLInputElement) => input.validity.tooShort)).toBe(true);
+  await expect(page).toHaveURL(/\/register$/);
+
+  // A password only the server can judge: refused there, and the page
+  // comes back with the reason, the name and address as typed (never the
+  // password), at its own address.
+  await page.getByLabel('Password').fill('password1234');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#field-password-error')).not.toBeEmpty();
+  await expect(page).toHaveURL(/\/register$/);
+  await expect(page.getByLabel('Your name')).toHaveValue('Short');
+  await expect(page.getByLabel('E-mail')).toHaveValue(email);
+  await expect(page.getByLabel('Password')).toHaveValue('');
+  // Shown once: a reload does not repeat it.
+  await page.reload();
+  await expect(page.locator('#field-password-error')).toBeEmpty();
 });
 
 test('deleting the account takes the password, then signs out for good', async ({ page, javaScriptEnabled }) => {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, accessibilityViolations, confirmEmail, payWith, planCard, uniqueEmail } from './support';
+import { PASSWORD, accessibilityViolations, confirmEmail, createKey, payWith, planCard, uniqueEmail } from './support';
 
 // The seed's promise: a brand-new user registers, confirms their address
 // from the (sandbox) mailbox, subscribes and has a working API key in under
@@ -42,10 +42,7 @@ test('five-minute promise: from the landing page to a counted API call', async (
 
   await page.getByRole('link', { name: 'Create your API key' }).click();
   await expect(page).toHaveURL(/\/keys$/);
-  await page.getByLabel('Key name').fill('first');
-  await page.getByRole('button', { name: 'Create key' }).click();
-  const key = (await page.locator('.key-reveal code').textContent())!.trim();
-  expect(key).toMatch(/^tp_live_/);
+  const key = await createKey(page, 'first');
 
   // The user's first call, as their program would make it.
   const me = await request.get('/v1/users/me', { headers: { 'X-API-Key': key } });

@@ -12,7 +12,7 @@ test('a read-only key expiring in 7 days: reads work, changes are refused, a rol
   await page.getByRole('button', { name: 'Create key' }).click();
   const reveal = page.locator('.key-reveal');
   await expect(reveal).toContainText('it will not be shown again');
-  const oldKey = (await reveal.locator('code').textContent())!.trim();
+  const oldKey = (await reveal.locator('.key-value code').textContent())!.trim();
   expect(oldKey).toMatch(/^tp_live_sk_[0-9A-Za-z]{36}$/);
 
   const call = (key: string, method: 'GET' | 'POST', path: string) =>
@@ -37,7 +37,7 @@ test('a read-only key expiring in 7 days: reads work, changes are refused, a rol
   await card.getByRole('button', { name: 'Roll key' }).click();
   await expect(reveal).toContainText('The new secret of “notebook”');
   await expect(reveal).toContainText('keeps working until');
-  const newKey = (await reveal.locator('code').textContent())!.trim();
+  const newKey = (await reveal.locator('.key-value code').textContent())!.trim();
   expect(newKey).not.toBe(oldKey);
   for (const key of [oldKey, newKey]) expect((await call(key, 'GET', '/v1/users/me')).status()).toBe(200);
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { accessibilityViolations, mailTo, register, subscribedUser } from './support';
+import { accessibilityViolations, createKey, mailTo, register, subscribedUser } from './support';
 
 // Runs with and without JavaScript: the key is shown once either way.
 
@@ -13,7 +13,7 @@ test('a subscriber creates a key that works at once, then revokes it', async ({ 
   await page.getByRole('button', { name: 'Create key' }).click();
   const panel = page.locator('.key-reveal');
   await expect(panel).toContainText('it will not be shown again');
-  const key = (await panel.locator('code').textContent())!.trim();
+  const key = (await panel.locator('.key-value code').textContent())!.trim();
   expect(key).toMatch(/^tp_live_sk_[0-9A-Za-z]{36}$/);
   if (javaScriptEnabled) {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
@@ -58,3 +58,27 @@ test('without a plan or a confirmed address, the keys page says what is missing'
   await expect(page.getByRole('link', { name: 'Choose a plan' })).toHaveAttribute('href', '/pricing');
   await expect(page.getByLabel('Key name')).toHaveCount(0);
 });
+
+for (const width of [390, 1280]) {
+  test(`at ${width} px the new secret shows where the reader is, focused, and the form starts over`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 800 });
+    await subscribedUser(page, 'Scrolled Down');
+    await page.goto('/keys');
+    await createKey(page, 'first');
+    // With a key listed, the form sits below the fold: the reader scrolls to it.
+    await page.goto('/keys');
+    await page.getByLabel('Key name').fill('second');
+    await page.getByRole('button', { name: 'Create key' }).scrollIntoViewIfNeeded();
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Create key' }).click();
+
+    const reveal = page.getByRole('dialog', { name: 'Your new key “second”' });
+    await expect(reveal).toBeInViewport();
+    await expect(reveal.locator('.key-value code')).toBeInViewport();
+    await expect(reveal).toContainText('export TRACEPIPE_API_KEY="tp_live_sk_');
+    await expect(reveal.getByRole('heading', { name: 'Your new key “second”' })).toBeFocused();
+    await reveal.getByRole('button', { name: 'I’ve saved it' }).click();
+    await expect(reveal).toBeHidden();
+    await expect(page.getByLabel('Key name')).toHaveValue('');
+  });
+}

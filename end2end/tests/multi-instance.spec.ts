@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, confirmEmail, payWith, planCard, signOut, uniqueEmail } from './support';
+import { PASSWORD, confirmEmail, createKey, payWith, planCard, signOut, uniqueEmail } from './support';
 
 // Two instances sharing one PostgreSQL (scripts/two-instances starts them;
 // playwright.multi.config.ts runs this file only). The journey alternates
@@ -32,10 +32,7 @@ test('the journey alternates between two instances and nothing is lost', async (
 
   // A: sees the plan and creates a key.
   await page.goto(`${A}/keys`);
-  await page.getByLabel('Key name').fill('shared');
-  await page.getByRole('button', { name: 'Create key' }).click();
-  const key = (await page.locator('.key-reveal code').textContent())!.trim();
-  expect(key).toMatch(/^tp_live_/);
+  const key = await createKey(page, 'shared');
 
   // B answers the key; A's dashboard counts the call once B has written it.
   const me = await request.get(`${B}/v1/users/me`, { headers: { 'X-API-Key': key } });

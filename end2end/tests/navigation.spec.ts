@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { accessibilityViolations, register, signOut, subscribedUser } from './support';
+import { accessibilityViolations, createKey, register, signOut, subscribedUser } from './support';
 
 // The signed-in app's navigation. Runs with and without JavaScript: links
 // are plain links and the account menu is a <details> disclosure.
@@ -8,7 +8,7 @@ const PAGES = [
   { link: 'API keys', url: /\/keys$/, heading: 'API keys' },
   { link: 'Usage', url: /\/usage$/, heading: 'Usage' },
   { link: 'Billing', url: /\/billing$/, heading: 'Billing' },
-  { link: 'Docs', url: /\/docs\/quickstart$/, heading: 'Quickstart' },
+  { link: 'Docs', url: /\/docs$/, heading: 'Docs' },
   { link: 'Dashboard', url: /\/dashboard$/, heading: /^Welcome, / },
 ];
 
@@ -63,9 +63,7 @@ test('the dashboard always links to keys, usage and billing', async ({ page }) =
 test('after creating a key and visiting another page, the navigation leads back to the key', async ({ page }) => {
   await subscribedUser(page, 'Round Trip');
   await page.goto('/keys');
-  await page.getByLabel('Key name').fill('notebook');
-  await page.getByRole('button', { name: 'Create key' }).click();
-  const key = (await page.locator('.key-reveal code').textContent())!.trim();
+  const key = await createKey(page, 'notebook');
 
   await mainNav(page).getByRole('link', { name: 'Usage' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Usage');
@@ -131,5 +129,27 @@ test('the navigation fits a 360 px screen and passes axe with its menu open', as
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(await accessibilityViolations(page)).toEqual([]);
+  }
+});
+
+test('every console page fits a 390 px screen without sideways scrolling (screenshots at 390 and 1280 px, both schemes)', async ({ page, javaScriptEnabled }, testInfo) => {
+  test.skip(!javaScriptEnabled, 'once is enough: the layout is the same without scripts');
+  test.setTimeout(90_000);
+  await subscribedUser(page, 'Console At Every Width');
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const path of ['/dashboard', '/keys', '/usage', '/billing', '/account']) {
+        await page.goto(path);
+        await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        expect(overflow, `${path} at ${width} px`).toBeLessThanOrEqual(0);
+        // Kept with the test's output, for a person to look at.
+        await page.screenshot({ path: testInfo.outputPath(`${path.slice(1)}-${width}-${colorScheme}.png`), fullPage: true });
+      }
+    }
   }
 });

@@ -128,7 +128,28 @@ test('the API reference reads without scripts: its navigation jumps to each oper
   }
 });
 
-for (const path of ['/docs/quickstart', '/docs/api', '/docs/errors', '/docs/trace-capture']) {
+test('the docs have a home, and every docs page the docs navigation, marking where the reader is', async ({ page }) => {
+  const home = await page.goto('/docs');
+  expect(home!.status()).toBe(200);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Docs');
+  for (const [path, title] of [
+    ['/docs', 'Overview'],
+    ['/docs/quickstart', 'Quickstart'],
+    ['/docs/api', 'API reference'],
+    ['/docs/errors', 'Errors'],
+    ['/docs/trace-capture', 'Record a browser session'],
+  ]) {
+    await page.goto(path);
+    const docsNav = page.getByRole('navigation', { name: 'Docs', exact: true });
+    await expect(docsNav.getByRole('link')).toHaveCount(5);
+    await expect(docsNav.getByRole('link', { name: title })).toHaveAttribute('aria-current', 'page');
+  }
+  // The header's Docs leads to the home.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Docs' }).click();
+  await expect(page).toHaveURL(/\/docs$/);
+});
+
+for (const path of ['/docs', '/docs/quickstart', '/docs/api', '/docs/errors', '/docs/trace-capture']) {
   for (const width of [360, 1440]) {
     test(`${path} fits a ${width}px wide screen without sideways scrolling`, async ({ page }) => {
       await page.setViewportSize({ width, height: 800 });
@@ -141,3 +162,21 @@ for (const path of ['/docs/quickstart', '/docs/api', '/docs/errors', '/docs/trac
     });
   }
 }
+
+test('the sign-in and registration pages point to each other in words that read right', async ({ page }) => {
+  await page.goto('/login');
+  await expect(page.locator('.form-alternative', { hasText: 'New to Tracepipe' })).toHaveText('New to Tracepipe? Create an account');
+  await page.goto('/register');
+  await expect(page.locator('.form-alternative', { hasText: 'Already' })).toHaveText('Already have an account? Sign in');
+});
+
+test('the header’s Create account button has room around its words', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/');
+  const button = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Create account' });
+  const sides = await button.evaluate((element) => {
+    const style = getComputedStyle(element);
+    return [parseFloat(style.paddingLeft), parseFloat(style.paddingRight)];
+  });
+  for (const side of sides) expect(side).toBeGreaterThanOrEqual(8);
+});

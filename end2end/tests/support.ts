@@ -13,6 +13,7 @@ export const PASSWORD = 'correct horse battery';
 export const STATIC_PAGES = [
   '/',
   '/pricing',
+  '/docs',
   '/docs/quickstart',
   '/docs/api',
   '/docs/errors',
@@ -115,15 +116,27 @@ export async function subscribedUser(page: Page, name: string): Promise<string> 
   return email;
 }
 
+/**
+ * Creates a key named `name` with the keys page's defaults (the page open);
+ * answers its secret, read from the dialog that shows it once, then closed
+ * with "I've saved it".
+ */
+export async function createKey(page: Page, name: string): Promise<string> {
+  await page.getByLabel('Key name').fill(name);
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const reveal = page.getByRole('dialog', { name: `Your new key “${name}”` });
+  const key = (await reveal.locator('.key-value code').textContent())!.trim();
+  expect(key).toMatch(/^tp_live_sk_/);
+  await reveal.getByRole('button', { name: 'I’ve saved it' }).click();
+  await expect(reveal).toBeHidden();
+  return key;
+}
+
 /** A new subscriber's first key (full access), made on the keys page. */
 export async function subscriberKey(page: Page, name: string): Promise<string> {
   await subscribedUser(page, name);
   await page.goto('/keys');
-  await page.getByLabel('Key name').fill(`${name} key`);
-  await page.getByRole('button', { name: 'Create key' }).click();
-  const key = (await page.locator('.key-reveal code').textContent())!.trim();
-  expect(key).toMatch(/^tp_live_sk_/);
-  return key;
+  return createKey(page, `${name} key`);
 }
 
 /** WCAG 2.1 A/AA violations on the current page in both colour schemes, as `url scheme rule: targets` lines. */

@@ -10,7 +10,7 @@ use app::actor::{ActingKey, Actor, Identity};
 use app::state::AppState;
 use app::support::request::{PlainFormPost, RequestId};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Extensions, HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::net::{IpAddr, SocketAddr};
@@ -78,14 +78,15 @@ pub async fn from_session(
     };
     let acting = actor(&request, identity);
     request.extensions_mut().insert(acting);
-    if is_plain_form_post(request.headers()) {
+    if request.method() == Method::POST && is_plain_form_post(request.headers()) {
         request.extensions_mut().insert(PlainFormPost);
     }
     next.run(request).await
 }
 
 /// A browser posting a form without JavaScript sends the page it was on
-/// and asks for HTML; Leptos's client asks for neither.
+/// and asks for HTML; Leptos's client asks for neither. (A page it then
+/// loads sends both too: only a POST counts.)
 fn is_plain_form_post(headers: &HeaderMap) -> bool {
     headers.contains_key(header::REFERER)
         && headers

@@ -14,6 +14,7 @@ use crate::middleware::coalesce::coalesce_pages;
 use crate::middleware::form_text::refuse_invalid_form_text;
 use crate::middleware::limits::RequestLimits;
 use crate::middleware::page_cache::{PageCache, serve_public_pages};
+use crate::middleware::refused_forms::refused_forms;
 use crate::middleware::render_to_end::render_to_end;
 use crate::middleware::same_origin::same_origin_writes;
 use crate::middleware::server_fn_errors::server_function_errors;
@@ -123,8 +124,9 @@ pub async fn build(state: AppState, config: &Config) -> Router {
 
 /// The pages, their server functions, the files and (in sandbox mode) the
 /// sandbox's hosted checkout and portal, behind the browser-only layers:
-/// same-origin writes, the session (503 where it is needed but the
-/// database is down), server-function statuses.
+/// same-origin writes, the session, a refused form's way back to its page
+/// (`refused_forms`), 503 where the session is needed but the database is
+/// down, server-function statuses.
 async fn pages(state: &AppState, config: &Config) -> Router {
     let options = state.leptos_options.clone();
     let pkg_route = format!("/{}", options.site_pkg_dir);
@@ -206,6 +208,7 @@ async fn pages(state: &AppState, config: &Config) -> Router {
                 same_origin_writes,
             ))
             .layer(from_fn_with_state(state.clone(), from_session))
+            .layer(from_fn_with_state(state.clone(), refused_forms))
             .layer(from_fn(unavailable_without_session))
             .layer(from_fn(server_function_errors))
             // Innermost: a render outlives a client that hangs up, quietly.

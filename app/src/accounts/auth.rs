@@ -65,15 +65,19 @@ pub fn provide_auth() {
     provide_context(user);
 }
 
-/// After a form post without JavaScript, the server redirects back with the
-/// error in the address (`__path`, `__err`). The router hands it only to
-/// actions created below `<Routes>`; these are app-wide, so they read it here.
+/// After a form post without JavaScript that its server function refused,
+/// the page shows the refusal: carried by the server across the redirect
+/// (`support::request::RefusedForm`), or in the address (`__path`,
+/// `__err`) as Leptos writes it. Actions created below `<Routes>` read it
+/// from the context provided here; these are app-wide, so they read it here.
 fn show_error_from_form_post(actions: &AuthActions) {
     use leptos::server_fn::ServerFn;
     use leptos::server_fn::error::ServerFnUrlError;
 
-    let (path, encoded) =
-        use_query_map().with_untracked(|query| (query.get("__path"), query.get("__err")));
+    let (path, encoded) = match carried_refusal() {
+        Some((path, encoded)) => (Some(path), Some(encoded)),
+        None => use_query_map().with_untracked(|query| (query.get("__path"), query.get("__err"))),
+    };
     let (Some(path), Some(encoded)) = (path, encoded) else {
         return;
     };
@@ -92,6 +96,26 @@ fn show_error_from_form_post(actions: &AuthActions) {
         actions.confirm_email.value().set(error);
     } else if path == VerifySignIn::PATH {
         actions.verify_sign_in.value().set(error);
+    }
+}
+
+/// The refusal the server carried across to the page it renders (action
+/// path, encoded error), also for the actions below `<Routes>`; none in the
+/// browser, which never renders such a page first.
+fn carried_refusal() -> Option<(String, String)> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::support::request::refused_form().map(|refused| {
+            provide_context(leptos::server::ServerActionError::new(
+                &refused.action,
+                &refused.error,
+            ));
+            (refused.action, refused.error)
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }
 

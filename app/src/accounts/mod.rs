@@ -12,6 +12,11 @@ pub mod two_factor_pages;
 
 use serde::{Deserialize, Serialize};
 
+/// A new password's length in characters, as the server checks it and the
+/// forms ask the browser to check first.
+pub const PASSWORD_MIN_CHARS: usize = 10;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
 /// A security event on the activity log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

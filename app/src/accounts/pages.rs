@@ -11,7 +11,8 @@ use crate::accounts::server_fns::{
 };
 use crate::accounts::two_factor_pages::TwoFactorSummary;
 use crate::accounts::{
-    ActiveSession, ActivityEntry, PasskeyView, PendingEmailChange, SecondFactors,
+    ActiveSession, ActivityEntry, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PasskeyView,
+    PendingEmailChange, SecondFactors,
 };
 use crate::actor::CurrentUser;
 use crate::components::{
@@ -251,6 +252,7 @@ fn AccountSettings(
                         name="new_password"
                         input_type="password"
                         autocomplete="new-password"
+                        lengths=(PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS)
                         hint="At least 10 characters. Other sessions will be signed out."
                         field=Field::NewPassword
                     />
@@ -390,10 +392,10 @@ fn SessionRow(session: ActiveSession, end: ServerAction<EndSession>) -> impl Int
     };
     view! {
         <tr>
-            <td>{session.device}</td>
-            <td>{session.client_address}</td>
-            <td><time datetime=session.signed_in.iso>{session.signed_in.text}</time></td>
-            <td><time datetime=session.last_active.iso>{session.last_active.text}</time></td>
+            <td data-label="Device">{session.device}</td>
+            <td data-label="From">{session.client_address}</td>
+            <td data-label="Signed in"><time datetime=session.signed_in.iso>{session.signed_in.text}</time></td>
+            <td data-label="Last active"><time datetime=session.last_active.iso>{session.last_active.text}</time></td>
             <td>{action}</td>
         </tr>
     }
@@ -434,9 +436,9 @@ fn ActivityTable(events: Vec<ActivityEntry>) -> impl IntoView {
                         };
                         view! {
                             <tr data-event=event.kind.as_str()>
-                                <td><time datetime=event.when.iso>{event.when.text}</time></td>
-                                <td>{what}</td>
-                                <td>{event.client_address}</td>
+                                <td data-label="When"><time datetime=event.when.iso>{event.when.text}</time></td>
+                                <td data-label="What">{what}</td>
+                                <td data-label="From">{event.client_address}</td>
                             </tr>
                         }
                     })

@@ -3,13 +3,13 @@
 //! Server-only: they do not hydrate, every form on them posts without
 //! JavaScript, so none of their code is in the browser's bundle.
 
-use crate::accounts::EmailLinkPurpose;
 use crate::accounts::auth::AuthActions;
 use crate::accounts::pages::{NextField, next_param};
 use crate::accounts::passkey_pages::{PasskeyButton, passkeys_available};
 use crate::accounts::server_fns::{
     RequestPasswordReset, email_link_status, pending_sign_in, reset_link_status,
 };
+use crate::accounts::{EmailLinkPurpose, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use crate::components::{
     FormError, FormField, Loaded, PageMeta, ServerForm, SubmitButton, query_value,
 };
@@ -39,7 +39,7 @@ fn AuthPanel(
                 <h1 id="auth-title">{heading}</h1>
                 {lead.map(|lead| view! { <p class="lead">{lead}</p> })}
                 {children()}
-                <p class="form-alternative">{question} <a href=href>{link_text}</a></p>
+                <p class="form-alternative">{question}" "<a href=href>{link_text}</a></p>
             </div>
         </section>
     }
@@ -122,6 +122,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                 name="new_password"
                                 input_type="password"
                                 autocomplete="new-password"
+                                lengths=(PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS)
                                 hint="At least 10 characters. A few unrelated words work well."
                                 field=Field::NewPassword
                             />
@@ -223,6 +224,7 @@ pub fn RegisterPage() -> impl IntoView {
                     name="password"
                     input_type="password"
                     autocomplete="new-password"
+                    lengths=(PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS)
                     hint="At least 10 characters. A few unrelated words work well."
                     field=Field::Password
                 />

@@ -153,8 +153,11 @@ fn KeysManager(
     }
 }
 
-/// The new secret, this once: selectable text, and a copy button once
-/// hydrated.
+/// The new secret, this once, where the reader is looking: a modal dialog
+/// with JavaScript (wherever the page was scrolled to), open at the top of
+/// the fresh page the post answered without; its heading focused either way. Its text is
+/// selectable, with copy buttons once scripts run, and "I've saved it"
+/// closes it (a `method="dialog"` form: no script needed).
 #[component]
 fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
     let heading = if created.rolled {
@@ -169,14 +172,36 @@ fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
         ),
         None => "The old secret has stopped working.".to_owned(),
     });
+    let export = format!("export TRACEPIPE_API_KEY=\"{}\"", created.key);
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    Effect::new(move || {
+        if let Some(dialog) = dialog.get() {
+            // Open in place (as rendered on the server), then modal: in
+            // view, its heading focused (`autofocus`), the page behind inert.
+            dialog.close();
+            let _ = dialog.show_modal();
+        }
+    });
     view! {
-        <div class="key-reveal" role="status">
-            <h2>{heading}</h2>
+        <dialog
+            class="key-reveal"
+            node_ref=dialog
+            open
+            aria-labelledby="key-reveal-title"
+        >
+            // Focused when the dialog opens, and on a fresh page's load.
+            <h2 id="key-reveal-title" tabindex="-1" autofocus>{heading}</h2>
             <p><strong>"Copy it now: it will not be shown again."</strong>" We keep only a fingerprint of it."</p>
             <p class="key-value"><code>{created.key.clone()}</code></p>
             <CopyButton text=created.key what="the new API key" />
+            <p>"Or as the examples in the docs read it, from your shell:"</p>
+            <pre class="key-export" tabindex="0"><code>{export.clone()}</code></pre>
+            <CopyButton text=export what="the export line" />
             {old_secret.map(|text| view! { <p>{text}</p> })}
-        </div>
+            <form method="dialog" class="key-reveal-done">
+                <button type="submit" class="button button--primary">"I\u{2019}ve saved it"</button>
+            </form>
+        </dialog>
     }
 }
 
@@ -272,6 +297,14 @@ fn CreateKeyForm(
         pending: create.pending().into(),
     }
     .provide();
+    // After a key is made the form starts over: a second click must not
+    // make its twin.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move || {
+        if let (Some(Ok(_)), Some(form)) = (create.value().get(), form.get()) {
+            form.reset();
+        }
+    });
     let needs_plan = list.subscribed == Some(false);
     if !email_verified || needs_plan {
         return EitherOf4::A(view! {
@@ -298,7 +331,7 @@ fn CreateKeyForm(
         }
         _ => EitherOf4::D(view! {
             <h2>"Create a key"</h2>
-            <form method="post" action="/keys" class="form form--wide" on:submit=on_submit>
+            <form method="post" action="/keys" class="form form--wide" node_ref=form on:submit=on_submit>
                 <input type="hidden" name="intent" value="create" />
                 <FormField
                     label="Key name"
@@ -479,6 +512,14 @@ fn RollForm(
         }
     };
     FormState::of(roll).provide();
+    // Closed once the roll is done: the new secret is in the dialog, and an
+    // open form under it would invite a second roll.
+    let panel = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move || {
+        if let (Some(Ok(_)), Some(panel)) = (roll.value().get(), panel.get()) {
+            panel.set_open(false);
+        }
+    });
     let select_id = format!("grace-{key_id}");
     let end_previous = previous.map(|previous| {
         let checkbox_id = format!("end-previous-{key_id}");
@@ -496,7 +537,7 @@ fn RollForm(
         }
     });
     view! {
-        <details class="key-action">
+        <details class="key-action" node_ref=panel>
             <summary>{format!("Roll \u{201c}{name}\u{201d}")}</summary>
             <form method="post" action="/keys" class="form" on:submit=on_submit>
                 <input type="hidden" name="intent" value="roll" />

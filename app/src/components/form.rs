@@ -100,6 +100,10 @@ pub fn FormField(
     /// The input's id when another form on the page has a field `name`.
     #[prop(optional)]
     id: Option<&'static str>,
+    /// The fewest and most characters the server accepts, for the browser
+    /// to check first.
+    #[prop(optional)]
+    lengths: Option<(usize, usize)>,
 ) -> impl IntoView {
     let state = FormState::current();
     let error = Signal::derive(move || match (field, state?.error.get()) {
@@ -107,6 +111,14 @@ pub fn FormField(
             Some(invalid.message)
         }
         _ => None,
+    });
+    // After a refusal, what the reader typed (never a password), as the
+    // server renders such a page.
+    #[cfg(feature = "ssr")]
+    let value = value.or_else(|| {
+        crate::support::request::refused_form()
+            .filter(|_| input_type != "password")
+            .and_then(|refused| refused.value(name).map(str::to_owned))
     });
     let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let hint_id = format!("{id}-hint");
@@ -134,6 +146,8 @@ pub fn FormField(
                 type=input_type
                 autocomplete=autocomplete
                 value=value
+                minlength=lengths.map(|(fewest, _)| fewest)
+                maxlength=lengths.map(|(_, most)| most)
                 required
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by

@@ -65,7 +65,7 @@ pub fn ErrorsPage() -> impl IntoView {
             description="Every error code the Tracepipe API answers with, what it means, the reasons it gives, and what your code should do."
             path="/docs/errors"
         />
-        <DocsPage title_id="errors-title" title="Errors">
+        <DocsPage path="/docs/errors" title_id="errors-title" title="Errors">
                 <p class="lead">
                     "Every error is JSON with one envelope: a stable " <code>"code"</code>
                     " for programs, a " <code>"message"</code> " for people, and " <code>"details"</code>

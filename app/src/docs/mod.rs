@@ -6,6 +6,8 @@
 pub mod errors_page;
 #[cfg(feature = "ssr")]
 pub mod examples;
+#[cfg(feature = "ssr")]
+pub mod home_page;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod reference;
@@ -18,9 +20,57 @@ pub mod trace_capture_page;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// A docs page of prose: its title as the `h1`, then `children`.
+/// The docs, in reading order: where each is, its title and what it is for.
+pub const DOCS: &[(&str, &str, &str)] = &[
+    (
+        "/docs/quickstart",
+        "Quickstart",
+        "Your first calls in two minutes, in curl, Python or JavaScript, with your own key.",
+    ),
+    (
+        "/docs/api",
+        "API reference",
+        "Every operation: parameters, answers, errors, rate limits, and examples that run as written.",
+    ),
+    (
+        "/docs/errors",
+        "Errors",
+        "Every error code the API answers with, what it means and what to do about it.",
+    ),
+    (
+        "/docs/trace-capture",
+        "Record a browser session",
+        "Capture a session in a web app for Tracepipe to turn into training data.",
+    ),
+];
+
+/// The docs' own navigation, on every docs page: the home, then each doc,
+/// the one open marked as the current page.
+#[component]
+pub fn DocsNav(
+    /// The path of the page it is on.
+    current: &'static str,
+) -> impl IntoView {
+    let link = move |href: &'static str, title: &'static str| {
+        let here = (href == current).then_some("page");
+        view! { <li><a href=href aria-current=here>{title}</a></li> }
+    };
+    view! {
+        <nav class="docs-sections" aria-label="Docs">
+            <ul>
+                {link("/docs", "Overview")}
+                {DOCS.iter().map(|&(href, title, _)| link(href, title)).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// A docs page of prose: the docs' navigation, its title as the `h1`, then
+/// `children`.
 #[component]
 pub fn DocsPage(
+    /// The page's path, marked in the docs' navigation.
+    path: &'static str,
     /// The `h1`'s id, which labels the page's section.
     title_id: &'static str,
     title: &'static str,
@@ -29,6 +79,7 @@ pub fn DocsPage(
     view! {
         <section class="section" aria-labelledby=title_id>
             <div class="container container--narrow prose">
+                <DocsNav current=path />
                 <h1 id=title_id>{title}</h1>
                 {children()}
             </div>

@@ -60,7 +60,7 @@ pub fn QuickstartPage() -> impl IntoView {
             description="Call the Tracepipe API with your key in two minutes: curl, Python and JavaScript examples, errors and rate limits."
             path="/docs/quickstart"
         />
-        <DocsPage title_id="quickstart-title" title="Quickstart">
+        <DocsPage path="/docs/quickstart" title_id="quickstart-title" title="Quickstart">
                 <p class="lead">"Every request sends your API key in the X-API-Key header. Answers are JSON."</p>
 
                 <h2>"1. Put your key in the environment"</h2>

@@ -7,7 +7,7 @@ use super::reference::{
     ApiReference, FieldDoc, OperationDoc, ResourceGroup, SchemaDoc, TypeLabel, TypePart,
     schema_anchor,
 };
-use super::{DocsTable, inline_code, quickstart_key};
+use super::{DocsNav, DocsTable, inline_code, quickstart_key};
 use crate::components::{CopyButton, PageMeta};
 use crate::state::AppState;
 use leptos::prelude::*;
@@ -57,6 +57,9 @@ fn Reference(reference: Arc<ApiReference>, key_prefix: Option<String>) -> impl I
         .map(|schema| view! { <Schema schema=schema.clone() /> })
         .collect_view();
     view! {
+        <div class="container docs-sections-bar">
+            <DocsNav current="/docs/api" />
+        </div>
         <div class="container docs-layout">
             <nav class="docs-nav" aria-label="API reference">
                 <ul>

@@ -60,7 +60,7 @@ pub fn TraceCapturePage() -> impl IntoView {
             description="How to record a web-app session with Chrome's performance tools: the steps, the trace categories to select and why, what the saved file contains, and how big it gets."
             path="/docs/trace-capture"
         />
-        <DocsPage title_id="trace-title" title="Record a browser session">
+        <DocsPage path="/docs/trace-capture" title_id="trace-title" title="Record a browser session">
                 <p class="lead">
                     "Tracepipe learns from people using web apps. What it reads is a Chrome performance trace: "
                     "every input event and screen change of a session, with screenshots, in one JSON file."

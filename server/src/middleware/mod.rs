@@ -9,6 +9,7 @@ pub mod coalesce;
 pub mod form_text;
 pub mod limits;
 pub mod page_cache;
+pub mod refused_forms;
 pub mod render_to_end;
 pub mod same_origin;
 pub mod server_fn_errors;

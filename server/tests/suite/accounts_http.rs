@@ -516,13 +516,7 @@ async fn the_app_navigation_marks_the_page_and_the_account_form_shows_the_stored
     let cookie = session_cookie(&register(&app.router, "ada@example.com", "Ada Lovelace").await);
     let account = page(&app.router, "/account", Some(&cookie)).await.body;
     let header = &account[account.find("<header").unwrap()..account.find("</header>").unwrap()];
-    for link in [
-        "/dashboard",
-        "/keys",
-        "/usage",
-        "/billing",
-        "/docs/quickstart",
-    ] {
+    for link in ["/dashboard", "/keys", "/usage", "/billing", "/docs"] {
         assert!(
             header.contains(&format!(r#"href="{link}""#)),
             "{link} in {header}"
@@ -611,9 +605,65 @@ async fn a_database_failure_answers_503_to_scripts_and_the_form_to_browsers() {
         .unwrap();
     let browser = send(&app.router, browser).await;
     assert_eq!(browser.status, StatusCode::FOUND, "{}", browser.body);
+    // Back to the form, the refusal carried in a cookie (see the next test).
+    assert_eq!(browser.header("location"), format!("{PUBLIC_URL}/login"));
+    assert!(browser.header("set-cookie").starts_with("tp_refused_form="));
+}
+
+/// A form posted without JavaScript and refused comes back as its page,
+/// at the page's own address, with the reason and what was typed; never
+/// the password; once.
+#[tokio::test]
+async fn a_refused_form_posted_without_javascript_comes_back_with_what_was_typed() {
+    let app = sqlite_app().await;
+    let typed = "display_name=Ada+Lovelace&email=ada%40example.com&password=password1234";
+    let posted = Request::post("/api/register")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::REFERER, format!("{PUBLIC_URL}/register"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(typed))
+        .unwrap();
+    let refused = send(&app.router, posted).await;
+    assert_eq!(refused.status, StatusCode::FOUND, "{}", refused.body);
+    assert_eq!(refused.header("location"), format!("{PUBLIC_URL}/register"));
+    let carried = refused.header("set-cookie");
     assert!(
-        browser.header("location").contains("__err="),
-        "{}",
-        browser.header("location")
+        carried.contains("HttpOnly") && carried.contains("Max-Age=60"),
+        "{carried}"
     );
+    let cookie = carried.split(';').next().unwrap().to_owned();
+
+    // As a browser follows the redirect: with the page it came from and
+    // asking for HTML, as the post did.
+    let page = send(
+        &app.router,
+        Request::get("/register")
+            .header(header::COOKIE, &cookie)
+            .header(header::REFERER, format!("{PUBLIC_URL}/register"))
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(r#"value="Ada Lovelace""#),
+        "the name as typed"
+    );
+    assert!(
+        page.body.contains(r#"value="ada@example.com""#),
+        "the address as typed"
+    );
+    assert!(!page.body.contains("password1234"), "never the password");
+    let reason = &page.body[page.body.find(r#"id="field-password-error""#).unwrap()..];
+    let reason = &reason[reason.find('>').unwrap() + 1..reason.find("</p>").unwrap()];
+    assert!(!reason.trim().is_empty(), "the reason, next to its field");
+    assert!(
+        page.header("set-cookie").contains("Max-Age=0"),
+        "shown once"
+    );
+    assert!(page.header("cache-control").contains("no-store"));
+    let again = get(&app.router, "/register").await;
+    assert!(!again.body.contains("Ada Lovelace"));
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 const DOCS_PAGES: &[&str] = &[
+    "/docs",
     "/docs/quickstart",
     "/docs/api",
     "/docs/errors",

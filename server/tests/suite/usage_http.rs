@@ -656,10 +656,11 @@ async fn the_quickstart_shows_a_signed_in_users_key_prefix_only() {
     let app = sqlite_app().await;
     let anonymous = page(&app.router, "/docs/quickstart", None).await;
     assert_eq!(anonymous.status, StatusCode::OK);
+    assert!(anonymous.body.contains("curl -sS --fail-with-body"));
     assert!(
         anonymous
             .body
-            .contains(&format!("curl -sS {PUBLIC_URL}/v1/users/me"))
+            .contains(&format!("{PUBLIC_URL}/v1/users/me"))
     );
     assert!(anonymous.body.contains("Create an account"));
 

@@ -365,6 +365,14 @@ pub async fn reissue(db: &AnyPool, token_hash: &str) -> Result<Option<String>, s
 
 /// "Firefox on Linux" for a session list, from the User-Agent it signed in with.
 pub fn device_label(user_agent: Option<&str>) -> String {
+    // Every browser's starts "Mozilla/"; a program's names the program
+    // (where the parser would say only "HTTP Library").
+    if let Some(program) = user_agent
+        .filter(|agent| !agent.starts_with("Mozilla/"))
+        .and_then(program_label)
+    {
+        return program;
+    }
     let parsed = user_agent.and_then(|agent| woothee::parser::Parser::new().parse(agent));
     let known = |value: &str| !value.is_empty() && value != woothee::woothee::VALUE_UNKNOWN;
     match parsed {
@@ -373,5 +381,46 @@ pub fn device_label(user_agent: Option<&str>) -> String {
         }
         Some(found) if known(found.name) => found.name.to_owned(),
         _ => "An unrecognised browser or program".to_owned(),
+    }
+}
+
+/// "python-requests 2.32.3" for a program's User-Agent (its first product,
+/// `name/version`), which browsers' parsers do not know: API clients and
+/// scripts name themselves this way.
+fn program_label(user_agent: &str) -> Option<String> {
+    let product = user_agent.split_whitespace().next()?;
+    let (name, version) = product.split_once('/').unwrap_or((product, ""));
+    let plain = |text: &str| {
+        text.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if name.is_empty() || name.len() > 40 || version.len() > 20 || !plain(name) || !plain(version) {
+        return None;
+    }
+    Some(format!("{name} {version}").trim_end().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_label;
+
+    #[test]
+    fn programs_are_named_by_their_user_agent() {
+        assert_eq!(
+            device_label(Some("python-requests/2.32.3")),
+            "python-requests 2.32.3"
+        );
+        assert_eq!(device_label(Some("curl/8.5.0")), "curl 8.5.0");
+        assert_eq!(
+            device_label(Some(
+                "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+            )),
+            "Firefox on Linux"
+        );
+        assert_eq!(
+            device_label(Some("<script>/1")),
+            "An unrecognised browser or program"
+        );
+        assert_eq!(device_label(None), "An unrecognised browser or program");
     }
 }

@@ -2,8 +2,7 @@
 
 use crate::error::{Field, FieldError};
 
-pub const PASSWORD_MIN_CHARS: usize = 10;
-pub const PASSWORD_MAX_CHARS: usize = 128;
+pub use crate::accounts::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub const DISPLAY_NAME_MAX_CHARS: usize = 64;
 /// RFC 5321's limit on a forward path.
 const EMAIL_MAX_BYTES: usize = 254;
