@@ -45,7 +45,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use shell::{SiteFooter, SiteHeader, SkipLink};
+use shell::{ConsoleNav, SiteFooter, SiteHeader, SkipLink};
 use site::SiteInfo;
 use usage::pages::UsagePage;
 // The pages only the server renders (see `on_server!`).
@@ -68,16 +68,20 @@ use {
 
 /// The HTML document around `<App/>`. Server-only: the browser hydrates the
 /// body of the signed-in pages (`site::hydrates`); every other page is HTML
-/// and CSS with two small scripts that only enhance it (`/copy.js`,
-/// `/passkey.js`), so its first visit downloads no WebAssembly.
+/// and CSS with small scripts that only enhance it (`/copy.js`,
+/// `/passkey.js`, and on the docs `/code-tabs.js`), so its first visit
+/// downloads no WebAssembly.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
     let stylesheet = use_context::<state::ShellAssets>()
         .map(|assets| assets.stylesheet_href)
         .unwrap_or_default();
-    let hydrates = use_context::<axum::http::request::Parts>()
-        .is_some_and(|parts| site::hydrates(parts.uri.path()));
+    let path = use_context::<axum::http::request::Parts>()
+        .map(|parts| parts.uri.path().to_owned())
+        .unwrap_or_default();
+    let hydrates = site::hydrates(&path);
+    let docs = path == "/docs" || path.starts_with("/docs/");
     // The same nonce Leptos stamps on this page's scripts, in the header.
     if let (Some(nonce), Some(policy), Some(response)) = (
         leptos::nonce::use_nonce(),
@@ -104,6 +108,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // A few kilobytes each that only enhance working HTML (see their headers).
                 <script src="/copy.js" defer></script>
                 <script src="/passkey.js" defer></script>
+                {docs.then(|| view! { <script src="/code-tabs.js" defer></script> })}
                 {hydrates
                     .then(|| {
                         view! {
@@ -208,15 +213,24 @@ lazy_page!(UsageRoute, view! { <UsagePage /> });
 
 /// Everything inside the router. The auth actions are created here so that,
 /// after a form post without JavaScript, they pick up the error the router
-/// reads from the address.
+/// reads from the address. A console page has the console's shell (a
+/// sidebar, no footer); the browser only ever moves between console pages
+/// without a page load (`on_server!`), so the shell is chosen once.
 #[component]
 fn Layout() -> impl IntoView {
     provide_auth();
+    let console = shell::in_console(
+        &leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked(),
+    );
     // In-order streaming: everything behind a Suspense/Transition (the signed-in
     // menu, guarded pages) arrives in place, readable without JavaScript.
     view! {
         <SkipLink />
-        <SiteHeader />
+        <SiteHeader console />
+        <div class="page-frame" class:page-frame--console=console>
+        {console.then(|| view! { <ConsoleNav /> })}
         <main id="main" tabindex="-1">
             <Routes fallback=|| on_server!(view! { <NotFound /> })>
                 <Route path=path!("/") view=|| on_server!(view! { <LandingPage /> }) ssr=SsrMode::InOrder />
@@ -279,6 +293,7 @@ fn Layout() -> impl IntoView {
                 />
             </Routes>
         </main>
-        <SiteFooter />
+        </div>
+        {(!console).then(|| view! { <SiteFooter /> })}
     }
 }

@@ -1,6 +1,7 @@
 //! The app shell around every page: the skip link, the header with its
-//! navigation (public, or the signed-in app's with the account menu) and
-//! the footer. Above the capabilities: it links to their pages.
+//! navigation (public, or the signed-in app's with the account menu), the
+//! console's sidebar and the public pages' footer. Above the capabilities:
+//! it links to their pages.
 
 use crate::accounts::auth::{AuthActions, UserResource, with_signed_in_user};
 use crate::actor::CurrentUser;
@@ -79,11 +80,22 @@ const APP_LINKS: &[AppLink] = &[
         section: "/billing",
     },
     AppLink {
+        href: "/account",
+        label: "Account",
+        section: "/account",
+    },
+    AppLink {
         href: "/docs",
         label: "Docs",
         section: "/docs",
     },
 ];
+
+/// Whether the page at `path` is in the signed-in console, which has its
+/// own shell (a sidebar, no marketing footer): the sections that hydrate.
+pub fn in_console(path: &str) -> bool {
+    crate::site::hydrates(path)
+}
 
 /// Whether `path` is `section` or a page under it.
 fn within(path: &str, section: &str) -> bool {
@@ -129,11 +141,13 @@ fn PublicNav() -> impl IntoView {
     }
 }
 
-/// The signed-in app's header: its pages, the current one marked, and the
-/// account menu. The menu is a `<details>` disclosure, so it opens without
-/// JavaScript; with it, the menu closes again after each navigation.
+/// The signed-in header: outside the console, the app's pages as links
+/// (inside it the sidebar has them), then the account menu. The menu is a
+/// `<details>` disclosure, so it opens without JavaScript; with it, the menu
+/// closes again after each navigation. It opens under its trigger, against
+/// the trigger's right edge.
 #[component]
-fn AppNav(user: CurrentUser) -> impl IntoView {
+fn AppNav(user: CurrentUser, console: bool) -> impl IntoView {
     let logout = expect_context::<AuthActions>().logout;
     let menu = NodeRef::<leptos::html::Details>::new();
     let pathname = use_location().pathname;
@@ -148,8 +162,46 @@ fn AppNav(user: CurrentUser) -> impl IntoView {
         },
         false,
     );
-    let links = APP_LINKS
+    let links = (!console).then(|| {
+        view! {
+            <nav aria-label="Main" class="app-nav">
+                <ul class="nav-list">{app_links(pathname, |link| link.href != "/account")}</ul>
+            </nav>
+        }
+    });
+    view! {
+        {links}
+        <nav aria-label="Account" class="account-nav">
+        <details class="account-menu" node_ref=menu>
+            <summary
+                class="account-menu-toggle"
+                class:account-menu-toggle--current=move || within(&pathname.get(), "/account")
+                title=format!("Signed in as {}", user.email)
+            >
+                <span class="visually-hidden">"Account menu for "</span>
+                <span class="account-name">{user.display_name}</span>
+            </summary>
+            <ul class="account-menu-list">
+                <li class="account-menu-email">{user.email.clone()}</li>
+                <li>
+                    <a href="/account" aria-current=current_page(pathname, "/account")>"Account"</a>
+                </li>
+                <li>
+                    <ServerForm action=logout class="inline-form">
+                        <button type="submit" class="link-button">"Sign out"</button>
+                    </ServerForm>
+                </li>
+            </ul>
+        </details>
+        </nav>
+    }
+}
+
+/// The app's pages that `keep` keeps, as list items, the current one marked.
+fn app_links(pathname: Memo<String>, keep: fn(&AppLink) -> bool) -> impl IntoView {
+    APP_LINKS
         .iter()
+        .filter(|link| keep(link))
         .map(|link| {
             view! {
                 <li>
@@ -157,48 +209,37 @@ fn AppNav(user: CurrentUser) -> impl IntoView {
                 </li>
             }
         })
-        .collect_view();
-    view! {
-        <nav aria-label="Main" class="app-nav">
-            <ul class="nav-list">
-                {links}
-                <li class="account-menu-item">
-                    <details class="account-menu" node_ref=menu>
-                        <summary
-                            class="account-menu-toggle"
-                            class:account-menu-toggle--current=move || within(&pathname.get(), "/account")
-                            title=format!("Signed in as {}", user.email)
-                        >
-                            <span class="visually-hidden">"Account menu for "</span>
-                            {user.display_name}
-                        </summary>
-                        <ul class="account-menu-list">
-                            <li>
-                                <a href="/account" aria-current=current_page(pathname, "/account")>"Account"</a>
-                            </li>
-                            <li>
-                                <ServerForm action=logout class="inline-form">
-                                    <button type="submit" class="link-button">"Sign out"</button>
-                                </ServerForm>
-                            </li>
-                        </ul>
-                    </details>
-                </li>
-            </ul>
-        </nav>
-    }
+        .collect_view()
+}
+
+/// The console's navigation: a sidebar on wide screens, one scrolling row
+/// of tabs under the header on phones. Only for a signed-in user.
+#[component]
+pub fn ConsoleNav() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    let pathname = use_location().pathname;
+    with_signed_in_user(user, move |signed_in| {
+        signed_in.map(|_| {
+            view! {
+                <nav class="console-nav" aria-label="Main">
+                    <ul>{app_links(pathname, |_| true)}</ul>
+                </nav>
+            }
+        })
+    })
 }
 
 /// Signed in: the app's navigation, on every page. Otherwise the public one.
+/// In the console the header spans the window, over the sidebar.
 #[component]
-pub fn SiteHeader() -> impl IntoView {
+pub fn SiteHeader(console: bool) -> impl IntoView {
     let user = expect_context::<UserResource>();
     view! {
-        <header class="site-header">
+        <header class="site-header" class:site-header--console=console>
             <div class="container header-inner">
                 <Logo />
-                {with_signed_in_user(user, |signed_in| match signed_in {
-                    Some(user) => Either::Left(view! { <AppNav user /> }),
+                {with_signed_in_user(user, move |signed_in| match signed_in {
+                    Some(user) => Either::Left(view! { <AppNav user console /> }),
                     None => Either::Right(view! { <PublicNav /> }),
                 })}
             </div>

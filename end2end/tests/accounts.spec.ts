@@ -28,7 +28,7 @@ test('register, sign out, and come back through sign-in', async ({ page }) => {
   const email = uniqueEmail('journey');
   await register(page, 'Ada Lovelace', email);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Lovelace');
-  await expect(page.getByRole('navigation', { name: 'Main' })).toContainText('Ada Lovelace');
+  await expect(page.getByRole('navigation', { name: 'Account' })).toContainText('Ada Lovelace');
 
   await signOut(page);
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();

@@ -38,7 +38,7 @@ test('a banner asks for the confirmation until the link is used, and a new link 
   await links.first().click();
   await expect(page.getByText(`Confirm that ${email} is your account's address.`)).toBeVisible();
   await page.getByRole('button', { name: 'Confirm this address' }).click();
-  await expect(page).toHaveURL(/\/account\?saved=email-confirmed$/);
+  await expect(page).toHaveURL(/\/account$/);
   await expect(banner(page)).toHaveCount(0);
   await expect(page.getByRole('main')).toContainText(`${email} — Confirmed.`);
   await expectActivity(page, /E-mail address confirmed/, email);
@@ -60,7 +60,7 @@ test('changing the address takes the password and the new address’s link, then
   await page.getByLabel('New e-mail address').fill(changed);
   await page.getByLabel('Account password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Change e-mail address' }).click();
-  await expect(page).toHaveURL(/\/account\?saved=email-change$/);
+  await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('status')).toContainText('Check the new address');
   await expect(page.getByRole('main')).toContainText(`Waiting for you to confirm ${changed}`);
   // Until the link is used, the account keeps its address.
@@ -70,7 +70,7 @@ test('changing the address takes the password and the new address’s link, then
   await message.getByRole('link', { name: /\/confirm-email\?token=/ }).click();
   await expect(page.getByText(`Confirm ${changed} as your account's new address.`)).toBeVisible();
   await page.getByRole('button', { name: 'Confirm this address' }).click();
-  await expect(page).toHaveURL(/\/account\?saved=email-changed$/);
+  await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('main')).toContainText(`Signed in as ${changed}`);
   await expectActivity(page, /E-mail address changed/, `${old} → ${changed}`);
 

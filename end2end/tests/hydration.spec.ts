@@ -37,7 +37,8 @@ for (const path of STATIC_PAGES) {
     await page.goto(path);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     await page.waitForLoadState('networkidle');
-    expect(code.sort()).toEqual(['/copy.js', '/passkey.js']);
+    const docs = path.startsWith('/docs') ? ['/code-tabs.js'] : [];
+    expect(code.sort()).toEqual([...docs, '/copy.js', '/passkey.js']);
     expect(errors).toEqual([]);
   });
 }

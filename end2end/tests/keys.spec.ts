@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { accessibilityViolations, createKey, mailTo, register, subscribedUser } from './support';
+import { accessibilityViolations, createKey, keyRow, mailTo, openCreateKeyForm, openKeyMenu, register, subscribedUser } from './support';
 
 // Runs with and without JavaScript: the key is shown once either way.
 
@@ -9,8 +9,9 @@ test('a subscriber creates a key that works at once, then revokes it', async ({ 
   await expect(page).toHaveURL(/\/keys$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
 
+  // A first key: the form is open already.
   await page.getByLabel('Key name').fill('laptop');
-  await page.getByRole('button', { name: 'Create key' }).click();
+  await page.getByRole('button', { name: 'Create API key' }).click();
   const panel = page.locator('.key-reveal');
   await expect(panel).toContainText('it will not be shown again');
   const key = (await panel.locator('.key-value code').textContent())!.trim();
@@ -36,14 +37,25 @@ test('a subscriber creates a key that works at once, then revokes it', async ({ 
 
   // Listed masked, never in full again.
   await page.goto('/keys');
-  const row = page.getByRole('article', { name: /laptop/ });
+  const row = keyRow(page, 'laptop');
   await expect(row).toContainText(`tp_live_sk_${key.slice(11, 15)}…${key.slice(-4)}`);
+  await expect(row).toContainText('Active');
   await expect(page.getByRole('main')).not.toContainText(key);
 
+  // Revoking asks in place, under the key's row, saying what stops working.
+  await openKeyMenu(page, 'laptop');
   await row.getByRole('link', { name: 'Revoke laptop' }).click();
+  const confirm = page.getByRole('region', { name: 'Revoke laptop' });
+  await expect(confirm).toContainText('Every program that sends it gets 401');
+  await expect(confirm).toBeInViewport();
   await page.getByRole('button', { name: 'Revoke “laptop” now' }).click();
-  await expect(page.getByRole('status')).toHaveText('The key is revoked: it stops working at once.');
-  await expect(page.getByRole('article', { name: /laptop/ })).toHaveCount(0);
+  await expect(page.getByRole('status')).toHaveText('“laptop” is revoked: programs that send it get 401 from now on.');
+  await expect(row).toHaveCount(0);
+  // Said once: the address is clean and a reload does not say it again.
+  await expect(page).toHaveURL(/\/keys$/);
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
+  await expect(page.getByText('is revoked')).toHaveCount(0);
 
   const after = await request.get('/v1/users/me', { headers: { 'X-API-Key': key } });
   expect(after.status()).toBe(401);
@@ -65,12 +77,12 @@ for (const width of [390, 1280]) {
     await subscribedUser(page, 'Scrolled Down');
     await page.goto('/keys');
     await createKey(page, 'first');
-    // With a key listed, the form sits below the fold: the reader scrolls to it.
+    // With a key listed, the form waits behind the page's "Create key" button.
     await page.goto('/keys');
+    await expect(page.getByLabel('Key name')).toBeHidden();
+    await openCreateKeyForm(page);
     await page.getByLabel('Key name').fill('second');
-    await page.getByRole('button', { name: 'Create key' }).scrollIntoViewIfNeeded();
-    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
-    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('button', { name: 'Create API key' }).click();
 
     const reveal = page.getByRole('dialog', { name: 'Your new key “second”' });
     await expect(reveal).toBeInViewport();
@@ -79,6 +91,41 @@ for (const width of [390, 1280]) {
     await expect(reveal.getByRole('heading', { name: 'Your new key “second”' })).toBeFocused();
     await reveal.getByRole('button', { name: 'I’ve saved it' }).click();
     await expect(reveal).toBeHidden();
+    // The form folded away and starts over when opened again.
+    await expect(page.getByLabel('Key name')).toBeHidden();
+    await openCreateKeyForm(page);
     await expect(page.getByLabel('Key name')).toHaveValue('');
+    await expect(keyRow(page, 'second')).toBeVisible();
   });
 }
+
+test('the keys table sorts by a column and filters by status, and the address keeps the view', async ({ page }) => {
+  await subscribedUser(page, 'Table Sorter');
+  await page.goto('/keys');
+  for (const name of ['beta', 'alpha', 'gamma']) await createKey(page, name);
+  await page.goto('/keys');
+  const names = () => page.locator('tr.key-row .key-name').allTextContents();
+  // Newest first by default.
+  expect(await names()).toEqual(['gamma', 'alpha', 'beta']);
+  const table = page.getByRole('table', { name: /Your API keys/ });
+  await table.getByRole('link', { name: 'Name', exact: true }).click();
+  await expect(page).toHaveURL(/\/keys\?sort=name$/);
+  await expect.poll(names).toEqual(['alpha', 'beta', 'gamma']);
+  await expect(table.getByRole('columnheader', { name: 'Name' })).toHaveAttribute('aria-sort', 'ascending');
+  // Again: the other way round.
+  await table.getByRole('link', { name: 'Name', exact: true }).click();
+  await expect.poll(names).toEqual(['gamma', 'beta', 'alpha']);
+
+  await openKeyMenu(page, 'alpha');
+  await page.getByRole('button', { name: 'Disable alpha' }).click();
+  await expect(page.getByRole('status')).toHaveText('“alpha” is disabled: it answers 401 until you enable it again.');
+  const filters = page.getByRole('navigation', { name: 'Show keys by status' });
+  await expect(filters.getByRole('link')).toHaveText([/All\s*3/, /Active\s*2/, /Disabled\s*1/]);
+  await filters.getByRole('link', { name: /Disabled/ }).click();
+  await expect(page).toHaveURL(/status=disabled/);
+  await expect.poll(names).toEqual(['alpha']);
+  await expect(filters.getByRole('link', { name: /Disabled/ })).toHaveAttribute('aria-current', 'true');
+  // The view survives a reload: it is in the address.
+  await page.reload();
+  expect(await names()).toEqual(['alpha']);
+});

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, confirmEmail, createKey, payWith, planCard, signOut, uniqueEmail } from './support';
+import { confirmEmail, createKey, openKeyMenu, PASSWORD, payWith, planCard, signOut, uniqueEmail } from './support';
 
 // Two instances sharing one PostgreSQL (scripts/two-instances starts them;
 // playwright.multi.config.ts runs this file only). The journey alternates
@@ -40,14 +40,12 @@ test('the journey alternates between two instances and nothing is lost', async (
   expect((await me.json()).display_name).toBe('Two Instances');
   await expect(async () => {
     await page.goto(`${A}/dashboard`);
-    await expect(page.getByTestId('checklist').getByRole('listitem')).toHaveText(
-      [/account\s*Done/, /plan\s*Done/, /e-mail address\s*Done/, /API key\s*Done/, /first API call\s*Done/],
-      { timeout: 1_000 },
-    );
+    await expect(page.getByTestId('checklist-done')).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 20_000 });
 
   // B: revokes the key; A refuses it on the very next request.
   await page.goto(`${B}/keys`);
+  await openKeyMenu(page, 'shared');
   await page.getByRole('link', { name: 'Revoke shared' }).click();
   await page.getByRole('button', { name: 'Revoke “shared” now' }).click();
   await expect(page.getByRole('status')).toHaveText('The key is revoked: it stops working at once.');

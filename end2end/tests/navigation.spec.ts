@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { accessibilityViolations, createKey, register, signOut, subscribedUser } from './support';
+import { accessibilityViolations, createKey, keyRow, register, signOut, subscribedUser } from './support';
 
 // The signed-in app's navigation. Runs with and without JavaScript: links
 // are plain links and the account menu is a <details> disclosure.
@@ -16,8 +16,13 @@ function mainNav(page: Page) {
   return page.getByRole('navigation', { name: 'Main' });
 }
 
+/** The header's account menu (the console's sidebar is the main navigation). */
+function accountNav(page: Page) {
+  return page.getByRole('navigation', { name: 'Account' });
+}
+
 async function openAccountMenu(page: Page) {
-  await mainNav(page).locator('summary').click();
+  await accountNav(page).locator('summary').click();
 }
 
 test('from the dashboard, the navigation reaches every signed-in page and marks it', async ({ page }) => {
@@ -37,12 +42,12 @@ test('from the dashboard, the navigation reaches every signed-in page and marks 
   }
 
   await openAccountMenu(page);
-  await nav.getByRole('link', { name: 'Account' }).click();
+  await accountNav(page).getByRole('link', { name: 'Account' }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your account');
   // The menu closed on the way (natively without JavaScript: a new page),
-  // and its Account link is the current page.
-  await expect(nav.locator('details')).toHaveJSProperty('open', false);
+  // and the sidebar's Account link is the current page.
+  await expect(accountNav(page).locator('details')).toHaveJSProperty('open', false);
   await expect(nav.locator('a[href="/account"]')).toHaveAttribute('aria-current', 'page');
   await expect(nav.locator('[aria-current="page"]')).toHaveCount(1);
 
@@ -69,7 +74,7 @@ test('after creating a key and visiting another page, the navigation leads back 
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Usage');
   await mainNav(page).getByRole('link', { name: 'API keys' }).click();
   await expect(page).toHaveURL(/\/keys$/);
-  const row = page.getByRole('article', { name: /notebook/ });
+  const row = keyRow(page, 'notebook');
   await expect(row).toContainText(`tp_live_sk_${key.slice(11, 15)}…${key.slice(-4)}`);
   // Shown once: the secret itself is gone.
   await expect(page.locator('.key-reveal')).toHaveCount(0);
@@ -85,7 +90,7 @@ test('the account page shows the stored name, and a new one everywhere once save
   await page.getByRole('button', { name: 'Save name' }).click();
   await expect(page.getByRole('status')).toHaveText('Your name is saved.');
   await expect(page.getByLabel('Display name')).toHaveValue('Marie Skłodowska-Curie');
-  await expect(mainNav(page).locator('summary')).toContainText('Marie Skłodowska-Curie');
+  await expect(accountNav(page).locator('summary')).toContainText('Marie Skłodowska-Curie');
   await page.reload();
   await expect(page.getByLabel('Display name')).toHaveValue('Marie Skłodowska-Curie');
 });
@@ -102,15 +107,15 @@ test('the account menu opened while the page is still loading stays open once it
   const hydrating = page.waitForResponse(/\.wasm$/);
   await page.goto('/dashboard', { waitUntil: 'domcontentloaded' });
   await openAccountMenu(page);
-  const signOutButton = mainNav(page).getByRole('button', { name: 'Sign out' });
+  const signOutButton = accountNav(page).getByRole('button', { name: 'Sign out' });
   await expect(signOutButton).toBeVisible();
   await hydrating;
   await page.waitForLoadState('networkidle');
   await expect(signOutButton).toBeVisible();
   // Hydrated, it still closes after a navigation.
-  await mainNav(page).getByRole('link', { name: 'Account' }).click();
+  await accountNav(page).getByRole('link', { name: 'Account' }).click();
   await expect(page).toHaveURL(/\/account$/);
-  await expect(mainNav(page).locator('details')).toHaveJSProperty('open', false);
+  await expect(accountNav(page).locator('details')).toHaveJSProperty('open', false);
 });
 
 test('the navigation fits a 360 px screen and passes axe with its menu open', async ({ page, javaScriptEnabled }) => {
@@ -121,8 +126,8 @@ test('the navigation fits a 360 px screen and passes axe with its menu open', as
     await expect(nav.getByRole('link', { name: link, exact: true })).toBeInViewport();
   }
   await openAccountMenu(page);
-  await expect(nav.getByRole('link', { name: 'Account' })).toBeInViewport({ ratio: 1 });
-  await expect(nav.getByRole('button', { name: 'Sign out' })).toBeInViewport({ ratio: 1 });
+  await expect(accountNav(page).getByRole('link', { name: 'Account' })).toBeInViewport({ ratio: 1 });
+  await expect(accountNav(page).getByRole('button', { name: 'Sign out' })).toBeInViewport({ ratio: 1 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   if (javaScriptEnabled) {

@@ -24,7 +24,7 @@ test('the account page lists every session and ends another device’s', async (
     expect(await accessibilityViolations(page)).toEqual([]);
   }
   await phoneRow.getByRole('button', { name: /^End the session of Safari on iPhone/ }).click();
-  await expect(page).toHaveURL(/\/account\?saved=session-ended$/);
+  await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('status')).toHaveText('The session is ended: that device is signed out.');
   await expect(sessions.getByRole('row')).toHaveCount(2);
 

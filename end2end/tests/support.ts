@@ -64,7 +64,7 @@ export async function confirmEmail(page: Page, email: string, base = '') {
   await message.getByRole('link', { name: /\/confirm-email\?token=/ }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Confirm your e-mail address');
   await page.getByRole('button', { name: 'Confirm this address' }).click();
-  await expect(page).toHaveURL(/\/account\?saved=email-confirmed$/);
+  await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('status')).toContainText('Your e-mail address is confirmed');
 }
 
@@ -77,7 +77,7 @@ export async function registerConfirmed(page: Page, name: string): Promise<strin
 
 /** Signs out through the header's account menu (a disclosure: opened first). */
 export async function signOut(page: Page) {
-  const nav = page.getByRole('navigation', { name: 'Main' });
+  const nav = page.getByRole('navigation', { name: 'Account' });
   await nav.locator('summary').click();
   await nav.getByRole('button', { name: 'Sign out' }).click();
   // The landing page is loaded from the server (it does not hydrate): wait
@@ -122,14 +122,31 @@ export async function subscribedUser(page: Page, name: string): Promise<string> 
  * with "I've saved it".
  */
 export async function createKey(page: Page, name: string): Promise<string> {
+  await openCreateKeyForm(page);
   await page.getByLabel('Key name').fill(name);
-  await page.getByRole('button', { name: 'Create key' }).click();
+  await page.getByRole('button', { name: 'Create API key' }).click();
   const reveal = page.getByRole('dialog', { name: `Your new key “${name}”` });
   const key = (await reveal.locator('.key-value code').textContent())!.trim();
   expect(key).toMatch(/^tp_live_sk_/);
   await reveal.getByRole('button', { name: 'I’ve saved it' }).click();
   await expect(reveal).toBeHidden();
   return key;
+}
+
+/** Opens the keys page's create form (behind its "Create key" button once a key exists). */
+export async function openCreateKeyForm(page: Page) {
+  if (!(await page.getByLabel('Key name').isVisible())) await page.locator('#create-key > summary').click();
+  await expect(page.getByLabel('Key name')).toBeVisible();
+}
+
+/** The keys table's row of the key named `name`. */
+export function keyRow(page: Page, name: string) {
+  return page.locator('tr.key-row').filter({ has: page.getByRole('link', { name, exact: true }) });
+}
+
+/** Opens the menu of `name`'s row (a disclosure: works without JavaScript). */
+export async function openKeyMenu(page: Page, name: string) {
+  await keyRow(page, name).locator('summary').click();
 }
 
 /** A new subscriber's first key (full access), made on the keys page. */

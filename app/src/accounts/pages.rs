@@ -18,6 +18,7 @@ use crate::actor::CurrentUser;
 use crate::components::{
     FormError, FormField, FormState, Loaded, NoticeFromAddress, ServerForm, SubmitButton,
 };
+use crate::date_label::ShortDate;
 use crate::error::AppError;
 use crate::error::Field;
 use leptos::either::Either;
@@ -216,13 +217,15 @@ fn AccountSettings(
     let display_name = user.display_name.clone();
     view! {
         <section class="section" aria-labelledby="account-title">
-            <div class="container container--form">
+            <div class="container">
                 <h1 id="account-title">"Your account"</h1>
                 <p class="lead">{format!("Signed in as {}", user.email)}</p>
                 // Tracked: with JavaScript, saving the name refetches the user (which
                 // renders this page again) and navigates to `?saved=name`, in either order.
                 <NoticeFromAddress page="/account" />
+                <AccountSectionsNav />
 
+                <section class="settings-section" id="profile" aria-label="Profile">
                 <h2>"Name"</h2>
                 <ServerForm action=rename class="form">
                     <FormField
@@ -237,7 +240,9 @@ fn AccountSettings(
                 </ServerForm>
 
                 <EmailSection user=user.clone() email pending />
+                </section>
 
+                <section class="settings-section" id="security" aria-label="Security">
                 <h2>"Password"</h2>
                 <ServerForm action=change_password class="form">
                     <FormField
@@ -265,7 +270,9 @@ fn AccountSettings(
 
                 <TwoFactorSummary factors address_confirmed=user.email_verified />
                 <PasskeySection passkeys=passkeys.0 remove=passkeys.1 address_confirmed=user.email_verified />
+                </section>
 
+                <section class="settings-section" id="sessions" aria-label="Sessions">
                 <SessionList sessions />
                 <p>"Or end every session but this one:"</p>
                 <ServerForm action=sign_out_everywhere class="form">
@@ -275,11 +282,35 @@ fn AccountSettings(
                         busy_label="Signing out other sessions…"
                     />
                 </ServerForm>
+                </section>
 
+                <section class="settings-section" id="activity" aria-label="Activity">
                 <RecentActivity events />
+                </section>
+                <section class="settings-section settings-section--danger" id="danger-zone" aria-label="Danger zone">
                 <DeleteAccountForm />
+                </section>
             </div>
         </section>
+    }
+}
+
+/// The page's sections, linked from its top: a long page read in parts.
+#[component]
+fn AccountSectionsNav() -> impl IntoView {
+    const SECTIONS: [(&str, &str); 5] = [
+        ("#profile", "Profile"),
+        ("#security", "Security"),
+        ("#sessions", "Sessions"),
+        ("#activity", "Activity"),
+        ("#danger-zone", "Danger zone"),
+    ];
+    view! {
+        <nav class="in-page-nav" aria-label="Account sections">
+            <ul>
+                {SECTIONS.map(|(href, label)| view! { <li><a href=href>{label}</a></li> }).collect_view()}
+            </ul>
+        </nav>
     }
 }
 
@@ -351,7 +382,7 @@ fn SessionList(sessions: SessionsControls) -> impl IntoView {
         <p>"Where your account is signed in. Don't recognise one? End it, then change your password."</p>
         <FormRefusal next="/account" before="ending a session" />
         <Loaded resource=sessions.list loading="Loading your sessions…" retry_href="/account" children=move |list| view! {
-            <table class="table sessions" aria-labelledby="sessions-title">
+            <table class="table table--stack" aria-labelledby="sessions-title">
                 <thead>
                     <tr>
                         <th scope="col">"Device"</th>
@@ -394,8 +425,8 @@ fn SessionRow(session: ActiveSession, end: ServerAction<EndSession>) -> impl Int
         <tr>
             <td data-label="Device">{session.device}</td>
             <td data-label="From">{session.client_address}</td>
-            <td data-label="Signed in"><time datetime=session.signed_in.iso>{session.signed_in.text}</time></td>
-            <td data-label="Last active"><time datetime=session.last_active.iso>{session.last_active.text}</time></td>
+            <td data-label="Signed in"><ShortDate date=session.signed_in /></td>
+            <td data-label="Last active"><ShortDate date=session.last_active /></td>
             <td>{action}</td>
         </tr>
     }
@@ -417,7 +448,7 @@ fn ActivityTable(events: Vec<ActivityEntry>) -> impl IntoView {
         return Either::Left(view! { <p>"Nothing yet."</p> });
     }
     Either::Right(view! {
-        <table class="table activity" aria-labelledby="activity-title">
+        <table class="table table--stack" aria-labelledby="activity-title">
             <thead>
                 <tr>
                     <th scope="col">"When"</th>
@@ -436,7 +467,7 @@ fn ActivityTable(events: Vec<ActivityEntry>) -> impl IntoView {
                         };
                         view! {
                             <tr data-event=event.kind.as_str()>
-                                <td data-label="When"><time datetime=event.when.iso>{event.when.text}</time></td>
+                                <td data-label="When"><ShortDate date=event.when /></td>
                                 <td data-label="What">{what}</td>
                                 <td data-label="From">{event.client_address}</td>
                             </tr>

@@ -7,6 +7,7 @@ pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod table;
 
 pub use crate::permissions::{Access, Needed, Permissions, Resource, ResourceAccess};
 
@@ -88,7 +89,8 @@ pub struct KeyAllowance {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KeyList {
-    pub keys: Vec<ApiKeyView>,
+    /// The page of keys the table shows, as its address asks.
+    pub table: table::Page,
     /// Whether the user may create keys (an active plan); None while the
     /// Payment MS cannot be asked.
     pub subscribed: Option<bool>,

@@ -9,6 +9,7 @@ use super::server_fns::{
     CreateApiKey, EndApiKeyGrace, RevokeApiKey, RollApiKey, SetApiKeyDisabled, SetApiKeyNetworks,
     list_api_keys,
 };
+use super::table::{KeyStatus, PAGE_SIZE, Page, Panel, SortBy, TableView, row_id};
 use super::{
     Access, ApiKeyView, CreatedKey, Expiry, GRACE_CHOICES, KeyAllowance, KeyFormOutcome, KeyList,
     PreviousSecret, Resource as ApiResource,
@@ -19,6 +20,7 @@ use crate::components::{
     CopyButton, FieldMessage, FormError, FormField, FormState, Loaded, NoticeFromAddress,
     ServerForm, SubmitButton,
 };
+use crate::date_label::ShortDate;
 use crate::error::AppError;
 use crate::error::Field;
 use leptos::either::{Either, EitherOf4};
@@ -48,9 +50,14 @@ pub fn KeysPage() -> impl IntoView {
         set_networks: ServerAction::new(),
         revoke: ServerAction::new(),
     };
+    // The server lists one page of the table, as the address asks; opening
+    // a row changes the address but not the list.
+    let query = use_query_map();
+    let listing = Memo::new(move |_| query.with(TableView::from_query).list_query());
     let keys = Resource::new(
         move || {
             (
+                listing.get(),
                 actions.create.version().get(),
                 actions.roll.version().get(),
                 actions.end_grace.version().get(),
@@ -59,7 +66,7 @@ pub fn KeysPage() -> impl IntoView {
                 actions.revoke.version().get(),
             )
         },
-        |_| list_api_keys(),
+        |(listing, ..)| list_api_keys(listing),
     );
     view! {
         <PrivatePage
@@ -128,7 +135,7 @@ fn KeysManager(
     });
     view! {
         <section class="section" aria-labelledby="keys-title">
-            <div class="container container--keys">
+            <div class="container">
                 <h1 id="keys-title">"API keys"</h1>
                 <p class="lead">"Send a key in the X-API-Key header of every request to the Tracepipe API."</p>
                 <NoticeFromAddress page="/keys" />
@@ -144,8 +151,8 @@ fn KeysManager(
                     loading="Loading your keys…"
                     retry_href="/keys"
                     children=move |list: KeyList| view! {
-                        <KeyCards list=list.clone() actions />
-                        <CreateKeyForm list create=actions.create error=create_error email_verified />
+                        <CreateKeyForm list=list.clone() create=actions.create error=create_error email_verified />
+                        <KeyTable list actions />
                     }
                 />
             </div>
@@ -297,14 +304,26 @@ fn CreateKeyForm(
         pending: create.pending().into(),
     }
     .provide();
-    // After a key is made the form starts over: a second click must not
-    // make its twin.
+    // After a key is made the form starts over and folds away: a second
+    // click must not make its twin.
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move || {
-        if let (Some(Ok(_)), Some(form)) = (create.value().get(), form.get()) {
-            form.reset();
-        }
-    });
+    let panel = NodeRef::<leptos::html::Details>::new();
+    Effect::watch(
+        move || create.version().get(),
+        move |_, _, _| {
+            if let Some(Ok(_)) = create.value().get_untracked() {
+                if let Some(form) = form.get_untracked() {
+                    form.reset();
+                }
+                if let Some(panel) = panel.get_untracked() {
+                    panel.set_open(false);
+                }
+            }
+        },
+        false,
+    );
+    // Open at once for a first key, and after a refusal (to show why).
+    let open_first = list.table.total() == 0 || error.get_untracked().is_some();
     let needs_plan = list.subscribed == Some(false);
     if !email_verified || needs_plan {
         return EitherOf4::A(view! {
@@ -322,7 +341,7 @@ fn CreateKeyForm(
             })}
         });
     }
-    match list.keys.len() {
+    match list.table.total() {
         active if active >= list.max_active => EitherOf4::B(view! {
             <p class="notice">{format!("You have {active} active keys, the most allowed. Revoke one to create another.")}</p>
         }),
@@ -330,8 +349,10 @@ fn CreateKeyForm(
             EitherOf4::C(view! { <ConfirmPasswordFirst next="/keys" before="creating a key" /> })
         }
         _ => EitherOf4::D(view! {
-            <h2>"Create a key"</h2>
-            <form method="post" action="/keys" class="form form--wide" node_ref=form on:submit=on_submit>
+            <details class="create-key" id="create-key" node_ref=panel open=open_first>
+            <summary class="button button--primary">"Create key"</summary>
+            <form method="post" action="/keys" class="form panel" node_ref=form on:submit=on_submit>
+                <h2>"New API key"</h2>
                 <input type="hidden" name="intent" value="create" />
                 <FormField
                     label="Key name"
@@ -346,26 +367,134 @@ fn CreateKeyForm(
                 <Show when=move || error.get() == Some(AppError::ReauthRequired)>
                     <ConfirmPasswordFirst next="/keys" before="creating a key" />
                 </Show>
-                <SubmitButton label="Create key" busy_label="Creating…" primary=true />
+                <SubmitButton label="Create API key" busy_label="Creating…" primary=true />
             </form>
+            </details>
         }),
     }
 }
 
+/// The keys as a table: filtered, sorted and paged as the address says
+/// (`table::TableView`); each row's actions in one menu; one row open at a
+/// time with its details and the form chosen from its menu.
 #[component]
-fn KeyCards(list: KeyList, actions: KeyActions) -> impl IntoView {
-    if list.keys.is_empty() {
+fn KeyTable(list: KeyList, actions: KeyActions) -> impl IntoView {
+    if list.table.total() == 0 {
         return Either::Left(view! { <p>"No keys yet."</p> });
     }
+    let query = use_query_map();
     let (allowance, reauth_needed) = (list.allowance, list.reauth_needed);
-    let cards = list
-        .keys
-        .into_iter()
-        .map(|key| view! { <KeyCard key allowance reauth_needed actions /> })
-        .collect_view();
-    Either::Right(view! {
-        <h2>"Your keys"</h2>
-        <ul class="key-cards">{cards}</ul>
+    let page = list.table;
+    Either::Right(move || {
+        let view = query.with(TableView::from_query);
+        let page = page.clone();
+        let filters = page
+            .counts
+            .iter()
+            .copied()
+            .filter(|(status, count)| status.is_none() || *count > 0)
+            .map(|(status, count)| {
+                let label = status.map_or("All", KeyStatus::label);
+                let current = (view.status == status).then_some("true");
+                view! {
+                    <li>
+                        <a href=view.with_status(status).href() aria-current=current>
+                            {label} " " <span class="count">{count}</span>
+                        </a>
+                    </li>
+                }
+            })
+            .collect_view();
+        let rows = page
+            .rows
+            .iter()
+            .cloned()
+            .map(|key| view! { <KeyRow key view=view.clone() allowance reauth_needed actions /> })
+            .collect_view();
+        let empty = page.rows.is_empty().then(|| view! {
+            <tr><td colspan="8">"No keys with this status. " <a href=view.with_status(None).href()>"Show every key"</a></td></tr>
+        });
+        view! {
+            <nav class="key-filters" aria-label="Show keys by status">
+                <ul>{filters}</ul>
+            </nav>
+            <table class="table keys-table">
+                <caption class="visually-hidden">{table_caption(&view)}</caption>
+                <thead>
+                    <tr>
+                        <SortHeader view=view.clone() column=SortBy::Name label="Name" />
+                        <th scope="col">"Key"</th>
+                        <th scope="col">"Access"</th>
+                        <SortHeader view=view.clone() column=SortBy::Created label="Created" />
+                        <SortHeader view=view.clone() column=SortBy::LastUsed label="Last used" />
+                        <SortHeader view=view.clone() column=SortBy::Expires label="Expires" />
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}{empty}</tbody>
+            </table>
+            <Pager view page />
+        }
+    })
+}
+
+fn table_caption(view: &TableView) -> String {
+    let column = match view.sort {
+        SortBy::Name => "name",
+        SortBy::Created => "creation date",
+        SortBy::LastUsed => "last use",
+        SortBy::Expires => "expiry date",
+    };
+    let order = if view.descending {
+        "descending"
+    } else {
+        "ascending"
+    };
+    format!("Your API keys, sorted by {column}, {order}")
+}
+
+/// A column heading that sorts by its column (again: the other way).
+#[component]
+fn SortHeader(view: TableView, column: SortBy, label: &'static str) -> impl IntoView {
+    let sorted = (view.sort == column).then_some(if view.descending {
+        "descending"
+    } else {
+        "ascending"
+    });
+    let arrow = sorted.map(|order| {
+        if order == "descending" {
+            " \u{2193}"
+        } else {
+            " \u{2191}"
+        }
+    });
+    view! {
+        <th scope="col" aria-sort=sorted>
+            <a href=view.sorted_by(column).href()>{label}<span aria-hidden="true">{arrow}</span></a>
+        </th>
+    }
+}
+
+/// "Keys 51–100 of 200", and the way to the pages around.
+#[component]
+fn Pager(view: TableView, page: Page) -> impl IntoView {
+    (page.pages > 1).then(|| {
+        let first = (page.number - 1) * PAGE_SIZE + 1;
+        let last = first + page.rows.len().saturating_sub(1);
+        let previous = (page.number > 1).then(|| view! {
+            <a href=view.on_page(page.number - 1).href() rel="prev">"Previous"</a>
+        });
+        let next = (page.number < page.pages).then(|| view! {
+            <a href=view.on_page(page.number + 1).href() rel="next">"Next"</a>
+        });
+        view! {
+            <nav class="pager" aria-label="Pages of keys">
+                {previous}
+                <span>{format!("Keys {first}\u{2013}{last} of {} (page {} of {})", page.matching, page.number, page.pages)}</span>
+                {next}
+            </nav>
+        }
     })
 }
 
@@ -378,95 +507,109 @@ fn expiry_text(expiry: &Expiry) -> String {
     }
 }
 
-/// One key: its details and what can be done with it.
+fn expiry_short(expiry: &Expiry) -> AnyView {
+    match expiry {
+        Expiry::Never => "Never".into_any(),
+        Expiry::On { date, .. } | Expiry::Expired { date } => {
+            view! { <ShortDate date=date.clone() /> }.into_any()
+        }
+    }
+}
+
+/// One key's row, and under it, when open, its details and chosen form.
 #[component]
-fn KeyCard(
+fn KeyRow(
     key: ApiKeyView,
+    view: TableView,
     allowance: KeyAllowance,
     reauth_needed: bool,
     actions: KeyActions,
 ) -> impl IntoView {
-    let status = if key.disabled {
-        Some(("Disabled", "badge badge--muted"))
-    } else if matches!(key.expiry, Expiry::Expired { .. }) {
-        Some(("Expired", "badge badge--danger"))
-    } else if key.expiry.is_soon() {
-        Some(("Expires soon", "badge badge--warn"))
+    let status = KeyStatus::of(&key);
+    let open = view.open.as_deref() == Some(key.id.as_str());
+    let toggle = if open {
+        view.closed()
     } else {
-        None
+        view.opened(&key.id, None)
     };
-    let from = key
-        .last_used_address
-        .clone()
-        .map(|address| format!(" from {address}"));
     let last_used = match key.last_used.clone() {
-        Some(date) => Either::Left(view! { <time datetime=date.iso>{date.text}</time>{from} }),
-        None => Either::Right("Never"),
+        Some(date) => view! { <ShortDate date /> }.into_any(),
+        None => "Never".into_any(),
     };
-    let networks = if key.allowed_networks.is_empty() {
-        "Any address".to_owned()
-    } else {
-        key.allowed_networks.join(", ")
-    };
-    let title_id = format!("key-{}-name", key.id);
-    let soon = key.expiry.is_soon();
+    let details = open.then(|| {
+        view! {
+            <tr class="key-detail">
+                <td colspan="8">
+                    <KeyDetails key=key.clone() view=view.clone() allowance reauth_needed actions />
+                </td>
+            </tr>
+        }
+    });
+    let id = row_id(&key.id);
     view! {
-        <li>
-        <article class="key-card" class:key-card--soon=soon aria-labelledby=title_id.clone()>
-            <h3 id=title_id.clone()>
-                {key.name.clone()}
-                {status.map(|(label, class)| view! { " " <span class=class>{label}</span> })}
-            </h3>
-            <dl class="key-facts">
-                <dt>"Key"</dt>
-                <dd><code>{key.masked.clone()}</code></dd>
-                {key.previous.clone().map(|previous| view! {
-                    <dt>"Old secret"</dt>
-                    <dd>
-                        <code>{previous.masked}</code>
-                        {format!(" works until {}", previous.works_until.text)}
-                    </dd>
-                })}
-                <dt>"Access"</dt>
-                <dd>{key.permissions.label()}</dd>
-                <dt>"Expires"</dt>
-                <dd>{expiry_text(&key.expiry)}</dd>
-                <dt>"Allowed networks"</dt>
-                <dd>{networks}</dd>
-                <dt>"Rate limit"</dt>
-                <dd>{format!("{} reads and {} changes a minute", allowance.reads_per_minute, allowance.changes_per_minute)}</dd>
-                <dt>"Created"</dt>
-                <dd><time datetime=key.created.iso.clone()>{key.created.text.clone()}</time></dd>
-                <dt>"Last used"</dt>
-                <dd>{last_used}</dd>
-            </dl>
-            <KeyCardActions key reauth_needed actions />
-        </article>
-        </li>
+        <tr id=id class="key-row" class:key-row--open=open>
+            <th scope="row" data-label="Name">
+                <a class="key-name" href=toggle.href() title=if open { "Hide the details" } else { "Show the details" }>{key.name.clone()}</a>
+            </th>
+            <td data-label="Key"><code>{key.masked.clone()}</code></td>
+            <td data-label="Access">{key.permissions.label()}</td>
+            <td data-label="Created"><ShortDate date=key.created.clone() /></td>
+            <td data-label="Last used">{last_used}</td>
+            <td data-label="Expires">{expiry_short(&key.expiry)}</td>
+            <td data-label="Status">
+                <span class=status.badge_class()>{status.label()}</span>
+                {key.previous.is_some().then(|| view! { " " <span class="badge">"Old secret working"</span> })}
+            </td>
+            <td class="key-row-actions">
+                <RowMenu key view reauth_needed actions />
+            </td>
+        </tr>
+        {details}
     }
 }
 
+/// Everything that can be done to a key, in one menu: a disclosure, so it
+/// opens without JavaScript; with it, it closes after any choice.
 #[component]
-fn KeyCardActions(key: ApiKeyView, reauth_needed: bool, actions: KeyActions) -> impl IntoView {
+fn RowMenu(
+    key: ApiKeyView,
+    view: TableView,
+    reauth_needed: bool,
+    actions: KeyActions,
+) -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let query = use_query_map();
+    Effect::watch(
+        move || query.track(),
+        move |_, _, _| {
+            if let Some(menu) = menu.get_untracked() {
+                menu.set_open(false);
+            }
+        },
+        false,
+    );
     let name = key.name.clone();
-    let id = key.id.clone();
+    let key_id = key.id.clone();
+    let link = |panel: Option<Panel>| view.opened(&key_id, panel).href();
+    let (toggle_name, revoke_name) = (
+        format!("{} {name}", if key.disabled { "Enable" } else { "Disable" }),
+        format!("Revoke {name}"),
+    );
     let roll = if reauth_needed {
-        Either::Left(view! {
-            <a href="/confirm-password?next=/keys">{format!("Confirm it\u{2019}s you to roll \u{201c}{name}\u{201d}")}</a>
-        })
+        view! { <a href="/confirm-password?next=/keys">"Confirm it\u{2019}s you to roll"</a> }
+            .into_any()
     } else {
-        let previous = key.previous.clone();
-        Either::Right(
-            view! { <RollForm key_id=id.clone() name=name.clone() previous roll=actions.roll /> },
-        )
+        view! { <a href=link(Some(Panel::Roll))>"Roll secret\u{2026}"</a> }.into_any()
     };
-    let grace_id = id.clone();
-    let grace = key.previous.is_some().then(move || {
+    let end_grace = key.previous.is_some().then(|| {
+        let key_id = key.id.clone();
         view! {
-            <ServerForm action=actions.end_grace class="inline-form">
-                <input type="hidden" name="key_id" value=grace_id />
-                <button type="submit" class="button button--secondary button--small">"End grace now"</button>
-            </ServerForm>
+            <li>
+                <ServerForm action=actions.end_grace class="inline-form">
+                    <input type="hidden" name="key_id" value=key_id />
+                    <button type="submit" class="link-button">"Expire old secret now"</button>
+                </ServerForm>
+            </li>
         }
     });
     let (toggle_label, disabled_value) = if key.disabled {
@@ -474,23 +617,113 @@ fn KeyCardActions(key: ApiKeyView, reauth_needed: bool, actions: KeyActions) -> 
     } else {
         ("Disable", "true")
     };
-    let toggle_name = format!("{toggle_label} {name}");
-    let networks = key.allowed_networks.join("\n");
-    let (toggle_id, networks_id) = (id.clone(), id.clone());
     view! {
-        <div class="key-actions">
-            {roll}
-            {grace}
-            <ServerForm action=actions.set_disabled class="inline-form">
-                <input type="hidden" name="key_id" value=toggle_id />
-                <input type="hidden" name="disabled" value=disabled_value />
-                <button type="submit" class="button button--secondary button--small" aria-label=toggle_name>
-                    {toggle_label}
-                </button>
-            </ServerForm>
-            <NetworksForm key_id=networks_id name=name.clone() current=networks set_networks=actions.set_networks />
-            <RevokeControl key_id=id name revoke=actions.revoke />
+        <details class="row-menu" node_ref=menu>
+            <summary>
+                <span aria-hidden="true">"\u{22ef}"</span>
+                <span class="visually-hidden">{format!("Actions for {name}")}</span>
+            </summary>
+            <ul class="row-menu-list">
+                <li><a href=link(None)>"Details"</a></li>
+                <li>{roll}</li>
+                <li><a href=link(Some(Panel::Networks))>"Allowed IPs\u{2026}"</a></li>
+                {end_grace}
+                <li>
+                    <ServerForm action=actions.set_disabled class="inline-form">
+                        <input type="hidden" name="key_id" value=key.id.clone() />
+                        <input type="hidden" name="disabled" value=disabled_value />
+                        <button type="submit" class="link-button" aria-label=toggle_name>{toggle_label}</button>
+                    </ServerForm>
+                </li>
+                <li><a class="danger-link" href=link(Some(Panel::Revoke)) aria-label=revoke_name>"Revoke\u{2026}"</a></li>
+            </ul>
+        </details>
+    }
+}
+
+/// An open row: the key's facts in full, then the form its menu chose.
+#[component]
+fn KeyDetails(
+    key: ApiKeyView,
+    view: TableView,
+    allowance: KeyAllowance,
+    reauth_needed: bool,
+    actions: KeyActions,
+) -> impl IntoView {
+    let networks = if key.allowed_networks.is_empty() {
+        "Any address".to_owned()
+    } else {
+        key.allowed_networks.join(", ")
+    };
+    let last_used = match (&key.last_used, &key.last_used_address) {
+        (Some(date), Some(address)) => format!("{} from {address}", date.text),
+        (Some(date), None) => date.text.clone(),
+        (None, _) => "Never".to_owned(),
+    };
+    let close = view.closed().href();
+    let panel = match view.panel {
+        Some(Panel::Roll) if !reauth_needed => Some(
+            view! { <RollForm key_id=key.id.clone() name=key.name.clone() previous=key.previous.clone() roll=actions.roll close=close.clone() /> }.into_any(),
+        ),
+        Some(Panel::Roll) => Some(view! { <ConfirmPasswordFirst next="/keys" before="rolling a key" /> }.into_any()),
+        Some(Panel::Networks) => Some(
+            view! { <NetworksForm key_id=key.id.clone() name=key.name.clone() current=key.allowed_networks.join("\n") set_networks=actions.set_networks close=close.clone() /> }.into_any(),
+        ),
+        Some(Panel::Revoke) => Some(view! { <RevokeConfirm key_id=key.id.clone() name=key.name.clone() revoke=actions.revoke close=close.clone() /> }.into_any()),
+        None => None,
+    };
+    view! {
+        <div class="key-details">
+            <dl class="key-facts">
+                <dt>"Key"</dt>
+                <dd><code>{key.masked.clone()}</code></dd>
+                {key.previous.clone().map(|previous| view! {
+                    <dt>"Old secret"</dt>
+                    <dd><code>{previous.masked}</code>{format!(" works until {}", previous.works_until.text)}</dd>
+                })}
+                <dt>"Access"</dt>
+                <dd>{key.permissions.label()}</dd>
+                <dt>"Expires"</dt>
+                <dd>{expiry_text(&key.expiry)}</dd>
+                <dt>"Allowed IPs"</dt>
+                <dd>{networks}</dd>
+                <dt>"Rate limit"</dt>
+                <dd>{format!("{} reads and {} changes a minute", allowance.reads_per_minute, allowance.changes_per_minute)}</dd>
+                <dt>"Created"</dt>
+                <dd>{key.created.text.clone()}</dd>
+                <dt>"Last used"</dt>
+                <dd>{last_used}</dd>
+            </dl>
+            {panel}
+            <p class="key-details-close"><a href=close>{format!("Close \u{201c}{}\u{201d}", key.name)}</a></p>
         </div>
+    }
+}
+
+/// Revoking asks first, in place, saying what stops working.
+#[component]
+fn RevokeConfirm(
+    key_id: String,
+    name: String,
+    revoke: ServerAction<RevokeApiKey>,
+    close: String,
+) -> impl IntoView {
+    let label = format!("Revoke {name}");
+    view! {
+        <section class="key-panel key-panel--danger" aria-label=label>
+            <p>
+                <strong>{format!("Revoke \u{201c}{name}\u{201d}?")}</strong>
+                " Every program that sends it gets 401 from its next request, and it cannot be turned back on. Its usage stays in your history."
+            </p>
+            <ServerForm action=revoke class="inline-form">
+                <input type="hidden" name="key_id" value=key_id />
+                <button type="submit" class="button button--danger button--small">
+                    {format!("Revoke \u{201c}{name}\u{201d} now")}
+                </button>
+                " "
+                <a href=close>"Keep it"</a>
+            </ServerForm>
+        </section>
     }
 }
 
@@ -504,6 +737,8 @@ fn RollForm(
     /// roll now would stop it, so the form asks first.
     previous: Option<PreviousSecret>,
     roll: ServerAction<RollApiKey>,
+    /// The table without this row open.
+    close: String,
 ) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -514,12 +749,17 @@ fn RollForm(
     FormState::of(roll).provide();
     // Closed once the roll is done: the new secret is in the dialog, and an
     // open form under it would invite a second roll.
-    let panel = NodeRef::<leptos::html::Details>::new();
-    Effect::new(move || {
-        if let (Some(Ok(_)), Some(panel)) = (roll.value().get(), panel.get()) {
-            panel.set_open(false);
-        }
-    });
+    let navigate = leptos_router::hooks::use_navigate();
+    let closed = close.clone();
+    Effect::watch(
+        move || roll.version().get(),
+        move |_, _, _| {
+            if let Some(Ok(_)) = roll.value().get_untracked() {
+                navigate(&closed, Default::default());
+            }
+        },
+        false,
+    );
     let select_id = format!("grace-{key_id}");
     let end_previous = previous.map(|previous| {
         let checkbox_id = format!("end-previous-{key_id}");
@@ -537,8 +777,8 @@ fn RollForm(
         }
     });
     view! {
-        <details class="key-action" node_ref=panel>
-            <summary>{format!("Roll \u{201c}{name}\u{201d}")}</summary>
+        <section class="key-panel" aria-label=format!("Roll {name}")>
+            <h3>{format!("Roll \u{201c}{name}\u{201d}")}</h3>
             <form method="post" action="/keys" class="form" on:submit=on_submit>
                 <input type="hidden" name="intent" value="roll" />
                 <input type="hidden" name="key_id" value=key_id />
@@ -554,9 +794,12 @@ fn RollForm(
                     </select>
                 </div>
                 {end_previous}
-                <SubmitButton label="Roll key" busy_label="Rolling…" />
+                <div class="form-actions">
+                    <SubmitButton label="Roll key" busy_label="Rolling…" />
+                    <a href=close.clone()>"Cancel"</a>
+                </div>
             </form>
-        </details>
+        </section>
     }
 }
 
@@ -566,50 +809,26 @@ fn NetworksForm(
     name: String,
     current: String,
     set_networks: ServerAction<SetApiKeyNetworks>,
+    close: String,
 ) -> impl IntoView {
     let field_id = format!("networks-{key_id}");
     view! {
-        <details class="key-action">
-            <summary>{format!("Networks of \u{201c}{name}\u{201d}")}</summary>
+        <section class="key-panel" aria-label=format!("Allowed IPs of {name}")>
+            <h3>{format!("Allowed IPs of \u{201c}{name}\u{201d}")}</h3>
             <ServerForm action=set_networks class="form">
                 <input type="hidden" name="key_id" value=key_id />
                 <div class="field">
-                    <label for=field_id.clone()>"Allowed networks"</label>
+                    <label for=field_id.clone()>"Allowed IPs"</label>
+                    <p class="field-hint">"IPv4 or IPv6 ranges, one per line. Empty: any address."</p>
                     <textarea id=field_id name="allowed_networks" rows="3">{current}</textarea>
                     <FieldMessage field=Field::KeyNetworks />
                 </div>
-                <SubmitButton label="Save networks" busy_label="Saving…" />
+                <div class="form-actions">
+                    <SubmitButton label="Save allowed IPs" busy_label="Saving…" />
+                    <a href=close>"Cancel"</a>
+                </div>
             </ServerForm>
-        </details>
-    }
-}
-
-/// "Revoke" first asks (`?revoke=<id>`), then posts.
-#[component]
-fn RevokeControl(
-    key_id: String,
-    name: String,
-    revoke: ServerAction<RevokeApiKey>,
-) -> impl IntoView {
-    let query = use_query_map();
-    move || {
-        let (id, name) = (key_id.clone(), name.clone());
-        if query.get().get("revoke").as_deref() == Some(id.as_str()) {
-            Either::Left(view! {
-                <ServerForm action=revoke class="inline-form">
-                    <input type="hidden" name="key_id" value=id.clone() />
-                    <button type="submit" class="button button--danger button--small">
-                        {format!("Revoke \u{201c}{name}\u{201d} now")}
-                    </button>
-                    " "
-                    <a href="/keys">"Keep it"</a>
-                </ServerForm>
-            })
-        } else {
-            Either::Right(view! {
-                <a class="button button--danger button--small" href=format!("/keys?revoke={id}") aria-label=format!("Revoke {name}")>"Revoke"</a>
-            })
-        }
+        </section>
     }
 }
 

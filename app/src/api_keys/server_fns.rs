@@ -8,11 +8,14 @@ use crate::actor::Actor;
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// One page of the keys table: `view` is `TableView::list_query` (the
+/// filter, the order and the page).
 #[server(prefix = "/api", endpoint = "list_api_keys")]
-pub async fn list_api_keys() -> Result<KeyList, AppError> {
+pub async fn list_api_keys(view: String) -> Result<KeyList, AppError> {
     use crate::accounts::ssr::context::app_state;
     let (state, actor) = (app_state(), Actor::current());
-    super::ssr::service::list(&state, &actor).await
+    let view = super::table::TableView::from_list_query(&view);
+    super::ssr::service::list(&state, &actor, &view).await
 }
 
 /// Keys that expire within 7 days, for the dashboard.
@@ -68,8 +71,8 @@ pub async fn end_api_key_grace(key_id: String) -> Result<(), AppError> {
     use super::ssr::service::end_grace;
     use crate::accounts::ssr::context::app_state;
     let (state, actor) = (app_state(), Actor::current());
-    end_grace(&state, &actor, &key_id).await?;
-    leptos_axum::redirect(&crate::components::Notice::KeyGraceEnded.url());
+    let name = end_grace(&state, &actor, &key_id).await?;
+    leptos_axum::redirect(&crate::components::Notice::KeyGraceEnded.url_about(&name));
     Ok(())
 }
 
@@ -119,8 +122,8 @@ async fn change_own_key(
     use super::ssr::service;
     use crate::accounts::ssr::context::app_state;
     let (state, actor) = (app_state(), Actor::current());
-    service::change(&state, &actor, key_id, change).await?;
-    leptos_axum::redirect(&notice.url());
+    let name = service::change(&state, &actor, key_id, change).await?;
+    leptos_axum::redirect(&notice.url_about(&name));
     Ok(())
 }
 
@@ -129,7 +132,7 @@ pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
     use super::ssr::service::revoke;
     use crate::accounts::ssr::context::app_state;
     let (state, actor) = (app_state(), Actor::current());
-    revoke(&state, &actor, &key_id).await?;
-    leptos_axum::redirect(&crate::components::Notice::KeyRevoked.url());
+    let name = revoke(&state, &actor, &key_id).await?;
+    leptos_axum::redirect(&crate::components::Notice::KeyRevoked.url_about(&name));
     Ok(())
 }

@@ -5,7 +5,12 @@
 //! (which follows the answer's `Location`) all end the same way; the page
 //! reads it back with `NoticeFromAddress`. One list: a notice cannot be
 //! sent that no page can show. The account page's notices travel as
-//! `?saved=`, the keys page's as `?changed=`.
+//! `?saved=`, the keys page's as `?changed=` with the key's name as `key=`.
+//!
+//! Shown once: with JavaScript the page takes the notice out of the address
+//! as it shows it; a form posted without it carries the notice in a cookie
+//! for one page view (`refused_forms` on the server) to a clean address.
+//! Either way a reload shows the page without it.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -84,36 +89,48 @@ impl Notice {
         }
     }
 
-    pub fn text(self) -> &'static str {
+    /// What it says; a key's notice names the key (`subject`).
+    pub fn text(self, subject: Option<&str>) -> String {
+        let quoted = subject.map(|name| format!("\u{201c}{name}\u{201d}"));
+        let key = quoted.as_deref().unwrap_or("the key");
+        let key_first = quoted.as_deref().unwrap_or("The key");
         match self {
-            Self::NameSaved => "Your name is saved.",
+            Self::NameSaved => "Your name is saved.".to_owned(),
             Self::PasswordChanged => {
-                "Your password is changed. Every other session was signed out."
+                "Your password is changed. Every other session was signed out.".to_owned()
             }
-            Self::OtherSessionsEnded => "Every other session was signed out.",
-            Self::SessionEnded => "The session is ended: that device is signed out.",
+            Self::OtherSessionsEnded => "Every other session was signed out.".to_owned(),
+            Self::SessionEnded => "The session is ended: that device is signed out.".to_owned(),
             Self::EmailConfirmed => {
-                "Your e-mail address is confirmed. You can create API keys now."
+                "Your e-mail address is confirmed. You can create API keys now.".to_owned()
             }
             Self::EmailChangeRequested => {
-                "Check the new address's inbox: the change is made when you open the link we sent there."
+                "Check the new address's inbox: the change is made when you open the link we sent there.".to_owned()
             }
             Self::EmailChangeCancelled => {
-                "The e-mail change is cancelled: its link no longer works."
+                "The e-mail change is cancelled: its link no longer works.".to_owned()
             }
             Self::EmailChanged => {
-                "Your e-mail address is changed. Sign in with the new one from now on."
+                "Your e-mail address is changed. Sign in with the new one from now on.".to_owned()
             }
-            Self::PasskeyAdded => "The passkey is added: you can sign in with it now.",
-            Self::PasskeyRemoved => "The passkey is removed: it no longer signs you in.",
-            Self::TwoFactorOff => "Two-step verification is off: your password alone signs you in.",
-            Self::KeyRevoked => "The key is revoked: it stops working at once.",
-            Self::KeyDisabled => "The key is disabled: it answers 401 until you enable it again.",
-            Self::KeyEnabled => "The key is enabled again.",
+            Self::PasskeyAdded => "The passkey is added: you can sign in with it now.".to_owned(),
+            Self::PasskeyRemoved => {
+                "The passkey is removed: it no longer signs you in.".to_owned()
+            }
+            Self::TwoFactorOff => {
+                "Two-step verification is off: your password alone signs you in.".to_owned()
+            }
+            Self::KeyRevoked => {
+                format!("{key_first} is revoked: programs that send it get 401 from now on.")
+            }
+            Self::KeyDisabled => {
+                format!("{key_first} is disabled: it answers 401 until you enable it again.")
+            }
+            Self::KeyEnabled => format!("{key_first} is enabled again."),
             Self::KeyGraceEnded => {
-                "The old secret has stopped working. Only the new one works now."
+                format!("The old secret of {key} has stopped working. Only the new one works now.")
             }
-            Self::KeyNetworksSaved => "The key's allowed networks are saved.",
+            Self::KeyNetworksSaved => format!("The allowed IPs of {key} are saved."),
         }
     }
 
@@ -121,6 +138,11 @@ impl Notice {
     pub fn url(self) -> String {
         let (page, parameter) = self.page();
         format!("{page}?{parameter}={}", self.slug())
+    }
+
+    /// `url`, naming what it is about (a key's name).
+    pub fn url_about(self, subject: &str) -> String {
+        format!("{}&{SUBJECT}={}", self.url(), super::query_value(subject))
     }
 
     /// The notice `page`'s address names in `query`, if any.
@@ -132,16 +154,90 @@ impl Notice {
     }
 }
 
-/// The notice this page's address carries, if it is one of `page`'s.
-/// Tracked: a client-side navigation to `?saved=…` shows it at once.
+/// The query parameter that names a notice's subject.
+const SUBJECT: &str = "key";
+
+/// Every query parameter a notice travels in.
+pub const NOTICE_PARAMETERS: [&str; 3] = ["saved", "changed", SUBJECT];
+
+/// The notice this page's address carries, if it is one of `page`'s, or
+/// the one a form posted without JavaScript left for this page view (read
+/// on the server, handed to the browser with the page). Tracked: a
+/// client-side navigation to `?saved=…` shows it at once; with JavaScript
+/// the address then loses it, so that a reload does not say it again.
 #[component]
 pub fn NoticeFromAddress(page: &'static str) -> impl IntoView {
     let query = use_query_map();
+    let carried = SharedValue::new(move || carried_notice(page)).into_inner();
+    let from_address = move || {
+        query.with(|query| {
+            Notice::in_address(page, query).map(|notice| notice.text(query.get_str(SUBJECT)))
+        })
+    };
+    Effect::new(move || {
+        if from_address().is_some() {
+            forget_in_address(page);
+        }
+    });
     move || {
-        query
-            .with(|query| Notice::in_address(page, query))
-            .map(|notice| view! { <p class="notice" role="status">{notice.text()}</p> })
+        from_address()
+            .or_else(|| carried.clone())
+            .map(|text| view! { <p class="notice" role="status">{text}</p> })
     }
+}
+
+/// The text of the notice this request carries for `page` (see
+/// `support::request::carried_notice`), on the server.
+fn carried_notice(page: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let query = crate::support::request::carried_notice()?;
+        let mut params = leptos_router::params::ParamsMap::new();
+        for (name, value) in query {
+            params.insert(name, value);
+        }
+        Notice::in_address(page, &params).map(|notice| notice.text(params.get_str(SUBJECT)))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = page;
+        None
+    }
+}
+
+/// Takes the notice's parameters out of the address bar without a
+/// navigation: the page keeps showing it, a reload does not.
+fn forget_in_address(page: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let window = leptos::prelude::window();
+        let location = window.location();
+        let search = location.search().unwrap_or_default();
+        let kept = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|pair| {
+                let name = pair.split('=').next().unwrap_or_default();
+                !pair.is_empty() && !NOTICE_PARAMETERS.contains(&name)
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut clean = page.to_owned();
+        if !kept.is_empty() {
+            clean.push('?');
+            clean.push_str(&kept);
+        }
+        clean.push_str(&location.hash().unwrap_or_default());
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(
+                &leptos::wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&clean),
+            );
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = page;
 }
 
 #[cfg(test)]
@@ -162,5 +258,15 @@ mod tests {
             let other = if page == "/keys" { "/account" } else { "/keys" };
             assert_eq!(Notice::in_address(other, &params), None, "{url}");
         }
+    }
+
+    #[test]
+    fn a_key_notice_names_its_key() {
+        let url = Notice::KeyDisabled.url_about("ci & deploy");
+        assert_eq!(url, "/keys?changed=disabled&key=ci%20%26%20deploy");
+        assert_eq!(
+            Notice::KeyDisabled.text(Some("ci")),
+            "\u{201c}ci\u{201d} is disabled: it answers 401 until you enable it again."
+        );
     }
 }

@@ -17,6 +17,7 @@ pub mod reference_page;
 pub mod ssr;
 pub mod trace_capture_page;
 
+use crate::components::CopyButton;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -108,6 +109,53 @@ pub fn DocsTable(
                 </thead>
                 <tbody>{children()}</tbody>
             </table>
+        </div>
+    }
+}
+
+/// One example in several languages, as tabs: radio buttons that CSS shows
+/// as tabs (no script needed; arrow keys move between them), and
+/// `/code-tabs.js` keeps one language across examples and pages.
+/// `examples` are (value, label, code); each panel's `code[data-example]`
+/// is what CI's example runner (api-examples) picks up and runs.
+#[component]
+pub fn CodeTabs(
+    /// Unique on the page: the radio buttons' name.
+    group: String,
+    /// What the examples do, e.g. "GET /v1/users/me".
+    subject: String,
+    examples: Vec<(&'static str, &'static str, String)>,
+) -> impl IntoView {
+    let tabs = examples
+        .iter()
+        .enumerate()
+        .map(|(index, (value, label, _))| {
+            let id = format!("{group}-{value}");
+            view! {
+                <input type="radio" id=id.clone() name=group.clone() value=*value checked=index == 0 />
+                <label for=id>{*label}</label>
+            }
+        })
+        .collect_view();
+    let panels = examples
+        .into_iter()
+        .map(|(value, label, code)| {
+            let what = format!("the {label} example for {subject}");
+            view! {
+                <div class="code-panel snippet" data-language=value>
+                    <pre tabindex="0"><code data-example=value>{code.clone()}</code></pre>
+                    <CopyButton text=code what />
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="code-tabs" role="group" aria-label=format!("Examples of {subject}")>
+            <fieldset class="code-tab-list">
+                <legend class="visually-hidden">"Language"</legend>
+                {tabs}
+            </fieldset>
+            {panels}
         </div>
     }
 }

@@ -7,8 +7,8 @@ use super::reference::{
     ApiReference, FieldDoc, OperationDoc, ResourceGroup, SchemaDoc, TypeLabel, TypePart,
     schema_anchor,
 };
-use super::{DocsNav, DocsTable, inline_code, quickstart_key};
-use crate::components::{CopyButton, PageMeta};
+use super::{CodeTabs, DocsNav, DocsTable, inline_code, quickstart_key};
+use crate::components::PageMeta;
 use crate::state::AppState;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -198,9 +198,9 @@ fn Operation(operation: OperationDoc, key_prefix: Option<String>) -> impl IntoVi
             view! {
                 <tr>
                     <th scope="row"><code>{response.status.clone()}</code></th>
-                    <td>{response.error_code.clone().map(|code| view! { <code>{code}</code> })}</td>
-                    <td>{response.type_label.clone().map(|label| view! { <TypeView label /> })}</td>
-                    <td>{inline_code(&response.description)}</td>
+                    <td data-label="Error code">{response.error_code.clone().map(|code| view! { <code>{code}</code> })}</td>
+                    <td data-label="Body">{response.type_label.clone().map(|label| view! { <TypeView label /> })}</td>
+                    <td data-label="When">{inline_code(&response.description)}</td>
                 </tr>
             }
         })
@@ -212,32 +212,29 @@ fn Operation(operation: OperationDoc, key_prefix: Option<String>) -> impl IntoVi
             .unwrap_or_default()
     };
     let examples = [
-        ("curl", format!("{}{}", note("#"), operation.examples.curl)),
         (
+            "curl",
+            "curl",
+            format!("{}{}", note("#"), operation.examples.curl),
+        ),
+        (
+            "python",
             "Python",
             format!("{}{}", note("#"), operation.examples.python),
         ),
         (
+            "javascript",
             "JavaScript",
             format!("{}{}", note("//"), operation.examples.javascript),
         ),
-    ]
-    .into_iter()
-    .map(|(language, code)| {
-        let what = format!(
-            "the {language} example for {} {}",
-            operation.method, operation.path
-        );
-        view! {
-            <h5>{language}</h5>
-            <div class="snippet">
-                // What CI's example runner (api-examples) picks up and runs.
-                <pre tabindex="0"><code data-example=language.to_ascii_lowercase()>{code.clone()}</code></pre>
-                <CopyButton text=code what />
-            </div>
-        }
-    })
-    .collect_view();
+    ];
+    let examples = view! {
+        <CodeTabs
+            group=format!("example-{}", operation.anchor)
+            subject=format!("{} {}", operation.method, operation.path)
+            examples=examples.to_vec()
+        />
+    };
     let labelled_by = heading.clone();
     let title = operation_title(&operation);
     view! {
@@ -308,10 +305,10 @@ fn FieldTable(fields: Vec<FieldDoc>, #[prop(into)] caption: String) -> impl Into
             view! {
                 <tr>
                     <th scope="row"><code>{field.name}</code></th>
-                    {with_location.then(|| view! { <td>{field.location.clone()}</td> })}
-                    <td><TypeView label=field.type_label /></td>
-                    <td>{if field.required { "required" } else { "optional" }}</td>
-                    <td>{inline_code(&field.description)}</td>
+                    {with_location.then(|| view! { <td data-label="In">{field.location.clone()}</td> })}
+                    <td data-label="Type"><TypeView label=field.type_label /></td>
+                    <td data-label="Required">{if field.required { "required" } else { "optional" }}</td>
+                    <td data-label="Description">{inline_code(&field.description)}</td>
                 </tr>
             }
         })

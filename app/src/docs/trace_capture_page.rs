@@ -49,7 +49,7 @@ pub fn TraceCapturePage() -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row"><code>{*category}</code></th>
-                    <td>{*why}</td>
+                    <td data-label="Why">{*why}</td>
                 </tr>
             }
         })

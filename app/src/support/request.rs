@@ -49,3 +49,20 @@ pub fn refused_form() -> Option<RefusedForm> {
     leptos::prelude::use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<RefusedForm>().cloned())
 }
+
+/// A notice a form posted without JavaScript left for the next page view:
+/// the notice's parameters of its redirect (`changed=disabled`, `key=ci`),
+/// carried in a cookie by the server (`refused_forms`) so that the page's
+/// address stays clean and a reload does not say it again.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CarriedNotice(pub Vec<(String, String)>);
+
+/// The notice the page being rendered shows, from the request.
+pub fn carried_notice() -> Option<Vec<(String, String)>> {
+    leptos::prelude::use_context::<axum::http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<CarriedNotice>()
+            .map(|notice| notice.0.clone())
+    })
+}

@@ -32,21 +32,30 @@ pub fn date_label(moment: OffsetDateTime) -> DateLabel {
     DateLabel {
         iso: rfc3339(moment),
         text: format!("{} {} {}", moment.day(), moment.month(), moment.year()),
+        short: short_day(moment, self::moment(unix_now()).year()),
     }
 }
 
-/// "30 November 2026, 11:44 UTC".
+/// "30 November 2026, 11:44 UTC" (short: "30 Nov, 11:44").
 pub fn time_label(moment: OffsetDateTime) -> DateLabel {
     let day = date_label(moment);
     let moment = moment.to_offset(UtcOffset::UTC);
+    let clock = format!("{:02}:{:02}", moment.hour(), moment.minute());
     DateLabel {
-        text: format!(
-            "{}, {:02}:{:02} UTC",
-            day.text,
-            moment.hour(),
-            moment.minute()
-        ),
+        text: format!("{}, {clock} UTC", day.text),
+        short: format!("{}, {clock}", day.short),
         iso: day.iso,
+    }
+}
+
+/// "21 Dec" in `this_year`, "21 Dec 2025" in any other.
+fn short_day(moment: OffsetDateTime, this_year: i32) -> String {
+    let month = moment.month().to_string();
+    let month = month.get(..3).unwrap_or(&month);
+    if moment.year() == this_year {
+        format!("{} {month}", moment.day())
+    } else {
+        format!("{} {month} {}", moment.day(), moment.year())
     }
 }
 
@@ -61,6 +70,8 @@ mod tests {
         assert_eq!(rfc3339(moment), "2026-12-20T23:30:00Z");
         assert_eq!(date_label(moment).text, "20 December 2026");
         assert_eq!(time_label(moment).text, "20 December 2026, 23:30 UTC");
+        assert_eq!(short_day(moment, 2026), "20 Dec");
+        assert_eq!(short_day(moment, 2027), "20 Dec 2026");
         assert_eq!(rfc3339(super::moment(i64::MAX)), "1970-01-01T00:00:00Z");
     }
 }

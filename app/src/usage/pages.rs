@@ -165,7 +165,6 @@ pub fn getting_started_resource() -> ProgressResource {
 pub fn GettingStartedPanel(progress: ProgressResource) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="start-panel-title">
-            <h2 id="start-panel-title">"Getting started"</h2>
             <Loaded resource=progress loading="Checking your progress…" retry_href="/dashboard" children=|progress| view! { <Checklist progress /> } />
         </section>
     }
@@ -198,7 +197,17 @@ fn Checklist(progress: GettingStarted) -> impl IntoView {
         } => ("Make your first call", "/docs/quickstart"),
         _ => ("See your usage", "/usage"),
     };
-    view! {
+    // Once every step is done the checklist has nothing left to say: the
+    // panel keeps the period's usage only.
+    if steps.iter().all(|(_, done)| *done == Some(true)) {
+        return Either::Left(view! {
+            <h2 id="start-panel-title">"This period"</h2>
+            <p data-testid="checklist-done">"You\u{2019}re set up: plan, confirmed address, key and first API call are all done."</p>
+            <UsageSummary progress />
+        });
+    }
+    Either::Right(view! {
+        <h2 id="start-panel-title">"Getting started"</h2>
         <ol class="checklist" data-testid="checklist">
             {steps
                 .into_iter()
@@ -218,7 +227,15 @@ fn Checklist(progress: GettingStarted) -> impl IntoView {
                 .collect_view()}
         </ol>
         <a class="button button--primary" href=next.1>{next.0}</a>
-        <h3>{format!("This month, since {}", progress.period_start.text)}</h3>
+        <h3>"This period"</h3>
+        <UsageSummary progress />
+    })
+}
+
+/// The period's requests, tokens and estimated cost, in one line.
+#[component]
+fn UsageSummary(progress: GettingStarted) -> impl IntoView {
+    view! {
         <p data-testid="usage-summary">
             {format!(
                 "{} · {} · estimated {}",
@@ -226,6 +243,7 @@ fn Checklist(progress: GettingStarted) -> impl IntoView {
                 counted(progress.tokens, "token"),
                 progress.estimated_cost,
             )}
+            " since " <time datetime=progress.period_start.iso>{progress.period_start.text}</time>
         </p>
         <p class="section-more"><a href="/usage">"Usage details"</a></p>
     }

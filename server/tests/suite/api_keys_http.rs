@@ -933,7 +933,12 @@ async fn the_keys_page_creates_shows_once_lists_masked_and_revokes() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let id = created["view"]["id"].as_str().unwrap();
-    let confirm = page(&app.router, &format!("/keys?revoke={id}"), Some(&cookie)).await;
+    let confirm = page(
+        &app.router,
+        &format!("/keys?open={id}&panel=revoke"),
+        Some(&cookie),
+    )
+    .await;
     assert!(
         confirm.body.contains("Revoke “laptop” now"),
         "{}",

@@ -177,8 +177,13 @@ fn end_of_day(date: &str) -> Result<i64, AppError> {
     Ok(day.midnight().assume_utc().unix_timestamp() + DAY)
 }
 
-/// The /keys page: a person's keys, with what the page needs around them.
-pub async fn list(state: &AppState, actor: &Actor) -> Result<KeyList, AppError> {
+/// The /keys page: one page of a person's keys as `view` asks, with what
+/// the page needs around them.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    view: &crate::api_keys::table::TableView,
+) -> Result<KeyList, AppError> {
     let session = actor.session()?;
     let user_id = &session.user.id;
     let records = super::list(&state.db, user_id)
@@ -189,11 +194,12 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<KeyList, AppError> 
         .active_plan_for_page(&state.catalog, &session.user.id, session.checkout_activity)
         .await;
     let now = unix_now();
+    let keys = records
+        .into_iter()
+        .map(|record| self::view(record, now))
+        .collect();
     Ok(KeyList {
-        keys: records
-            .into_iter()
-            .map(|record| view(record, now))
-            .collect(),
+        table: view.page_of(keys),
         subscribed,
         reauth_needed: !reauth::is_recent(state, session),
         max_active: MAX_ACTIVE_KEYS as usize,
@@ -420,11 +426,12 @@ fn done(changed: Result<bool, sqlx::Error>, missing: AppError) -> Result<(), App
     }
 }
 
-/// Stops the secret before the last roll now.
-pub async fn end_grace(state: &AppState, actor: &Actor, key_id: &str) -> Result<(), AppError> {
-    let (user_id, _) = target(state, actor, key_id).await?;
+/// Stops the secret before the last roll now. Answers the key's name, as
+/// do the other changes below: the page's notice says which key changed.
+pub async fn end_grace(state: &AppState, actor: &Actor, key_id: &str) -> Result<String, AppError> {
+    let (user_id, record) = target(state, actor, key_id).await?;
     let ended = super::end_grace(&state.db, user_id, key_id, &actor.client).await;
-    done(ended, AppError::NoGracePeriod)
+    done(ended, AppError::NoGracePeriod).map(|()| record.name)
 }
 
 /// Disables or enables a key and/or replaces its networks: all of it or,
@@ -434,7 +441,7 @@ pub async fn change(
     actor: &Actor,
     key_id: &str,
     change: KeyChange<'_>,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let (user_id, record) = target(state, actor, key_id).await?;
     if let Some(networks) = change.networks {
         contain(
@@ -446,13 +453,13 @@ pub async fn change(
         )?;
     }
     let changed = super::change(&state.db, user_id, key_id, change, &actor.client).await;
-    done(changed, AppError::NoSuchKey)
+    done(changed, AppError::NoSuchKey).map(|()| record.name)
 }
 
-pub async fn revoke(state: &AppState, actor: &Actor, key_id: &str) -> Result<(), AppError> {
-    let (user_id, _) = target(state, actor, key_id).await?;
+pub async fn revoke(state: &AppState, actor: &Actor, key_id: &str) -> Result<String, AppError> {
+    let (user_id, record) = target(state, actor, key_id).await?;
     let revoked = super::revoke(&state.db, user_id, key_id, &actor.client).await;
-    done(revoked, AppError::NoSuchKey)
+    done(revoked, AppError::NoSuchKey).map(|()| record.name)
 }
 
 /// Where a key was presented from, as the door knows it.
