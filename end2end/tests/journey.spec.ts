@@ -59,14 +59,14 @@ test('five-minute promise: from the landing page to a counted API call', async (
   await expect(page).toHaveURL(/\/usage$/);
   await expect(page.getByTestId('usage-requests')).toHaveText('1');
   await expect(page.getByTestId('usage-by-key').getByRole('row', { name: /first/ })).toContainText('1');
-  await expect(page.getByRole('img', { name: 'Daily API requests, last 30 days' })).toBeVisible();
+  await expect(page.getByRole('figure', { name: 'API requests per day, billing period' })).toBeVisible();
 
   const countedAfter = (Date.now() - started) / 1000;
 
   if (javaScriptEnabled) {
     // The chart's table too: opened, so its text is checked.
-    await page.getByRole('main').locator('details').evaluate((element) => element.setAttribute('open', ''));
-    await expect(page.getByRole('table', { name: 'API requests per day, last 30 days' })).toBeVisible();
+    await page.getByRole('main').locator('details.chart-table').evaluate((element) => element.setAttribute('open', ''));
+    await expect(page.getByRole('table', { name: 'API requests per day, billing period' })).toBeVisible();
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.goto('/dashboard');
     expect(await accessibilityViolations(page)).toEqual([]);

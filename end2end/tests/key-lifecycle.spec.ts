@@ -75,7 +75,7 @@ test('a wrong network range is named next to its field and creates nothing', asy
   await subscribedUser(page, 'Range Typo');
   await page.goto('/keys');
   await page.getByLabel('Key name').fill('cluster');
-  await page.getByLabel(/^Allowed networks/).fill('10.0.0.0/8\n10.0.0.300/8');
+  await page.getByLabel(/^Allowed IPs/).fill('10.0.0.0/8\n10.0.0.300/8');
   await page.getByRole('button', { name: 'Create API key' }).click();
   await expect(page.getByText('“10.0.0.300/8” is not an IPv4 or IPv6 range')).toBeVisible();
   await expect(page.locator('.key-reveal')).toHaveCount(0);

@@ -309,7 +309,9 @@ impl Config {
                     &value,
                 )
             })?,
-            None => "http://127.0.0.1:8081".to_owned(),
+            // `localhost`, not 127.0.0.1: a secure context with a domain
+            // name, where browsers allow passkeys (WebAuthn refuses IPs).
+            None => "http://localhost:8081".to_owned(),
         };
         // On http, cookies lose `Secure` and `__Host-` and HSTS is off.
         if environment == Environment::Production && !public_url.starts_with("https://") {
@@ -842,7 +844,7 @@ mod tests {
     #[test]
     fn defaults_serve_the_seed_port_with_an_embedded_database() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.public_url, "http://127.0.0.1:8081");
+        assert_eq!(config.public_url, "http://localhost:8081");
         assert_eq!(config.server.listen_addr.to_string(), "127.0.0.1:8081");
         assert_eq!(config.database.url, "sqlite://data/storefront.db?mode=rwc");
         assert_eq!(config.server.log_format, LogFormat::Text);
@@ -1212,6 +1214,6 @@ mod tests {
     #[test]
     fn blank_values_mean_the_default() {
         let config = config(&[("PUBLIC_URL", "  "), ("LOG_FORMAT", "")]).unwrap();
-        assert_eq!(config.public_url, "http://127.0.0.1:8081");
+        assert_eq!(config.public_url, "http://localhost:8081");
     }
 }

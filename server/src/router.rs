@@ -14,12 +14,12 @@ use crate::middleware::coalesce::coalesce_pages;
 use crate::middleware::form_text::refuse_invalid_form_text;
 use crate::middleware::limits::RequestLimits;
 use crate::middleware::page_cache::{PageCache, serve_public_pages};
+use crate::middleware::page_markup::finish_pages;
 use crate::middleware::refused_forms::refused_forms;
 use crate::middleware::render_to_end::render_to_end;
 use crate::middleware::same_origin::same_origin_writes;
 use crate::middleware::server_fn_errors::server_function_errors;
 use crate::middleware::session_outage::unavailable_without_session;
-use crate::middleware::static_pages::finish_static_pages;
 use crate::request_id::request_id;
 use crate::security::security_headers;
 use crate::{api, ops, plain_forms, sandbox, telemetry};
@@ -70,7 +70,7 @@ pub async fn build(state: AppState, config: &Config) -> Router {
                         .page_cache
                         .then(|| from_fn_with_state(PageCache::default(), serve_public_pages)),
                 )
-                .layer(from_fn(finish_static_pages)),
+                .layer(from_fn(finish_pages)),
         );
     let v1 = api::v1::router(
         state.clone(),

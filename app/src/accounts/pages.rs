@@ -306,7 +306,7 @@ fn AccountSectionsNav() -> impl IntoView {
         ("#danger-zone", "Danger zone"),
     ];
     view! {
-        <nav class="in-page-nav" aria-label="Account sections">
+        <nav class="pills" aria-label="Account sections">
             <ul>
                 {SECTIONS.map(|(href, label)| view! { <li><a href=href>{label}</a></li> }).collect_view()}
             </ul>

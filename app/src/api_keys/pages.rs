@@ -278,7 +278,7 @@ fn KeyChoices() -> impl IntoView {
             <FieldMessage field=Field::KeyExpiry />
         </div>
         <div class="field">
-            <label for="field-allowed-networks">"Allowed networks (optional)"</label>
+            <label for="field-allowed-networks">"Allowed IPs (optional)"</label>
             <p class="field-hint" id="field-allowed-networks-hint">"IPv4 or IPv6 ranges such as 203.0.113.0/24 or 2001:db8::/32, one per line. Leave empty to allow any address."</p>
             <textarea id="field-allowed-networks" name="allowed_networks" rows="2" aria-describedby="field-allowed-networks-hint"></textarea>
             <FieldMessage field=Field::KeyNetworks />
@@ -415,7 +415,7 @@ fn KeyTable(list: KeyList, actions: KeyActions) -> impl IntoView {
             <tr><td colspan="8">"No keys with this status. " <a href=view.with_status(None).href()>"Show every key"</a></td></tr>
         });
         view! {
-            <nav class="key-filters" aria-label="Show keys by status">
+            <nav class="pills" aria-label="Show keys by status">
                 <ul>{filters}</ul>
             </nav>
             <table class="table keys-table">

@@ -150,7 +150,7 @@ fn BillingDetails(
 fn BillingOverviewView(overview: BillingOverview, portal: ServerAction<Portal>) -> impl IntoView {
     let manage = if overview.has_billing_account() {
         Either::Left(view! {
-            <p>"Update your card, download invoices, change plan or cancel in the Stripe customer portal."</p>
+            <p>"Update your card, download invoices, change plan or cancel: Manage billing opens Stripe's billing portal."</p>
             <ServerForm action=portal class="form">
                 <p class="form-error" role="alert">{action_error(move || portal.value().get())}</p>
                 <SubmitButton
@@ -181,14 +181,14 @@ fn BillingOverviewView(overview: BillingOverview, portal: ServerAction<Portal>) 
             })
             .collect_view();
         view! {
-            <h2>"Checkouts"</h2>
+            <h2>"Payments"</h2>
             <table class="table">
                 <thead>
-                    <tr><th scope="col">"Plan"</th><th scope="col">"Kind"</th><th scope="col">"Completed"</th></tr>
+                    <tr><th scope="col">"Plan"</th><th scope="col">"Kind"</th><th scope="col">"Paid on"</th></tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-            <p class="field-hint">"Stripe e-mails a receipt for every payment; invoices are in the portal."</p>
+            <p class="field-hint">"Stripe e-mails a receipt for every payment; invoices are in Manage billing."</p>
         }
     });
     view! {

@@ -32,7 +32,7 @@ pub fn PricingPage() -> impl IntoView {
                 <h1 id="pricing-title">"Pricing"</h1>
                 <p class="lead">
                     "Every plan includes the full API, JSONL export and per-key usage. "
-                    "Billed monthly through Stripe; change or cancel any time in the customer portal."
+                    "Billed monthly through Stripe; change or cancel any time from Manage billing."
                 </p>
                 <SandboxNotice />
                 <p class="form-error" role="alert">{action_error(move || checkout.value().get())}</p>

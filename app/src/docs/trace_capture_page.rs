@@ -160,7 +160,7 @@ pub fn TraceCapturePage() -> impl IntoView {
                 <h2 id="send">"Sending it"</h2>
                 <p>
                     "Uploads go to Tracepipe's ingestion API with the same " <code>"X-API-Key"</code>
-                    " header. That operation is not served by this storefront, so it is not in "
+                    " header. The upload operation is not in "
                     <a href="/docs/api">"this API reference"</a> " yet. Here you can check a key works with "
                     <a href="/docs/api#op-users_me">"GET /v1/users/me"</a> " and, after an upload, see "
                     <code>"sessions_uploaded"</code> " grow in " <a href="/docs/api#op-usage">"GET /v1/usage"</a> "."

@@ -14,7 +14,30 @@ const TITLE: &str = "Tracepipe — turn browser recordings into AI training data
 const DESCRIPTION: &str = "Send recordings of people using your web app, get clean, labelled \
     JSONL training data back. API-first, privacy by default, usage you can see.";
 
-const SAMPLE_RECORD: &str = r##"{"task":"Export March invoices as CSV","app":"billing.acme.dev","steps":[{"observation":"Invoices table, 38 rows, filter: March","action":{"type":"click","target":"button[name=export]"}},{"observation":"Export dialog","action":{"type":"select","target":"#format","value":"csv"}}],"outcome":"success"}"##;
+/// One record of the JSONL a customer gets back, indented to read (in the
+/// file each record is one line).
+const SAMPLE_RECORD: &str = r##"{
+  "task": "Export March invoices as CSV",
+  "app": "billing.acme.dev",
+  "steps": [
+    {
+      "observation": "Invoices table, 38 rows, filter: March",
+      "action": {
+        "type": "click",
+        "target": "button[name=export]"
+      }
+    },
+    {
+      "observation": "Export dialog",
+      "action": {
+        "type": "select",
+        "target": "#format",
+        "value": "csv"
+      }
+    }
+  ],
+  "outcome": "success"
+}"##;
 
 #[component]
 pub fn LandingPage() -> impl IntoView {
@@ -74,7 +97,7 @@ fn Hero() -> impl IntoView {
                     </div>
                 </div>
                 <figure class="hero-sample">
-                    <figcaption>"One line of the JSONL you get back"</figcaption>
+                    <figcaption>"One record of the JSONL you get back (one line in the file, indented here)"</figcaption>
                     <pre tabindex="0"><code>{SAMPLE_RECORD}</code></pre>
                 </figure>
             </div>
@@ -145,7 +168,7 @@ fn SellingPoints() -> impl IntoView {
         ),
         (
             "Billing without surprises",
-            "Monthly plans through Stripe. Change or cancel any time in the customer portal.",
+            "Monthly plans through Stripe. Change or cancel any time from Manage billing.",
         ),
     ];
     view! {
@@ -209,7 +232,7 @@ fn Faq() -> impl IntoView {
         ),
         (
             "Do I have to use a dashboard?",
-            "No. The storefront is for your account, billing, keys and usage; everything \
+            "No. The console is for your account, billing, keys and usage; everything \
              else is the /v1 API with an X-API-Key header.",
         ),
         (
@@ -220,7 +243,7 @@ fn Faq() -> impl IntoView {
         (
             "How does billing work?",
             "Subscriptions are paid through Stripe Checkout. Invoices, payment methods and \
-             cancellation live in Stripe's customer portal, one click from your billing page.",
+             cancellation are in Stripe's billing portal: Manage billing, on your billing page.",
         ),
         (
             "What happens to my keys if I revoke one?",

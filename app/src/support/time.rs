@@ -50,6 +50,7 @@ pub fn time_label(moment: OffsetDateTime) -> DateLabel {
 
 /// "21 Dec" in `this_year`, "21 Dec 2025" in any other.
 fn short_day(moment: OffsetDateTime, this_year: i32) -> String {
+    let moment = moment.to_offset(UtcOffset::UTC);
     let month = moment.month().to_string();
     let month = month.get(..3).unwrap_or(&month);
     if moment.year() == this_year {

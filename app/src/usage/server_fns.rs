@@ -7,11 +7,13 @@ use crate::actor::Actor;
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// `/usage` for the window `period` names (`UsageWindow::slug`).
 #[server(prefix = "/api", endpoint = "load_usage_overview")]
-pub async fn load_usage_overview() -> Result<UsageOverview, AppError> {
+pub async fn load_usage_overview(period: String) -> Result<UsageOverview, AppError> {
     use crate::accounts::ssr::context::app_state;
     let (state, actor) = (app_state(), Actor::current());
-    super::ssr::service::overview(&state, &actor).await
+    let window = super::UsageWindow::from_slug(Some(&period));
+    super::ssr::service::overview(&state, &actor, window).await
 }
 
 #[server(prefix = "/api", endpoint = "load_getting_started")]

@@ -16,6 +16,7 @@ use app::api_keys::{Access, Needed, Resource};
 use app::state::AppState;
 use app::support::security_events::SecurityEvent;
 use app::support::time::{rfc3339, unix_now};
+use app::usage::ssr::recorder::Outcome;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -33,7 +34,7 @@ use utoipa_axum::routes;
 #[openapi(
     info(
         title = "Tracepipe API: users, keys and usage",
-        description = "The part of Tracepipe's `/v1` API served by the storefront: the signed-in user, API keys and usage, authenticated with `X-API-Key`.",
+        description = "Tracepipe's `/v1` API for your account: the key's owner, API keys and usage, authenticated with `X-API-Key`.",
         contact(name = "Tracepipe", email = "hello@tracepipe.ai")
     ),
     tags(
@@ -155,12 +156,16 @@ async fn authenticate(
             if let Some(PermissionRefused(reason)) = response.extensions().get() {
                 log_refusal(reason, &key_id);
             }
+            count_failure(&state, &key_id, response.status());
             decision.stamp(response.headers_mut());
             response
         }
         Err(refused) => {
             if let Some((reason, key_id)) = &refused.event {
                 log_refusal(reason, key_id.as_deref().unwrap_or_default());
+                if let Some(key_id) = key_id {
+                    count_failure(&state, key_id, refused.response.status());
+                }
             }
             refused.response
         }
@@ -171,6 +176,18 @@ async fn authenticate(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// A request made with one of the owner's keys that failed, for their usage
+/// page: the key's owner wants to know that a program of theirs is failing.
+fn count_failure(state: &AppState, key_id: &str, status: StatusCode) {
+    let outcome = match status {
+        StatusCode::TOO_MANY_REQUESTS => Outcome::RateLimited,
+        status if status.is_client_error() => Outcome::ClientError,
+        status if status.is_server_error() => Outcome::ServerError,
+        _ => return,
+    };
+    state.request_counter.count(key_id, unix_now(), outcome);
 }
 
 /// A request `admit` turned away: the answer, and for the security log the
@@ -290,7 +307,9 @@ async fn admit(
         key_store::note_use(&state.db, key, &actor.client);
     }
     // Usage counts the requests a key made, not the ones refused above.
-    state.request_counter.count(&key_id, unix_now());
+    state
+        .request_counter
+        .count(&key_id, unix_now(), Outcome::Allowed);
     Ok((decision, key_id))
 }
 

@@ -9,12 +9,12 @@ pub mod coalesce;
 pub mod form_text;
 pub mod limits;
 pub mod page_cache;
+pub mod page_markup;
 pub mod refused_forms;
 pub mod render_to_end;
 pub mod same_origin;
 pub mod server_fn_errors;
 pub mod session_outage;
-pub mod static_pages;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

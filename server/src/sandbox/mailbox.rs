@@ -80,7 +80,7 @@ async fn same_machine_only(
         <p>{format!(
             "It keeps every account's mail, reset and confirmation links included, so it answers only a browser on the server's own machine (a loopback address, not through a proxy). This request came {from}."
         )}</p>
-        <p>"Open it on the server itself, e.g. http://127.0.0.1:8081/sandbox/mail, or configure SMTP_URL so mail is delivered."</p>
+        <p>"Open it on the server itself, e.g. http://localhost:8081/sandbox/mail, or configure SMTP_URL so mail is delivered."</p>
     };
     sandbox_page(
         &mailbox.stylesheet_href,

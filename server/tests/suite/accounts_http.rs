@@ -515,7 +515,11 @@ async fn the_app_navigation_marks_the_page_and_the_account_form_shows_the_stored
     let app = sqlite_app().await;
     let cookie = session_cookie(&register(&app.router, "ada@example.com", "Ada Lovelace").await);
     let account = page(&app.router, "/account", Some(&cookie)).await.body;
-    let header = &account[account.find("<header").unwrap()..account.find("</header>").unwrap()];
+    // The console's navigation: the sidebar (the header keeps the account menu).
+    let nav_start = account
+        .find(r#"<nav class="console-nav" aria-label="Main">"#)
+        .unwrap();
+    let header = &account[nav_start..nav_start + account[nav_start..].find("</nav>").unwrap()];
     for link in ["/dashboard", "/keys", "/usage", "/billing", "/docs"] {
         assert!(
             header.contains(&format!(r#"href="{link}""#)),

@@ -865,7 +865,12 @@ async fn the_page_creates_a_scoped_expiring_key_and_rolls_it_without_javascript(
     let write = api(&app.router, "POST", "/v1/api-keys", Some(&old), None).await;
     assert_envelope(&write, StatusCode::FORBIDDEN, "forbidden");
 
-    let listed = page(&app.router, "/keys", Some(&cookie)).await;
+    let id: (String,) = sqlx::query_as("SELECT id FROM api_keys WHERE name = 'notebook'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    // The key's row, opened: its details.
+    let listed = page(&app.router, &format!("/keys?open={}", id.0), Some(&cookie)).await;
     for shown in [
         "Read only",
         "In 7 days",
@@ -875,10 +880,6 @@ async fn the_page_creates_a_scoped_expiring_key_and_rolls_it_without_javascript(
     ] {
         assert!(listed.body.contains(shown), "{shown} missing");
     }
-    let id: (String,) = sqlx::query_as("SELECT id FROM api_keys WHERE name = 'notebook'")
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
     let rolled = post_keys_form(
         &app,
         &cookie,
@@ -1200,7 +1201,13 @@ async fn the_page_asks_before_a_roll_ends_a_running_grace_period() {
     let first = roll(false).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     let first_secret = secret_on_page(&first.body);
-    let keys_page = page(&app.router, "/keys", Some(&cookie)).await;
+    // The roll form, opened from the key's row.
+    let keys_page = page(
+        &app.router,
+        &format!("/keys?open={}&panel=roll", record.id),
+        Some(&cookie),
+    )
+    .await;
     assert!(
         keys_page.body.contains("name=\"end_previous_grace\""),
         "{}",

@@ -29,7 +29,7 @@ async fn a_database_outage_is_answered_503_at_once_and_recovers_without_a_restar
     // Each request the outage must not break, and what it answers normally.
     let api = || users_me(&app.router, &key);
     let signed_in_page = || page(&app.router, "/dashboard", Some(&cookie));
-    let server_function = || call(&app.router, "list_api_keys", "", Some(&cookie));
+    let server_function = || call(&app.router, "list_api_keys", "view=", Some(&cookie));
     let sign_in_form = form(&[("email", "nobody@example.com"), ("password", PASSWORD)]);
     let sign_in = || call(&app.router, "login", &sign_in_form, None);
     assert_eq!(api().await.status, StatusCode::OK);

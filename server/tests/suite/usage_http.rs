@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use app::usage::ssr::recorder::RequestCounter;
+use app::usage::ssr::recorder::{Outcome, RequestCounter};
 use app::usage::ssr::{Period, period_usage, reports};
 use axum::Router;
 use axum::body::Body;
@@ -127,21 +127,14 @@ async fn a_page_read_while_counts_are_written_sees_each_request_once() {
         let counter = app.state.request_counter.clone();
         for expected in 1..=300 {
             let now = app::support::time::unix_now();
-            counter.count(&key_id, now);
+            counter.count(&key_id, now, Outcome::Allowed);
             let flush = {
                 let (counter, db) = (counter.clone(), app.state.db.clone());
                 tokio::spawn(async move { counter.flush(&db).await.unwrap() })
             };
-            let usage = period_usage(
-                &app.state.db,
-                &counter,
-                &user_id,
-                Period::current(),
-                now,
-                30,
-            )
-            .await
-            .unwrap();
+            let usage = period_usage(&app.state.db, &counter, &user_id, Period::current(), now)
+                .await
+                .unwrap();
             flush.await.unwrap();
             assert_eq!(
                 usage.requests, expected,
@@ -488,7 +481,7 @@ async fn usage_is_split_at_month_boundaries() {
         let usage_in = |period: Period| {
             let (db, user_id) = (app.state.db.clone(), user_id.clone());
             async move {
-                period_usage(&db, &RequestCounter::new(true), &user_id, period, now, 30)
+                period_usage(&db, &RequestCounter::new(true), &user_id, period, now)
                     .await
                     .unwrap()
             }
@@ -502,12 +495,15 @@ async fn usage_is_split_at_month_boundaries() {
         assert_eq!(december.requests, 1000);
         let october = usage_in(Period::month_of(datetime!(2026-10-01 00:00 UTC))).await;
         assert_eq!((october.tokens(), october.requests), (1, 1));
-        // The chart's 30 days (11 Nov to 10 Dec) cross the boundary: 30
-        // November's 100 and 1 December's 1,000.
-        assert_eq!(december.daily_requests.len(), 30);
+        // The period's days up to today (1 to 10 December), one by one.
+        assert_eq!(december.daily.len(), 10);
         assert_eq!(
-            december.daily_requests.iter().map(|(_, n)| n).sum::<i64>(),
-            1100
+            december
+                .daily
+                .iter()
+                .flat_map(|day| &day.per_key)
+                .sum::<i64>(),
+            1000
         );
     }
 }
@@ -568,9 +564,10 @@ async fn v1_usage_has_the_spec_shape_and_prices_from_configuration() {
     );
 }
 
-/// A page's HTML without Leptos's hydration markers, to match text in.
+/// A page's HTML without Leptos's hydration markers (empty comments on the
+/// pages that hydrate), to match text in.
 fn markup(mut response: TestResponse) -> TestResponse {
-    response.body = response.body.replace("<!>", "");
+    response.body = response.body.replace("<!---->", "").replace("<!>", "");
     response
 }
 

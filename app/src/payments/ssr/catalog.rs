@@ -21,6 +21,23 @@ pub struct CatalogPlan {
     pub features: Vec<String>,
     pub stripe_product_id: String,
     pub stripe_price_id: String,
+    /// What a subscription includes each period, as `/usage` measures it
+    /// against; a plan without them shows no meters.
+    pub allowances: Option<Allowances>,
+}
+
+/// A subscription's allowances per billing period.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allowances {
+    /// Recorded sessions uploaded.
+    pub sessions: i64,
+    /// Tokens of generated examples.
+    pub tokens: i64,
+    /// Recordings and datasets stored, in GB.
+    pub storage_gb: f64,
+    /// Authenticated API requests.
+    pub requests: i64,
 }
 
 /// The validated catalog. Server-only: it holds the Stripe ids.
@@ -149,6 +166,19 @@ impl CatalogPlan {
         }
         if self.features.is_empty() || self.features.iter().any(|f| f.trim().is_empty()) {
             return Err("features must list at least one non-empty line".to_owned());
+        }
+        if let Some(allowances) = self.allowances {
+            if self.kind != PlanKind::Subscription {
+                return Err("only a subscription has allowances".to_owned());
+            }
+            let positive = allowances.sessions > 0
+                && allowances.tokens > 0
+                && allowances.requests > 0
+                && allowances.storage_gb > 0.0
+                && allowances.storage_gb.is_finite();
+            if !positive {
+                return Err("allowances must all be positive".to_owned());
+            }
         }
         // The Payment MS puts these in URL path segments: no '/' or spaces.
         for (field, value, prefix) in [

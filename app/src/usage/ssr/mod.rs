@@ -6,7 +6,7 @@ pub mod reports;
 pub mod service;
 
 use crate::support::time::unix_now;
-use recorder::{RequestCounter, day_of};
+use recorder::{RequestCounter, Tally, day_of};
 use sqlx::{AnyPool, FromRow};
 use std::collections::BTreeMap;
 use time::{Date, Month, OffsetDateTime, Time};
@@ -53,7 +53,45 @@ impl Period {
         )
     }
 
-    /// Days (since 1970-01-01) in the period: the month starts at midnight.
+    /// A subscription's monthly period that ends at `end`: from the same
+    /// day and time a month before (the month's last day when it has no
+    /// such day, as Stripe counts).
+    pub fn month_ending(end: OffsetDateTime) -> Self {
+        let end = end.to_offset(time::UtcOffset::UTC);
+        let (year, month) = match end.month() {
+            Month::January => (end.year() - 1, Month::December),
+            month => (end.year(), month.previous()),
+        };
+        let day = end.day().min(time::util::days_in_month(month, year));
+        let start = Date::from_calendar_date(year, month, day)
+            .map(|date| date.with_time(end.time()).assume_utc())
+            .unwrap_or(end - time::Duration::days(30));
+        Self { start, end }
+    }
+
+    /// The `days` days up to and including the day of `today` (unix seconds).
+    pub fn last_days(today: i64, days: i64) -> Self {
+        let midnight = |day: i64| {
+            OffsetDateTime::from_unix_timestamp(day * 86_400).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        };
+        let today = day_of(today);
+        Self {
+            start: midnight(today - days + 1),
+            end: midnight(today + 1),
+        }
+    }
+
+    /// The last day whose requests count in the period (see `days`), at
+    /// its midnight.
+    pub fn last_day(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp((self.days().end - 1) * 86_400)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// Days (since 1970-01-01) whose requests count in the period: from the
+    /// day it starts to the day before it ends (requests are counted per
+    /// UTC day, so a period from 09:30 takes its first day whole, and its
+    /// successor takes the last).
     fn days(&self) -> std::ops::Range<i64> {
         day_of(self.start.unix_timestamp())..day_of(self.end.unix_timestamp())
     }
@@ -66,7 +104,17 @@ pub struct KeyRequests {
     pub name: String,
     pub masked: String,
     pub revoked: bool,
-    pub requests: i64,
+    pub tally: Tally,
+}
+
+/// One day of the period: each key's requests (in `PeriodUsage::keys`
+/// order) and the day's failures, every key together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DayUsage {
+    /// Days since 1970-01-01.
+    pub day: i64,
+    pub per_key: Vec<i64>,
+    pub failures: Tally,
 }
 
 /// Everything a user used in a period.
@@ -75,9 +123,11 @@ pub struct PeriodUsage {
     pub period: Period,
     /// Authenticated `/v1` requests, counted here.
     pub requests: i64,
+    /// The requests and what failed, every key together.
+    pub tally: Tally,
     pub keys: Vec<KeyRequests>,
-    /// Requests by day over `history_days` days ending today, oldest first.
-    pub daily_requests: Vec<(i64, i64)>,
+    /// The period's days up to today, oldest first.
+    pub daily: Vec<DayUsage>,
     pub tokens_by_model: BTreeMap<String, i64>,
     pub storage_gb_hours: f64,
     /// The latest reported size, whatever its period; 0 before any report.
@@ -124,6 +174,9 @@ struct KeyDayRow {
     last_used_at: Option<i64>,
     day: Option<i64>,
     requests: Option<i64>,
+    client_errors: Option<i64>,
+    rate_limited: Option<i64>,
+    server_errors: Option<i64>,
 }
 
 struct KeyRow {
@@ -143,19 +196,17 @@ struct ReportTotals {
     storage_current_gb: Option<f64>,
 }
 
-/// What `user_id` used in `period`, with the daily requests of the
-/// `history_days` days up to `today` (unix seconds). Counts still in this
-/// instance's memory are included, so a request shows at once.
+/// What `user_id` used in `period`, with its days up to `today` (unix
+/// seconds) one by one. Counts still in this instance's memory are
+/// included, so a request shows at once.
 pub async fn period_usage(
     db: &AnyPool,
     counter: &RequestCounter,
     user_id: &str,
     period: Period,
     today: i64,
-    history_days: i64,
 ) -> Result<PeriodUsage, sqlx::Error> {
-    let today = day_of(today);
-    let first_day = (today - history_days + 1).min(period.days().start);
+    let in_period = period.days();
     // Until the counts in memory are added below.
     let read_turn = counter.read_turn().await;
     // Three queries on one connection: each query on the pool is two round
@@ -164,12 +215,15 @@ pub async fn period_usage(
     let mut conn = db.acquire().await?;
     // Each key with its counted days, one row per day (or one with no day).
     let rows: Vec<KeyDayRow> = sqlx::query_as(
-        "SELECT k.id, k.name, k.masked, k.revoked_at, k.last_used_at, c.day, c.requests \
-         FROM api_keys k LEFT JOIN api_request_counts c ON c.key_id = k.id AND c.day >= $2 \
+        "SELECT k.id, k.name, k.masked, k.revoked_at, k.last_used_at, c.day, c.requests, \
+         c.client_errors, c.rate_limited, c.server_errors \
+         FROM api_keys k LEFT JOIN api_request_counts c \
+         ON c.key_id = k.id AND c.day >= $2 AND c.day < $3 \
          WHERE k.user_id = $1 ORDER BY k.created_at, k.id",
     )
     .bind(user_id)
-    .bind(first_day)
+    .bind(in_period.start)
+    .bind(in_period.end)
     .fetch_all(&mut *conn)
     .await?;
     let (start, end) = (period.start.unix_timestamp(), period.end.unix_timestamp());
@@ -201,14 +255,17 @@ pub async fn period_usage(
     drop(conn);
 
     let mut keys: Vec<KeyRow> = Vec::new();
-    let mut counts: Vec<(String, i64, i64)> = Vec::new();
+    // (index in `keys`, day, tally)
+    let mut counts: Vec<(usize, i64, Tally)> = Vec::new();
     for row in rows {
         if keys.last().is_none_or(|key| key.id != row.id) {
+            let index = keys.len();
             counts.extend(
                 counter
                     .pending_for(&row.id)
                     .into_iter()
-                    .map(|(day, requests)| (row.id.clone(), day, requests)),
+                    .filter(|(day, _)| in_period.contains(day))
+                    .map(|(day, tally)| (index, day, tally)),
             );
             keys.push(KeyRow {
                 id: row.id.clone(),
@@ -218,50 +275,63 @@ pub async fn period_usage(
                 last_used_at: row.last_used_at,
             });
         }
-        if let (Some(day), Some(requests)) = (row.day, row.requests) {
-            counts.push((row.id, day, requests));
+        if let Some(day) = row.day {
+            let tally = Tally {
+                requests: row.requests.unwrap_or(0),
+                client_errors: row.client_errors.unwrap_or(0),
+                rate_limited: row.rate_limited.unwrap_or(0),
+                server_errors: row.server_errors.unwrap_or(0),
+            };
+            counts.push((keys.len() - 1, day, tally));
         }
     }
 
     drop(read_turn);
 
-    let in_period = period.days();
-    let requests_of = |key_id: &str| -> i64 {
-        counts
-            .iter()
-            .filter(|(id, day, _)| id == key_id && in_period.contains(day))
-            .map(|(_, _, requests)| requests)
-            .sum()
-    };
     let api_called = keys.iter().any(|key| key.last_used_at.is_some())
-        || counts.iter().any(|(_, _, requests)| *requests > 0);
+        || counts.iter().any(|(_, _, tally)| tally.requests > 0);
+    let mut tallies = vec![Tally::default(); keys.len()];
+    for (index, _, tally) in &counts {
+        tallies[*index].add(tally);
+    }
+    let last_day = day_of(today).min(in_period.end - 1);
+    let daily = (in_period.start..=last_day)
+        .map(|day| {
+            let mut per_key = vec![0; keys.len()];
+            let mut failures = Tally::default();
+            for (index, _, tally) in counts.iter().filter(|(_, counted, _)| *counted == day) {
+                per_key[*index] += tally.requests;
+                failures.add(&Tally {
+                    requests: 0,
+                    ..*tally
+                });
+            }
+            DayUsage {
+                day,
+                per_key,
+                failures,
+            }
+        })
+        .collect();
+    let mut tally = Tally::default();
+    tallies.iter().for_each(|key| tally.add(key));
     let keys: Vec<KeyRequests> = keys
         .into_iter()
-        .map(|key| KeyRequests {
-            requests: requests_of(&key.id),
+        .zip(tallies)
+        .map(|(key, tally)| KeyRequests {
+            tally,
             revoked: key.revoked_at.is_some(),
             key_id: key.id,
             name: key.name,
             masked: key.masked,
         })
-        // Revoked keys stay in the breakdown for the period they were used in.
-        .filter(|key| !key.revoked || key.requests > 0)
-        .collect();
-    let daily_requests = (today - history_days + 1..=today)
-        .map(|day| {
-            let requests = counts
-                .iter()
-                .filter(|(_, counted_day, _)| *counted_day == day)
-                .map(|(_, _, requests)| requests)
-                .sum();
-            (day, requests)
-        })
         .collect();
     Ok(PeriodUsage {
         period,
-        requests: keys.iter().map(|key| key.requests).sum(),
+        requests: tally.requests,
+        tally,
         keys,
-        daily_requests,
+        daily,
         tokens_by_model: tokens_by_model.into_iter().collect(),
         storage_gb_hours: totals.storage_gb_hours,
         storage_current_gb: totals.storage_current_gb.unwrap_or(0.0),
@@ -301,6 +371,28 @@ mod tests {
     }
 
     #[test]
+    fn a_subscription_period_is_the_month_before_its_end() {
+        let renewal = datetime!(2027-01-07 09:30 UTC);
+        let period = Period::month_ending(renewal);
+        assert_eq!(period.start, datetime!(2026-12-07 09:30 UTC));
+        assert_eq!(period.days().count(), 31, "7 December to 6 January");
+        assert_eq!(period.last_day(), datetime!(2027-01-06 00:00 UTC));
+        assert_eq!(
+            Period::month_of(datetime!(2026-11-21 12:00 UTC)).last_day(),
+            datetime!(2026-11-30 00:00 UTC)
+        );
+        // 31 March back to 28 February (no 31 February).
+        assert_eq!(
+            Period::month_ending(datetime!(2027-03-31 00:00 UTC)).start,
+            datetime!(2027-02-28 00:00 UTC)
+        );
+        let week = Period::last_days(datetime!(2026-12-07 15:00 UTC).unix_timestamp(), 7);
+        assert_eq!(week.start, datetime!(2026-12-01 00:00 UTC));
+        assert_eq!(week.end, datetime!(2026-12-08 00:00 UTC));
+        assert_eq!(week.days().count(), 7);
+    }
+
+    #[test]
     fn costs_are_rounded_to_cents_and_add_up() {
         let rates = Rates {
             per_million_tokens: 2.0,
@@ -310,8 +402,9 @@ mod tests {
         let usage = PeriodUsage {
             period: Period::month_of(datetime!(2026-11-21 12:00 UTC)),
             requests: 0,
+            tally: Tally::default(),
             keys: Vec::new(),
-            daily_requests: Vec::new(),
+            daily: Vec::new(),
             tokens_by_model: BTreeMap::from([("a".to_owned(), 1_234_567), ("b".to_owned(), 5)]),
             storage_gb_hours: 7_300.0,
             storage_current_gb: 10.0,

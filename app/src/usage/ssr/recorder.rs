@@ -1,5 +1,6 @@
-//! Counts authenticated `/v1` requests per key per UTC day in memory and
-//! writes them in batches: no database write per request. A count stays in
+//! Counts authenticated `/v1` requests per key per UTC day in memory, with
+//! the ones that failed (`Tally`), and writes them in batches: no database
+//! write per request. A count stays in
 //! memory until the transaction that writes it has committed, and only then
 //! is subtracted, so a failed write loses nothing and nothing is written
 //! twice. A page adds memory to the database: it reads both in its
@@ -24,9 +25,70 @@ pub fn day_of(unix_secs: i64) -> i64 {
     unix_secs.div_euclid(86_400)
 }
 
-/// Requests by key id, then by day. Keyed by id first so that counting a
+/// A key's requests on one day, and what went wrong with some of them.
+/// `requests` counts what the key was let through to do; a refusal before
+/// that (its rate limit, a permission, a disabled key) is only a failure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub requests: i64,
+    /// Answered 4xx (429 apart), or refused before the API was reached.
+    pub client_errors: i64,
+    /// Refused by the key's rate limit (429).
+    pub rate_limited: i64,
+    /// Failed on our side (5xx).
+    pub server_errors: i64,
+}
+
+impl Tally {
+    pub fn failed(&self) -> i64 {
+        self.client_errors + self.rate_limited + self.server_errors
+    }
+
+    pub fn add(&mut self, other: &Tally) {
+        self.requests += other.requests;
+        self.client_errors += other.client_errors;
+        self.rate_limited += other.rate_limited;
+        self.server_errors += other.server_errors;
+    }
+
+    fn subtract(&mut self, other: &Tally) {
+        self.requests -= other.requests;
+        self.client_errors -= other.client_errors;
+        self.rate_limited -= other.rate_limited;
+        self.server_errors -= other.server_errors;
+    }
+
+    fn is_zero(&self) -> bool {
+        *self == Tally::default()
+    }
+}
+
+/// What became of a request made with a key, as counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Let through to the API.
+    Allowed,
+    ClientError,
+    RateLimited,
+    ServerError,
+}
+
+impl Outcome {
+    fn tally(self) -> Tally {
+        let mut tally = Tally::default();
+        match self {
+            Self::Allowed => tally.requests = 1,
+            Self::ClientError => tally.client_errors = 1,
+            Self::RateLimited => tally.rate_limited = 1,
+            Self::ServerError => tally.server_errors = 1,
+        }
+        tally
+    }
+}
+
+/// Tallies by key id, then by day. Keyed by id first so that counting a
 /// request already seen today allocates nothing.
-type Counts = HashMap<String, HashMap<i64, i64>>;
+type Counts = HashMap<String, HashMap<i64, Tally>>;
 
 #[derive(Clone)]
 pub struct RequestCounter {
@@ -48,17 +110,19 @@ impl RequestCounter {
         }
     }
 
-    /// Counts one request made with `key_id` now.
-    pub fn count(&self, key_id: &str, unix_secs: i64) {
+    /// Counts one request made with `key_id` at `unix_secs`, as `outcome`
+    /// (a request let through and then answered 5xx is counted twice:
+    /// `Allowed`, then `ServerError`).
+    pub fn count(&self, key_id: &str, unix_secs: i64, outcome: Outcome) {
         if !self.recording {
             return;
         }
-        let day = day_of(unix_secs);
+        let (day, one) = (day_of(unix_secs), outcome.tally());
         let mut pending = self.lock_pending();
         match pending.get_mut(key_id) {
-            Some(days) => *days.entry(day).or_insert(0) += 1,
+            Some(days) => days.entry(day).or_default().add(&one),
             None => {
-                pending.insert(key_id.to_owned(), HashMap::from([(day, 1)]));
+                pending.insert(key_id.to_owned(), HashMap::from([(day, one)]));
             }
         }
     }
@@ -78,10 +142,10 @@ impl RequestCounter {
         let mut pending = self.lock_pending();
         for (key_id, days) in snapshot {
             if let Some(kept) = pending.get_mut(&key_id) {
-                for (day, requests) in days {
-                    if let Some(count) = kept.get_mut(&day) {
-                        *count -= requests;
-                        if *count == 0 {
+                for (day, written) in days {
+                    if let Some(tally) = kept.get_mut(&day) {
+                        tally.subtract(&written);
+                        if tally.is_zero() {
                             kept.remove(&day);
                         }
                     }
@@ -127,7 +191,7 @@ impl RequestCounter {
     /// Requests counted here for `key_id` and not yet written, by day: pages
     /// add them, in a `read_turn`, so a call shows at once, not after the
     /// next flush.
-    pub fn pending_for(&self, key_id: &str) -> Vec<(i64, i64)> {
+    pub fn pending_for(&self, key_id: &str) -> Vec<(i64, Tally)> {
         self.lock_pending()
             .get(key_id)
             .map(|days| days.iter().map(|(day, n)| (*day, *n)).collect())
@@ -165,23 +229,30 @@ impl RequestCounter {
 async fn write(db: &AnyPool, counts: &Counts) -> Result<usize, sqlx::Error> {
     // Flattened before the first await: a borrowing iterator held across
     // awaits makes the flush future not `Send`.
-    let rows: Vec<(&str, i64, i64)> = counts
+    let rows: Vec<(&str, i64, Tally)> = counts
         .iter()
         .flat_map(|(key_id, days)| days.iter().map(move |(day, n)| (key_id.as_str(), *day, *n)))
         .collect();
     let mut tx = begin_write(db).await?;
-    for &(key_id, day, requests) in &rows {
+    for &(key_id, day, tally) in &rows {
         sqlx::query(
             // A key deleted since (its user closed the account) is skipped:
             // its counts went with it, and must not block everyone else's.
-            "INSERT INTO api_request_counts (key_id, day, requests) \
-             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = $1) \
+            "INSERT INTO api_request_counts \
+             (key_id, day, requests, client_errors, rate_limited, server_errors) \
+             SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = $1) \
              ON CONFLICT (key_id, day) DO UPDATE \
-             SET requests = api_request_counts.requests + excluded.requests",
+             SET requests = api_request_counts.requests + excluded.requests, \
+             client_errors = api_request_counts.client_errors + excluded.client_errors, \
+             rate_limited = api_request_counts.rate_limited + excluded.rate_limited, \
+             server_errors = api_request_counts.server_errors + excluded.server_errors",
         )
         .bind(key_id)
         .bind(day)
-        .bind(requests)
+        .bind(tally.requests)
+        .bind(tally.client_errors)
+        .bind(tally.rate_limited)
+        .bind(tally.server_errors)
         .execute(&mut *tx)
         .await?;
     }

@@ -2,19 +2,22 @@
 
 use super::{Cost, Period, PeriodUsage, period_usage};
 use crate::actor::Actor;
+use crate::catalog::BillingInterval;
 use crate::error::AppError;
+use crate::payments::ssr::Freshness;
+use crate::payments::ssr::catalog::{Allowances, CatalogPlan};
 use crate::permissions::{Access, Needed, Resource};
 use crate::state::AppState;
 use crate::support::time::date_label;
 use crate::support::time::unix_now;
-use crate::usage::{CostView, DayRequests, GettingStarted, KeyUsage, UsageOverview, grouped};
+use crate::usage::{
+    ChartDay, CostView, Failures, GettingStarted, KeyUsage, Meter, PlanMeters, UsageChart,
+    UsageOverview, UsageWindow, grouped,
+};
 use time::OffsetDateTime;
 
-/// The chart on `/usage` covers this many days, today included.
-pub const CHART_DAYS: i64 = 30;
-
-/// The current period's usage of the acting account, with the chart's days
-/// (a key needs `usage:read`).
+/// The current period's usage of the acting account (a key needs
+/// `usage:read`): the calendar month, as `/v1/usage` documents it.
 pub async fn current(state: &AppState, actor: &Actor) -> Result<PeriodUsage, AppError> {
     let user_id = actor.may(Needed(Resource::Usage, Access::Read))?;
     period_usage(
@@ -23,19 +26,122 @@ pub async fn current(state: &AppState, actor: &Actor) -> Result<PeriodUsage, App
         user_id,
         Period::current(),
         unix_now(),
-        CHART_DAYS,
     )
     .await
     .map_err(AppError::dependency_failed("reading usage"))
 }
 
-pub async fn overview(state: &AppState, actor: &Actor) -> Result<UsageOverview, AppError> {
-    let usage = current(state, actor).await?;
+/// The billing period a page measures against: the active subscription's
+/// (with its plan), else the calendar month with the reason why.
+struct BillingPeriod {
+    period: Period,
+    plan: Option<CatalogPlan>,
+    note: Option<String>,
+}
+
+async fn billing_period(state: &AppState, actor: &Actor) -> Result<BillingPeriod, AppError> {
+    let session = actor.session()?;
+    let subscription = state
+        .payments
+        .subscription(
+            &state.catalog,
+            &session.user.id,
+            Freshness::for_page(session.checkout_activity),
+        )
+        .await;
+    let calendar_month = |note: &str| BillingPeriod {
+        period: Period::current(),
+        plan: None,
+        note: Some(note.to_owned()),
+    };
+    Ok(match subscription {
+        Ok(Some(current)) if current.is_active() => match current.period_end {
+            Some(end) => BillingPeriod {
+                period: match current.plan.interval {
+                    Some(BillingInterval::Year) => Period {
+                        start: end
+                            .replace_year(end.year() - 1)
+                            .unwrap_or(end - time::Duration::days(365)),
+                        end,
+                    },
+                    _ => Period::month_ending(end),
+                },
+                plan: Some(current.plan),
+                note: None,
+            },
+            None => calendar_month(
+                "The payment service gave no renewal date: this is the calendar month (UTC).",
+            ),
+        },
+        Ok(_) => {
+            calendar_month("Without an active plan, usage is counted by calendar month (UTC).")
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "usage without the billing period");
+            calendar_month(
+                "The payment service did not answer: this is the calendar month (UTC), which may differ from your plan's period. Reload to try again.",
+            )
+        }
+    })
+}
+
+/// `/usage` for `window` (a person's page: a key cannot read it).
+pub async fn overview(
+    state: &AppState,
+    actor: &Actor,
+    window: UsageWindow,
+) -> Result<UsageOverview, AppError> {
+    let user_id = actor.session()?.user.id.clone();
+    let now = unix_now();
+    let billing = billing_period(state, actor).await?;
+    let shown = match window {
+        UsageWindow::LastWeek => Period::last_days(now, 7),
+        UsageWindow::LastMonth => Period::last_days(now, 30),
+        UsageWindow::BillingPeriod => billing.period,
+    };
+    let read = |period: Period| {
+        let user_id = user_id.clone();
+        async move {
+            period_usage(&state.db, &state.request_counter, &user_id, period, now)
+                .await
+                .map_err(AppError::dependency_failed("reading usage"))
+        }
+    };
+    let usage = read(shown).await?;
+    let plan = match (
+        &billing.plan,
+        billing.plan.as_ref().and_then(|plan| plan.allowances),
+    ) {
+        (Some(plan), Some(allowances)) => {
+            let in_period = if shown == billing.period {
+                usage.clone()
+            } else {
+                read(billing.period).await?
+            };
+            Some(PlanMeters {
+                plan_name: plan.name.clone(),
+                resets: date_label(billing.period.end),
+                meters: meters(&in_period, &allowances),
+            })
+        }
+        _ => None,
+    };
     let cost = usage.cost(&state.usage_rates);
+    let rates = &state.usage_rates;
     Ok(UsageOverview {
-        period_start: date_label(usage.period.start),
-        period_last_day: date_label(usage.period.end - time::Duration::DAY),
+        window,
+        first_day: date_label(shown.start),
+        last_day: date_label(shown.last_day()),
+        period_note: (window == UsageWindow::BillingPeriod)
+            .then_some(billing.note)
+            .flatten(),
+        plan,
         requests: usage.requests,
+        failures: Failures {
+            client_errors: usage.tally.client_errors,
+            rate_limited: usage.tally.rate_limited,
+            server_errors: usage.tally.server_errors,
+        },
         tokens: usage.tokens(),
         tokens_by_model: usage.tokens_by_model.clone().into_iter().collect(),
         storage_gb_hours: usage.storage_gb_hours,
@@ -46,30 +152,110 @@ pub async fn overview(state: &AppState, actor: &Actor) -> Result<UsageOverview, 
             tokens: money(cost.tokens, &cost.currency),
             storage: money(cost.storage, &cost.currency),
             total: money(cost.total, &cost.currency),
+            meaning: format!(
+                "The tokens and storage above at list prices ({} per million tokens, {} per GB-hour stored); your plan's price already includes what is within its allowances.",
+                rate(rates.per_million_tokens, &rates.currency),
+                rate(rates.per_gb_hour, &rates.currency),
+            ),
         },
-        daily: usage
-            .daily_requests
-            .iter()
-            .map(|&(day, requests)| {
-                let date = OffsetDateTime::UNIX_EPOCH.date() + time::Duration::days(day);
-                DayRequests {
-                    iso: date.to_string(),
-                    label: format!("{} {}", date.day(), &date.month().to_string()[..3]),
-                    requests,
-                }
-            })
-            .collect(),
+        chart: chart(&usage),
         keys: usage
             .keys
             .into_iter()
+            .filter(|key| !key.revoked || key.tally.requests + key.tally.failed() > 0)
             .map(|key| KeyUsage {
                 name: key.name,
                 masked: key.masked,
                 revoked: key.revoked,
-                requests: key.requests,
+                requests: key.tally.requests,
+                failed: key.tally.failed(),
             })
             .collect(),
     })
+}
+
+/// The plan's four allowances against what the billing period used.
+fn meters(usage: &PeriodUsage, allowances: &Allowances) -> Vec<Meter> {
+    let count = |label: &str, used: i64, allowance: i64| Meter {
+        label: label.to_owned(),
+        used: used as f64,
+        allowance: allowance as f64,
+        used_text: grouped(used),
+        allowance_text: grouped(allowance),
+    };
+    vec![
+        count(
+            "Recorded sessions",
+            usage.sessions_uploaded,
+            allowances.sessions,
+        ),
+        count("Tokens", usage.tokens(), allowances.tokens),
+        Meter {
+            label: "Storage".to_owned(),
+            used: usage.storage_current_gb,
+            allowance: allowances.storage_gb,
+            used_text: format!("{:.2} GB", usage.storage_current_gb),
+            allowance_text: format!("{} GB", allowances.storage_gb),
+        },
+        count("API requests", usage.requests, allowances.requests),
+    ]
+}
+
+/// Keys that each get their own colour in the chart; the rest share one.
+const CHART_SERIES: usize = 5;
+
+/// Requests per day stacked by key (the busiest keys first, the others
+/// together), and each day's failures.
+fn chart(usage: &PeriodUsage) -> UsageChart {
+    let mut ranked: Vec<usize> = (0..usage.keys.len())
+        .filter(|&index| usage.keys[index].tally.requests > 0)
+        .collect();
+    ranked.sort_by_key(|&index| std::cmp::Reverse(usage.keys[index].tally.requests));
+    let own = ranked.len().min(if ranked.len() > CHART_SERIES {
+        CHART_SERIES - 1
+    } else {
+        CHART_SERIES
+    });
+    let mut series: Vec<String> = ranked[..own]
+        .iter()
+        .map(|&index| usage.keys[index].name.clone())
+        .collect();
+    let others = &ranked[own..];
+    if !others.is_empty() {
+        series.push("Other keys".to_owned());
+    }
+    let days = usage
+        .daily
+        .iter()
+        .map(|day| {
+            let date = OffsetDateTime::UNIX_EPOCH.date() + time::Duration::days(day.day);
+            let mut requests: Vec<i64> = ranked[..own]
+                .iter()
+                .map(|&index| day.per_key[index])
+                .collect();
+            if !others.is_empty() {
+                requests.push(others.iter().map(|&index| day.per_key[index]).sum());
+            }
+            ChartDay {
+                iso: date.to_string(),
+                label: format!("{} {}", date.day(), &date.month().to_string()[..3]),
+                requests,
+                failed: day.failures.failed(),
+            }
+        })
+        .collect();
+    UsageChart { series, days }
+}
+
+/// A unit price as written: "$2", "$0.0005".
+fn rate(amount: f64, currency: &str) -> String {
+    let number = format!("{amount}");
+    match currency {
+        "USD" => format!("${number}"),
+        "EUR" => format!("€{number}"),
+        "GBP" => format!("£{number}"),
+        other => format!("{number} {other}"),
+    }
 }
 
 pub async fn getting_started(state: &AppState, actor: &Actor) -> Result<GettingStarted, AppError> {
