@@ -409,7 +409,15 @@ fn KeyTable(list: KeyList, actions: KeyActions) -> impl IntoView {
             .rows
             .iter()
             .cloned()
-            .map(|key| view! { <KeyRow key view=view.clone() allowance reauth_needed actions /> })
+            .map(|key| {
+                let table = RowContext {
+                    view: view.clone(),
+                    allowance,
+                    reauth_needed,
+                    actions,
+                };
+                view! { <KeyRow key table /> }
+            })
             .collect_view();
         let empty = page.rows.is_empty().then(|| view! {
             <tr><td colspan="8">"No keys with this status. " <a href=view.with_status(None).href()>"Show every key"</a></td></tr>
@@ -516,15 +524,21 @@ fn expiry_short(expiry: &Expiry) -> AnyView {
     }
 }
 
-/// One key's row, and under it, when open, its details and chosen form.
-#[component]
-fn KeyRow(
-    key: ApiKeyView,
+/// What every row of the table shares: the view it is part of, and what
+/// its menu and details may offer.
+#[derive(Clone)]
+struct RowContext {
     view: TableView,
     allowance: KeyAllowance,
+    /// Rolling needs the password again first.
     reauth_needed: bool,
     actions: KeyActions,
-) -> impl IntoView {
+}
+
+/// One key's row, and under it, when open, its details and chosen form.
+#[component]
+fn KeyRow(key: ApiKeyView, table: RowContext) -> impl IntoView {
+    let view = &table.view;
     let status = KeyStatus::of(&key);
     let open = view.open.as_deref() == Some(key.id.as_str());
     let toggle = if open {
@@ -540,7 +554,7 @@ fn KeyRow(
         view! {
             <tr class="key-detail">
                 <td colspan="8">
-                    <KeyDetails key=key.clone() view=view.clone() allowance reauth_needed actions />
+                    <KeyDetails key=key.clone() table=table.clone() />
                 </td>
             </tr>
         }
@@ -561,7 +575,7 @@ fn KeyRow(
                 {key.previous.is_some().then(|| view! { " " <span class="badge">"Old secret working"</span> })}
             </td>
             <td class="key-row-actions">
-                <RowMenu key view reauth_needed actions />
+                <RowMenu key table=table.clone() />
             </td>
         </tr>
         {details}
@@ -571,12 +585,13 @@ fn KeyRow(
 /// Everything that can be done to a key, in one menu: a disclosure, so it
 /// opens without JavaScript; with it, it closes after any choice.
 #[component]
-fn RowMenu(
-    key: ApiKeyView,
-    view: TableView,
-    reauth_needed: bool,
-    actions: KeyActions,
-) -> impl IntoView {
+fn RowMenu(key: ApiKeyView, table: RowContext) -> impl IntoView {
+    let RowContext {
+        view,
+        reauth_needed,
+        actions,
+        ..
+    } = table;
     let menu = NodeRef::<leptos::html::Details>::new();
     let query = use_query_map();
     Effect::watch(
@@ -643,13 +658,13 @@ fn RowMenu(
 
 /// An open row: the key's facts in full, then the form its menu chose.
 #[component]
-fn KeyDetails(
-    key: ApiKeyView,
-    view: TableView,
-    allowance: KeyAllowance,
-    reauth_needed: bool,
-    actions: KeyActions,
-) -> impl IntoView {
+fn KeyDetails(key: ApiKeyView, table: RowContext) -> impl IntoView {
+    let RowContext {
+        view,
+        allowance,
+        reauth_needed,
+        actions,
+    } = table;
     let networks = if key.allowed_networks.is_empty() {
         "Any address".to_owned()
     } else {

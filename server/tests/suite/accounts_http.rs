@@ -517,7 +517,7 @@ async fn the_app_navigation_marks_the_page_and_the_account_form_shows_the_stored
     let account = page(&app.router, "/account", Some(&cookie)).await.body;
     // The console's navigation: the sidebar (the header keeps the account menu).
     let nav_start = account
-        .find(r#"<nav class="console-nav" aria-label="Main">"#)
+        .find(r#"<nav aria-label="Main" class="console-nav">"#)
         .unwrap();
     let header = &account[nav_start..nav_start + account[nav_start..].find("</nav>").unwrap()];
     for link in ["/dashboard", "/keys", "/usage", "/billing", "/docs"] {
