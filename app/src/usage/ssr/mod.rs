@@ -53,20 +53,31 @@ impl Period {
         )
     }
 
-    /// A subscription's monthly period that ends at `end`: from the same
-    /// day and time a month before (the month's last day when it has no
-    /// such day, as Stripe counts).
-    pub fn month_ending(end: OffsetDateTime) -> Self {
-        let end = end.to_offset(time::UtcOffset::UTC);
-        let (year, month) = match end.month() {
-            Month::January => (end.year() - 1, Month::December),
-            month => (end.year(), month.previous()),
+    /// The period, of a subscription that renews every `months` months on
+    /// `renewal`'s day and time, that `now` falls in: the one ending at
+    /// `renewal` when it is current, an earlier or later one when the
+    /// renewal date is stale or far ahead.
+    pub fn renewing(renewal: OffsetDateTime, months: i32, now: OffsetDateTime) -> Self {
+        let renewal = renewal.to_offset(time::UtcOffset::UTC);
+        let month_index = |moment: OffsetDateTime| moment.year() * 12 + moment.month() as i32;
+        // Periods are [back (k + 1) periods, back k periods) from the renewal.
+        let mut k = (month_index(renewal) - month_index(now)).div_euclid(months);
+        let period = |k: i32| Self {
+            start: months_back(renewal, (k + 1) * months),
+            end: months_back(renewal, k * months),
         };
-        let day = end.day().min(time::util::days_in_month(month, year));
-        let start = Date::from_calendar_date(year, month, day)
-            .map(|date| date.with_time(end.time()).assume_utc())
-            .unwrap_or(end - time::Duration::days(30));
-        Self { start, end }
+        // The estimate is off by at most one period either way.
+        for _ in 0..3 {
+            let candidate = period(k);
+            if candidate.end <= now {
+                k -= 1;
+            } else if candidate.start > now {
+                k += 1;
+            } else {
+                return candidate;
+            }
+        }
+        period(k)
     }
 
     /// The `days` days up to and including the day of `today` (unix seconds).
@@ -95,6 +106,19 @@ impl Period {
     fn days(&self) -> std::ops::Range<i64> {
         day_of(self.start.unix_timestamp())..day_of(self.end.unix_timestamp())
     }
+}
+
+/// `moment` moved `months` months back (forward when negative), on its day
+/// of the month, or that month's last day when it has none (as Stripe
+/// counts a renewal on the 31st).
+fn months_back(moment: OffsetDateTime, months: i32) -> OffsetDateTime {
+    let index = moment.year() * 12 + (moment.month() as i32 - 1) - months;
+    let year = index.div_euclid(12);
+    let month = Month::try_from((index.rem_euclid(12) + 1) as u8).unwrap_or(Month::January);
+    let day = moment.day().min(time::util::days_in_month(month, year));
+    Date::from_calendar_date(year, month, day)
+        .map(|date| date.with_time(moment.time()).assume_utc())
+        .unwrap_or(moment)
 }
 
 /// One key of the user, with its requests in the period.
@@ -371,20 +395,38 @@ mod tests {
     }
 
     #[test]
-    fn a_subscription_period_is_the_month_before_its_end() {
+    fn a_subscription_period_is_the_one_today_falls_in() {
         let renewal = datetime!(2027-01-07 09:30 UTC);
-        let period = Period::month_ending(renewal);
+        let today = datetime!(2026-12-20 12:00 UTC);
+        let period = Period::renewing(renewal, 1, today);
         assert_eq!(period.start, datetime!(2026-12-07 09:30 UTC));
+        assert_eq!(period.end, renewal);
+        // A renewal date far ahead (or stale) still gives today's period.
+        for far in [
+            datetime!(2100-01-07 09:30 UTC),
+            datetime!(2025-03-07 09:30 UTC),
+        ] {
+            assert_eq!(Period::renewing(far, 1, today), period, "{far}");
+        }
+        // Yearly, and the first day of a period belongs to it.
+        let yearly = Period::renewing(renewal, 12, datetime!(2026-01-07 09:30 UTC));
+        assert_eq!(yearly.start, datetime!(2026-01-07 09:30 UTC));
+        assert_eq!(yearly.end, renewal);
         assert_eq!(period.days().count(), 31, "7 December to 6 January");
         assert_eq!(period.last_day(), datetime!(2027-01-06 00:00 UTC));
         assert_eq!(
             Period::month_of(datetime!(2026-11-21 12:00 UTC)).last_day(),
             datetime!(2026-11-30 00:00 UTC)
         );
-        // 31 March back to 28 February (no 31 February).
+        // 31 March back to 28 February (no 31 February), and on to 31 January.
+        let end_of_march = datetime!(2027-03-31 00:00 UTC);
         assert_eq!(
-            Period::month_ending(datetime!(2027-03-31 00:00 UTC)).start,
+            Period::renewing(end_of_march, 1, datetime!(2027-03-01 00:00 UTC)).start,
             datetime!(2027-02-28 00:00 UTC)
+        );
+        assert_eq!(
+            Period::renewing(end_of_march, 1, datetime!(2027-02-01 00:00 UTC)).start,
+            datetime!(2027-01-31 00:00 UTC)
         );
         let week = Period::last_days(datetime!(2026-12-07 15:00 UTC).unix_timestamp(), 7);
         assert_eq!(week.start, datetime!(2026-12-01 00:00 UTC));

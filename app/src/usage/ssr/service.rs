@@ -57,15 +57,14 @@ async fn billing_period(state: &AppState, actor: &Actor) -> Result<BillingPeriod
     Ok(match subscription {
         Ok(Some(current)) if current.is_active() => match current.period_end {
             Some(end) => BillingPeriod {
-                period: match current.plan.interval {
-                    Some(BillingInterval::Year) => Period {
-                        start: end
-                            .replace_year(end.year() - 1)
-                            .unwrap_or(end - time::Duration::days(365)),
-                        end,
+                period: Period::renewing(
+                    end,
+                    match current.plan.interval {
+                        Some(BillingInterval::Year) => 12,
+                        _ => 1,
                     },
-                    _ => Period::month_ending(end),
-                },
+                    OffsetDateTime::now_utc(),
+                ),
                 plan: Some(current.plan),
                 note: None,
             },
