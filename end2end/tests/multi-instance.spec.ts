@@ -48,7 +48,7 @@ test('the journey alternates between two instances and nothing is lost', async (
   await openKeyMenu(page, 'shared');
   await page.getByRole('link', { name: 'Revoke shared' }).click();
   await page.getByRole('button', { name: 'Revoke “shared” now' }).click();
-  await expect(page.getByRole('status')).toHaveText('The key is revoked: it stops working at once.');
+  await expect(page.getByRole('status')).toHaveText('“shared” is revoked: programs that send it get 401 from now on.');
   const refused = await request.get(`${A}/v1/users/me`, { headers: { 'X-API-Key': key } });
   expect(refused.status()).toBe(401);
 
