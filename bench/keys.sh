@@ -20,7 +20,7 @@ wrk.headers["Cookie"] = "$subscriber"
 LUA
 url="http://127.0.0.1:$port/keys"
 page="$(curl -fsS -H "Cookie: $subscriber" "$url")"
-rows="$(grep -o 'class="key-row' <<<"$page" | wc -l)"
+rows="$(grep -o '<tr id="key-' <<<"$page" | wc -l)"
 grep -qF 'Keys 1–50 of 200' <<<"$page" || { echo "error: /keys does not show the first 50 of 200 keys" >&2; exit 1; }
 log "measuring /keys with 200 keys (${duration} per connection count, loopback, wrk -t1)"
 wrk -t1 -c1 -d1s -s "$work_dir/keys.lua" "$url" >/dev/null # warm-up
