@@ -10,7 +10,6 @@ use leptos::prelude::*;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    // Outside the guard, so that they load once (see `PrivatePage`).
     let progress = getting_started_resource();
     let subscription = subscription_resource();
     let expiring = expiring_keys_resource();

@@ -6,6 +6,7 @@
 use crate::accounts::auth::{AuthActions, UserResource, with_signed_in_user};
 use crate::actor::CurrentUser;
 use crate::components::ServerForm;
+use crate::site::within;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -91,18 +92,6 @@ const APP_LINKS: &[AppLink] = &[
     },
 ];
 
-/// Whether the page at `path` is in the signed-in console, which has its
-/// own shell (a sidebar, no marketing footer): the sections that hydrate.
-pub fn in_console(path: &str) -> bool {
-    crate::site::hydrates(path)
-}
-
-/// Whether `path` is `section` or a page under it.
-fn within(path: &str, section: &str) -> bool {
-    path.strip_prefix(section)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 fn section_links() -> impl IntoView {
     SECTION_LINKS
         .iter()
@@ -116,8 +105,7 @@ fn section_links() -> impl IntoView {
         .collect_view()
 }
 
-/// `aria-current="page"` while `pathname` is within `section`; follows
-/// client-side navigation.
+/// `aria-current="page"` while `pathname` is within `section`.
 fn current_page(
     pathname: Memo<String>,
     section: &'static str,
@@ -143,25 +131,12 @@ fn PublicNav() -> impl IntoView {
 
 /// The signed-in header: outside the console, the app's pages as links
 /// (inside it the sidebar has them), then the account menu. The menu is a
-/// `<details>` disclosure, so it opens without JavaScript; with it, the menu
-/// closes again after each navigation. It opens under its trigger, against
-/// the trigger's right edge.
+/// `<details>` disclosure, so it opens without JavaScript. It opens under
+/// its trigger, against the trigger's right edge.
 #[component]
 fn AppNav(user: CurrentUser, console: bool) -> impl IntoView {
     let logout = expect_context::<AuthActions>().logout;
-    let menu = NodeRef::<leptos::html::Details>::new();
     let pathname = use_location().pathname;
-    // On a change of page only: not when the page hydrates, which would
-    // shut a menu opened while the page was still loading.
-    Effect::watch(
-        move || pathname.track(),
-        move |_, _, _| {
-            if let Some(menu) = menu.get_untracked() {
-                let _ = menu.remove_attribute("open");
-            }
-        },
-        false,
-    );
     let links = (!console).then(|| {
         view! {
             <nav aria-label="Main" class="app-nav">
@@ -172,7 +147,7 @@ fn AppNav(user: CurrentUser, console: bool) -> impl IntoView {
     view! {
         {links}
         <nav aria-label="Account" class="account-nav">
-        <details class="account-menu" node_ref=menu>
+        <details class="account-menu">
             <summary
                 class="account-menu-toggle"
                 class:account-menu-toggle--current=move || within(&pathname.get(), "/account")
@@ -267,20 +242,5 @@ pub fn SiteFooter() -> impl IntoView {
                 <p class="footer-legal">"© 2026 Tracepipe. Payments are processed by Stripe."</p>
             </div>
         </footer>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::within;
-
-    #[test]
-    fn a_link_is_current_on_its_page_and_the_pages_under_it() {
-        assert!(within("/billing", "/billing"));
-        assert!(within("/billing/success", "/billing"));
-        assert!(within("/docs/quickstart", "/docs"));
-        assert!(!within("/billings", "/billing"));
-        assert!(!within("/", "/dashboard"));
-        assert!(!within("/account", "/usage"));
     }
 }

@@ -74,11 +74,11 @@ pub const PUBLIC_PAGES: &[&str] = &[
     "/docs/trace-capture",
 ];
 
-/// The sections of the site that hydrate: the signed-in app, whose forms
-/// and lists update in place and whose pages load each other's code lazily.
-/// Every other page (public pages, docs, signed-out forms, the 404 page) is
-/// server-rendered HTML whose forms post without JavaScript.
-pub const HYDRATED_SECTIONS: &[&str] = &[
+/// The sections of the signed-in console: its own shell (a sidebar, no
+/// marketing footer), and every page needs the visitor's session. Every
+/// other page (public pages, docs, signed-out forms, the 404 page) is for
+/// anyone.
+pub const CONSOLE_SECTIONS: &[&str] = &[
     "/dashboard",
     "/account",
     "/keys",
@@ -87,20 +87,45 @@ pub const HYDRATED_SECTIONS: &[&str] = &[
     "/confirm-password",
 ];
 
-/// Whether the page at `path` hydrates: it is a hydrated section or below one.
-pub fn hydrates(path: &str) -> bool {
-    HYDRATED_SECTIONS.iter().any(|section| {
-        path.strip_prefix(section)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+/// The pages that may carry an island (`#[island]`: the only components
+/// the browser hydrates) and so load the browser bundle: `/keys`, whose
+/// new secret opens as a modal dialog. Every other page, the rest of the
+/// console included, is server-rendered HTML and CSS with small scripts
+/// that only enhance it, and downloads no WebAssembly.
+pub const PAGES_WITH_ISLANDS: &[&str] = &["/keys"];
+
+/// Whether the page at `path` is in the console: a section or below one.
+pub fn in_console(path: &str) -> bool {
+    CONSOLE_SECTIONS.iter().any(|section| within(path, section))
+}
+
+/// Whether the page at `path` may carry an island (see `PAGES_WITH_ISLANDS`).
+pub fn has_islands(path: &str) -> bool {
+    PAGES_WITH_ISLANDS.contains(&path)
+}
+
+/// Whether `path` is `section` or a page under it.
+pub fn within(path: &str, section: &str) -> bool {
+    path.strip_prefix(section)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::hydrates;
+    use super::{has_islands, in_console, within};
 
     #[test]
-    fn signed_in_sections_hydrate_and_public_pages_do_not() {
+    fn a_section_holds_its_page_and_the_pages_under_it() {
+        assert!(within("/billing", "/billing"));
+        assert!(within("/billing/success", "/billing"));
+        assert!(within("/docs/quickstart", "/docs"));
+        assert!(!within("/billings", "/billing"));
+        assert!(!within("/", "/dashboard"));
+        assert!(!within("/account", "/usage"));
+    }
+
+    #[test]
+    fn signed_in_sections_are_the_console_and_public_pages_are_not() {
         for path in [
             "/dashboard",
             "/account",
@@ -108,7 +133,7 @@ mod tests {
             "/billing/success",
             "/keys",
         ] {
-            assert!(hydrates(path), "{path}");
+            assert!(in_console(path), "{path}");
         }
         for path in [
             "/",
@@ -119,7 +144,15 @@ mod tests {
             "/keysmith",
             "/missing",
         ] {
-            assert!(!hydrates(path), "{path}");
+            assert!(!in_console(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn only_the_keys_page_loads_the_island_bundle() {
+        assert!(has_islands("/keys"));
+        for path in ["/dashboard", "/keys/more", "/account", "/", "/docs/api"] {
+            assert!(!has_islands(path), "{path}");
         }
     }
 }

@@ -110,12 +110,12 @@ impl ContentSecurityPolicy {
         }
     }
 
-    /// A page's policy. One that hydrates runs our own files, the scripts
-    /// Leptos stamped with `nonce` and WebAssembly; any other page runs our
-    /// own files only (its inline hydration data is dropped on the way out,
-    /// see the server's `static_pages`).
-    pub fn for_page(&self, nonce: &str, hydrates: bool) -> String {
-        if hydrates {
+    /// A page's policy. One that may carry an island runs our own files,
+    /// the scripts Leptos stamped with `nonce` and WebAssembly; any other
+    /// page runs our own files only (its inline hydration data is dropped on
+    /// the way out, see the server's `page_markup`).
+    pub fn for_page(&self, nonce: &str, islands: bool) -> String {
+        if islands {
             self.with_scripts(&format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"))
         } else {
             self.with_scripts("'self'")

@@ -124,11 +124,12 @@ test('the payment service key reaches no page, no response and no bundle file', 
   await startCheckout(page, 'Starter', 'Subscribe');
   await payWith(page, '4242 4242 4242 4242', 'Subscribe');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText("You're subscribed");
-  for (const path of ['/pricing', '/billing', '/dashboard']) {
+  for (const path of ['/pricing', '/billing', '/dashboard', '/keys']) {
     await page.goto(path);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   }
-  // Every file the page links to from /pkg (wasm, js, css), fetched whole.
+  // Every file /keys (it may carry an island) links to from /pkg (wasm,
+  // js, css), fetched whole.
   const assets = await page.evaluate(() =>
     [...document.querySelectorAll('link[href^="/pkg/"], script[src^="/pkg/"]')].map(
       (element) => element.getAttribute('href') ?? element.getAttribute('src'),

@@ -62,19 +62,19 @@ test('robots.txt and sitemap.xml point at absolute public URLs', async ({ reques
 
 test('hashed assets are cached for a year, HTML is revalidated', async ({ request, baseURL }) => {
   expect((await request.get('/')).headers()['cache-control']).toBe('no-cache');
-  // A signed-in page: it hydrates, so it names the bundle (public pages name the stylesheet only).
+  // The keys page may carry an island, so it names the bundle (other pages name the stylesheet only).
   const registered = await request.post('/api/register', {
     form: { email: uniqueEmail('assets'), password: PASSWORD, display_name: 'Asset Reader', next: '' },
     headers: { Origin: baseURL! },
   });
   expect(registered.ok()).toBe(true);
-  const page = await request.get('/dashboard');
+  const page = await request.get('/keys');
   expect(page.headers()['cache-control']).toBe('private, no-store');
   const html = await page.text();
   const assets = [...html.matchAll(/(?:href|src)="(\/pkg\/[^"]+)"/g)].map((m) => m[1]);
   expect(assets.length).toBeGreaterThanOrEqual(3); // stylesheet, js, wasm
   for (const asset of assets) {
-    // cargo-leptos hash-files: name.<hash>.ext (the bundle, its split chunks)
+    // cargo-leptos hash-files: name.<hash>.ext
     expect(asset).toMatch(/\/pkg\/[\w-]+\.[\w-]+\.(css|js|wasm|json)$/);
     const response = await request.get(asset);
     expect(response.status(), asset).toBe(200);

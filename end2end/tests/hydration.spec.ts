@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { STATIC_PAGES, register } from './support';
+import { STATIC_PAGES, register, subscribedUser } from './support';
 
 /**
  * Collects every console error and uncaught exception on the page. Chromium
@@ -30,6 +30,8 @@ function watchCode(page: Page): string[] {
   return code;
 }
 
+const ENHANCEMENTS = ['/copy.js', '/forms.js', '/passkey.js'];
+
 for (const path of STATIC_PAGES) {
   test(`${path} loads no WebAssembly and logs zero console errors`, async ({ page }) => {
     const errors = watchErrors(page);
@@ -38,7 +40,7 @@ for (const path of STATIC_PAGES) {
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     await page.waitForLoadState('networkidle');
     const docs = path.startsWith('/docs') ? ['/code-tabs.js'] : [];
-    expect(code.sort()).toEqual([...docs, '/copy.js', '/passkey.js']);
+    expect(code.sort()).toEqual([...docs, ...ENHANCEMENTS]);
     expect(errors).toEqual([]);
   });
 }
@@ -49,7 +51,7 @@ test('the 404 page loads no WebAssembly and logs zero console errors', async ({ 
   await page.goto('/missing');
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   await page.waitForLoadState('networkidle');
-  expect(code.sort()).toEqual(['/copy.js', '/passkey.js']);
+  expect(code.sort()).toEqual(ENHANCEMENTS);
   expect(errors).toEqual([]);
 });
 
@@ -62,47 +64,34 @@ test('copy puts the exact first call on the clipboard, without WebAssembly', asy
   expect(copied).toBe(`curl ${baseURL}/v1/users/me -H "X-API-Key: $TRACEPIPE_API_KEY"`);
 });
 
-test('a form on a static page posts and lands on a hydrated page', async ({ page }) => {
-  const errors = watchErrors(page);
-  const code = watchCode(page);
-  await register(page, 'Static Visitor');
-  await page.waitForLoadState('networkidle');
-  // The dashboard hydrates: its first bundle is loaded, the register page's was never.
-  expect(code.some((path) => path.endsWith('.wasm') && !path.includes('split_'))).toBe(true);
-  expect(code.some((path) => path.includes('register'))).toBe(false);
-  expect(errors).toEqual([]);
-});
-
-test('signed-in pages hydrate and load the next page\'s code on the way', async ({ page }) => {
-  const errors = watchErrors(page);
-  const code = watchCode(page);
-  await register(page, 'Lazy Loader');
-  await page.waitForLoadState('networkidle');
-  // Client-side navigation to a lazily loaded page fetches its code, then works.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
-  await expect(page).toHaveURL(/\/keys$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
-  await page.waitForLoadState('networkidle');
-  expect(code.some((path) => path.includes('split___keys_route'))).toBe(true);
-  // A public page opened from the signed-in app is loaded from the server.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Docs' }).click();
-  await expect(page).toHaveURL(/\/docs$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Docs');
-  await page.getByRole('navigation', { name: 'Docs', exact: true }).getByRole('link', { name: 'API reference' }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API reference');
-  await expect(page.locator('article.docs-operation').first()).toBeVisible();
-  expect(errors).toEqual([]);
-});
-
-for (const path of ['/billing/cancel', '/account', '/usage']) {
-  test(`${path} hydrates with zero console errors when opened directly`, async ({ page }) => {
+// The console is server-rendered: only a page that may carry an island
+// (/keys) loads the browser bundle.
+for (const path of ['/dashboard', '/account', '/usage', '/billing', '/billing/cancel', '/account/two-factor']) {
+  test(`${path} loads no WebAssembly and logs zero console errors`, async ({ page }) => {
     const errors = watchErrors(page);
     await register(page, 'Direct Opener');
     const code = watchCode(page);
     await page.goto(path);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     await page.waitForLoadState('networkidle');
-    expect(code.some((file) => file.endsWith('.wasm'))).toBe(true);
+    expect(code.sort()).toEqual(ENHANCEMENTS);
     expect(errors).toEqual([]);
   });
 }
+
+test('the new secret is an island: it hydrates into a modal dialog with zero console errors', async ({ page }) => {
+  const errors = watchErrors(page);
+  await subscribedUser(page, 'Island Visitor');
+  const code = watchCode(page);
+  await page.goto('/keys');
+  await page.getByLabel('Key name').fill('island');
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Your new key “island”' });
+  await expect(dialog).toBeVisible();
+  // Modal once hydrated: the page behind it is inert (the top layer).
+  await expect.poll(() => dialog.evaluate((element) => element.matches(':modal'))).toBe(true);
+  expect(code.some((file) => file.endsWith('.wasm'))).toBe(true);
+  await dialog.getByRole('button', { name: 'I’ve saved it' }).click();
+  await expect(dialog).toBeHidden();
+  expect(errors).toEqual([]);
+});

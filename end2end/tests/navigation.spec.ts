@@ -95,29 +95,6 @@ test('the account page shows the stored name, and a new one everywhere once save
   await expect(page.getByLabel('Display name')).toHaveValue('Marie Skłodowska-Curie');
 });
 
-test('the account menu opened while the page is still loading stays open once it has loaded', async ({ page, javaScriptEnabled }) => {
-  test.skip(!javaScriptEnabled, 'without JavaScript nothing arrives later that could close it');
-  await register(page, 'Quick Opener');
-  // The page's WebAssembly arrives late, as on a slow connection, so the
-  // menu is opened before the page hydrates.
-  await page.route(/\.wasm$/, async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await route.continue();
-  });
-  const hydrating = page.waitForResponse(/\.wasm$/);
-  await page.goto('/dashboard', { waitUntil: 'domcontentloaded' });
-  await openAccountMenu(page);
-  const signOutButton = accountNav(page).getByRole('button', { name: 'Sign out' });
-  await expect(signOutButton).toBeVisible();
-  await hydrating;
-  await page.waitForLoadState('networkidle');
-  await expect(signOutButton).toBeVisible();
-  // Hydrated, it still closes after a navigation.
-  await accountNav(page).getByRole('link', { name: 'Account' }).click();
-  await expect(page).toHaveURL(/\/account$/);
-  await expect(accountNav(page).locator('details')).toHaveJSProperty('open', false);
-});
-
 test('the navigation fits a 360 px screen and passes axe with its menu open', async ({ page, javaScriptEnabled }) => {
   await page.setViewportSize({ width: 360, height: 740 });
   await register(page, 'Narrow Screen With A Long Name');

@@ -2,10 +2,11 @@ import { expect, test } from '@playwright/test';
 import { register } from './support';
 
 // The Content-Security-Policy lets exactly the page's own scripts run: every
-// page loads (signed-in pages hydrate, lazily loaded ones load) without one
-// violation, and only pages that hydrate may run WebAssembly.
+// page loads without one violation, and only a page that may carry an island
+// (/keys) may run WebAssembly.
 
-const HYDRATED = ['/dashboard', '/usage', '/keys', '/billing', '/account'];
+const CONSOLE = ['/dashboard', '/usage', '/keys', '/billing', '/account'];
+const WITH_ISLANDS = ['/keys'];
 
 test('pages load with zero Content-Security-Policy violations', async ({ page }) => {
   await page.addInitScript(() => {
@@ -22,12 +23,12 @@ test('pages load with zero Content-Security-Policy violations', async ({ page })
   const violations = () => page.evaluate(() => (window as unknown as { violations: string[] }).violations);
 
   await register(page, 'Policy Reader');
-  for (const path of ['/', '/pricing', '/docs/quickstart', '/docs/api', ...HYDRATED]) {
+  for (const path of ['/', '/pricing', '/docs/quickstart', '/docs/api', ...CONSOLE]) {
     const response = await page.goto(path);
     await page.waitForLoadState('networkidle');
     expect(await violations(), path).toEqual([]);
     const policy = response!.headers()['content-security-policy'];
-    if (HYDRATED.includes(path)) {
+    if (WITH_ISLANDS.includes(path)) {
       // The header names the nonce the page's scripts carry.
       const nonce = await page.evaluate(() => (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce);
       expect(nonce, path).toBeTruthy();
@@ -36,7 +37,7 @@ test('pages load with zero Content-Security-Policy violations', async ({ page })
       expect(policy, path).not.toContain('wasm-unsafe-eval');
     }
   }
-  // Hydrated: client-side navigation fetches a lazily loaded page's code.
+  // From the console to the docs, by their links.
   await page.goto('/dashboard');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Docs' }).click();
   await expect(page).toHaveURL(/\/docs$/);

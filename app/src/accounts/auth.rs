@@ -45,21 +45,7 @@ pub fn provide_auth() {
         verify_sign_in: ServerAction::new(),
     };
     // Blocking: the navigation must be right in the first HTML, with no flash.
-    let user: UserResource = Resource::new_blocking(
-        move || {
-            (
-                actions.login.version().get(),
-                actions.register.version().get(),
-                actions.logout.version().get(),
-                actions.delete_account.version().get(),
-                actions.rename.version().get(),
-                actions.reset_password.version().get(),
-                actions.confirm_email.version().get(),
-                actions.verify_sign_in.version().get(),
-            )
-        },
-        |_| signed_in_user(),
-    );
+    let user: UserResource = Resource::new_blocking(|| (), |_| signed_in_user());
     show_error_from_form_post(&actions);
     provide_context(actions);
     provide_context(user);
@@ -125,9 +111,7 @@ fn carried_refusal() -> Option<(String, String)> {
 /// layer loaded it), so the view renders once, in place. A `Suspense` would
 /// walk its children three times there (once to find resources, once to
 /// check for more, once to render: leptos#4688), and the guarded page and
-/// header are most of each signed-in page. In the browser, while the user is
-/// being fetched again (after signing in or out, or a rename), the current
-/// view stays until the answer arrives, as a `Transition` would keep it.
+/// header are most of each signed-in page.
 pub fn with_signed_in_user<V: IntoView + 'static>(
     user: UserResource,
     view: impl Fn(Option<CurrentUser>) -> V + Send + Sync + 'static,
@@ -142,10 +126,7 @@ pub fn with_signed_in_user<V: IntoView + 'static>(
 /// A page for signed-in users only: its head (never indexed), a banner while
 /// the account's address is unconfirmed, then `children` with the user, or a
 /// redirect to sign-in with a `next` back here.
-///
-/// Pages create their resources before this, never in `children`: children
-/// run again whenever the signed-in user is fetched again (a rename), and a
-/// resource created there would load its data again with them.
+
 #[component]
 pub fn PrivatePage<V: IntoView + 'static>(
     title: &'static str,
@@ -155,7 +136,6 @@ pub fn PrivatePage<V: IntoView + 'static>(
     children: impl Fn(CurrentUser) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
     let user = expect_context::<UserResource>();
-    let actions = expect_context::<AuthActions>();
     let location = use_location();
     let resend = ServerAction::<ResendConfirmation>::new();
     view! {
@@ -167,15 +147,8 @@ pub fn PrivatePage<V: IntoView + 'static>(
                 {children(user)}
             }),
             None => {
-                // Signed out from this page (or the account deleted): that
-                // action's own redirect is on its way, and a second one to
-                // sign-in would race it.
-                let left_here = actions.logout.version().get_untracked() > 0
-                    || actions.delete_account.version().get_untracked() > 0;
                 let here = location.pathname.get_untracked();
-                Either::Right((!left_here).then(|| {
-                    view! { <Redirect path=format!("/login?next={}", query_value(&here)) /> }
-                }))
+                Either::Right(view! { <Redirect path=format!("/login?next={}", query_value(&here)) /> })
             }
         })}
     }

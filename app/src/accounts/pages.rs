@@ -1,4 +1,4 @@
-//! The signed-in account pages, which hydrate: the account page (name,
+//! The signed-in account pages: the account page (name,
 //! e-mail, password, sessions, recent activity, deletion) and
 //! `/confirm-password`. The signed-out pages are in `signed_out_pages`.
 
@@ -16,7 +16,7 @@ use crate::accounts::{
 };
 use crate::actor::CurrentUser;
 use crate::components::{
-    FormError, FormField, FormState, Loaded, NoticeFromAddress, ServerForm, SubmitButton,
+    FormError, FormField, FormState, Loaded, PageNotice, ServerForm, SubmitButton,
 };
 use crate::date_label::ShortDate;
 use crate::error::AppError;
@@ -51,7 +51,7 @@ pub fn ConfirmPasswordPage() -> impl IntoView {
                 <section class="section auth" aria-labelledby="auth-title">
                     <div class="container container--form">
                         <h1 id="auth-title">"Confirm it’s you"</h1>
-                        <Loaded resource=factors loading="" retry_href="/confirm-password" children=move |factors: SecondFactors| {
+                        <Loaded resource=factors retry_href="/confirm-password" children=move |factors: SecondFactors| {
                             let two_step = factors.authenticator_since.is_some();
                             let with_passkey = factors.passkeys > 0 && passkeys_available();
                             view! {
@@ -115,48 +115,19 @@ fn ConfirmWithPasswordForm() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    // Outside the guard, so that the activity loads once (see
-    // `PrivatePage`); refetched after the page's own actions add an event.
     let change_password = ServerAction::<ChangePassword>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let end_session = ServerAction::<EndSession>::new();
-    let sessions = Resource::new(
-        move || {
-            (
-                end_session.version().get(),
-                sign_out_everywhere.version().get(),
-                change_password.version().get(),
-            )
-        },
-        |_| active_sessions(),
-    );
+    let sessions = Resource::new(|| (), |_| active_sessions());
     let email = EmailActions {
         request_change: ServerAction::new(),
         cancel_change: ServerAction::new(),
     };
-    let events = Resource::new(
-        move || {
-            (
-                change_password.version().get(),
-                sign_out_everywhere.version().get(),
-                email.request_change.version().get(),
-                end_session.version().get(),
-            )
-        },
-        |_| recent_activity(),
-    );
-    let pending = Resource::new(
-        move || {
-            (
-                email.request_change.version().get(),
-                email.cancel_change.version().get(),
-            )
-        },
-        |_| waiting_email_change(),
-    );
+    let events = Resource::new(|| (), |_| recent_activity());
+    let pending = Resource::new(|| (), |_| waiting_email_change());
     let factors = Resource::new(|| (), |_| load_second_factors());
     let remove_passkey = ServerAction::<RemovePasskey>::new();
-    let passkeys = Resource::new(move || remove_passkey.version().get(), |_| load_passkeys());
+    let passkeys = Resource::new(|| (), |_| load_passkeys());
     view! {
         <PrivatePage
             title="Your account — Tracepipe"
@@ -222,7 +193,7 @@ fn AccountSettings(
                 <p class="lead">{format!("Signed in as {}", user.email)}</p>
                 // Tracked: with JavaScript, saving the name refetches the user (which
                 // renders this page again) and navigates to `?saved=name`, in either order.
-                <NoticeFromAddress page="/account" />
+                <PageNotice page="/account" />
                 <AccountSectionsNav />
 
                 <section class="settings-section" id="profile" aria-label="Profile">
@@ -331,7 +302,7 @@ fn EmailSection(user: CurrentUser, email: EmailActions, pending: PendingResource
             " — "
             {state}
         </p>
-        <Loaded resource=pending loading="Loading your e-mail settings…" retry_href="/account" children=move |pending| {
+        <Loaded resource=pending retry_href="/account" children=move |pending| {
             pending.map(|pending| view! {
                 <div class="notice">
                     <p>
@@ -381,7 +352,7 @@ fn SessionList(sessions: SessionsControls) -> impl IntoView {
         <h2 id="sessions-title">"Sessions"</h2>
         <p>"Where your account is signed in. Don't recognise one? End it, then change your password."</p>
         <FormRefusal next="/account" before="ending a session" />
-        <Loaded resource=sessions.list loading="Loading your sessions…" retry_href="/account" children=move |list| view! {
+        <Loaded resource=sessions.list retry_href="/account" children=move |list| view! {
             <table class="table table--stack" aria-labelledby="sessions-title">
                 <thead>
                     <tr>
@@ -438,7 +409,7 @@ fn RecentActivity(events: ActivityResource) -> impl IntoView {
     view! {
         <h2 id="activity-title">"Recent activity"</h2>
         <p>"Sign-ins, password and e-mail changes and API keys, with where they came from. Something you don't recognise? Change your password."</p>
-        <Loaded resource=events loading="Loading your activity…" retry_href="/account" children=|events| view! { <ActivityTable events /> } />
+        <Loaded resource=events retry_href="/account" children=|events| view! { <ActivityTable events /> } />
     }
 }
 

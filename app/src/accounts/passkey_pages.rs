@@ -91,7 +91,7 @@ pub fn PasskeySection(
             "device or in your password manager, and works only on this site."
         </p>
         <FormRefusal next="/account" before="changing your passkeys" />
-        <Loaded resource=passkeys loading="Loading your passkeys…" retry_href="/account" children=move |list| view! { <PasskeyTable list remove /> } />
+        <Loaded resource=passkeys retry_href="/account" children=move |list| view! { <PasskeyTable list remove /> } />
         {if address_confirmed {
             Either::Left(view! {
                 <div class="passkey-only form">

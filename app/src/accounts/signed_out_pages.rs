@@ -111,7 +111,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let action = expect_context::<AuthActions>().reset_password;
     view! {
         <LinkPanel title="Choose a new password — Tracepipe" description=RESET_DESCRIPTION path="/reset-password" heading="Choose a new password">
-            <Loaded resource=status loading="Checking your link…" retry_href="/forgot-password" children=move |live| {
+            <Loaded resource=status retry_href="/forgot-password" children=move |live| {
                 if live {
                     Either::Left(view! {
                         <p class="lead">"Every device signed in to your account will be signed out; this one will be signed in."</p>
@@ -160,7 +160,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
             path="/confirm-email"
             heading="Confirm your e-mail address"
         >
-            <Loaded resource=status loading="Checking your link…" retry_href="/account" children=move |link| {
+            <Loaded resource=status retry_href="/account" children=move |link| {
                 match link {
                     Some(link) => Either::Left(view! {
                         <p class="lead">
@@ -300,7 +300,7 @@ pub fn SecondStepPage() -> impl IntoView {
         <section class="section auth" aria-labelledby="auth-title">
             <div class="container container--form">
                 <h1 id="auth-title">"Two-step verification"</h1>
-                <Loaded resource=pending loading="Loading your sign-in…" retry_href="/login/verify" children=move |pending| {
+                <Loaded resource=pending retry_href="/login/verify" children=move |pending| {
                     match pending {
                         None => Either::Left(view! {
                             <p class="notice">

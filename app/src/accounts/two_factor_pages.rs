@@ -5,8 +5,7 @@
 use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
 use crate::accounts::passkey_pages::ConfirmAddressFirst;
 use crate::accounts::server_fns::{
-    ConfirmTotpSetup, RegenerateRecoveryCodes, StartTotpSetup, TurnOffTwoFactor,
-    load_second_factors, load_totp_setup,
+    StartTotpSetup, TurnOffTwoFactor, load_second_factors, load_totp_setup,
 };
 use crate::accounts::{SecondFactors, TotpSetup};
 use crate::actor::CurrentUser;
@@ -16,7 +15,6 @@ use crate::components::{
 use crate::error::AppError;
 use crate::error::Field;
 use leptos::either::{Either, EitherOf4};
-use leptos::form::FromFormData;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +32,7 @@ pub fn TwoFactorSummary(
 ) -> impl IntoView {
     view! {
         <h2>"Two-step verification"</h2>
-        <Loaded resource=factors loading="Loading your second factors…" retry_href="/account" children=move |factors: SecondFactors| view! { <SummaryText factors address_confirmed /> } />
+        <Loaded resource=factors retry_href="/account" children=move |factors: SecondFactors| view! { <SummaryText factors address_confirmed /> } />
     }
 }
 
@@ -64,51 +62,25 @@ fn SummaryText(factors: SecondFactors, address_confirmed: bool) -> impl IntoView
     })
 }
 
-/// `/account/two-factor`.
+/// `/account/two-factor`. Finishing the set-up and new recovery codes post
+/// to this page, whose answer shows the codes this once
+/// (`TwoFactorFormOutcome`); starting and turning off are server functions.
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
     let start = ServerAction::<StartTotpSetup>::new();
-    let confirm = ServerAction::<ConfirmTotpSetup>::new();
-    let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
     let turn_off = ServerAction::<TurnOffTwoFactor>::new();
-    let factors = Resource::new(
-        move || {
-            (
-                start.version().get(),
-                confirm.version().get(),
-                regenerate.version().get(),
-            )
-        },
-        |_| load_second_factors(),
-    );
-    let setup = Resource::new(
-        move || (start.version().get(), confirm.version().get()),
-        |_| load_totp_setup(),
-    );
-    let posted =
-        SharedValue::new(|| use_context::<TwoFactorFormOutcome>().map(|outcome| outcome.0))
-            .into_inner();
-    let outcome = Signal::derive(move || {
-        confirm
-            .value()
-            .get()
-            .or_else(|| regenerate.value().get())
-            .or_else(|| posted.clone())
-    });
-    let new_codes = Signal::derive(move || outcome.get().and_then(Result::ok));
+    let factors = Resource::new(|| (), |_| load_second_factors());
+    let setup = Resource::new(|| (), |_| load_totp_setup());
+    let posted = use_context::<TwoFactorFormOutcome>().map(|outcome| outcome.0);
+    let new_codes = posted.clone().and_then(Result::ok);
     let error = Signal::derive(move || {
-        outcome
-            .get()
+        posted
+            .clone()
             .and_then(Result::err)
             .or_else(|| start.value().get().and_then(Result::err))
             .or_else(|| turn_off.value().get().and_then(Result::err))
     });
-    let actions = TwoFactorActions {
-        start,
-        confirm,
-        regenerate,
-        turn_off,
-    };
+    let actions = TwoFactorActions { start, turn_off };
     view! {
         <PrivatePage
             title="Two-step verification — Tracepipe"
@@ -123,11 +95,11 @@ pub fn TwoFactorPage() -> impl IntoView {
                             "After your password, signing in asks for a six-digit code from an authenticator app on your phone "
                             "(such as 1Password, Google Authenticator or Authy). A stolen password alone no longer opens your account."
                         </p>
-                        {move || new_codes.get().map(|codes| view! { <RecoveryCodesPanel codes /> })}
+                        {new_codes.clone().map(|codes| view! { <RecoveryCodesPanel codes /> })}
                         <Show when=move || error.get() == Some(AppError::ReauthRequired)>
                             <ConfirmPasswordFirst next="/account/two-factor" before="changing two-step verification" />
                         </Show>
-                        <Loaded resource=factors loading="Loading your second factors…" retry_href="/account/two-factor" children=move |factors: SecondFactors| view! { <FactorControls factors setup actions error address_confirmed=user.email_verified /> } />
+                        <Loaded resource=factors retry_href="/account/two-factor" children=move |factors: SecondFactors| view! { <FactorControls factors setup actions error address_confirmed=user.email_verified /> } />
                     </div>
                 </section>
             }
@@ -138,8 +110,6 @@ pub fn TwoFactorPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct TwoFactorActions {
     start: ServerAction<StartTotpSetup>,
-    confirm: ServerAction<ConfirmTotpSetup>,
-    regenerate: ServerAction<RegenerateRecoveryCodes>,
     turn_off: ServerAction<TurnOffTwoFactor>,
 }
 
@@ -158,10 +128,7 @@ fn FactorControls(
             .get()
             .filter(|error| *error != AppError::ReauthRequired)
     });
-    let regenerating = FormState {
-        error: shown,
-        pending: actions.regenerate.pending().into(),
-    };
+    let regenerating = FormState { error: shown };
     match (&factors.authenticator_since, factors.setting_up) {
         (Some(since), _) => EitherOf4::A(view! {
             <p class="notice" role="status">{format!("Two-step verification is on (since {}).", since.text)}</p>
@@ -173,7 +140,7 @@ fn FactorControls(
             {(factors.recovery_codes_left <= 3).then(|| view! {
                 <p class="notice notice--error">"You are running out of recovery codes: make new ones and keep them safe."</p>
             })}
-            <PlainForm intent="regenerate" state=regenerating on_submit=move |_| { actions.regenerate.dispatch(RegenerateRecoveryCodes {}); }>
+            <PlainForm intent="regenerate" state=regenerating>
                 <FormError />
                 <SubmitButton label="Make new recovery codes" busy_label="Making codes…" />
             </PlainForm>
@@ -184,8 +151,8 @@ fn FactorControls(
             </ServerForm>
         }),
         (None, true) => EitherOf4::B(view! {
-            <Loaded resource=setup loading="Loading the set-up…" retry_href="/account/two-factor" children=move |setup| {
-                setup.map(|setup| view! { <SetupSteps setup confirm=actions.confirm error /> })
+            <Loaded resource=setup retry_href="/account/two-factor" children=move |setup| {
+                setup.map(|setup| view! { <SetupSteps setup error /> })
             } />
         }),
         (None, false) if !address_confirmed => EitherOf4::C(view! {
@@ -200,29 +167,18 @@ fn FactorControls(
     }
 }
 
-/// A form that posts to this page without JavaScript (the server answers
-/// with the page and the new codes in it); with JavaScript `on_submit`
-/// dispatches a server action instead.
+/// A form that posts to this page (the server answers with the page and
+/// the new codes in it).
 #[component]
 fn PlainForm(
     intent: &'static str,
-    /// What its fields show (the page's action, and what a post without
-    /// JavaScript answered).
+    /// What its fields show: what the post answered.
     state: FormState,
-    on_submit: impl Fn(&leptos::ev::SubmitEvent) + 'static,
     children: Children,
 ) -> impl IntoView {
     state.provide();
     view! {
-        <form
-            method="post"
-            action="/account/two-factor"
-            class="form"
-            on:submit=move |ev: leptos::ev::SubmitEvent| {
-                ev.prevent_default();
-                on_submit(&ev);
-            }
-        >
+        <form method="post" action="/account/two-factor" class="form">
             <input type="hidden" name="intent" value=intent />
             {children()}
         </form>
@@ -230,11 +186,7 @@ fn PlainForm(
 }
 
 #[component]
-fn SetupSteps(
-    setup: TotpSetup,
-    confirm: ServerAction<ConfirmTotpSetup>,
-    error: Signal<Option<AppError>>,
-) -> impl IntoView {
+fn SetupSteps(setup: TotpSetup, error: Signal<Option<AppError>>) -> impl IntoView {
     view! {
         <h2>"1. Scan this code with your authenticator app"</h2>
         <div class="qr-code" role="img" aria-label="QR code of your two-step verification key" inner_html=setup.qr_svg></div>
@@ -245,26 +197,15 @@ fn SetupSteps(
             <dt>"Type"</dt><dd>"Time-based, six digits, every 30 seconds"</dd>
         </dl>
         <h2>"2. Enter the code the app shows"</h2>
-        <SetupCodeForm confirm error />
+        <SetupCodeForm error />
     }
 }
 
 #[component]
-fn SetupCodeForm(
-    confirm: ServerAction<ConfirmTotpSetup>,
-    error: Signal<Option<AppError>>,
-) -> impl IntoView {
-    let on_submit = move |ev: &leptos::ev::SubmitEvent| {
-        if let Ok(args) = ConfirmTotpSetup::from_event(ev) {
-            confirm.dispatch(args);
-        }
-    };
-    let state = FormState {
-        error,
-        pending: confirm.pending().into(),
-    };
+fn SetupCodeForm(error: Signal<Option<AppError>>) -> impl IntoView {
+    let state = FormState { error };
     view! {
-            <PlainForm intent="confirm" state on_submit>
+            <PlainForm intent="confirm" state>
                 <FormField
                     label="Code"
                     name="code"

@@ -1,13 +1,13 @@
 //! The /keys page: create a key with its access, expiry and networks
 //! (shown once, with a copy button); each key's details; roll it with a
 //! grace period, stop the old secret early, disable or enable it, change
-//! its networks, revoke it. Without JavaScript the create and roll forms
-//! post to `/keys` itself, whose answer is this page with the new secret;
-//! the other forms are `ActionForm`s that answer with a redirect here.
+//! its networks, revoke it. The create and roll forms post to `/keys`
+//! itself, whose answer is this page with the new secret (an island: a
+//! modal dialog once the browser bundle runs); the other forms are
+//! `ActionForm`s that answer with a redirect here.
 
 use super::server_fns::{
-    CreateApiKey, EndApiKeyGrace, RevokeApiKey, RollApiKey, SetApiKeyDisabled, SetApiKeyNetworks,
-    list_api_keys,
+    EndApiKeyGrace, RevokeApiKey, SetApiKeyDisabled, SetApiKeyNetworks, list_api_keys,
 };
 use super::table::{KeyStatus, PAGE_SIZE, Page, Panel, SortBy, TableView, row_id};
 use super::{
@@ -17,23 +17,19 @@ use super::{
 use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
 use crate::actor::CurrentUser;
 use crate::components::{
-    CopyButton, FieldMessage, FormError, FormField, FormState, Loaded, NoticeFromAddress,
-    ServerForm, SubmitButton,
+    CopyButton, FieldMessage, FormError, FormField, FormState, Loaded, PageNotice, ServerForm,
+    SubmitButton,
 };
 use crate::date_label::ShortDate;
 use crate::error::AppError;
 use crate::error::Field;
 use leptos::either::{Either, EitherOf4};
-use leptos::form::FromFormData;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// Every action of the page, made once outside the sign-in guard so that
-/// they live as long as the page (see `PrivatePage`).
+/// The server functions of the page's forms, made once for the page.
 #[derive(Clone, Copy)]
 struct KeyActions {
-    create: ServerAction<CreateApiKey>,
-    roll: ServerAction<RollApiKey>,
     end_grace: ServerAction<EndApiKeyGrace>,
     set_disabled: ServerAction<SetApiKeyDisabled>,
     set_networks: ServerAction<SetApiKeyNetworks>,
@@ -43,31 +39,16 @@ struct KeyActions {
 #[component]
 pub fn KeysPage() -> impl IntoView {
     let actions = KeyActions {
-        create: ServerAction::new(),
-        roll: ServerAction::new(),
         end_grace: ServerAction::new(),
         set_disabled: ServerAction::new(),
         set_networks: ServerAction::new(),
         revoke: ServerAction::new(),
     };
-    // The server lists one page of the table, as the address asks; opening
-    // a row changes the address but not the list.
-    let query = use_query_map();
-    let listing = Memo::new(move |_| query.with(TableView::from_query).list_query());
-    let keys = Resource::new(
-        move || {
-            (
-                listing.get(),
-                actions.create.version().get(),
-                actions.roll.version().get(),
-                actions.end_grace.version().get(),
-                actions.set_disabled.version().get(),
-                actions.set_networks.version().get(),
-                actions.revoke.version().get(),
-            )
-        },
-        |(listing, ..)| list_api_keys(listing),
-    );
+    // The server lists one page of the table, as the address asks.
+    let listing = use_query_map()
+        .with_untracked(TableView::from_query)
+        .list_query();
+    let keys = Resource::new(move || listing.clone(), list_api_keys);
     view! {
         <PrivatePage
             title="API keys — Tracepipe"
@@ -87,41 +68,21 @@ fn KeysManager(
     /// Keys are only made for a confirmed address.
     email_verified: bool,
 ) -> impl IntoView {
-    // The answer to a post without JavaScript, rendered on the server.
-    let posted = SharedValue::new(use_context::<KeyFormOutcome>).into_inner();
+    // The answer to a post of the create or roll form.
+    let posted = use_context::<KeyFormOutcome>();
     let (posted_roll, posted_create) = match posted {
         Some(outcome) if outcome.roll => (Some(outcome.result), None),
         Some(outcome) => (None, Some(outcome.result)),
         None => (None, None),
     };
-    // The latest secret made on this page: a key created or rolled.
-    let revealed = RwSignal::new(
-        posted_roll
-            .clone()
-            .or_else(|| posted_create.clone())
-            .and_then(Result::ok),
-    );
-    Effect::new(move || {
-        if let Some(Ok(created)) = actions.create.value().get() {
-            revealed.set(Some(created));
-        }
-    });
-    Effect::new(move || {
-        if let Some(Ok(rolled)) = actions.roll.value().get() {
-            revealed.set(Some(rolled));
-        }
-    });
-    let create_error = Signal::derive(move || {
-        actions
-            .create
-            .value()
-            .get()
-            .or_else(|| posted_create.clone())
-            .and_then(Result::err)
-    });
+    // The secret just made: a key created or rolled.
+    let revealed = posted_roll
+        .clone()
+        .or_else(|| posted_create.clone())
+        .and_then(Result::ok);
+    let create_error = Signal::derive(move || posted_create.clone().and_then(Result::err));
     let change_error = Signal::derive(move || {
         let failed = [
-            actions.roll.value().get().map(|result| result.map(|_| ())),
             actions.end_grace.value().get(),
             actions.set_disabled.value().get(),
             actions.set_networks.value().get(),
@@ -138,8 +99,8 @@ fn KeysManager(
             <div class="container">
                 <h1 id="keys-title">"API keys"</h1>
                 <p class="lead">"Send a key in the X-API-Key header of every request to the Tracepipe API."</p>
-                <NoticeFromAddress page="/keys" />
-                {move || revealed.get().map(|created| view! { <NewKeyPanel created /> })}
+                <PageNotice page="/keys" />
+                {revealed.map(|created| view! { <NewKeyPanel created /> })}
                 <Show when=move || change_error.get() == Some(AppError::ReauthRequired)>
                     <ConfirmPasswordFirst next="/keys" before="rolling a key" />
                 </Show>
@@ -148,10 +109,9 @@ fn KeysManager(
                 </p>
                 <Loaded
                     resource=keys
-                    loading="Loading your keys…"
                     retry_href="/keys"
                     children=move |list: KeyList| view! {
-                        <CreateKeyForm list=list.clone() create=actions.create error=create_error email_verified />
+                        <CreateKeyForm list=list.clone() error=create_error email_verified />
                         <KeyTable list actions />
                     }
                 />
@@ -160,12 +120,12 @@ fn KeysManager(
     }
 }
 
-/// The new secret, this once, where the reader is looking: a modal dialog
-/// with JavaScript (wherever the page was scrolled to), open at the top of
-/// the fresh page the post answered without; its heading focused either way. Its text is
-/// selectable, with copy buttons once scripts run, and "I've saved it"
-/// closes it (a `method="dialog"` form: no script needed).
-#[component]
+/// The new secret, this once, where the reader is looking: open at the top
+/// of the page the post answered, its heading focused; once the browser
+/// bundle hydrates this island, a modal dialog (the page behind it inert).
+/// Its text is selectable, with copy buttons once scripts run, and "I've
+/// saved it" closes it (a `method="dialog"` form: no script needed).
+#[island]
 fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
     let heading = if created.rolled {
         format!("The new secret of \u{201c}{}\u{201d}", created.view.name)
@@ -183,8 +143,8 @@ fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     Effect::new(move || {
         if let Some(dialog) = dialog.get() {
-            // Open in place (as rendered on the server), then modal: in
-            // view, its heading focused (`autofocus`), the page behind inert.
+            // Open in place (as rendered on the server), then modal: its
+            // heading focused again (`autofocus`), the page behind inert.
             dialog.close();
             let _ = dialog.show_modal();
         }
@@ -289,40 +249,13 @@ fn KeyChoices() -> impl IntoView {
 #[component]
 fn CreateKeyForm(
     list: KeyList,
-    create: ServerAction<CreateApiKey>,
     error: Signal<Option<AppError>>,
     email_verified: bool,
 ) -> impl IntoView {
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Ok(args) = CreateApiKey::from_event(&ev) {
-            create.dispatch(args);
-        }
-    };
-    FormState {
-        error,
-        pending: create.pending().into(),
-    }
-    .provide();
-    // After a key is made the form starts over and folds away: a second
+    FormState { error }.provide();
+    // Open at once for a first key, and after a refusal (to show why). After
+    // a key is made the page comes back with it folded and empty: a second
     // click must not make its twin.
-    let form = NodeRef::<leptos::html::Form>::new();
-    let panel = NodeRef::<leptos::html::Details>::new();
-    Effect::watch(
-        move || create.version().get(),
-        move |_, _, _| {
-            if let Some(Ok(_)) = create.value().get_untracked() {
-                if let Some(form) = form.get_untracked() {
-                    form.reset();
-                }
-                if let Some(panel) = panel.get_untracked() {
-                    panel.set_open(false);
-                }
-            }
-        },
-        false,
-    );
-    // Open at once for a first key, and after a refusal (to show why).
     let open_first = list.table.total() == 0 || error.get_untracked().is_some();
     let needs_plan = list.subscribed == Some(false);
     if !email_verified || needs_plan {
@@ -349,9 +282,9 @@ fn CreateKeyForm(
             EitherOf4::C(view! { <ConfirmPasswordFirst next="/keys" before="creating a key" /> })
         }
         _ => EitherOf4::D(view! {
-            <details class="create-key" id="create-key" node_ref=panel open=open_first>
+            <details class="create-key" id="create-key" open=open_first>
             <summary class="button button--primary">"Create key"</summary>
-            <form method="post" action="/keys" class="form panel" node_ref=form on:submit=on_submit>
+            <form method="post" action="/keys" class="form panel">
                 <h2>"New API key"</h2>
                 <input type="hidden" name="intent" value="create" />
                 <FormField
@@ -382,68 +315,63 @@ fn KeyTable(list: KeyList, actions: KeyActions) -> impl IntoView {
     if list.table.total() == 0 {
         return Either::Left(view! { <p>"No keys yet."</p> });
     }
-    let query = use_query_map();
-    let (allowance, reauth_needed) = (list.allowance, list.reauth_needed);
-    let page = list.table;
-    Either::Right(move || {
-        let view = query.with(TableView::from_query);
-        let page = page.clone();
-        let filters = page
-            .counts
-            .iter()
-            .copied()
-            .filter(|(status, count)| status.is_none() || *count > 0)
-            .map(|(status, count)| {
-                let label = status.map_or("All", KeyStatus::label);
-                let current = (view.status == status).then_some("true");
-                view! {
-                    <li>
-                        <a href=view.with_status(status).href() aria-current=current>
-                            {label} " " <span class="count">{count}</span>
-                        </a>
-                    </li>
-                }
-            })
-            .collect_view();
-        let rows = page
-            .rows
-            .iter()
-            .cloned()
-            .map(|key| {
-                let table = RowContext {
-                    view: view.clone(),
-                    allowance,
-                    reauth_needed,
-                    actions,
-                };
-                view! { <KeyRow key table /> }
-            })
-            .collect_view();
-        let empty = page.rows.is_empty().then(|| view! {
-            <tr><td colspan="8">"No keys with this status. " <a href=view.with_status(None).href()>"Show every key"</a></td></tr>
-        });
-        view! {
-            <nav class="pills" aria-label="Show keys by status">
-                <ul>{filters}</ul>
-            </nav>
-            <table class="table keys-table">
-                <caption class="visually-hidden">{table_caption(&view)}</caption>
-                <thead>
-                    <tr>
-                        <SortHeader view=view.clone() column=SortBy::Name label="Name" />
-                        <th scope="col">"Key"</th>
-                        <th scope="col">"Access"</th>
-                        <SortHeader view=view.clone() column=SortBy::Created label="Created" />
-                        <SortHeader view=view.clone() column=SortBy::LastUsed label="Last used" />
-                        <SortHeader view=view.clone() column=SortBy::Expires label="Expires" />
-                        <th scope="col">"Status"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}{empty}</tbody>
-            </table>
-            <Pager view page />
-        }
+    let view = use_query_map().with_untracked(TableView::from_query);
+    let (allowance, reauth_needed, page) = (list.allowance, list.reauth_needed, list.table);
+    let empty = page.rows.is_empty().then(|| view! {
+        <tr><td colspan="8">"No keys with this status. " <a href=view.with_status(None).href()>"Show every key"</a></td></tr>
+    });
+    let filters = page
+        .counts
+        .iter()
+        .copied()
+        .filter(|(status, count)| status.is_none() || *count > 0)
+        .map(|(status, count)| {
+            let label = status.map_or("All", KeyStatus::label);
+            let current = (view.status == status).then_some("true");
+            view! {
+                <li>
+                    <a href=view.with_status(status).href() aria-current=current>
+                        {label} " " <span class="count">{count}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    let rows = page
+        .rows
+        .clone()
+        .into_iter()
+        .map(|key| {
+            let table = RowContext {
+                view: view.clone(),
+                allowance,
+                reauth_needed,
+                actions,
+            };
+            view! { <KeyRow key table /> }
+        })
+        .collect_view();
+    Either::Right(view! {
+        <nav class="pills" aria-label="Show keys by status">
+            <ul>{filters}</ul>
+        </nav>
+        <table class="table keys-table">
+            <caption class="visually-hidden">{table_caption(&view)}</caption>
+            <thead>
+                <tr>
+                    <SortHeader view=view.clone() column=SortBy::Name label="Name" />
+                    <th scope="col">"Key"</th>
+                    <th scope="col">"Access"</th>
+                    <SortHeader view=view.clone() column=SortBy::Created label="Created" />
+                    <SortHeader view=view.clone() column=SortBy::LastUsed label="Last used" />
+                    <SortHeader view=view.clone() column=SortBy::Expires label="Expires" />
+                    <th scope="col">"Status"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}{empty}</tbody>
+        </table>
+        <Pager view page />
     })
 }
 
@@ -583,7 +511,7 @@ fn KeyRow(key: ApiKeyView, table: RowContext) -> impl IntoView {
 }
 
 /// Everything that can be done to a key, in one menu: a disclosure, so it
-/// opens without JavaScript; with it, it closes after any choice.
+/// opens without JavaScript.
 #[component]
 fn RowMenu(key: ApiKeyView, table: RowContext) -> impl IntoView {
     let RowContext {
@@ -592,17 +520,6 @@ fn RowMenu(key: ApiKeyView, table: RowContext) -> impl IntoView {
         actions,
         ..
     } = table;
-    let menu = NodeRef::<leptos::html::Details>::new();
-    let query = use_query_map();
-    Effect::watch(
-        move || query.track(),
-        move |_, _, _| {
-            if let Some(menu) = menu.get_untracked() {
-                menu.set_open(false);
-            }
-        },
-        false,
-    );
     let name = key.name.clone();
     let key_id = key.id.clone();
     let link = |panel: Option<Panel>| view.opened(&key_id, panel).href();
@@ -633,7 +550,7 @@ fn RowMenu(key: ApiKeyView, table: RowContext) -> impl IntoView {
         ("Disable", "true")
     };
     view! {
-        <details class="row-menu" node_ref=menu>
+        <details class="row-menu">
             <summary>
                 <span aria-hidden="true">"\u{22ef}"</span>
                 <span class="visually-hidden">{format!("Actions for {name}")}</span>
@@ -678,7 +595,7 @@ fn KeyDetails(key: ApiKeyView, table: RowContext) -> impl IntoView {
     let close = view.closed().href();
     let panel = match view.panel {
         Some(Panel::Roll) if !reauth_needed => Some(
-            view! { <RollForm key_id=key.id.clone() name=key.name.clone() previous=key.previous.clone() roll=actions.roll close=close.clone() /> }.into_any(),
+            view! { <RollForm key_id=key.id.clone() name=key.name.clone() previous=key.previous.clone() close=close.clone() /> }.into_any(),
         ),
         Some(Panel::Roll) => Some(view! { <ConfirmPasswordFirst next="/keys" before="rolling a key" /> }.into_any()),
         Some(Panel::Networks) => Some(
@@ -743,7 +660,8 @@ fn RevokeConfirm(
 }
 
 /// "Roll key": the grace period, then a new secret shown once. Posts to
-/// `/keys` without JavaScript.
+/// `/keys`, whose answer is the table with this row closed: no open form
+/// under the new secret invites a second roll.
 #[component]
 fn RollForm(
     key_id: String,
@@ -751,30 +669,9 @@ fn RollForm(
     /// The secret before the last roll, while its grace period runs: a
     /// roll now would stop it, so the form asks first.
     previous: Option<PreviousSecret>,
-    roll: ServerAction<RollApiKey>,
     /// The table without this row open.
     close: String,
 ) -> impl IntoView {
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Ok(args) = RollApiKey::from_event(&ev) {
-            roll.dispatch(args);
-        }
-    };
-    FormState::of(roll).provide();
-    // Closed once the roll is done: the new secret is in the dialog, and an
-    // open form under it would invite a second roll.
-    let navigate = leptos_router::hooks::use_navigate();
-    let closed = close.clone();
-    Effect::watch(
-        move || roll.version().get(),
-        move |_, _, _| {
-            if let Some(Ok(_)) = roll.value().get_untracked() {
-                navigate(&closed, Default::default());
-            }
-        },
-        false,
-    );
     let select_id = format!("grace-{key_id}");
     let end_previous = previous.map(|previous| {
         let checkbox_id = format!("end-previous-{key_id}");
@@ -794,7 +691,7 @@ fn RollForm(
     view! {
         <section class="key-panel" aria-label=format!("Roll {name}")>
             <h3>{format!("Roll \u{201c}{name}\u{201d}")}</h3>
-            <form method="post" action="/keys" class="form" on:submit=on_submit>
+            <form method="post" action="/keys" class="form">
                 <input type="hidden" name="intent" value="roll" />
                 <input type="hidden" name="key_id" value=key_id />
                 <p>"A new secret replaces the current one; the key keeps its name, access and usage."</p>
@@ -847,8 +744,7 @@ fn NetworksForm(
     }
 }
 
-/// The keys that expire within 7 days, for `ExpiringKeysNotice`; made by
-/// the page outside its sign-in guard (see `PrivatePage`).
+/// The keys that expire within 7 days, for `ExpiringKeysNotice`.
 pub fn expiring_keys_resource() -> Resource<Result<Vec<ApiKeyView>, AppError>> {
     Resource::new(|| (), |_| super::server_fns::expiring_api_keys())
 }
@@ -857,23 +753,22 @@ pub fn expiring_keys_resource() -> Resource<Result<Vec<ApiKeyView>, AppError>> {
 /// when none do).
 #[component]
 pub fn ExpiringKeysNotice(expiring: Resource<Result<Vec<ApiKeyView>, AppError>>) -> impl IntoView {
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                expiring.get().and_then(Result::ok).filter(|keys| !keys.is_empty()).map(|keys| {
-                    let items = keys
-                        .into_iter()
-                        .map(|key| view! { <li><strong>{key.name.clone()}</strong>{format!(": {}", expiry_text(&key.expiry))}</li> })
-                        .collect_view();
-                    view! {
-                        <div class="notice notice--warning" role="status">
-                            <p>"These API keys expire soon. Roll them before they stop working:"</p>
-                            <ul>{items}</ul>
-                            <a class="button button--primary" href="/keys">"Review your keys"</a>
-                        </div>
-                    }
-                })
-            }}
-        </Transition>
+    // Awaited in place, as `Loaded` does; a failure only hides the warning.
+    move || {
+        Suspend::new(async move {
+            expiring.await.ok().filter(|keys| !keys.is_empty()).map(|keys| {
+                let items = keys
+                    .into_iter()
+                    .map(|key| view! { <li><strong>{key.name.clone()}</strong>{format!(": {}", expiry_text(&key.expiry))}</li> })
+                    .collect_view();
+                view! {
+                    <div class="notice notice--warning" role="status">
+                        <p>"These API keys expire soon. Roll them before they stop working:"</p>
+                        <ul>{items}</ul>
+                        <a class="button button--primary" href="/keys">"Review your keys"</a>
+                    </div>
+                }
+            })
+        })
     }
 }

@@ -26,16 +26,6 @@ pub(super) fn SandboxNotice() -> impl IntoView {
     })
 }
 
-/// A payment action answers with where to go (checkout, portal). Without
-/// JavaScript the server already redirected; with it, the page navigates.
-pub(super) fn follow_returned_url(url: impl Fn() -> Option<String> + Send + Sync + 'static) {
-    Effect::new(move |_| {
-        if let Some(url) = url() {
-            let _ = window().location().set_href(&url);
-        }
-    });
-}
-
 pub(super) fn action_error<T: Clone + Send + Sync + 'static>(
     value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
 ) -> impl Fn() -> Option<String> + Send + Sync + 'static {
@@ -104,7 +94,6 @@ pub fn SubscriptionPanel(subscription: SubscriptionResource) -> impl IntoView {
             <h2 id="plan-panel-title">"Your plan"</h2>
             <Loaded
                 resource=subscription
-                loading="Checking your plan…"
                 retry_href="/dashboard"
                 children=summary
             />
@@ -114,12 +103,11 @@ pub fn SubscriptionPanel(subscription: SubscriptionResource) -> impl IntoView {
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
-    // Outside the guard, so that it loads once (see `PrivatePage`).
     // Back from the portal: whatever changed there must show now.
     let refresh = use_query_map().with_untracked(|query| query.get("from").is_some());
     let overview = Resource::new(|| (), move |_| load_billing(refresh));
+    // A post: the server answers with a redirect to the portal.
     let portal = ServerAction::<Portal>::new();
-    follow_returned_url(move || portal.value().get().and_then(Result::ok));
     view! {
         <PrivatePage
             title="Billing — Tracepipe"
@@ -140,7 +128,7 @@ fn BillingDetails(
             <div class="container container--form">
                 <h1 id="billing-title">"Billing"</h1>
                 <SandboxNotice />
-                <Loaded resource=overview loading="Loading your billing…" retry_href="/billing" children=move |overview| view! { <BillingOverviewView overview portal /> } />
+                <Loaded resource=overview retry_href="/billing" children=move |overview| view! { <BillingOverviewView overview portal /> } />
             </div>
         </section>
     }
@@ -207,8 +195,6 @@ pub fn CheckoutSuccessPage() -> impl IntoView {
         Some(id) => format!("/billing/success?session_id={}", query_value(id)),
         None => "/billing/success".to_owned(),
     };
-    // Outside the guard, so that the Payment MS is asked once
-    // (see `PrivatePage`).
     let outcome = Resource::new(|| (), move |_| confirm_checkout(session_id.clone()));
     view! {
         <PrivatePage
@@ -231,15 +217,10 @@ fn CheckoutConfirmation(
         <section class="section" aria-labelledby="checkout-title">
             <div class="container container--form">
                 <SandboxNotice />
-                <Transition fallback=|| view! { <h1 id="checkout-title">"Confirming your payment…"</h1> }>
-                    {
-                        let retry_href = retry_href.clone();
-                        move || {
-                            let retry_href = retry_href.clone();
-                            Suspend::new(async move { checkout_outcome(outcome.await, retry_href) })
-                        }
-                    }
-                </Transition>
+                {move || {
+                    let retry_href = retry_href.clone();
+                    Suspend::new(async move { checkout_outcome(outcome.await, retry_href) })
+                }}
             </div>
         </section>
     }

@@ -4,7 +4,7 @@
 
 use super::SubscriptionView;
 use super::components::PlanCard;
-use super::pages::{SandboxNotice, action_error, follow_returned_url, subscription_resource};
+use super::pages::{SandboxNotice, action_error, subscription_resource};
 use super::server_fns::Checkout;
 use crate::accounts::auth::UserResource;
 use crate::catalog::{PlanKind, PlanSummary};
@@ -18,8 +18,8 @@ pub fn PricingPage() -> impl IntoView {
     let site = expect_context::<SiteInfo>();
     let user = expect_context::<UserResource>();
     let subscription = subscription_resource();
+    // A post: the server answers with a redirect to the checkout.
     let checkout = ServerAction::<Checkout>::new();
-    follow_returned_url(move || checkout.value().get().and_then(Result::ok));
     let catalog = site.catalog.clone();
     view! {
         <PageMeta

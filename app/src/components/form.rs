@@ -9,18 +9,18 @@ use leptos::server_fn::{Http, ServerFn};
 use leptos::web_sys::FormData;
 use serde::de::DeserializeOwned;
 
-/// What the fields of a form show of its submissions: the last refusal and
-/// whether one is running. `ServerForm` provides it from its action (and
-/// `FormState::provide` for a form that posts otherwise); `FormField`, `FormError`
-/// and `SubmitButton` inside read it, so a form states its action once.
+/// What the fields of a form show of its last submission: its refusal, as
+/// the server answered the post (see `refused_forms` on the server).
+/// `ServerForm` provides it from its action (and `FormState::provide` for a
+/// form that posts otherwise); `FormField`, `FormError` and `FieldMessage`
+/// inside read it, so a form states its action once.
 #[derive(Clone, Copy)]
 pub struct FormState {
     pub error: Signal<Option<AppError>>,
-    pub pending: Signal<bool>,
 }
 
 impl FormState {
-    /// The state of `action`'s submissions.
+    /// The state of `action`'s last submission.
     pub fn of<ServFn>(action: ServerAction<ServFn>) -> Self
     where
         ServFn: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
@@ -28,15 +28,13 @@ impl FormState {
     {
         Self {
             error: Signal::derive(move || action.value().get().and_then(Result::err)),
-            pending: action.pending().into(),
         }
     }
 
     /// Gives this state to the fields of the calling component's form, for
     /// a form that is no `ServerForm` (one that posts to its page without
-    /// JavaScript). A context, not a wrapping component: each boxed layer
-    /// of children costs the browser's bundle (a wrapping component
-    /// inside `ServerForm` added 16 KB brotli to the first load).
+    /// JavaScript). A context, not a wrapping component, so that a form's
+    /// fields stay its direct children.
     pub fn provide(self) {
         provide_context(self);
     }
@@ -47,9 +45,8 @@ impl FormState {
     }
 }
 
-/// A form that calls a server function (`ActionForm`: with JavaScript a
-/// call, without it a post that comes back with the error in the address),
-/// its fields showing the action's refusals and its button the pending state.
+/// A form that calls a server function: a post (`ActionForm` outside an
+/// island) whose refusal comes back to the page, shown by its fields.
 #[component]
 pub fn ServerForm<ServFn, OutputProtocol>(
     action: ServerAction<ServFn>,
@@ -159,8 +156,8 @@ pub fn FormField(
     }
 }
 
-/// A form's submit button: disabled, with a "working" label, while its
-/// form's submission runs.
+/// A form's submit button. While the form's post runs it says
+/// `busy_label` and the form takes no second submission (`/forms.js`).
 #[component]
 pub fn SubmitButton(
     label: &'static str,
@@ -170,8 +167,6 @@ pub fn SubmitButton(
     #[prop(default = false)]
     danger: bool,
 ) -> impl IntoView {
-    let state = FormState::current();
-    let pending = move || state.is_some_and(|state| state.pending.get());
     view! {
         <button
             class="button"
@@ -179,9 +174,9 @@ pub fn SubmitButton(
             class:button--secondary=!primary && !danger
             class:button--danger=danger
             type="submit"
-            disabled=pending
+            data-busy=busy_label
         >
-            {move || if pending() { busy_label } else { label }}
+            {label}
         </button>
     }
 }

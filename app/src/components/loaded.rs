@@ -17,14 +17,14 @@ pub fn RetryNotice(error: AppError, #[prop(into)] retry_href: String) -> impl In
     }
 }
 
-/// `loading` while `resource` loads, then `children` with its value, or a
-/// [`RetryNotice`] that reloads `retry_href`. Rendered in place on the server
-/// (in-order streaming), so it reads the same without JavaScript.
+/// `children` with `resource`'s value, or a [`RetryNotice`] that reloads
+/// `retry_href`. The server renders pages in order, so this waits in place
+/// for the value: no `Suspense` boundary, which would walk its children
+/// three times on the server (leptos#4688), and no "loading" text, which no
+/// reader would ever see.
 #[component]
 pub fn Loaded<T, V>(
     resource: Resource<Result<T, AppError>>,
-    /// Said while the data loads, e.g. "Loading your keys…".
-    loading: &'static str,
     /// The page to reload after a failure.
     retry_href: &'static str,
     children: impl Fn(T) -> V + Send + Sync + 'static,
@@ -34,17 +34,13 @@ where
     V: IntoView + 'static,
 {
     let children = Arc::new(children);
-    view! {
-        <Transition fallback=move || view! { <p>{loading}</p> }>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(value) => Either::Left(children(value)),
-                        Err(error) => Either::Right(view! { <RetryNotice error retry_href /> }),
-                    }
-                })
-            }}
-        </Transition>
+    move || {
+        let children = children.clone();
+        Suspend::new(async move {
+            match resource.await {
+                Ok(value) => Either::Left(children(value)),
+                Err(error) => Either::Right(view! { <RetryNotice error retry_href /> }),
+            }
+        })
     }
 }

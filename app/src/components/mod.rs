@@ -9,7 +9,7 @@ pub mod page_meta;
 pub use copy_button::CopyButton;
 pub use form::{FieldMessage, FormError, FormField, FormState, ServerForm, SubmitButton};
 pub use loaded::{Loaded, RetryNotice};
-pub use notice::{NOTICE_PARAMETERS, Notice, NoticeFromAddress};
+pub use notice::{NOTICE_PARAMETERS, NOTICE_SUBJECT, Notice, PageNotice};
 pub use page_meta::PageMeta;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};

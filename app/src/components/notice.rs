@@ -1,19 +1,17 @@
 //! The confirmations a page shows once after a change ("Your name is
 //! saved."). The change's answer sends the browser to the page with the
-//! notice in the address (`/account?saved=name`), so that a form posted
-//! without JavaScript, a server function called with it and `/passkey.js`
-//! (which follows the answer's `Location`) all end the same way; the page
-//! reads it back with `NoticeFromAddress`. One list: a notice cannot be
+//! notice in the address (`/account?saved=name`), so that a form post, a
+//! server function called by a script and `/passkey.js` (which follows the
+//! answer's `Location`) all end the same way. One list: a notice cannot be
 //! sent that no page can show. The account page's notices travel as
 //! `?saved=`, the keys page's as `?changed=` with the key's name as `key=`.
 //!
-//! Shown once: with JavaScript the page takes the notice out of the address
-//! as it shows it; a form posted without it carries the notice in a cookie
-//! for one page view (`refused_forms` on the server) to a clean address.
-//! Either way a reload shows the page without it.
+//! Shown once: the server (`refused_forms`) moves the notice out of the
+//! address into a cookie for one page view and sends the browser to the
+//! page's clean address, which shows it with `PageNotice`. A reload shows
+//! the page without it.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
@@ -36,6 +34,8 @@ pub enum Notice {
 }
 
 impl Notice {
+    // Only the server reads notices back (`PageNotice`).
+    #[cfg(any(feature = "ssr", test))]
     const ALL: [Notice; 16] = [
         Self::NameSaved,
         Self::PasswordChanged,
@@ -142,10 +142,15 @@ impl Notice {
 
     /// `url`, naming what it is about (a key's name).
     pub fn url_about(self, subject: &str) -> String {
-        format!("{}&{SUBJECT}={}", self.url(), super::query_value(subject))
+        format!(
+            "{}&{NOTICE_SUBJECT}={}",
+            self.url(),
+            super::query_value(subject)
+        )
     }
 
     /// The notice `page`'s address names in `query`, if any.
+    #[cfg(any(feature = "ssr", test))]
     fn in_address(page: &str, query: &leptos_router::params::ParamsMap) -> Option<Self> {
         Self::ALL.into_iter().find(|notice| {
             let (its_page, parameter) = notice.page();
@@ -155,39 +160,20 @@ impl Notice {
 }
 
 /// The query parameter that names a notice's subject.
-const SUBJECT: &str = "key";
+pub const NOTICE_SUBJECT: &str = "key";
 
 /// Every query parameter a notice travels in.
-pub const NOTICE_PARAMETERS: [&str; 3] = ["saved", "changed", SUBJECT];
+pub const NOTICE_PARAMETERS: [&str; 3] = ["saved", "changed", NOTICE_SUBJECT];
 
-/// The notice this page's address carries, if it is one of `page`'s, or
-/// the one a form posted without JavaScript left for this page view (read
-/// on the server, handed to the browser with the page). Tracked: a
-/// client-side navigation to `?saved=…` shows it at once; with JavaScript
-/// the address then loses it, so that a reload does not say it again.
+/// The notice this page view carries, if it is one of `page`'s: the server
+/// took it out of the address into a cookie for this one view.
 #[component]
-pub fn NoticeFromAddress(page: &'static str) -> impl IntoView {
-    let query = use_query_map();
-    let carried = SharedValue::new(move || carried_notice(page)).into_inner();
-    let from_address = move || {
-        query.with(|query| {
-            Notice::in_address(page, query).map(|notice| notice.text(query.get_str(SUBJECT)))
-        })
-    };
-    Effect::new(move || {
-        if from_address().is_some() {
-            forget_in_address(page);
-        }
-    });
-    move || {
-        from_address()
-            .or_else(|| carried.clone())
-            .map(|text| view! { <p class="notice" role="status">{text}</p> })
-    }
+pub fn PageNotice(page: &'static str) -> impl IntoView {
+    carried_notice(page).map(|text| view! { <p class="notice" role="status">{text}</p> })
 }
 
 /// The text of the notice this request carries for `page` (see
-/// `support::request::carried_notice`), on the server.
+/// `support::request::carried_notice`).
 fn carried_notice(page: &str) -> Option<String> {
     #[cfg(feature = "ssr")]
     {
@@ -196,48 +182,13 @@ fn carried_notice(page: &str) -> Option<String> {
         for (name, value) in query {
             params.insert(name, value);
         }
-        Notice::in_address(page, &params).map(|notice| notice.text(params.get_str(SUBJECT)))
+        Notice::in_address(page, &params).map(|notice| notice.text(params.get_str(NOTICE_SUBJECT)))
     }
     #[cfg(not(feature = "ssr"))]
     {
         let _ = page;
         None
     }
-}
-
-/// Takes the notice's parameters out of the address bar without a
-/// navigation: the page keeps showing it, a reload does not.
-fn forget_in_address(page: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let window = leptos::prelude::window();
-        let location = window.location();
-        let search = location.search().unwrap_or_default();
-        let kept = search
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|pair| {
-                let name = pair.split('=').next().unwrap_or_default();
-                !pair.is_empty() && !NOTICE_PARAMETERS.contains(&name)
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        let mut clean = page.to_owned();
-        if !kept.is_empty() {
-            clean.push('?');
-            clean.push_str(&kept);
-        }
-        clean.push_str(&location.hash().unwrap_or_default());
-        if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(
-                &leptos::wasm_bindgen::JsValue::NULL,
-                "",
-                Some(&clean),
-            );
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = page;
 }
 
 #[cfg(test)]

@@ -14,13 +14,10 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn UsagePage() -> impl IntoView {
-    // Outside the guard, so that it loads once (see `PrivatePage`); again
-    // when the address asks for another window.
-    let query = use_query_map();
     let window =
-        Memo::new(move |_| query.with(|query| UsageWindow::from_slug(query.get_str("period"))));
+        use_query_map().with_untracked(|query| UsageWindow::from_slug(query.get_str("period")));
     let overview = Resource::new(
-        move || window.get(),
+        move || window,
         |window| load_usage_overview(window.slug().to_owned()),
     );
     view! {
@@ -36,14 +33,14 @@ pub fn UsagePage() -> impl IntoView {
 #[component]
 fn UsageReport(
     overview: Resource<Result<UsageOverview, AppError>>,
-    window: Memo<UsageWindow>,
+    window: UsageWindow,
 ) -> impl IntoView {
     view! {
         <section class="section" aria-labelledby="usage-title">
             <div class="container">
                 <h1 id="usage-title">"Usage"</h1>
                 <WindowPicker window />
-                <Loaded resource=overview loading="Loading your usage…" retry_href="/usage" children=|overview| view! { <UsageDetails overview /> } />
+                <Loaded resource=overview retry_href="/usage" children=|overview| view! { <UsageDetails overview /> } />
             </div>
         </section>
     }
@@ -51,12 +48,12 @@ fn UsageReport(
 
 /// One choice of window for the whole page: its cards, chart and tables.
 #[component]
-fn WindowPicker(window: Memo<UsageWindow>) -> impl IntoView {
+fn WindowPicker(window: UsageWindow) -> impl IntoView {
     let choices = UsageWindow::ALL
         .map(|choice| {
             view! {
                 <li>
-                    <a href=choice.href() aria-current=move || (window.get() == choice).then_some("true")>{choice.label()}</a>
+                    <a href=choice.href() aria-current=(window == choice).then_some("true")>{choice.label()}</a>
                 </li>
             }
         })
@@ -279,7 +276,7 @@ pub fn getting_started_resource() -> ProgressResource {
 pub fn GettingStartedPanel(progress: ProgressResource) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="start-panel-title">
-            <Loaded resource=progress loading="Checking your progress…" retry_href="/dashboard" children=|progress| view! { <Checklist progress /> } />
+            <Loaded resource=progress retry_href="/dashboard" children=|progress| view! { <Checklist progress /> } />
         </section>
     }
 }

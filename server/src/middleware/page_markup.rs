@@ -6,11 +6,11 @@
 //! its module preloads; on a streamed page those scripts come after
 //! `</html>`, where they are stray.
 //!
-//! - Pages that do not hydrate (`app::site::hydrates`: the public pages,
-//!   the signed-out forms, the 404 page) leave without the markers and the
-//!   scripts, which only hydration reads (on the API reference, the
-//!   scripts were the whole reference a second time).
-//! - Pages that hydrate keep both, as valid HTML: each marker becomes an
+//! - Pages without islands (every page but `app::site::has_islands`'s)
+//!   leave without the markers and the scripts, which only hydration reads
+//!   (on the API reference, the scripts were the whole reference a second
+//!   time).
+//! - Pages that may carry an island keep both, as valid HTML: each marker becomes an
 //!   empty comment (`<!---->`: the same node to the browser), the preloads'
 //!   `crossorigin` says `anonymous` (what any value but `use-credentials`
 //!   means), and `</body></html>` goes (both end tags are optional), so the
@@ -19,7 +19,7 @@
 //! Each part of the stream is rewritten on its own: Leptos writes a marker,
 //! a tag or such a script in one piece, so none spans two parts.
 
-use app::site::hydrates;
+use app::site::has_islands;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{Method, header};
@@ -36,7 +36,7 @@ const CROSSORIGIN: &str = " crossorigin=\"";
 const DOCUMENT_END: [&str; 2] = ["</body>", "</html>"];
 
 pub async fn finish_pages(request: Request, next: Next) -> Response {
-    let hydrated = hydrates(request.uri().path());
+    let hydrated = has_islands(request.uri().path());
     let is_get = request.method() == Method::GET;
     let response = next.run(request).await;
     let is_html = response

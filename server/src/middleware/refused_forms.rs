@@ -10,16 +10,18 @@
 //! A post that succeeds is sent to its page with a notice in the address
 //! (`/keys?changed=disabled&key=ci`, see `components::Notice`): that notice
 //! rides in a cookie the same way, to the page's clean address, so that a
-//! reload does not say it again.
+//! reload does not say it again. A page opened with a notice in its address
+//! (`/passkey.js` follows a server function's answer there) is sent on to
+//! its clean address the same way.
 
-use app::components::NOTICE_PARAMETERS;
+use app::components::{NOTICE_PARAMETERS, NOTICE_SUBJECT};
 use app::state::AppState;
 use app::support::request::{CarriedNotice, PlainFormPost, RefusedForm};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -36,6 +38,12 @@ pub async fn refused_forms(
 ) -> Response {
     if request.extensions().get::<PlainFormPost>().is_some() {
         return keep_refusal(&state, request, next).await;
+    }
+    if request.method() == Method::GET
+        && let Some(target) = request.uri().path_and_query()
+        && split_notice(target.as_str()).is_some()
+    {
+        return carry_notice(&state, Redirect::to(target.as_str()).into_response());
     }
     let refused = carried::<RefusedForm>(&request, COOKIE);
     let notice = carried::<CarriedNotice>(&request, NOTICE_COOKIE);
@@ -129,8 +137,8 @@ fn carry_notice(state: &AppState, mut response: Response) -> Response {
     response
 }
 
-/// `location` without its notice parameters, and those: None for a
-/// redirect that carries no notice (or a long one, left in the address).
+/// `location` without its notice parameters, and those: None for an
+/// address that carries no notice (or a long one, left in the address).
 fn split_notice(location: &str) -> Option<(String, CarriedNotice)> {
     let (path, query) = location.split_once('?')?;
     let (notice, kept): (Vec<_>, Vec<_>) = url::form_urlencoded::parse(query.as_bytes())
@@ -140,7 +148,9 @@ fn split_notice(location: &str) -> Option<(String, CarriedNotice)> {
         .iter()
         .map(|(name, value)| name.len() + value.len())
         .sum();
-    if notice.is_empty() || length > MOST_VALUE_BYTES {
+    // A subject (`key=`) alone is no notice.
+    let names_a_notice = notice.iter().any(|(name, _)| name != NOTICE_SUBJECT);
+    if !names_a_notice || length > MOST_VALUE_BYTES {
         return None;
     }
     Some((with_query(path, kept), CarriedNotice(notice)))
@@ -235,5 +245,6 @@ mod tests {
         assert_eq!(split_notice("/account?saved=name").unwrap().0, "/account");
         assert!(split_notice("/dashboard").is_none());
         assert!(split_notice("/keys?page=2").is_none());
+        assert!(split_notice("/keys?key=ci").is_none(), "a subject alone");
     }
 }

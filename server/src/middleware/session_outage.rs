@@ -3,7 +3,7 @@
 use super::Clients;
 use app::actor::{Actor, Identity};
 use app::error::AppError;
-use app::site::hydrates;
+use app::site::in_console;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::Next;
@@ -18,7 +18,7 @@ use axum::response::Response;
 pub async fn unavailable_without_session(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let needs_session =
-        request.method() != Method::GET || hydrates(path) || path.starts_with("/api/");
+        request.method() != Method::GET || in_console(path) || path.starts_with("/api/");
     let unresolved = request
         .extensions()
         .get::<Actor>()
