@@ -82,6 +82,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .unwrap_or_default();
     let islands = site::has_islands(&path);
     let docs = path == "/docs" || path.starts_with("/docs/");
+    // Only islands hydrate, and each turns hydration on for itself: the rest
+    // of the page needs no hydration markers and no serialised resources
+    // (what `HydrationScripts islands=true` does on a page with islands).
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     // The same nonce Leptos stamps on this page's scripts, in the header.
     if let (Some(nonce), Some(policy), Some(response)) = (
         leptos::nonce::use_nonce(),

@@ -91,6 +91,13 @@ test('the new secret is an island: it hydrates into a modal dialog with zero con
   // Modal once hydrated: the page behind it is inert (the top layer).
   await expect.poll(() => dialog.evaluate((element) => element.matches(':modal'))).toBe(true);
   expect(code.some((file) => file.endsWith('.wasm'))).toBe(true);
+  // The island's content is server-rendered: the secret is not in its props.
+  const key = (await dialog.locator('.key-value code').textContent())!.trim();
+  const props = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('leptos-island')].map((island) => island.dataset.props ?? ''),
+  );
+  expect(props.length).toBe(1);
+  expect(props.join('')).not.toContain(key);
   await dialog.getByRole('button', { name: 'I’ve saved it' }).click();
   await expect(dialog).toBeHidden();
   expect(errors).toEqual([]);

@@ -2,8 +2,8 @@
 //! (shown once, with a copy button); each key's details; roll it with a
 //! grace period, stop the old secret early, disable or enable it, change
 //! its networks, revoke it. The create and roll forms post to `/keys`
-//! itself, whose answer is this page with the new secret (an island: a
-//! modal dialog once the browser bundle runs); the other forms are
+//! itself, whose answer is this page with the new secret (in a
+//! `ModalDialog`, an island); the other forms are
 //! `ActionForm`s that answer with a redirect here.
 
 use super::server_fns::{
@@ -17,8 +17,8 @@ use super::{
 use crate::accounts::auth::{ConfirmPasswordFirst, PrivatePage};
 use crate::actor::CurrentUser;
 use crate::components::{
-    CopyButton, FieldMessage, FormError, FormField, FormState, Loaded, PageNotice, ServerForm,
-    SubmitButton,
+    CopyButton, FieldMessage, FormError, FormField, FormState, Loaded, ModalDialog, PageNotice,
+    ServerForm, SubmitButton,
 };
 use crate::date_label::ShortDate;
 use crate::error::AppError;
@@ -120,12 +120,12 @@ fn KeysManager(
     }
 }
 
-/// The new secret, this once, where the reader is looking: open at the top
-/// of the page the post answered, its heading focused; once the browser
-/// bundle hydrates this island, a modal dialog (the page behind it inert).
-/// Its text is selectable, with copy buttons once scripts run, and "I've
-/// saved it" closes it (a `method="dialog"` form: no script needed).
-#[island]
+/// The new secret, this once, where the reader is looking: at the top of
+/// the page the post answered, its heading focused, and modal once scripts
+/// run (`ModalDialog`). Its text is selectable, with copy buttons once
+/// scripts run, and "I've saved it" closes it (a `method="dialog"` form: no
+/// script needed).
+#[component]
 fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
     let heading = if created.rolled {
         format!("The new secret of \u{201c}{}\u{201d}", created.view.name)
@@ -140,23 +140,8 @@ fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
         None => "The old secret has stopped working.".to_owned(),
     });
     let export = format!("export TRACEPIPE_API_KEY=\"{}\"", created.key);
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    Effect::new(move || {
-        if let Some(dialog) = dialog.get() {
-            // Open in place (as rendered on the server), then modal: its
-            // heading focused again (`autofocus`), the page behind inert.
-            dialog.close();
-            let _ = dialog.show_modal();
-        }
-    });
     view! {
-        <dialog
-            class="key-reveal"
-            node_ref=dialog
-            open
-            aria-labelledby="key-reveal-title"
-        >
-            // Focused when the dialog opens, and on a fresh page's load.
+        <ModalDialog class="key-reveal" labelled_by="key-reveal-title">
             <h2 id="key-reveal-title" tabindex="-1" autofocus>{heading}</h2>
             <p><strong>"Copy it now: it will not be shown again."</strong>" We keep only a fingerprint of it."</p>
             <p class="key-value"><code>{created.key.clone()}</code></p>
@@ -168,7 +153,7 @@ fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
             <form method="dialog" class="key-reveal-done">
                 <button type="submit" class="button button--primary">"I\u{2019}ve saved it"</button>
             </form>
-        </dialog>
+        </ModalDialog>
     }
 }
 

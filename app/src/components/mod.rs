@@ -3,12 +3,14 @@
 pub mod copy_button;
 pub mod form;
 pub mod loaded;
+pub mod modal_dialog;
 pub mod notice;
 pub mod page_meta;
 
 pub use copy_button::CopyButton;
 pub use form::{FieldMessage, FormError, FormField, FormState, ServerForm, SubmitButton};
 pub use loaded::{Loaded, RetryNotice};
+pub use modal_dialog::ModalDialog;
 pub use notice::{NOTICE_PARAMETERS, NOTICE_SUBJECT, Notice, PageNotice};
 pub use page_meta::PageMeta;
 

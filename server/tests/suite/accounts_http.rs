@@ -671,3 +671,47 @@ async fn a_refused_form_posted_without_javascript_comes_back_with_what_was_typed
     let again = get(&app.router, "/register").await;
     assert!(!again.body.contains("Ada Lovelace"));
 }
+
+/// A page opened with a notice in its address (`/passkey.js` follows a
+/// server function's answer there, or a link was shared) is sent on to its
+/// clean address and says the notice there once; a reload says nothing.
+#[tokio::test]
+async fn a_notice_in_the_address_is_said_once_at_the_clean_address() {
+    let app = sqlite_app().await;
+    let user = common::api::registered(&app, "notice").await;
+    let page = |path: &str, cookie: String| {
+        Request::get(path)
+            .header(header::COOKIE, cookie)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let opened = send(
+        &app.router,
+        page("/account?saved=name", user.cookie.clone()),
+    )
+    .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    assert_eq!(opened.header("location"), "/account");
+    let carried = opened.header("set-cookie");
+    assert!(carried.starts_with("tp_notice="), "{carried}");
+    let notice = carried.split(';').next().unwrap();
+
+    let shown = send(
+        &app.router,
+        page("/account", format!("{}; {notice}", user.cookie)),
+    )
+    .await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(
+        shown.body.contains("Your name is saved."),
+        "said at the clean address"
+    );
+    assert!(shown.header("set-cookie").contains("Max-Age=0"), "once");
+
+    let reloaded = send(&app.router, page("/account", user.cookie.clone())).await;
+    assert!(!reloaded.body.contains("Your name is saved."), "not again");
+    // A subject alone is no notice: the page answers in place.
+    let keys = send(&app.router, page("/keys?key=ci", user.cookie)).await;
+    assert_eq!(keys.status, StatusCode::OK);
+}
