@@ -9,10 +9,10 @@
 #      (the same bytes from memory, compressed per response) and `/` on a
 #      second server with PAGE_CACHE=false (rendered and compressed on every
 #      request).
-#   2. the hydration bundle (wasm + js + css) compressed with brotli: what
-#      the first signed-in page loads besides its own lazy chunk (public
-#      pages load none; bench/bytes.sh counts what each page transfers).
-#      Target: <= 250 KB.
+#   2. the islands' bundle (wasm + js) and the stylesheet compressed with
+#      brotli: what a page with an island (/keys) loads besides its HTML
+#      (other pages load the stylesheet only; bench/bytes.sh counts what
+#      each page transfers). Target: <= 150 KB.
 # Usage: bench/landing.sh   (BENCH_DURATION=30s for longer runs; default 15s)
 # Bounded: four wrk runs of BENCH_DURATION each plus warm-ups, loopback only.
 set -euo pipefail
@@ -53,19 +53,17 @@ echo "landing throughput = $(percent "$landing_rps" "$health_rps") % of /healthz
 echo "compressing each response = $(percent "$ceiling_rps" "$health_rps") %, rendering each request = $(percent "$render_rps" "$health_rps") % of /healthz"
 
 echo
-echo "hydration bundle (brotli -q 11): what the first signed-in page loads (public pages: none)"
+echo "islands' bundle and stylesheet (brotli -q 11): what a page with an island loads (other pages: the stylesheet)"
 brotli_bytes() {
   local total=0 file raw br
   for file in "$@"; do
     raw=$(stat -c %s "$file")
     br=$(brotli -c -q 11 "$file" | wc -c)
     total=$((total + br))
-    [ -n "${quiet:-}" ] || printf '  %-52s %8d B raw %8d B brotli\n' "$(basename "$file")" "$raw" "$br" >&2
+    printf '  %-52s %8d B raw %8d B brotli\n' "$(basename "$file")" "$raw" "$br" >&2
   done
   echo "$total"
 }
 pkg=target/site/pkg
-first=$(brotli_bytes "$pkg"/tracepipe-storefront.*.wasm "$pkg"/tracepipe-storefront.*.js "$pkg"/*.css "$pkg"/__wasm_split.*.js)
-echo "  total: $((first / 1024)) KB brotli (target <= 250 KB)"
-lazy=$(quiet=1 brotli_bytes "$pkg"/split_*.wasm "$pkg"/chunk_*.wasm)
-echo "  loaded later, page by page (all lazy routes together): $((lazy / 1024)) KB brotli"
+first=$(brotli_bytes "$pkg"/tracepipe-storefront.*.wasm "$pkg"/tracepipe-storefront.*.js "$pkg"/*.css)
+echo "  total: $((first / 1024)) KB brotli (target <= 150 KB)"
