@@ -42,7 +42,10 @@ shows() {
     free) cookie="$free" ;;
     *) cookie="" ;;
   esac
-  curl -fsS -H "Cookie: $cookie" "$1" | grep -qF "$3" && return
+  # Read whole before searching: `grep -q` stopping at the first match
+  # would cut curl off mid-page and fail the pipe.
+  local body
+  body="$(curl -fsS -H "Cookie: $cookie" "$1")" && grep -qF "$3" <<<"$body" && return
   echo "error: $1 does not show \"$3\" to the $2 user" >&2
   return 1
 }

@@ -130,3 +130,23 @@ test('the keys table sorts by a column and filters by status, and the address ke
   await page.reload();
   expect(await names()).toEqual(['alpha']);
 });
+
+test('a form says what is running and takes no second submission meanwhile', async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'the busy label and the single submission come from /forms.js');
+  await subscribedUser(page, 'Double Clicker');
+  await page.goto('/keys');
+  // A post still running: the first submission is kept from leaving the
+  // page (prevented before /forms.js sees it), as a slow answer would.
+  await page.getByLabel('Key name').fill('held');
+  await page.evaluate(() => window.addEventListener('submit', (event) => event.preventDefault(), { capture: true, once: true }));
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  const busy = page.getByRole('button', { name: 'Creating…' });
+  await expect(busy).toBeVisible();
+  await expect(busy).toHaveAttribute('aria-disabled', 'true');
+  // A second click meanwhile posts nothing: no key is made.
+  await busy.click({ force: true }); // aria-disabled: Playwright would wait for it to be enabled
+  await page.goto('/keys');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API keys');
+  await expect(keyRow(page, 'held')).toHaveCount(0);
+  await expect(page.getByText('No keys yet.')).toBeVisible();
+});

@@ -738,22 +738,24 @@ pub fn expiring_keys_resource() -> Resource<Result<Vec<ApiKeyView>, AppError>> {
 /// when none do).
 #[component]
 pub fn ExpiringKeysNotice(expiring: Resource<Result<Vec<ApiKeyView>, AppError>>) -> impl IntoView {
-    // Awaited in place, as `Loaded` does; a failure only hides the warning.
-    move || {
-        Suspend::new(async move {
-            expiring.await.ok().filter(|keys| !keys.is_empty()).map(|keys| {
-                let items = keys
-                    .into_iter()
-                    .map(|key| view! { <li><strong>{key.name.clone()}</strong>{format!(": {}", expiry_text(&key.expiry))}</li> })
-                    .collect_view();
-                view! {
-                    <div class="notice notice--warning" role="status">
-                        <p>"These API keys expire soon. Roll them before they stop working:"</p>
-                        <ul>{items}</ul>
-                        <a class="button button--primary" href="/keys">"Review your keys"</a>
-                    </div>
-                }
-            })
-        })
+    // Awaited in place, as in `Loaded`; a failure only hides the warning.
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                expiring.await.ok().filter(|keys| !keys.is_empty()).map(|keys| {
+                    let items = keys
+                        .into_iter()
+                        .map(|key| view! { <li><strong>{key.name.clone()}</strong>{format!(": {}", expiry_text(&key.expiry))}</li> })
+                        .collect_view();
+                    view! {
+                        <div class="notice notice--warning" role="status">
+                            <p>"These API keys expire soon. Roll them before they stop working:"</p>
+                            <ul>{items}</ul>
+                            <a class="button button--primary" href="/keys">"Review your keys"</a>
+                        </div>
+                    }
+                })
+            })}
+        </Transition>
     }
 }

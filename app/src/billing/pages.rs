@@ -217,10 +217,12 @@ fn CheckoutConfirmation(
         <section class="section" aria-labelledby="checkout-title">
             <div class="container container--form">
                 <SandboxNotice />
-                {move || {
-                    let retry_href = retry_href.clone();
-                    Suspend::new(async move { checkout_outcome(outcome.await, retry_href) })
-                }}
+                <Transition fallback=|| ()>
+                    {move || {
+                        let retry_href = retry_href.clone();
+                        Suspend::new(async move { checkout_outcome(outcome.await, retry_href) })
+                    }}
+                </Transition>
             </div>
         </section>
     }

@@ -19,9 +19,10 @@ pub fn RetryNotice(error: AppError, #[prop(into)] retry_href: String) -> impl In
 
 /// `children` with `resource`'s value, or a [`RetryNotice`] that reloads
 /// `retry_href`. The server renders pages in order, so this waits in place
-/// for the value: no `Suspense` boundary, which would walk its children
-/// three times on the server (leptos#4688), and no "loading" text, which no
-/// reader would ever see.
+/// for the value and no fallback is ever sent. The `Transition` is needed
+/// all the same: without it, a nested `Loaded` under concurrent requests
+/// found its resource disposed before polling it (the route's owner gone,
+/// as far as we can tell) and the page was cut off.
 #[component]
 pub fn Loaded<T, V>(
     resource: Resource<Result<T, AppError>>,
@@ -34,13 +35,17 @@ where
     V: IntoView + 'static,
 {
     let children = Arc::new(children);
-    move || {
-        let children = children.clone();
-        Suspend::new(async move {
-            match resource.await {
-                Ok(value) => Either::Left(children(value)),
-                Err(error) => Either::Right(view! { <RetryNotice error retry_href /> }),
-            }
-        })
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => Either::Left(children(value)),
+                        Err(error) => Either::Right(view! { <RetryNotice error retry_href /> }),
+                    }
+                })
+            }}
+        </Transition>
     }
 }

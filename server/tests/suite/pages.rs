@@ -99,14 +99,26 @@ async fn a_bad_catalog_stops_start_up_with_a_specific_reason() {
     );
 }
 
-/// Public pages do not hydrate: no inline script, no hydration marker, and
-/// a policy that runs our own files only. Signed-in pages hydrate: a fresh
-/// nonce per response on all their scripts, named in the header.
+/// Pages without islands (public and console pages alike): no inline
+/// script, no hydration marker, and a policy that runs our own files only.
+/// A page that may carry an island (`/keys`): a fresh nonce per response on
+/// all its scripts, named in the header.
 #[tokio::test]
-async fn public_pages_run_no_inline_script_and_signed_in_pages_name_a_fresh_nonce() {
+async fn pages_without_islands_run_no_inline_script_and_island_pages_name_a_fresh_nonce() {
     let app = sqlite_app().await;
-    for path in ["/", "/pricing", "/docs/api", "/login", "/no-such-page"] {
-        let response = page(&app.router, path, None).await;
+    let cookie = session_cookie(&register(&app.router, "nonce@example.com", "Nonce Reader").await);
+    let signed_in = Some(cookie.as_str());
+    for (path, cookie) in [
+        ("/", None),
+        ("/pricing", None),
+        ("/docs/api", None),
+        ("/login", None),
+        ("/no-such-page", None),
+        ("/dashboard", signed_in),
+        ("/account", signed_in),
+        ("/usage", signed_in),
+    ] {
+        let response = page(&app.router, path, cookie).await;
         assert!(
             !response.body.contains("nonce=\""),
             "{path}: an inline script is left"
@@ -116,6 +128,7 @@ async fn public_pages_run_no_inline_script_and_signed_in_pages_name_a_fresh_nonc
             "{path}: a hydration marker is left"
         );
         assert!(!response.body.contains("__RESOLVED_RESOURCES"), "{path}");
+        assert!(!response.body.contains(".wasm"), "{path}: no WebAssembly");
         assert!(
             response.body.contains(r#"<script src="/copy.js" defer>"#),
             "{path}"
@@ -123,10 +136,9 @@ async fn public_pages_run_no_inline_script_and_signed_in_pages_name_a_fresh_nonc
         let policy = response.header("content-security-policy");
         assert!(policy.contains("script-src 'self';"), "{path}: {policy}");
     }
-    let cookie = session_cookie(&register(&app.router, "nonce@example.com", "Nonce Reader").await);
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let response = page(&app.router, "/dashboard", Some(&cookie)).await;
+        let response = page(&app.router, "/keys", Some(&cookie)).await;
         let nonces: Vec<&str> = response
             .body
             .split("nonce=\"")
