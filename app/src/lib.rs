@@ -83,8 +83,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let islands = site::has_islands(&path);
     let docs = path == "/docs" || path.starts_with("/docs/");
     // Only islands hydrate, and each turns hydration on for itself: the rest
-    // of the page needs no hydration markers and no serialised resources
-    // (what `HydrationScripts islands=true` does on a page with islands).
+    // of the page is not hydrated, as `HydrationScripts islands=true` says on
+    // a page with islands. Leptos still writes its `<!>` text markers
+    // either way; `page_markup` on the server takes care of those.
     if let Some(context) = Owner::current_shared_context() {
         context.set_is_hydrating(false);
     }
